@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { INDIAN_MOBILE_E164, PHONE_FORMAT_HINT } from '../phone.js';
+
+/** A phone as the API accepts it: E.164 Indian mobile, surrounding whitespace ignored. */
+export const phoneSchema = z
+  .string({ error: PHONE_FORMAT_HINT })
+  .max(32, PHONE_FORMAT_HINT)
+  .trim()
+  .regex(INDIAN_MOBILE_E164, PHONE_FORMAT_HINT);
+
+export const OTP_HINT = 'Enter the 4 to 6 digit code from the SMS.';
+export const otpSchema = z.string({ error: OTP_HINT }).trim().regex(/^[0-9]{4,6}$/, OTP_HINT);
+
+export const OTP_PURPOSES = ['login', 'test'] as const;
+export type OtpPurpose = (typeof OTP_PURPOSES)[number];
+
+export const SMS_MODES = ['autogen', 'template'] as const;
+export type SmsMode = (typeof SMS_MODES)[number];
+
+export const OTP_LOG_TYPES = ['autogen', 'verify', 'template'] as const;
+export type OtpLogType = (typeof OTP_LOG_TYPES)[number];
+
+export const sendOtpRequestSchema = z.object({
+  phone: phoneSchema,
+  purpose: z.enum(OTP_PURPOSES).default('login'),
+});
+export type SendOtpRequest = z.input<typeof sendOtpRequestSchema>;
+
+export const verifyOtpRequestSchema = z.object({
+  session_id: z.uuid('Unknown or malformed session id.'),
+  otp: otpSchema,
+});
+export type VerifyOtpRequest = z.input<typeof verifyOtpRequestSchema>;
+
+/** DLT template names and variables: printable, short, no path separators (they go into 2Factor form fields). */
+const templateNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9 _.-]+$/, 'Template names use letters, digits, spaces, dot, dash and underscore.');
+const templateVariableSchema = z.string().max(160);
+
+export const sendTemplateRequestSchema = z.object({
+  to: phoneSchema,
+  template_name: templateNameSchema.optional(),
+  var1: templateVariableSchema.optional(),
+  var2: templateVariableSchema.optional(),
+});
+export type SendTemplateRequest = z.input<typeof sendTemplateRequestSchema>;
+
+/** A 2Factor API key: it becomes a URL path segment, so only UUID-like characters are allowed. */
+export const apiKeySchema = z
+  .string()
+  .trim()
+  .min(8, 'The API key looks too short.')
+  .max(128)
+  .regex(/^[A-Za-z0-9-]+$/, 'The API key has only letters, digits and dashes.');
+
+export const updateSmsConfigRequestSchema = z.object({
+  api_key: apiKeySchema.optional(),
+  template_name: templateNameSchema.optional(),
+  mode: z.enum(SMS_MODES).optional(),
+});
+export type UpdateSmsConfigRequest = z.input<typeof updateSmsConfigRequestSchema>;
+
+export const logsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  before: z.coerce.number().int().positive().optional(),
+  type: z.enum(OTP_LOG_TYPES).optional(),
+});
+export type LogsQuery = z.input<typeof logsQuerySchema>;
+
+export interface SendOtpResponse {
+  session_id: string;
+  status: 'sent';
+  message: string;
+  response_time_ms: number;
+  expires_in_s: number;
+  resend_after_s: number;
+  /** Only in sandbox mode, only for an admin's test send: the code the simulator delivered. */
+  sandbox_code?: string;
+}
+
+export interface VerifyOtpResponse {
+  verified: true;
+  status: 'verified';
+  message: string;
+  response_time_ms: number;
+  /** Present for a login session: where the logged-in user goes next. */
+  redirect?: string;
+  user?: { id: string; email: string; role: string };
+}
+
+export interface SendTemplateResponse {
+  session_id: string;
+  status: 'sent';
+  message: string;
+  response_time_ms: number;
+}
+
+export interface SmsConfigView {
+  api_key_set: boolean;
+  /** Last 4 characters only, e.g. `••••••••3f9a`; null when no key is set. */
+  api_key_masked: string | null;
+  sender_id: string;
+  template_name: string;
+  mode: SmsMode;
+  sandbox: boolean;
+}
+
+export interface ConnectionTestResponse {
+  ok: boolean;
+  balance?: string;
+  message: string;
+}
+
+export interface OtpLogItem {
+  id: number;
+  user_id: string | null;
+  /** Masked: `+91******3210`. */
+  phone: string;
+  session_id: string | null;
+  type: OtpLogType;
+  status: string;
+  response_time_ms: number;
+  details: string | null;
+  created_at: string;
+}
+
+export interface OtpLogsResponse {
+  items: OtpLogItem[];
+  /** Pass as `before` to get the next (older) page; null when there is none. */
+  next_before: number | null;
+}

@@ -1,0 +1,46 @@
+/**
+ * Every error `status` the API can answer, with its HTTP status code.
+ * Clients branch on these strings: a shipped code is never renamed or removed.
+ */
+export const ERROR_HTTP_STATUS = {
+  invalid_request: 400,
+  invalid_phone: 400,
+  invalid_otp: 400,
+  otp_mismatch: 400,
+  weak_password: 400,
+  invalid_credentials: 401,
+  unauthorized: 401,
+  forbidden: 403,
+  cross_site_request: 403,
+  not_found: 404,
+  session_not_found: 404,
+  otp_expired: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_attempts: 429,
+  rate_limited: 429,
+  internal_error: 500,
+  provider_error: 502,
+  provider_unavailable: 503,
+  provider_busy: 503,
+  provider_not_configured: 503,
+  rate_limiter_unavailable: 503,
+  database_unavailable: 503,
+  shutting_down: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_HTTP_STATUS;
+
+/** The JSON body of every error answer. Extra fields (attempts_left, retry_after_s, verified) depend on the code. */
+export interface ErrorBody {
+  status: ErrorCode;
+  message: string;
+  verified?: false;
+  attempts_left?: number;
+  retry_after_s?: number;
+  issues?: { path: string; message: string }[];
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_HTTP_STATUS, value);
+}

@@ -1,0 +1,192 @@
+/**
+ * The only module that reads the environment. `loadConfig` validates every variable once at boot and
+ * returns a frozen, typed object; an invalid environment throws a ConfigError naming every bad variable
+ * (never its value, since several are secrets).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { SMS_MODES } from '../common/api/sms.js';
+
+/** Empty strings count as missing, so `FOO=` in a .env file falls back to the default. */
+function env<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/**
+ * Express `trust proxy`: `false` (default: the socket address is the client), `true`, a hop count,
+ * or a comma-separated list of addresses/subnets/names such as `loopback, 10.0.0.0/8`.
+ */
+const trustProxy = z.string().transform((raw): boolean | number | string[] => {
+  const value = raw.trim();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((part) => part.trim()).filter(Boolean);
+});
+
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
+const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
+
+const envSchema = z.object({
+  NODE_ENV: env(z.enum(['development', 'production', 'test']).default('development')),
+  PORT: env(port.default(3000)),
+  HOST: env(z.string().optional()),
+  DATA_DIR: env(z.string().default('./data')),
+  DATABASE_URL: env(postgresUrl.optional()),
+  DATABASE_POOL_SIZE: env(positiveInt.max(200).default(10)),
+  REDIS_URL: env(redisUrl.optional()),
+  APP_SECRET: env(z.string().min(32, 'must be at least 32 characters').optional()),
+  TRUST_PROXY: env(trustProxy.default(false)),
+  LOG_LEVEL: env(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  SESSION_TTL_HOURS: env(positiveInt.default(12)),
+  DEMO_USERS: env(boolean.optional()),
+  WEB_CONCURRENCY: env(positiveInt.max(64).default(1)),
+
+  TWO_FACTOR_API_KEY: env(z.string().regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes only').optional()),
+  TWO_FACTOR_BASE_URL: env(z.url().default('https://2factor.in')),
+  SMS_SENDER_ID: env(z.string().regex(/^[A-Z]{6}$/, 'must be 6 capital letters').default('TFCTOR')),
+  SMS_TEMPLATE: env(z.string().max(64).default('SMSTemplate1')),
+  SMS_MODE: env(z.enum(SMS_MODES).default('autogen')),
+  SMS_OTP_TTL_S: env(positiveInt.max(3600).default(300)),
+  SMS_MAX_VERIFY_ATTEMPTS: env(positiveInt.max(20).default(5)),
+  SMS_RATE_LIMIT_PER_MIN: env(positiveInt.default(5)),
+  SMS_RESEND_COOLDOWN_S: env(positiveInt.default(30)),
+  SMS_MAX_SENDS_PER_HOUR: env(positiveInt.default(5)),
+  SMS_VERIFY_LIMIT_PER_MIN: env(positiveInt.default(20)),
+  LOGIN_RATE_LIMIT_PER_15_MIN: env(positiveInt.default(10)),
+  PROVIDER_TIMEOUT_MS: env(positiveInt.max(60_000).default(5000)),
+  PROVIDER_MAX_RPS: env(positiveInt.default(200)),
+});
+
+export type Environment = z.infer<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: Environment['NODE_ENV'];
+  isProduction: boolean;
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  redisUrl: string | undefined;
+  appSecret: string;
+  trustProxy: boolean | number | string[];
+  logLevel: Environment['LOG_LEVEL'];
+  sessionTtlHours: number;
+  /** Demo users are seeded only in development on the embedded database, never in production. */
+  seedDemoUsers: boolean;
+  webConcurrency: number;
+  sms: SmsConfig;
+}
+
+export interface SmsConfig {
+  apiKey: string | undefined;
+  baseUrl: string;
+  senderId: string;
+  templateName: string;
+  mode: Environment['SMS_MODE'];
+  otpTtlSeconds: number;
+  maxVerifyAttempts: number;
+  sendsPerIpPerMinute: number;
+  resendCooldownSeconds: number;
+  maxSendsPerHour: number;
+  verifiesPerIpPerMinute: number;
+  loginAttemptsPer15Minutes: number;
+  providerTimeoutMs: number;
+  providerMaxRps: number;
+  /** No API key outside production: the built-in 2Factor simulator stands in for the real API. */
+  sandboxAllowed: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    // Only the variable name and the rule it broke: values may be secrets.
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`);
+    throw new ConfigError([...new Set(problems)]);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  if (isProduction && !e.APP_SECRET) {
+    throw new ConfigError(['APP_SECRET: required when NODE_ENV=production (at least 32 characters)']);
+  }
+  const dataDir = path.resolve(e.DATA_DIR);
+  const appSecret = e.APP_SECRET ?? readOrCreateDevSecret(dataDir);
+
+  return deepFreeze({
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    // Outside production, listen on loopback only: demo users and sandbox codes must not reach the LAN.
+    host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    appSecret,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    sessionTtlHours: e.SESSION_TTL_HOURS,
+    seedDemoUsers: !isProduction && !e.DATABASE_URL && (e.DEMO_USERS ?? e.NODE_ENV === 'development'),
+    webConcurrency: e.WEB_CONCURRENCY,
+    sms: {
+      apiKey: e.TWO_FACTOR_API_KEY,
+      baseUrl: e.TWO_FACTOR_BASE_URL.replace(/\/+$/, ''),
+      senderId: e.SMS_SENDER_ID,
+      templateName: e.SMS_TEMPLATE,
+      mode: e.SMS_MODE,
+      otpTtlSeconds: e.SMS_OTP_TTL_S,
+      maxVerifyAttempts: e.SMS_MAX_VERIFY_ATTEMPTS,
+      sendsPerIpPerMinute: e.SMS_RATE_LIMIT_PER_MIN,
+      resendCooldownSeconds: e.SMS_RESEND_COOLDOWN_S,
+      maxSendsPerHour: e.SMS_MAX_SENDS_PER_HOUR,
+      verifiesPerIpPerMinute: e.SMS_VERIFY_LIMIT_PER_MIN,
+      loginAttemptsPer15Minutes: e.LOGIN_RATE_LIMIT_PER_15_MIN,
+      providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
+      providerMaxRps: e.PROVIDER_MAX_RPS,
+      sandboxAllowed: !isProduction,
+    },
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.join(', ')}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  if (issue.code === 'too_small' || issue.code === 'too_big' || issue.code === 'invalid_format') return issue.message;
+  return issue.message;
+}
+
+/** Development convenience: a random secret generated once and kept in DATA_DIR, so sessions survive restarts. */
+function readOrCreateDevSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'app-secret');
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // Not created yet.
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

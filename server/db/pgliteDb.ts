@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { Db, QueryResult } from './db.js';
+
+/**
+ * Embedded PostgreSQL (WASM) for zero-setup development and tests. `dataDir` undefined keeps it in memory.
+ * PGlite is one connection: queries from concurrent requests are serialised by PGlite itself.
+ */
+export async function createPgliteDb(dataDir?: string): Promise<Db> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir);
+  return wrapPglite(pglite);
+}
+
+export function wrapPglite(pglite: PGlite): Db {
+  return {
+    kind: 'pglite',
+    async query<Row>(sql: string, params?: readonly unknown[]) {
+      const result = await pglite.query<Row>(sql, params as unknown[] | undefined);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length } satisfies QueryResult<Row>;
+    },
+    transaction(work) {
+      return pglite.transaction((tx) =>
+        work({
+          async query<Row>(sql: string, params?: readonly unknown[]) {
+            const result = await tx.query<Row>(sql, params as unknown[] | undefined);
+            return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+          },
+          async exec(sql: string) {
+            await tx.exec(sql);
+          },
+        }),
+      );
+    },
+    async exec(sql) {
+      await pglite.exec(sql);
+    },
+    async close() {
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}

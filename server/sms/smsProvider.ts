@@ -1,0 +1,53 @@
+/**
+ * The port the OTP service talks to: shaped by what we need, not by 2Factor's API.
+ * The 2Factor implementation lives in server/providers/twoFactor/; no 2Factor type or URL leaves that folder.
+ *
+ * Every call resolves with how long the provider took and its raw answer text (`details`, for the admin
+ * logs), or rejects with a ProviderError carrying the same two facts, so every call can be logged.
+ */
+
+/** What the provider said about a code. `session_not_found`: it has no such session (unknown or purged). */
+export type VerifyOutcome = 'matched' | 'mismatch' | 'expired' | 'session_not_found';
+
+export interface ProviderCallResult<T> {
+  value: T;
+  responseTimeMs: number;
+  /** The provider's raw answer text (2Factor's `Details`), API key redacted. Shown to admins only. */
+  details: string;
+}
+
+export interface SmsOtpProvider {
+  /** The provider generates a code and texts it (2Factor AUTOGEN). Never retried: one call, at most one SMS. */
+  sendOtp(input: { phone: string; templateName?: string }): Promise<ProviderCallResult<{ providerSessionId: string }>>;
+  /** Checks a code against the provider's session (2Factor VERIFY). */
+  verifyOtp(input: { providerSessionId: string; otp: string }): Promise<ProviderCallResult<{ outcome: VerifyOutcome }>>;
+  /** A transactional SMS from an approved DLT template (2Factor TSMS). Success means queued, not delivered. */
+  sendTemplateSms(input: {
+    from: string;
+    to: string;
+    templateName: string;
+    variables: readonly string[];
+  }): Promise<ProviderCallResult<{ providerSessionId: string }>>;
+  /** Remaining SMS credits; used to test a key without sending anything. */
+  getBalance(): Promise<ProviderCallResult<{ balance: string }>>;
+}
+
+/**
+ * - `rejected`: the provider answered and refused (bad key, template not mapped, bad number…): 502 provider_error.
+ * - `unavailable`: no usable answer (timeout, refused connection, 5xx, unreadable body, circuit open): 503.
+ * - `busy`: we held the call back to stay under the provider's request-rate ceiling: 503 provider_busy.
+ */
+export type ProviderFailureKind = 'rejected' | 'unavailable' | 'busy';
+
+export class ProviderError extends Error {
+  constructor(
+    readonly kind: ProviderFailureKind,
+    message: string,
+    readonly details: string,
+    readonly responseTimeMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ProviderError';
+  }
+}
