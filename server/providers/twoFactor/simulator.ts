@@ -1,0 +1,524 @@
+/**
+ * A 2Factor.in simulator ("sandbox"): the same URLs and JSON answers as the real API (per
+ * /work/shared/2factor-api.md), plus faults, an outbox of delivered messages and request-rate stats.
+ * Used by provider tests, integration tests, the e2e browser suite and benchmarks. Built on node:http with
+ * no framework so it sustains thousands of requests per second.
+ *
+ * API routes, under `/API/V1/{key}/` (phones: `9876543210`, `919876543210`, `+919876543210`):
+ *   GET  SMS/{phone}/AUTOGEN[/{template}]       → session id
+ *   GET  SMS/{phone}/AUTOGEN2[/{template}]      → session id, and `"OTP"` (2Factor does this; we never call it)
+ *   GET  SMS/{phone}/AUTOGEN3/{template}        → session id
+ *   GET  SMS/{phone}/{otp 4–6 digits}[/{template}] → session id for a code the caller chose
+ *   GET  SMS/VERIFY/{session}/{otp}             → OTP Matched | 400 OTP Mismatch | OTP Expired | 400 No Entry Exists
+ *   GET  SMS/VERIFY3/{phone}/{otp}              → same, against the phone's newest session
+ *   POST ADDON_SERVICES/SEND/TSMS               → session id (form: From, To, TemplateName | Msg, VAR1..VARn)
+ *   GET  ADDON_SERVICES/RPT/TSMS/{session}      → XML delivery report, statusDesc DELIVERED
+ *   GET  BAL/SMS, BAL/VOICE, ADDON_SERVICES/BAL/TRANSACTIONAL_SMS → balance as text
+ *
+ * Choices where 2Factor's behaviour is [unknown] (all simulator inventions, none relied on by the client):
+ * - `Invalid API Key` is answered with HTTP `invalidKeyHttpStatus` (default 200).
+ * - TSMS request errors (bad sender id, missing template, bad number) answer HTTP 400.
+ * - An unknown route answers 404 `{"Status":"Error","Details":"Unknown API route"}`.
+ * - The delivery report's XML layout is ours; only `statusDesc` is documented.
+ *
+ * ─── CONTROL API: EXISTS ONLY IN THE SIMULATOR, NEVER ON 2FACTOR ─────────────────────────────────────────
+ * For tests that run the simulator in another process (e2e). Not counted in stats, never delayed or faulted.
+ *   GET  /__simulator/outbox[?phone=+91…]   delivered messages, newest last
+ *   GET  /__simulator/last-code?phone=+91…  `{"code": "123456" | null}`
+ *   GET  /__simulator/stats                 see SimulatorStats
+ *   GET  /__simulator/faults                current faults
+ *   POST /__simulator/faults                JSON `{latencyMs?, mode?}` merged into the faults (like setFaults)
+ *   POST /__simulator/reset                 clears outbox, sessions and stats; faults back to the start options
+ * (In a query string `+` reads as a space; the phone filter accepts `+91…`, `%2B91…` and ` 91…` alike.)
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomInt, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { TWO_FACTOR_TEXT, type TwoFactorAnswer } from './wireSchemas.js';
+import { createRequestStats, type RequestKind, type SimulatorStats } from './simulatorStats.js';
+import { createOtpSessionStore, type SessionVerdict } from './simulatorSessions.js';
+
+export type { SimulatorStats, RequestKind } from './simulatorStats.js';
+
+export const FAULT_MODES = ['none', 'http500', 'html', 'brokenJson', 'invalidKey', 'expired', 'hang'] as const;
+/**
+ * - `http500`: 500 with an HTML body. `html`: 200 text/html. `brokenJson`: 200 with truncated JSON.
+ * - `invalidKey`: every API call answers `Invalid API Key`. `expired`: every verify answers `OTP Expired`
+ *   with Status Success. `hang`: no answer at all until `close()`.
+ */
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+export interface SimulatorFaults {
+  /** Added before every API answer, with a timer (the event loop stays free). */
+  latencyMs: number;
+  mode: FaultMode;
+}
+
+export interface SimulatorMessage {
+  kind: 'otp' | 'template';
+  /** E.164, `+91…`. */
+  phone: string;
+  /** OTP messages only. */
+  code?: string;
+  providerSessionId: string;
+  templateName?: string;
+  /** Template messages: sender id. */
+  from?: string;
+  /** Template messages: VAR1..VARn in order. */
+  variables?: string[];
+  /** Template messages sent with `Msg` (open template) instead of a template name. */
+  text?: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+export interface SimulatorRequest {
+  method: string;
+  /** Exactly as received: raw path and query. */
+  url: string;
+  /** POST bodies only. */
+  body?: string;
+}
+
+export interface TwoFactorSimulatorOptions extends Partial<SimulatorFaults> {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** When set, any other key answers `Invalid API Key`; when not set, every key is accepted. */
+  validApiKeys?: string[];
+  /** 2Factor's status for a bad key is unknown; 200 by default. */
+  invalidKeyHttpStatus?: number;
+  /** Digits of generated codes, 4–8 (default 6). */
+  otpLength?: number;
+  /** How long a code can be verified (default 10 minutes). */
+  otpTtlMs?: number;
+  /** Balances answered by the BAL routes (default "500" each). */
+  balances?: { sms?: string; voice?: string; transactionalSms?: string };
+  /** Sessions kept at most, oldest dropped first (default 100 000). */
+  maxSessions?: number;
+  /** The outbox keeps at least the newest this many messages (default 10 000). */
+  outboxLimit?: number;
+  /** Clock for code expiry, message times and stats (default Date.now). */
+  now?: () => number;
+  /** Called on each delivered message. An exception turns that API call into a 500. */
+  onMessage?: (message: SimulatorMessage) => void;
+  /** Called on each API request as received (not control requests), before latency and faults. */
+  onRequest?: (request: SimulatorRequest) => void;
+}
+
+export interface TwoFactorSimulator {
+  /** `http://host:port`, to use as the client's baseUrl. */
+  url: string;
+  port: number;
+  /** Stops listening and drops every connection (keep-alive and hanging ones). */
+  close(): Promise<void>;
+  outbox(filter?: { phone?: string }): SimulatorMessage[];
+  /** The newest OTP texted to this phone (any accepted format), or undefined. */
+  lastCodeFor(phone: string): string | undefined;
+  stats(): SimulatorStats;
+  resetStats(): void;
+  setFaults(faults: Partial<SimulatorFaults>): void;
+  /** Clears outbox, sessions and stats; faults go back to the options given at start. */
+  reset(): void;
+}
+
+const faultsSchema = z.strictObject({
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  mode: z.enum(FAULT_MODES).optional(),
+});
+
+const MAX_BODY_BYTES = 64 * 1024;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+type Route = { kind: RequestKind; answer: (body: string) => Answer };
+
+function jsonAnswer(status: number, payload: TwoFactorAnswer & Record<string, string>): Answer {
+  return { status, contentType: JSON_TYPE, body: JSON.stringify(payload) };
+}
+const success = (details: string, extra: Record<string, string> = {}) =>
+  jsonAnswer(200, { Status: 'Success', Details: details, ...extra });
+const error = (status: number, details: string) => jsonAnswer(status, { Status: 'Error', Details: details });
+
+/** `9876543210`, `919876543210`, `+919876543210` → `+919876543210`; anything else → undefined. */
+export function parseSimulatorPhone(raw: string): string | undefined {
+  const value = raw.trim();
+  if (/^\+91\d{10}$/.test(value)) return value;
+  if (/^91\d{10}$/.test(value)) return `+${value}`;
+  if (/^\d{10}$/.test(value)) return `+91${value}`;
+  return undefined;
+}
+
+export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions = {}): Promise<TwoFactorSimulator> {
+  const now = options.now ?? Date.now;
+  const host = options.host ?? '127.0.0.1';
+  const otpLength = options.otpLength ?? 6;
+  if (!Number.isInteger(otpLength) || otpLength < 4 || otpLength > 8) throw new Error('otpLength must be 4–8');
+  const validKeys = options.validApiKeys ? new Set(options.validApiKeys) : undefined;
+  const invalidKeyHttpStatus = options.invalidKeyHttpStatus ?? 200;
+  const outboxLimit = options.outboxLimit ?? 10_000;
+  const balances = { sms: '500', voice: '500', transactionalSms: '500', ...options.balances };
+  const initialFaults: SimulatorFaults = faultsSchema.required().parse({
+    latencyMs: options.latencyMs ?? 0,
+    mode: options.mode ?? 'none',
+  });
+
+  let faults: SimulatorFaults = { ...initialFaults };
+  const stats = createRequestStats(now);
+  const sessions = createOtpSessionStore({
+    now,
+    ttlMs: options.otpTtlMs ?? 600_000,
+    maxSessions: options.maxSessions ?? 100_000,
+  });
+  /** TSMS session id → recipients (E.164), for delivery reports; bounded like the OTP sessions. */
+  const templateSessions = new Map<string, string[]>();
+  let outbox: SimulatorMessage[] = [];
+  const lastCodes = new Map<string, string>();
+  const pendingTimers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  function deliver(message: SimulatorMessage) {
+    outbox.push(message);
+    // Trim in chunks so a long benchmark does not pay an O(n) shift per message.
+    if (outbox.length >= outboxLimit + Math.max(1, Math.floor(outboxLimit / 10))) outbox = outbox.slice(-outboxLimit);
+    if (message.code !== undefined) lastCodes.set(message.phone, message.code);
+    options.onMessage?.(message);
+  }
+
+  function newCode(): string {
+    return String(randomInt(0, 10 ** otpLength)).padStart(otpLength, '0');
+  }
+
+  function sendOtp(rawPhone: string, code: string, templateName: string | undefined, extra: Record<string, string> = {}): Answer {
+    const phone = parseSimulatorPhone(rawPhone);
+    if (!phone) return error(400, TWO_FACTOR_TEXT.phoneLengthMismatch);
+    const session = sessions.create(phone, code);
+    deliver({
+      kind: 'otp',
+      phone,
+      code,
+      providerSessionId: session.id,
+      ...(templateName === undefined ? {} : { templateName }),
+      at: new Date(now()).toISOString(),
+    });
+    return success(session.id, extra);
+  }
+
+  function verifyAnswer(verdict: SessionVerdict): Answer {
+    if (faults.mode === 'expired') return success(TWO_FACTOR_TEXT.otpExpired);
+    switch (verdict) {
+      case 'matched':
+        return success(TWO_FACTOR_TEXT.otpMatched);
+      case 'mismatch':
+        return error(400, TWO_FACTOR_TEXT.otpMismatch);
+      case 'expired':
+        return success(TWO_FACTOR_TEXT.otpExpired);
+      case 'not_found':
+        return error(400, TWO_FACTOR_TEXT.noSession);
+    }
+  }
+
+  function sendTemplateSms(body: string): Answer {
+    const form = new URLSearchParams(body);
+    const from = form.get('From') ?? 'TFCTOR';
+    const templateName = form.get('TemplateName') ?? undefined;
+    const text = form.get('Msg') ?? undefined;
+    if (!/^[A-Za-z]{6}$/.test(from)) return error(400, TWO_FACTOR_TEXT.senderOrTemplateNotMapped);
+    if (!templateName && !text) return error(400, TWO_FACTOR_TEXT.missingTemplateName);
+    const phones = (form.get('To') ?? '').split(',').map(parseSimulatorPhone);
+    if (phones.some((phone) => phone === undefined)) return error(400, TWO_FACTOR_TEXT.phoneLengthMismatch);
+    const variables = templateVariables(form);
+    const providerSessionId = randomUUID();
+    templateSessions.set(providerSessionId, phones as string[]);
+    if (templateSessions.size > (options.maxSessions ?? 100_000)) {
+      const oldest = templateSessions.keys().next().value;
+      if (oldest !== undefined) templateSessions.delete(oldest);
+    }
+    const at = new Date(now()).toISOString();
+    for (const phone of phones as string[]) {
+      deliver({
+        kind: 'template',
+        phone,
+        providerSessionId,
+        from,
+        variables,
+        ...(templateName ? { templateName } : {}),
+        ...(text ? { text } : {}),
+        at,
+      });
+    }
+    return success(providerSessionId);
+  }
+
+  function deliveryReport(sessionId: string): Answer {
+    const recipients = templateSessions.get(sessionId);
+    if (!recipients) return error(400, TWO_FACTOR_TEXT.noSession);
+    const items = recipients
+      .map((phone) => `<Message><To>${phone.slice(1)}</To><statusDesc>DELIVERED</statusDesc></Message>`)
+      .join('');
+    return {
+      status: 200,
+      contentType: 'application/xml; charset=utf-8',
+      body: `<?xml version="1.0" encoding="UTF-8"?><Response><Status>Success</Status><SessionId>${escapeXml(sessionId)}</SessionId>${items}</Response>`,
+    };
+  }
+
+  /** Maps the segments after the key to a route; unknown shapes still count (as `other`) and answer 404. */
+  function route(method: string, rest: string[]): Route {
+    const [first, second, third, fourth] = rest;
+    const n = rest.length;
+    if (first === 'SMS' && method !== 'POST' && second !== undefined) {
+      if ((second === 'VERIFY' || second === 'VERIFY3') && n === 4 && third !== undefined && fourth !== undefined) {
+        const byPhone = second === 'VERIFY3';
+        return {
+          kind: 'verify',
+          answer: () => {
+            if (!byPhone) return verifyAnswer(sessions.verifyById(third, fourth));
+            const phone = parseSimulatorPhone(third);
+            if (!phone) return error(400, TWO_FACTOR_TEXT.phoneLengthMismatch);
+            return verifyAnswer(sessions.verifyByPhone(phone, fourth));
+          },
+        };
+      }
+      if ((n === 3 || n === 4) && third !== undefined) {
+        if (third === 'AUTOGEN' || third === 'AUTOGEN2') {
+          const extra = third === 'AUTOGEN2' ? (code: string) => ({ OTP: code }) : () => ({});
+          return {
+            kind: 'autogen',
+            answer: () => {
+              const code = newCode();
+              return sendOtp(second, code, fourth, extra(code));
+            },
+          };
+        }
+        if (third === 'AUTOGEN3') {
+          return {
+            kind: 'autogen',
+            answer: () => (fourth === undefined ? error(400, TWO_FACTOR_TEXT.missingTemplateName) : sendOtp(second, newCode(), fourth)),
+          };
+        }
+        if (/^\d{4,6}$/.test(third)) return { kind: 'autogen', answer: () => sendOtp(second, third, fourth) };
+      }
+    }
+    const path = rest.join('/');
+    if (method === 'POST' && path === 'ADDON_SERVICES/SEND/TSMS') return { kind: 'tsms', answer: sendTemplateSms };
+    if (method !== 'POST') {
+      if (path === 'BAL/SMS') return { kind: 'balance', answer: () => success(balances.sms) };
+      if (path === 'BAL/VOICE') return { kind: 'balance', answer: () => success(balances.voice) };
+      if (path === 'ADDON_SERVICES/BAL/TRANSACTIONAL_SMS') return { kind: 'balance', answer: () => success(balances.transactionalSms) };
+      if (n === 4 && path.startsWith('ADDON_SERVICES/RPT/TSMS/') && fourth !== undefined) {
+        return { kind: 'other', answer: () => deliveryReport(fourth) };
+      }
+    }
+    return { kind: 'other', answer: () => error(404, 'Unknown API route') };
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, rawUrl: string, pathname: string) {
+    const segments = decodeSegments(pathname);
+    const isApi = segments !== undefined && segments[0] === 'API' && segments[1] === 'V1' && segments.length >= 3;
+    const key = isApi ? (segments[2] as string) : '';
+    let rest = isApi ? segments.slice(3) : [];
+    if (rest.length > 0 && rest[rest.length - 1] === '') rest = rest.slice(0, -1);
+    const method = req.method ?? 'GET';
+    const matched: Route = isApi ? route(method, rest) : { kind: 'other', answer: () => error(404, 'Unknown API route') };
+    stats.record(matched.kind);
+
+    const body = method === 'POST' ? await readBody(req) : '';
+    options.onRequest?.({ method, url: rawUrl, ...(method === 'POST' ? { body: body ?? '' } : {}) });
+
+    const fault = faults;
+    if (fault.latencyMs > 0) await delay(fault.latencyMs);
+    if (closed) return;
+    if (fault.mode === 'hang') return; // closeAllConnections() ends it.
+
+    let answer: Answer;
+    if (fault.mode === 'http500') {
+      answer = { status: 500, contentType: 'text/html; charset=utf-8', body: '<html><body><h1>500 Internal Server Error</h1></body></html>' };
+    } else if (fault.mode === 'html') {
+      answer = { status: 200, contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><html><body><p>Service temporarily unavailable</p></body></html>' };
+    } else if (fault.mode === 'brokenJson') {
+      answer = { status: 200, contentType: JSON_TYPE, body: '{"Status":"Success","Deta' };
+    } else if (fault.mode === 'invalidKey' || (validKeys !== undefined && !validKeys.has(key))) {
+      answer = error(invalidKeyHttpStatus, TWO_FACTOR_TEXT.invalidApiKey);
+    } else if (body === undefined) {
+      answer = error(413, 'Request body too large');
+    } else {
+      answer = matched.answer(body);
+    }
+    send(res, answer);
+  }
+
+  function handleControl(req: IncomingMessage, res: ServerResponse, pathname: string, query: URLSearchParams) {
+    const method = req.method ?? 'GET';
+    const phoneFilter = () => {
+      const raw = query.get('phone');
+      if (raw === null) return undefined;
+      return parseSimulatorPhone(raw) ?? raw;
+    };
+    if (method === 'GET' && pathname === '/__simulator/outbox') {
+      const phone = phoneFilter();
+      return sendJson(res, 200, api.outbox(phone === undefined ? {} : { phone }));
+    }
+    if (method === 'GET' && pathname === '/__simulator/last-code') {
+      const phone = phoneFilter();
+      return sendJson(res, 200, { code: phone === undefined ? null : (api.lastCodeFor(phone) ?? null) });
+    }
+    if (method === 'GET' && pathname === '/__simulator/stats') return sendJson(res, 200, stats.snapshot());
+    if (method === 'GET' && pathname === '/__simulator/faults') return sendJson(res, 200, faults);
+    if (method === 'POST' && pathname === '/__simulator/faults') {
+      return void readBody(req).then((body) => {
+        let parsed: ReturnType<typeof faultsSchema.safeParse> | undefined;
+        try {
+          parsed = faultsSchema.safeParse(JSON.parse(body ?? ''));
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed?.success) return sendJson(res, 400, { error: `faults must be JSON {latencyMs?, mode?: ${FAULT_MODES.join('|')}}` });
+        api.setFaults(parsed.data);
+        return sendJson(res, 200, faults);
+      });
+    }
+    if (method === 'POST' && pathname === '/__simulator/reset') {
+      api.reset();
+      return sendJson(res, 200, { ok: true });
+    }
+    return sendJson(res, 404, { error: 'unknown simulator control route' });
+  }
+
+  function delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        pendingTimers.delete(timer);
+        resolve();
+      }, ms);
+      pendingTimers.add(timer);
+    });
+  }
+
+  const server = createServer((req, res) => {
+    const rawUrl = req.url ?? '/';
+    const queryStart = rawUrl.indexOf('?');
+    const pathname = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
+    const fail = () => {
+      if (!res.headersSent && !res.destroyed) send(res, error(500, 'Simulator internal error'));
+    };
+    try {
+      if (pathname.startsWith('/__simulator/')) {
+        handleControl(req, res, pathname, new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1)));
+      } else {
+        handleApi(req, res, rawUrl, pathname).catch(fail);
+      }
+    } catch {
+      fail();
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+
+  const api: TwoFactorSimulator = {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true;
+        for (const timer of pendingTimers) clearTimeout(timer);
+        pendingTimers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+    outbox(filter = {}) {
+      const phone = filter.phone === undefined ? undefined : (parseSimulatorPhone(filter.phone) ?? filter.phone);
+      const selected = phone === undefined ? outbox : outbox.filter((message) => message.phone === phone);
+      return selected.map((message) => ({ ...message, ...(message.variables ? { variables: [...message.variables] } : {}) }));
+    },
+    lastCodeFor(phone) {
+      return lastCodes.get(parseSimulatorPhone(phone) ?? phone);
+    },
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    setFaults(partial) {
+      const parsed = faultsSchema.parse(partial);
+      faults = {
+        latencyMs: parsed.latencyMs ?? faults.latencyMs,
+        mode: parsed.mode ?? faults.mode,
+      };
+    },
+    reset() {
+      outbox = [];
+      lastCodes.clear();
+      sessions.clear();
+      templateSessions.clear();
+      stats.reset();
+      faults = { ...initialFaults };
+    },
+  };
+  return api;
+}
+
+/** `/API/V1/k/SMS/x` → `['API','V1','k','SMS','x']`, percent-decoded; undefined when not decodable. */
+function decodeSegments(pathname: string): string[] | undefined {
+  try {
+    return pathname.split('/').slice(1).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request body as text, or undefined when it exceeds MAX_BODY_BYTES. */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function templateVariables(form: URLSearchParams): string[] {
+  const numbered: Array<[number, string]> = [];
+  for (const [name, value] of form) {
+    const match = /^VAR([1-9]\d?)$/.exec(name); // VAR1..VAR99
+    if (match) numbered.push([Number(match[1]), value]);
+  }
+  numbered.sort((a, b) => a[0] - b[0]);
+  const variables: string[] = [];
+  for (const [index, value] of numbered) variables[index - 1] = value;
+  return Array.from(variables, (value) => value ?? '');
+}
+
+function send(res: ServerResponse, answer: Answer) {
+  if (res.destroyed) return;
+  res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
+}
+
+function sendJson(res: ServerResponse, status: number, payload: unknown) {
+  send(res, { status, contentType: JSON_TYPE, body: JSON.stringify(payload) });
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (char) => `&#${char.charCodeAt(0)};`);
+}
