@@ -1,0 +1,55 @@
+/**
+ * Runs the 2Factor simulator as its own process, for the e2e suite, benchmarks and local development:
+ *
+ *   node dist/server/server/providers/twoFactor/simulatorCli.js --port 4010 [--host 127.0.0.1]
+ *        [--latency-ms 300] [--valid-key KEY]... [--otp-ttl-ms 600000]
+ *
+ * Prints exactly one line once it listens (`2Factor simulator listening on http://…`), which scripts wait
+ * for, and stops cleanly on SIGTERM / SIGINT. Tests drive it through its `/__simulator/` control API.
+ */
+import { parseArgs } from 'node:util';
+import { startTwoFactorSimulator } from './simulator.js';
+
+function integerOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return parsed;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'valid-key': { type: 'string', multiple: true },
+      'otp-ttl-ms': { type: 'string' },
+    },
+    strict: true,
+  });
+  const simulator = await startTwoFactorSimulator({
+    host: values.host ?? '127.0.0.1',
+    port: integerOption('port', values.port, 0, 65_535) ?? 4010,
+    latencyMs: integerOption('latency-ms', values['latency-ms'], 0, 600_000) ?? 0,
+    otpTtlMs: integerOption('otp-ttl-ms', values['otp-ttl-ms'], 1, 86_400_000),
+    ...(values['valid-key'] ? { validApiKeys: values['valid-key'] } : {}),
+  });
+  console.log(`2Factor simulator listening on ${simulator.url}`);
+
+  const stop = () => {
+    simulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`2Factor simulator failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
