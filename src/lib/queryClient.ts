@@ -1,0 +1,38 @@
+import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
+import { isApiError } from '@/api/client';
+
+/** Cache key of the logged-in user (GET /api/auth/me). Anything that logs a user in or out writes it. */
+export const CURRENT_USER_QUERY_KEY = ['auth', 'me'] as const;
+
+/**
+ * One QueryClient per app (and per test). Two app-wide rules:
+ * - retry only what may heal by itself (network errors and 5xx), never a 4xx;
+ * - any call answered `unauthorized` means the session is gone, so the cached user becomes null
+ *   and ProtectedRoute sends the browser to /login.
+ */
+export function createQueryClient(): QueryClient {
+  const queryClient: QueryClient = new QueryClient({
+    queryCache: new QueryCache({ onError: (error) => forgetUserIfUnauthorized(error) }),
+    mutationCache: new MutationCache({ onError: (error) => forgetUserIfUnauthorized(error) }),
+    defaultOptions: {
+      queries: {
+        staleTime: 30_000,
+        retry: (failureCount, error) => failureCount < 2 && isTransient(error),
+      },
+      mutations: { retry: false },
+    },
+  });
+
+  function forgetUserIfUnauthorized(error: unknown): void {
+    if (isApiError(error) && error.status === 'unauthorized') {
+      queryClient.setQueryData(CURRENT_USER_QUERY_KEY, null);
+    }
+  }
+
+  return queryClient;
+}
+
+function isTransient(error: unknown): boolean {
+  if (!isApiError(error)) return false;
+  return error.status === 'network_error' || error.httpStatus >= 500;
+}
