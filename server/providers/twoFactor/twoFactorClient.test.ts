@@ -305,7 +305,7 @@ describe('2Factor client: transport failures are unavailable', () => {
   });
 
   it('does not follow redirects (they would carry the key elsewhere)', async () => {
-    let seenRedirectMode: RequestRedirect | undefined;
+    let seenRedirectMode: RequestInit['redirect'];
     const redirecting: typeof fetch = async (_input, init) => {
       seenRedirectMode = init?.redirect;
       return new Response(null, { status: 302, headers: { location: 'https://elsewhere.example/' } });
