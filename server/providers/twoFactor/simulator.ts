@@ -164,10 +164,8 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
   const invalidKeyHttpStatus = options.invalidKeyHttpStatus ?? 200;
   const outboxLimit = options.outboxLimit ?? 10_000;
   const balances = { sms: '500', voice: '500', transactionalSms: '500', ...options.balances };
-  const initialFaults: SimulatorFaults = faultsSchema.required().parse({
-    latencyMs: options.latencyMs ?? 0,
-    mode: options.mode ?? 'none',
-  });
+  const startFaults = faultsSchema.parse({ latencyMs: options.latencyMs, mode: options.mode });
+  const initialFaults: SimulatorFaults = { latencyMs: startFaults.latencyMs ?? 0, mode: startFaults.mode ?? 'none' };
 
   let faults: SimulatorFaults = { ...initialFaults };
   const stats = createRequestStats(now);
