@@ -1,5 +1,5 @@
 import { useCallback } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { LoginRequest, LoginResponse, PublicUser } from '../../common/api/auth.js';
 import type { ApiError } from '@/api/client';
 import { login } from '@/api/auth/login';
@@ -7,6 +7,12 @@ import { logout } from '@/api/auth/logout';
 import { fetchCurrentUser } from '@/api/auth/me';
 import { isApiError } from '@/api/client';
 import { CURRENT_USER_QUERY_KEY } from '@/lib/queryClient';
+
+/**
+ * QueryClients whose user logged out by their own hand (the Log out button), as opposed to a session
+ * that expired. ProtectedRoute reads it so that logging out does not remember the page for the next login.
+ */
+const loggedOutByUser = new WeakSet<QueryClient>();
 
 /**
  * The session as the UI sees it. `user` is null when logged out (the server's 401 is not an error here);
@@ -22,7 +28,10 @@ export function useAuth() {
 
   /** For other ways in (phone OTP login): put the user the server returned into the cache. */
   const setUser = useCallback(
-    (user: PublicUser | null) => queryClient.setQueryData<PublicUser | null>(CURRENT_USER_QUERY_KEY, user),
+    (user: PublicUser | null) => {
+      if (user) loggedOutByUser.delete(queryClient);
+      queryClient.setQueryData<PublicUser | null>(CURRENT_USER_QUERY_KEY, user);
+    },
     [queryClient],
   );
 
@@ -45,6 +54,7 @@ export function useAuth() {
       }
     },
     onSuccess: () => {
+      loggedOutByUser.add(queryClient);
       queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== CURRENT_USER_QUERY_KEY[0] });
       setUser(null);
     },
@@ -57,6 +67,8 @@ export function useAuth() {
     /** The session could not be checked (not a 401). */
     error: me.isError && me.data === undefined ? me.error : null,
     retry: me.refetch,
+    /** The user is logged out because they pressed Log out (not because the session expired). */
+    loggedOutByUser: loggedOutByUser.has(queryClient),
     setUser,
     login: loginMutation,
     logout: logoutMutation,

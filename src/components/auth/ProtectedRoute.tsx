@@ -16,10 +16,11 @@ interface ProtectedRouteProps {
 
 /**
  * Guards a page in the browser. The server guards the data: this only decides what to show.
- * Logged out → /login, remembering where the user was going; wrong role → the 403 page, URL unchanged.
+ * Logged out → /login, remembering where the user was going (unless they pressed Log out);
+ * wrong role → the 403 page, URL unchanged.
  */
 export function ProtectedRoute({ roles, children }: ProtectedRouteProps) {
-  const { user, isLoading, error, retry } = useAuth();
+  const { user, isLoading, error, retry, loggedOutByUser } = useAuth();
   const location = useLocation();
 
   if (isLoading) return <PageSkeleton />;
@@ -40,7 +41,10 @@ export function ProtectedRoute({ roles, children }: ProtectedRouteProps) {
     );
   }
 
-  if (!user) return <Navigate to="/login" state={{ from: location }} replace />;
+  if (!user) {
+    // After Log out, the next login starts from the role's home, not from the page the user left.
+    return <Navigate to="/login" state={loggedOutByUser ? null : { from: location }} replace />;
+  }
 
   if (roles && !roles.includes(user.role)) return <ForbiddenPage />;
 
