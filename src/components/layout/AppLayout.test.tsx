@@ -62,6 +62,19 @@ describe('AppLayout', () => {
     expect(screen.getByRole('button', { name: 'Open menu' })).toHaveFocus();
   });
 
+  it('moves focus to the new page when a link of the open menu is followed', async () => {
+    stubFetch(meRoute(USERS.admin));
+    renderRoutes(routes, ['/dashboard']);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Open menu' }));
+    await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Settings' }));
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'SMS & OTP' })).toBeInTheDocument();
+    expect(screen.getByRole('main')).toHaveFocus();
+    expect(screen.getByRole('button', { name: 'Open menu' })).toHaveAttribute('aria-expanded', 'false');
+  });
+
   it('logs out with a JSON POST and lands on the login page', async () => {
     const { requests } = stubFetch({ ...meRoute(USERS.admin), 'POST /api/auth/logout': () => noContent() });
     const { router } = renderRoutes(routes, ['/dashboard']);

@@ -1,4 +1,4 @@
-import { useId, useState, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type KeyboardEvent } from 'react';
 import { LogOutIcon, MenuIcon, XIcon } from 'lucide-react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { toast } from 'sonner';
@@ -27,11 +27,19 @@ export function AppLayout() {
   const navigate = useNavigate();
   const [menuOpen, setMenuOpen] = useState(false);
   const menuId = useId();
+  const mainRef = useRef<HTMLElement>(null);
 
   if (!user) return null;
 
   const home = ROLE_HOME[user.role];
   const closeMenu = () => setMenuOpen(false);
+
+  /** A link in the open small-screen menu hides itself: move focus to the new page instead of losing it. */
+  function handleNavigate() {
+    if (!menuOpen) return;
+    closeMenu();
+    mainRef.current?.focus({ preventScroll: true });
+  }
 
   async function handleLogout() {
     try {
@@ -54,7 +62,7 @@ export function AppLayout() {
     <div className="flex min-h-svh flex-col">
       <a
         href="#main"
-        className="sr-only z-50 rounded-md bg-background px-4 py-2 text-sm font-medium shadow focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:ring-[3px] focus:ring-ring/50 focus:outline-none"
+        className="sr-only z-50 rounded-md bg-background text-sm font-medium shadow focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:px-4 focus:py-2 focus:ring-[3px] focus:ring-ring/50 focus:outline-none"
       >
         Skip to main content
       </a>
@@ -91,13 +99,13 @@ export function AppLayout() {
             <nav aria-label="Main">
               <ul className="flex flex-col gap-1 md:flex-row">
                 <li>
-                  <NavLink to={home} end className={navLinkClass} onClick={closeMenu}>
+                  <NavLink to={home} end className={navLinkClass} onClick={handleNavigate}>
                     Home
                   </NavLink>
                 </li>
                 {isAdminRole(user.role) ? (
                   <li>
-                    <NavLink to={SETTINGS_SMS_OTP_PATH} className={navLinkClass} onClick={closeMenu}>
+                    <NavLink to={SETTINGS_SMS_OTP_PATH} className={navLinkClass} onClick={handleNavigate}>
                       Settings
                     </NavLink>
                   </li>
@@ -122,7 +130,7 @@ export function AppLayout() {
         </div>
       </header>
 
-      <main id="main" tabIndex={-1} className="mx-auto w-full max-w-5xl flex-1 px-4 py-8 outline-none">
+      <main ref={mainRef} id="main" tabIndex={-1} className="mx-auto w-full max-w-5xl flex-1 px-4 py-8 outline-none">
         <Outlet />
       </main>
     </div>
