@@ -45,6 +45,7 @@ const envSchema = z.object({
   TRUST_PROXY: env(trustProxy.default(false)),
   LOG_LEVEL: env(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   SESSION_TTL_HOURS: env(positiveInt.default(12)),
+  LOGIN_RATE_LIMIT_PER_15_MIN: env(positiveInt.default(10)),
   DEMO_USERS: env(boolean.optional()),
   WEB_CONCURRENCY: env(positiveInt.max(64).default(1)),
 
@@ -59,7 +60,6 @@ const envSchema = z.object({
   SMS_RESEND_COOLDOWN_S: env(positiveInt.default(30)),
   SMS_MAX_SENDS_PER_HOUR: env(positiveInt.default(5)),
   SMS_VERIFY_LIMIT_PER_MIN: env(positiveInt.default(20)),
-  LOGIN_RATE_LIMIT_PER_15_MIN: env(positiveInt.default(10)),
   PROVIDER_TIMEOUT_MS: env(positiveInt.max(60_000).default(5000)),
   PROVIDER_MAX_RPS: env(positiveInt.default(200)),
 });
@@ -79,6 +79,8 @@ export interface Config {
   trustProxy: boolean | number | string[];
   logLevel: Environment['LOG_LEVEL'];
   sessionTtlHours: number;
+  /** Failed email logins allowed per client IP in 15 minutes. */
+  failedLoginsPer15Minutes: number;
   /** Demo users are seeded only in development on the embedded database, never in production. */
   seedDemoUsers: boolean;
   webConcurrency: number;
@@ -97,7 +99,6 @@ export interface SmsConfig {
   resendCooldownSeconds: number;
   maxSendsPerHour: number;
   verifiesPerIpPerMinute: number;
-  loginAttemptsPer15Minutes: number;
   providerTimeoutMs: number;
   providerMaxRps: number;
   /** No API key outside production: the built-in 2Factor simulator stands in for the real API. */
@@ -140,6 +141,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     sessionTtlHours: e.SESSION_TTL_HOURS,
+    failedLoginsPer15Minutes: e.LOGIN_RATE_LIMIT_PER_15_MIN,
     seedDemoUsers: !isProduction && !e.DATABASE_URL && (e.DEMO_USERS ?? e.NODE_ENV === 'development'),
     webConcurrency: e.WEB_CONCURRENCY,
     sms: {
@@ -154,7 +156,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       resendCooldownSeconds: e.SMS_RESEND_COOLDOWN_S,
       maxSendsPerHour: e.SMS_MAX_SENDS_PER_HOUR,
       verifiesPerIpPerMinute: e.SMS_VERIFY_LIMIT_PER_MIN,
-      loginAttemptsPer15Minutes: e.LOGIN_RATE_LIMIT_PER_15_MIN,
       providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
       providerMaxRps: e.PROVIDER_MAX_RPS,
       sandboxAllowed: !isProduction,

@@ -1,0 +1,97 @@
+/**
+ * createApp(deps): the Express app. It only wires HTTP concerns (security headers, body parsing, CSRF guard,
+ * authentication, routers, the SPA and the error handler); every collaborator arrives built, from
+ * server/index.ts in production or from the test helpers.
+ */
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { AuthService } from './auth/authService.js';
+import { authenticate } from './auth/authenticate.js';
+import { createAuthRouter } from './auth/authRouter.js';
+import { crossSiteGuard } from './http/crossSiteGuard.js';
+import { createErrorHandler, notFoundApiHandler } from './http/errorHandler.js';
+import type { LimiterStoreFactory } from './http/limiterStores.js';
+import { requestLogger } from './http/requestLogger.js';
+import { serveSpa } from './http/spa.js';
+
+export interface HealthReport {
+  ok: boolean;
+  database: 'up' | 'down';
+  rate_limit_store: 'memory' | 'redis' | 'down';
+}
+
+export interface AppDeps {
+  config: Pick<Config, 'isProduction' | 'trustProxy' | 'sessionTtlHours' | 'failedLoginsPer15Minutes'>;
+  logger: Logger;
+  auth: AuthService;
+  limiterStores: LimiterStoreFactory;
+  checkHealth: () => Promise<HealthReport>;
+  /** The /api/sms router (server/smsServer.ts); optional so auth-only tests can build a smaller app. */
+  smsRouter?: Router;
+  /** Built React app to serve; omitted in API-only tests. */
+  clientDir?: string;
+  /** Set while the process drains on SIGTERM: new API requests get 503 shutting_down. */
+  isShuttingDown?: () => boolean;
+}
+
+export const JSON_BODY_LIMIT = '16kb';
+
+export function createApp(deps: AppDeps): Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // TLS is the proxy's job (docs/operations.md); upgrading would break plain-HTTP local runs.
+          upgradeInsecureRequests: null,
+        },
+      },
+    }),
+  );
+
+  const api = express.Router();
+  api.use(requestLogger(logger));
+  api.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  if (deps.isShuttingDown) {
+    const isShuttingDown = deps.isShuttingDown;
+    api.use((_req, res, next) => {
+      if (!isShuttingDown()) return next();
+      res.set({ Connection: 'close', 'Retry-After': '2' });
+      res.status(503).json({ status: 'shutting_down', message: 'The server is restarting. Please try again.' });
+    });
+  }
+  api.get('/health', async (_req, res) => {
+    const report = await deps.checkHealth();
+    res.status(report.ok ? 200 : 503).json(report);
+  });
+  api.use(crossSiteGuard());
+  api.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
+  api.use(authenticate(deps.auth, config.isProduction));
+  api.use(
+    '/auth',
+    createAuthRouter({
+      auth: deps.auth,
+      limiterStores: deps.limiterStores,
+      secureCookies: config.isProduction,
+      sessionTtlSeconds: config.sessionTtlHours * 3600,
+      failedLoginsPer15Minutes: config.failedLoginsPer15Minutes,
+    }),
+  );
+  if (deps.smsRouter) api.use('/sms', deps.smsRouter);
+  api.use(notFoundApiHandler);
+  api.use(createErrorHandler(logger));
+  app.use('/api', api);
+
+  const spa = deps.clientDir ? serveSpa(deps.clientDir) : undefined;
+  if (spa) app.use(spa);
+  app.use(createErrorHandler(logger));
+  return app;
+}

@@ -1,0 +1,52 @@
+import { Router } from 'express';
+import { loginRequestSchema } from '../../common/api/auth.js';
+import { clientIpKey, createLimiter } from '../http/rateLimit.js';
+import type { LimiterStoreFactory } from '../http/limiterStores.js';
+import { parseOrThrow } from '../http/validate.js';
+import type { AuthService } from './authService.js';
+import { requireRole } from './authenticate.js';
+import { clearSessionCookie, readSessionToken, setSessionCookie } from './sessionCookie.js';
+
+export interface AuthRouterDeps {
+  auth: AuthService;
+  limiterStores: LimiterStoreFactory;
+  secureCookies: boolean;
+  sessionTtlSeconds: number;
+  failedLoginsPer15Minutes: number;
+}
+
+/** /api/auth: email login, who am I, logout. */
+export function createAuthRouter(deps: AuthRouterDeps): Router {
+  const router = Router();
+  const cookie = { secure: deps.secureCookies, maxAgeSeconds: deps.sessionTtlSeconds };
+
+  const failedLoginsPerIp = createLimiter({
+    name: 'login-ip',
+    windowMs: 15 * 60_000,
+    limit: deps.failedLoginsPer15Minutes,
+    key: clientIpKey,
+    count: 'failures',
+    message: 'Too many failed logins from your network.',
+    stores: deps.limiterStores,
+  });
+
+  router.post('/login', failedLoginsPerIp, async (req, res) => {
+    const { email, password } = parseOrThrow(loginRequestSchema, req.body);
+    const { token, login } = await deps.auth.loginWithPassword(email, password);
+    setSessionCookie(res, token, cookie);
+    res.json(login);
+  });
+
+  router.get('/me', requireRole(), (req, res) => {
+    res.json({ user: req.user });
+  });
+
+  router.post('/logout', async (req, res) => {
+    const token = readSessionToken(req, deps.secureCookies);
+    if (token) await deps.auth.logout(token);
+    clearSessionCookie(res, deps.secureCookies);
+    res.status(204).end();
+  });
+
+  return router;
+}

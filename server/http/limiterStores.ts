@@ -1,0 +1,152 @@
+/**
+ * Where rate-limit counters live: in this process (one instance) or in Redis (many instances share them).
+ * Both count a fixed window per key that starts at the key's first hit, so limits behave the same either way.
+ * A failing store raises `rate_limiter_unavailable` (503): limits fail closed, a request is never let
+ * through uncounted.
+ */
+import type { Redis } from 'ioredis';
+import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { AppError } from './appError.js';
+
+export type Clock = () => number;
+
+export interface LimiterStoreFactory {
+  /** One store per limiter: `name` keeps their keys apart. */
+  create(name: string): Store;
+  readonly kind: 'memory' | 'redis';
+  /** The clock the stores count with. */
+  readonly now: Clock;
+}
+
+/** An in-process store with an injected clock, so tests can move time instead of sleeping. */
+export class ClockedMemoryStore implements Store {
+  readonly localKeys = true;
+  private windowMs = 60_000;
+  private readonly counters = new Map<string, { totalHits: number; resetAtMs: number }>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly prefix: string,
+    private readonly now: Clock = Date.now,
+  ) {}
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(this.windowMs, 1_000));
+    this.sweepTimer.unref();
+  }
+
+  get(key: string): ClientRateLimitInfo | undefined {
+    const counter = this.live(key);
+    return counter && { totalHits: counter.totalHits, resetTime: new Date(counter.resetAtMs) };
+  }
+
+  increment(key: string): ClientRateLimitInfo {
+    let counter = this.live(key);
+    if (!counter) {
+      counter = { totalHits: 0, resetAtMs: this.now() + this.windowMs };
+      this.counters.set(key, counter);
+    }
+    counter.totalHits += 1;
+    return { totalHits: counter.totalHits, resetTime: new Date(counter.resetAtMs) };
+  }
+
+  decrement(key: string): void {
+    const counter = this.live(key);
+    if (counter && counter.totalHits > 0) counter.totalHits -= 1;
+  }
+
+  resetKey(key: string): void {
+    this.counters.delete(key);
+  }
+
+  resetAll(): void {
+    this.counters.clear();
+  }
+
+  shutdown(): void {
+    clearInterval(this.sweepTimer);
+  }
+
+  private live(key: string) {
+    const counter = this.counters.get(key);
+    if (counter && counter.resetAtMs <= this.now()) {
+      this.counters.delete(key);
+      return undefined;
+    }
+    return counter;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, counter] of this.counters) if (counter.resetAtMs <= now) this.counters.delete(key);
+  }
+}
+
+export function memoryLimiterStores(now: Clock = Date.now): LimiterStoreFactory {
+  return { kind: 'memory', now, create: (name) => failClosed(new ClockedMemoryStore(`${name}:`, now)) };
+}
+
+export function redisLimiterStores(redis: Redis): LimiterStoreFactory {
+  return {
+    kind: 'redis',
+    now: Date.now,
+    create(name) {
+      const store = new RedisStore({
+        prefix: `rl:${name}:`,
+        sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+      });
+      return failClosed(store, () => reloadScripts(store));
+    },
+  };
+}
+
+/**
+ * rate-limit-redis keeps the promise of its script SHAs: if Redis was down when they loaded, every later
+ * call would fail even after Redis is back. Reload them after any failure.
+ */
+function reloadScripts(store: RedisStore): void {
+  const increment = store.loadIncrementScript();
+  const get = store.loadGetScript();
+  increment.catch(() => undefined);
+  get.catch(() => undefined);
+  store.incrementScriptSha = increment;
+  store.getScriptSha = get;
+}
+
+/** Turns any store failure into a 503 `rate_limiter_unavailable`, so the request is refused, not let through. */
+function failClosed(store: Store, onFailure?: () => void): Store {
+  const guard = async <T>(operation: () => Promise<T> | T): Promise<T> => {
+    try {
+      return await operation();
+    } catch {
+      onFailure?.();
+      throw new AppError(
+        'rate_limiter_unavailable',
+        'We cannot check request limits right now, so this request was refused. Please try again shortly.',
+        {},
+        { 'Retry-After': '5' },
+      );
+    }
+  };
+  return {
+    prefix: store.prefix,
+    localKeys: store.localKeys,
+    init: (options) => store.init?.(options),
+    get: store.get && ((key) => guard(() => store.get!(key))),
+    increment: (key) => guard(() => store.increment(key)),
+    // Decrements run after the answer was sent; a failure there must not surface anywhere.
+    decrement: async (key) => {
+      try {
+        await store.decrement(key);
+      } catch {
+        onFailure?.();
+      }
+    },
+    resetKey: (key) => guard(() => store.resetKey(key)),
+    resetAll: store.resetAll && (() => guard(() => store.resetAll!())),
+    shutdown: store.shutdown && (() => store.shutdown!()),
+  };
+}

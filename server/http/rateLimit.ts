@@ -1,0 +1,50 @@
+import type { Request } from 'express';
+import { ipKeyGenerator, rateLimit, type RateLimitInfo, type RateLimitRequestHandler } from 'express-rate-limit';
+import { AppError } from './appError.js';
+import type { LimiterStoreFactory } from './limiterStores.js';
+
+export interface LimiterOptions {
+  /** Names the counter (store prefix) and the IETF `RateLimit-Policy` entry. */
+  name: string;
+  windowMs: number;
+  limit: number;
+  /** What to count by; `undefined` means this limiter does not apply to the request. */
+  key: (req: Request) => string | undefined;
+  /** Shown to the user when the limit is reached; the wait is added by the client from retry_after_s. */
+  message: string;
+  /**
+   * Which answers count: `successes` (a provider outage must not burn a phone's resend cooldown),
+   * `failures` (wrong passwords), or `all` (default).
+   */
+  count?: 'all' | 'successes' | 'failures';
+  stores: LimiterStoreFactory;
+}
+
+/**
+ * express-rate-limit with our conventions: IETF draft-8 `RateLimit`/`RateLimit-Policy` headers, a
+ * `Retry-After` header, and a 429 `rate_limited` JSON answer carrying `retry_after_s`.
+ */
+export function createLimiter(options: LimiterOptions): RateLimitRequestHandler {
+  return rateLimit({
+    windowMs: options.windowMs,
+    limit: options.limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: options.name,
+    store: options.stores.create(options.name),
+    skip: (req) => options.key(req) === undefined,
+    keyGenerator: (req) => options.key(req) ?? '',
+    skipFailedRequests: options.count === 'successes',
+    skipSuccessfulRequests: options.count === 'failures',
+    handler: (req, _res, next) => {
+      const resetTime = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
+      const retryAfterS = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - options.stores.now()) / 1000)) : Math.ceil(options.windowMs / 1000);
+      next(new AppError('rate_limited', options.message, { retry_after_s: retryAfterS }));
+    },
+  });
+}
+
+/** The client's address as Express sees it (TRUST_PROXY decides), IPv6 grouped by /56 as express-rate-limit advises. */
+export function clientIpKey(req: Request): string {
+  return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
