@@ -12,6 +12,7 @@ export default defineConfig({
           environment: 'node',
           include: ['server/**/*.test.ts', 'common/**/*.test.ts', 'test/**/*.test.ts'],
           globals: false,
+          globalSetup: ['test/support/globalSetup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -6,15 +6,12 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createApp, type HealthReport } from './app.js';
-import { createAuthService } from './auth/authService.js';
 import { seedDemoUsers } from './auth/demoUsers.js';
+import { composeApp } from './composeApp.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Db } from './db/db.js';
 import { runMigrations } from './db/migrations.js';
 import { openDb } from './db/openDb.js';
-import { createUserSessionsRepository } from './db/userSessionsRepository.js';
-import { createUsersRepository } from './db/usersRepository.js';
 import { memoryLimiterStores, redisLimiterStores } from './http/limiterStores.js';
 import { drainHttpServer, withRetries } from './lifecycle.js';
 import { createLogger, SecretRegistry } from './logger.js';
@@ -102,42 +99,25 @@ async function main(): Promise<void> {
     }
   }
 
-  const now = Date.now;
-  const users = createUsersRepository(db);
-  const auth = createAuthService({
-    users,
-    sessions: createUserSessionsRepository(db),
-    now,
-    sessionTtlMs: config.sessionTtlHours * 3_600_000,
-  });
-  if (config.seedDemoUsers) await seedDemoUsers(users, logger);
-
   let shuttingDown = false;
-  const limiterStores = redis ? redisLimiterStores(redis) : memoryLimiterStores(now);
-  const checkHealth = async (): Promise<HealthReport> => {
-    const database = await db.query('select 1').then(
-      () => 'up' as const,
-      () => 'down' as const,
-    );
-    const store = redis ? (redis.status === 'ready' ? 'redis' : 'down') : 'memory';
-    return { ok: database === 'up' && store !== 'down', database, rate_limit_store: store };
-  };
-
-  const app = createApp({
+  const { app, users, auth } = composeApp({
     config,
+    db,
     logger,
-    auth,
-    limiterStores,
-    checkHealth,
+    secrets,
+    limiterStores: redis ? redisLimiterStores(redis) : memoryLimiterStores(),
+    now: Date.now,
+    rateLimitStoreHealthy: redis ? () => redis.status === 'ready' : undefined,
     clientDir: CLIENT_DIST_DIR,
     isShuttingDown: () => shuttingDown,
   });
+  if (config.seedDemoUsers) await seedDemoUsers(users, logger);
 
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
-    logger.info({ database: describeDatabase(config), rateLimits: limiterStores.kind }, `listening on http://${shownHost}:${port}`);
+    logger.info({ database: describeDatabase(config), rateLimits: redis ? 'redis' : 'memory' }, `listening on http://${shownHost}:${port}`);
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'HTTP server failed');
