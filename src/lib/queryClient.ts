@@ -4,6 +4,12 @@ import { isApiError } from '@/api/client';
 /** Cache key of the logged-in user (GET /api/auth/me). Anything that logs a user in or out writes it. */
 export const CURRENT_USER_QUERY_KEY = ['auth', 'me'] as const;
 
+/** Cache key of the SMS settings (GET /api/sms/config); a successful save writes the answer into it. */
+export const SMS_CONFIG_QUERY_KEY = ['sms', 'config'] as const;
+
+/** Prefix of every OTP log list (GET /api/sms/logs, any filter): invalidated after each send and verify. */
+export const OTP_LOGS_QUERY_KEY = ['sms', 'logs'] as const;
+
 /**
  * One QueryClient per app (and per test). Two app-wide rules:
  * - retry only what may heal by itself (network errors and 5xx), never a 4xx;
