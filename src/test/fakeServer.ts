@@ -5,6 +5,8 @@ import type { PublicUser } from '../../common/api/auth.js';
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string, parsed (`?before=41` → query.get('before') === '41'). */
+  query: URLSearchParams;
   headers: Headers;
   credentials: RequestCredentials | undefined;
   /** The raw body string (undefined for GET). */
@@ -45,6 +47,7 @@ export function stubFetch(routes: Record<string, FakeHandler>) {
     const request: RecordedRequest = {
       method: (init.method ?? 'GET').toUpperCase(),
       path: url.pathname,
+      query: url.searchParams,
       headers: new Headers(init.headers),
       credentials: init.credentials,
       rawBody,
