@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { SmsConfigView } from '../../../common/api/sms.js';
 import { SmsOtpConfigForm } from '@/components/settings/SmsOtpConfigForm';
-import { jsonResponse, meRoute, stubFetch, USERS, type FakeHandler } from '@/test/fakeServer';
+import { jsonResponse, meRoute, stubFetch, USERS, type FakeHandler, type RecordedRequest } from '@/test/fakeServer';
 import { renderRoutes } from '@/test/renderRoutes';
 
 const SAVED: SmsConfigView = {
@@ -24,7 +24,7 @@ function renderForm(routes: Record<string, FakeHandler> = {}, config: SmsConfigV
   return { ...server, ...renderRoutes([{ path: '/', element: <SmsOtpConfigForm /> }]) };
 }
 
-const puts = (requests: { method: string; path: string }[]) => requests.filter((r) => r.method === 'PUT');
+const puts = (requests: RecordedRequest[]) => requests.filter((r) => r.method === 'PUT');
 
 describe('SmsOtpConfigForm', () => {
   it('shows the saved key only in its masked form, never in the field', async () => {
