@@ -13,6 +13,21 @@ import { createUserSessionsRepository } from './db/userSessionsRepository.js';
 import { createUsersRepository, type UsersRepository } from './db/usersRepository.js';
 import type { LimiterStoreFactory } from './http/limiterStores.js';
 import type { SecretRegistry } from './logger.js';
+import { createOtpLogsRepository, type OtpLogsRepository } from './db/otpLogsRepository.js';
+import { createOtpSessionsRepository } from './db/otpSessionsRepository.js';
+import { createSmsSettingsRepository } from './db/smsSettingsRepository.js';
+import { createSmsRouter } from './smsServer.js';
+import { createApiKeyCipher } from './sms/apiKeyCipher.js';
+import { createLatencySampler } from './sms/latencySampler.js';
+import { createOtpHasher } from './sms/otpCodes.js';
+import { createOtpLogWriter, type OtpLogWriter } from './sms/otpLogWriter.js';
+import { createOtpService, type OtpService } from './sms/otpService.js';
+import { createProviderGuard, type ProviderGuard } from './sms/providerGuard.js';
+import { memoryRateGate, type ProviderRateGate } from './sms/providerRateGate.js';
+import { createProviderResolver } from './sms/providerResolver.js';
+import type { Sandbox } from './sms/sandbox.js';
+import { createSmsLimits } from './sms/smsRateLimits.js';
+import { createSmsSettings, type SmsSettings } from './sms/smsSettings.js';
 
 export interface Infrastructure {
   config: Readonly<Config>;
@@ -25,12 +40,29 @@ export interface Infrastructure {
   rateLimitStoreHealthy?: () => boolean;
   clientDir?: string;
   isShuttingDown?: () => boolean;
+  /** Shared request-rate ceiling towards 2Factor (Redis with several instances); in memory by default. */
+  providerGate?: ProviderRateGate;
+  /** The built-in simulator standing in for 2Factor when no API key is set outside production. */
+  sandbox?: Sandbox;
+  /** Circuit breaker timing; tests shorten it. */
+  breaker?: { failuresToOpen: number; halfOpenAfterMs: number };
+  /** The wait before a login send or verify for an unregistered number answers; tests make it instant. */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** How long a provider call may wait for a rate slot before it is refused as provider_busy. */
+const MAX_PROVIDER_SLOT_WAIT_MS = 250;
 
 export interface ComposedApp {
   app: Express;
   users: UsersRepository;
   auth: AuthService;
+  otp: OtpService;
+  smsSettings: SmsSettings;
+  otpLogs: OtpLogsRepository;
+  /** Drain it on shutdown: pending log rows are committed before the process exits. */
+  otpLogWriter: OtpLogWriter;
+  providerGuard: ProviderGuard;
   checkHealth: () => Promise<HealthReport>;
 }
 
@@ -42,6 +74,55 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     sessions: createUserSessionsRepository(db),
     now,
     sessionTtlMs: config.sessionTtlHours * 3_600_000,
+  });
+
+  const smsSettings = createSmsSettings({
+    env: config.sms,
+    repository: createSmsSettingsRepository(db),
+    cipher: createApiKeyCipher(config.appSecret),
+    secrets: infra.secrets,
+    logger: infra.logger,
+    now,
+  });
+  const providerGuard = createProviderGuard({
+    gate: infra.providerGate ?? memoryRateGate(config.sms.providerMaxRps),
+    maxSlotWaitMs: MAX_PROVIDER_SLOT_WAIT_MS,
+    failuresToOpen: infra.breaker?.failuresToOpen ?? 5,
+    halfOpenAfterMs: infra.breaker?.halfOpenAfterMs ?? 15_000,
+  });
+  smsSettings.onProviderChange(() => providerGuard.reset());
+  const otpLogs = createOtpLogsRepository(db);
+  const otpLogWriter = createOtpLogWriter(otpLogs);
+  const otp = createOtpService({
+    sessions: createOtpSessionsRepository(db),
+    users,
+    auth,
+    logs: otpLogWriter,
+    providers: createProviderResolver({
+      settings: smsSettings,
+      guard: providerGuard,
+      timeoutMs: config.sms.providerTimeoutMs,
+      sandbox: infra.sandbox,
+    }),
+    hasher: createOtpHasher(config.appSecret),
+    rules: {
+      ttlSeconds: config.sms.otpTtlSeconds,
+      maxVerifyAttempts: config.sms.maxVerifyAttempts,
+      resendCooldownSeconds: config.sms.resendCooldownSeconds,
+    },
+    sendLatency: createLatencySampler(),
+    verifyLatency: createLatencySampler(),
+    now,
+    sleep: infra.sleep,
+    logger: infra.logger,
+  });
+  const smsRouter = createSmsRouter({
+    otp,
+    settings: smsSettings,
+    logs: otpLogs,
+    limits: createSmsLimits(config.sms, infra.limiterStores),
+    secureCookies: config.isProduction,
+    sessionTtlSeconds: config.sessionTtlHours * 3600,
   });
 
   const checkHealth = async (): Promise<HealthReport> => {
@@ -60,8 +141,9 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     auth,
     limiterStores: infra.limiterStores,
     checkHealth,
+    smsRouter,
     clientDir: infra.clientDir,
     isShuttingDown: infra.isShuttingDown,
   });
-  return { app, users, auth, checkHealth };
+  return { app, users, auth, otp, smsSettings, otpLogs, otpLogWriter, providerGuard, checkHealth };
 }

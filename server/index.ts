@@ -17,6 +17,8 @@ import { drainHttpServer, withRetries } from './lifecycle.js';
 import { createLogger, SecretRegistry } from './logger.js';
 import { CLIENT_DIST_DIR, MIGRATIONS_DIR } from './paths.js';
 import { createRedis } from './redis.js';
+import { memoryRateGate, redisRateGate } from './sms/providerRateGate.js';
+import { startSandbox, type Sandbox } from './sms/sandbox.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -99,8 +101,11 @@ async function main(): Promise<void> {
     }
   }
 
+  // The simulator costs nothing when unused; it answers only while no API key is in force.
+  const sandbox: Sandbox | undefined = config.sms.sandboxAllowed ? await startSandbox(logger) : undefined;
+
   let shuttingDown = false;
-  const { app, users, auth } = composeApp({
+  const { app, users, auth, otp, otpLogWriter } = composeApp({
     config,
     db,
     logger,
@@ -108,6 +113,8 @@ async function main(): Promise<void> {
     limiterStores: redis ? redisLimiterStores(redis) : memoryLimiterStores(),
     now: Date.now,
     rateLimitStoreHealthy: redis ? () => redis.status === 'ready' : undefined,
+    providerGate: redis ? redisRateGate(redis, config.sms.providerMaxRps) : memoryRateGate(config.sms.providerMaxRps),
+    sandbox,
     clientDir: CLIENT_DIST_DIR,
     isShuttingDown: () => shuttingDown,
   });
@@ -124,7 +131,10 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const sessionPurge = setInterval(() => void auth.purgeExpiredSessions().catch(() => undefined), 3_600_000);
+  const sessionPurge = setInterval(() => {
+    void auth.purgeExpiredSessions().catch(() => undefined);
+    void otp.purgeOldSessions().catch(() => undefined);
+  }, 3_600_000);
   sessionPurge.unref();
 
   const shutdown = async (signal: string) => {
@@ -133,6 +143,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: draining requests');
     await drainHttpServer(server, SHUTDOWN_GRACE_MS);
     clearInterval(sessionPurge);
+    await otpLogWriter.drain();
+    await sandbox?.close();
     await redis?.quit().catch(() => undefined);
     await db.close();
     logger.info('stopped');

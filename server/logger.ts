@@ -30,8 +30,8 @@ const REDACT_PATHS = [
   '*.password',
   'otp',
   '*.otp',
-  'code',
-  '*.code',
+  // PGlite attaches the bound parameters of a failed query to its error: phones and hashes, not for logs.
+  'err.params',
   'apiKey',
   '*.apiKey',
   'api_key',

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { ErrorCode } from '../../common/errorCodes.js';
 import { AppError } from './appError.js';
@@ -29,4 +30,15 @@ function describe(issues: { path: string; message: string }[]): string {
   const [first] = issues;
   if (!first) return 'The request is invalid.';
   return first.path ? `${first.path}: ${first.message}` : first.message;
+}
+
+/**
+ * Middleware: parses `req.body` with `schema` (answering 400 with the field's error code on failure) and
+ * replaces it with the parsed value, so the limiters and the handler after it see clean, typed input.
+ */
+export function validateBody<S extends z.ZodType>(schema: S): RequestHandler {
+  return (req, _res, next) => {
+    req.body = parseOrThrow(schema, req.body);
+    next();
+  };
 }

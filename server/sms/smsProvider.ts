@@ -40,14 +40,21 @@ export interface SmsOtpProvider {
 export type ProviderFailureKind = 'rejected' | 'unavailable' | 'busy';
 
 export class ProviderError extends Error {
+  /** False when we held the call back (open circuit, rate ceiling): nothing reached the provider, nothing to log. */
+  readonly called: boolean;
+  /** For `busy`: when a rate slot frees up. */
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     readonly kind: ProviderFailureKind,
     message: string,
     readonly details: string,
     readonly responseTimeMs: number,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; called?: boolean; retryAfterMs?: number } = {},
   ) {
-    super(message, options);
+    super(message, { cause: options.cause });
     this.name = 'ProviderError';
+    this.called = options.called ?? true;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

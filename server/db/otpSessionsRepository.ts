@@ -1,0 +1,151 @@
+import type { OtpPurpose, SmsMode } from '../../common/api/sms.js';
+import type { Db } from './db.js';
+
+export interface OtpSession {
+  id: string;
+  purpose: OtpPurpose;
+  phone: string;
+  /** login: the phone's owner (null: unregistered phone, nothing was sent); test: the admin who sent it. */
+  userId: string | null;
+  mode: SmsMode;
+  providerSessionId: string | null;
+  codeHmac: string | null;
+  failedAttempts: number;
+  maxAttempts: number;
+  expiresAt: Date;
+  verifiedAt: Date | null;
+}
+
+export interface NewOtpSession {
+  id: string;
+  purpose: OtpPurpose;
+  phone: string;
+  userId: string | null;
+  mode: SmsMode;
+  providerSessionId: string | null;
+  codeHmac: string | null;
+  maxAttempts: number;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+export interface OtpSessionsRepository {
+  /** Inserts the session and ends any earlier unverified session for the same phone and purpose: the newest code wins. */
+  create(session: NewOtpSession): Promise<void>;
+  findById(id: string): Promise<OtpSession | undefined>;
+  /**
+   * Atomically books one verification attempt on a live session (not verified, not expired at `now`,
+   * attempts left). Returns the session as it is after booking, or undefined when it is not live.
+   * Concurrent verifications can therefore never check more codes than `max_attempts`.
+   */
+  bookAttempt(id: string, now: Date): Promise<OtpSession | undefined>;
+  /** Gives back a booked attempt (the provider could not check the code: not the user's fault). */
+  refundAttempt(id: string): Promise<void>;
+  /** Marks the session verified (and gives back its booked attempt); false if it already was. */
+  markVerified(id: string, now: Date): Promise<boolean>;
+  /** Ends a session the provider reports expired or unknown. */
+  expire(id: string, now: Date): Promise<void>;
+  deleteExpiredBefore(cutoff: Date): Promise<number>;
+}
+
+interface OtpSessionRow {
+  id: string;
+  purpose: OtpPurpose;
+  phone: string;
+  user_id: string | null;
+  mode: SmsMode;
+  provider_session_id: string | null;
+  code_hmac: string | null;
+  failed_attempts: number;
+  max_attempts: number;
+  expires_at: Date;
+  verified_at: Date | null;
+}
+
+const COLUMNS =
+  'id, purpose, phone, user_id, mode, provider_session_id, code_hmac, failed_attempts, max_attempts, expires_at, verified_at';
+
+function fromRow(row: OtpSessionRow): OtpSession {
+  return {
+    id: row.id,
+    purpose: row.purpose,
+    phone: row.phone,
+    userId: row.user_id,
+    mode: row.mode,
+    providerSessionId: row.provider_session_id,
+    codeHmac: row.code_hmac,
+    failedAttempts: row.failed_attempts,
+    maxAttempts: row.max_attempts,
+    expiresAt: new Date(row.expires_at),
+    verifiedAt: row.verified_at && new Date(row.verified_at),
+  };
+}
+
+export function createOtpSessionsRepository(db: Db): OtpSessionsRepository {
+  return {
+    async create(session) {
+      // One statement: end older live sessions of this phone and purpose, then insert the new one.
+      await db.query(
+        `with ended as (
+           update public.otp_sessions set expires_at = least(expires_at, $10)
+            where phone = $3 and purpose = $2 and verified_at is null and expires_at > $10
+         )
+         insert into public.otp_sessions
+           (id, purpose, phone, user_id, mode, provider_session_id, code_hmac, max_attempts, expires_at, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          session.id,
+          session.purpose,
+          session.phone,
+          session.userId,
+          session.mode,
+          session.providerSessionId,
+          session.codeHmac,
+          session.maxAttempts,
+          session.expiresAt,
+          session.createdAt,
+        ],
+      );
+    },
+
+    async findById(id) {
+      const { rows } = await db.query<OtpSessionRow>(`select ${COLUMNS} from public.otp_sessions where id = $1`, [id]);
+      return rows[0] && fromRow(rows[0]);
+    },
+
+    async bookAttempt(id, now) {
+      const { rows } = await db.query<OtpSessionRow>(
+        `update public.otp_sessions set failed_attempts = failed_attempts + 1
+          where id = $1 and verified_at is null and expires_at > $2 and failed_attempts < max_attempts
+          returning ${COLUMNS}`,
+        [id, now],
+      );
+      return rows[0] && fromRow(rows[0]);
+    },
+
+    async refundAttempt(id) {
+      await db.query(
+        'update public.otp_sessions set failed_attempts = greatest(failed_attempts - 1, 0) where id = $1 and verified_at is null',
+        [id],
+      );
+    },
+
+    async markVerified(id, now) {
+      const { rowCount } = await db.query(
+        `update public.otp_sessions set verified_at = $2, failed_attempts = greatest(failed_attempts - 1, 0)
+          where id = $1 and verified_at is null`,
+        [id, now],
+      );
+      return rowCount === 1;
+    },
+
+    async expire(id, now) {
+      await db.query('update public.otp_sessions set expires_at = least(expires_at, $2) where id = $1', [id, now]);
+    },
+
+    async deleteExpiredBefore(cutoff) {
+      const { rowCount } = await db.query('delete from public.otp_sessions where expires_at < $1', [cutoff]);
+      return rowCount;
+    },
+  };
+}

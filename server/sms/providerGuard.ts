@@ -1,0 +1,88 @@
+/**
+ * Wraps any SmsOtpProvider with the two protections every call to 2Factor needs:
+ * - a circuit breaker (cockatiel): after `failuresToOpen` calls in a row without a usable answer, calls
+ *   fail fast with `unavailable` for `halfOpenAfterMs`, then one trial call decides whether to close it;
+ *   refusals (bad key, wrong code…) are answers, not failures, and never open it;
+ * - the request-rate ceiling (ProviderRateGate): a call past it gets `busy`, and never reaches 2Factor.
+ * The breaker sits outside the gate, so an open circuit does not use up rate slots.
+ */
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  IsolatedCircuitError,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { ProviderError, type SmsOtpProvider } from './smsProvider.js';
+import { ProviderBusyError, takeSlot, type ProviderRateGate } from './providerRateGate.js';
+
+export interface ProviderGuardOptions {
+  gate: ProviderRateGate;
+  /** How long a call may wait for a rate slot before it is refused as busy. */
+  maxSlotWaitMs: number;
+  failuresToOpen: number;
+  halfOpenAfterMs: number;
+}
+
+export interface ProviderGuard {
+  wrap(provider: SmsOtpProvider): SmsOtpProvider;
+  /** Closes the circuit, e.g. after an admin saved a new API key. */
+  reset(): void;
+  readonly state: () => 'closed' | 'open' | 'half-open';
+}
+
+export function createProviderGuard(options: ProviderGuardOptions): ProviderGuard {
+  let breaker = newBreaker(options);
+
+  const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await breaker.execute(async () => {
+        try {
+          await takeSlot(options.gate, options.maxSlotWaitMs);
+        } catch (error) {
+          const retry = error instanceof ProviderBusyError ? error.retryAfterMs : 1_000;
+          throw new ProviderError('busy', 'provider request-rate ceiling reached', `not called: over the request-rate ceiling, retry in ${retry} ms`, 0, {
+            cause: error,
+            called: false,
+            retryAfterMs: retry,
+          });
+        }
+        return call();
+      });
+    } catch (error) {
+      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
+        throw new ProviderError('unavailable', '2Factor circuit open', 'not called: 2Factor failed repeatedly, pausing calls', 0, {
+          called: false,
+        });
+      }
+      throw error;
+    }
+  };
+
+  return {
+    wrap(provider) {
+      return {
+        sendOtp: (input) => guarded(() => provider.sendOtp(input)),
+        verifyOtp: (input) => guarded(() => provider.verifyOtp(input)),
+        sendTemplateSms: (input) => guarded(() => provider.sendTemplateSms(input)),
+        getBalance: () => guarded(() => provider.getBalance()),
+      };
+    },
+    reset() {
+      breaker = newBreaker(options);
+    },
+    state: () => {
+      const state = breaker.state;
+      return state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open';
+    },
+  };
+}
+
+function newBreaker(options: ProviderGuardOptions): CircuitBreakerPolicy {
+  return circuitBreaker(
+    handleWhen((error) => error instanceof ProviderError && error.kind === 'unavailable'),
+    { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.failuresToOpen) },
+  );
+}

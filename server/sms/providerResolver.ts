@@ -1,0 +1,54 @@
+/**
+ * Gives the OTP service the provider for the settings in force: the real 2Factor client with the saved or
+ * configured API key, the same client pointed at the sandbox simulator when there is no key outside
+ * production, or `provider_not_configured`. Clients are reused while the key and URL stay the same;
+ * every one is wrapped by the shared guard (circuit breaker + request-rate ceiling).
+ */
+import { createTwoFactorClient } from '../providers/twoFactor/twoFactorClient.js';
+import { AppError } from '../http/appError.js';
+import type { ProviderGuard } from './providerGuard.js';
+import type { Sandbox } from './sandbox.js';
+import type { EffectiveSmsSettings, SmsSettings } from './smsSettings.js';
+import type { SmsOtpProvider } from './smsProvider.js';
+
+export interface ResolvedProvider {
+  provider: SmsOtpProvider;
+  settings: EffectiveSmsSettings;
+  /** Present in sandbox mode. */
+  sandbox: Sandbox | undefined;
+}
+
+export interface ProviderResolverDeps {
+  settings: Pick<SmsSettings, 'current'>;
+  guard: ProviderGuard;
+  timeoutMs: number;
+  sandbox?: Sandbox | undefined;
+  fetch?: typeof fetch;
+}
+
+export type ProviderResolver = ReturnType<typeof createProviderResolver>;
+
+export function createProviderResolver(deps: ProviderResolverDeps) {
+  let cached: { baseUrl: string; apiKey: string; provider: SmsOtpProvider } | undefined;
+
+  function providerFor(baseUrl: string, apiKey: string): SmsOtpProvider {
+    if (cached?.baseUrl !== baseUrl || cached.apiKey !== apiKey) {
+      const client = createTwoFactorClient({ baseUrl, apiKey, timeoutMs: deps.timeoutMs, fetch: deps.fetch });
+      cached = { baseUrl, apiKey, provider: deps.guard.wrap(client) };
+    }
+    return cached.provider;
+  }
+
+  return {
+    async resolve(): Promise<ResolvedProvider> {
+      const settings = await deps.settings.current();
+      if (settings.apiKey) {
+        return { provider: providerFor(settings.baseUrl, settings.apiKey), settings, sandbox: undefined };
+      }
+      if (settings.sandbox && deps.sandbox) {
+        return { provider: providerFor(deps.sandbox.baseUrl, deps.sandbox.apiKey), settings, sandbox: deps.sandbox };
+      }
+      throw new AppError('provider_not_configured', 'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.');
+    },
+  };
+}

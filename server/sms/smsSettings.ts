@@ -1,0 +1,121 @@
+/**
+ * The SMS settings in force: what admins saved (database) over the environment (server/config.ts).
+ * Read on every send, so they are cached for a few seconds per instance; a save takes effect at once on
+ * the instance that made it and within `cacheTtlMs` on the others. If the database cannot be read, the
+ * last known settings keep serving.
+ */
+import type { Logger } from 'pino';
+import type { SmsConfigView, SmsMode, UpdateSmsConfigRequest } from '../../common/api/sms.js';
+import type { SmsConfig } from '../config.js';
+import type { SmsSettingsRepository } from '../db/smsSettingsRepository.js';
+import type { SecretRegistry } from '../logger.js';
+import { maskApiKey, type ApiKeyCipher } from './apiKeyCipher.js';
+
+export interface EffectiveSmsSettings {
+  apiKey: string | undefined;
+  baseUrl: string;
+  senderId: string;
+  templateName: string;
+  mode: SmsMode;
+  /** No API key and not production: the built-in simulator answers instead of 2Factor. */
+  sandbox: boolean;
+}
+
+export interface SmsSettingsDeps {
+  env: Pick<SmsConfig, 'apiKey' | 'baseUrl' | 'senderId' | 'templateName' | 'mode' | 'sandboxAllowed'>;
+  repository: SmsSettingsRepository;
+  cipher: ApiKeyCipher;
+  secrets: SecretRegistry;
+  logger: Logger;
+  now: () => number;
+  cacheTtlMs?: number;
+}
+
+export type SmsSettings = ReturnType<typeof createSmsSettings>;
+
+export function createSmsSettings(deps: SmsSettingsDeps) {
+  const cacheTtlMs = deps.cacheTtlMs ?? 5_000;
+  let cached: { settings: EffectiveSmsSettings; loadedAtMs: number } | undefined;
+  let loading: Promise<EffectiveSmsSettings> | undefined;
+  const listeners = new Set<(settings: EffectiveSmsSettings) => void>();
+
+  async function load(): Promise<EffectiveSmsSettings> {
+    const saved = await deps.repository.load();
+    let savedKey: string | undefined;
+    if (saved.apiKeyCiphertext) {
+      savedKey = deps.cipher.decrypt(saved.apiKeyCiphertext);
+      if (!savedKey) deps.logger.warn('The saved 2Factor API key cannot be decrypted with this APP_SECRET; save it again in Settings.');
+    }
+    const apiKey = savedKey ?? deps.env.apiKey;
+    deps.secrets.add(apiKey);
+    const settings: EffectiveSmsSettings = {
+      apiKey,
+      baseUrl: deps.env.baseUrl,
+      senderId: deps.env.senderId,
+      templateName: saved.templateName ?? deps.env.templateName,
+      mode: saved.mode ?? deps.env.mode,
+      sandbox: !apiKey && deps.env.sandboxAllowed,
+    };
+    const previous = cached?.settings;
+    cached = { settings, loadedAtMs: deps.now() };
+    if (previous && (previous.apiKey !== settings.apiKey || previous.baseUrl !== settings.baseUrl)) {
+      for (const listener of listeners) listener(settings);
+    }
+    return settings;
+  }
+
+  async function current(): Promise<EffectiveSmsSettings> {
+    if (cached && deps.now() - cached.loadedAtMs < cacheTtlMs) return cached.settings;
+    loading ??= load().finally(() => {
+      loading = undefined;
+    });
+    try {
+      return await loading;
+    } catch (error) {
+      if (cached) {
+        deps.logger.warn({ err: error }, 'SMS settings could not be reloaded; using the last known ones');
+        return cached.settings;
+      }
+      throw error;
+    }
+  }
+
+  function toView(settings: EffectiveSmsSettings): SmsConfigView {
+    return {
+      api_key_set: Boolean(settings.apiKey),
+      api_key_masked: settings.apiKey ? maskApiKey(settings.apiKey) : null,
+      sender_id: settings.senderId,
+      template_name: settings.templateName,
+      mode: settings.mode,
+      sandbox: settings.sandbox,
+    };
+  }
+
+  return {
+    current,
+
+    async view(): Promise<SmsConfigView> {
+      return toView(await current());
+    },
+
+    async update(patch: UpdateSmsConfigRequest, updatedBy: string): Promise<SmsConfigView> {
+      await deps.repository.save(
+        {
+          apiKeyCiphertext: patch.api_key === undefined ? undefined : deps.cipher.encrypt(patch.api_key),
+          templateName: patch.template_name,
+          mode: patch.mode,
+        },
+        updatedBy,
+        new Date(deps.now()),
+      );
+      deps.secrets.add(patch.api_key);
+      deps.logger.info({ updatedBy, fields: Object.keys(patch) }, 'SMS settings updated');
+      return toView(await load());
+    },
+
+    /** Called when the API key or base URL in force changes (e.g. to reset the circuit breaker). */
+    onProviderChange(listener: (settings: EffectiveSmsSettings) => void): void {
+      listeners.add(listener);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * createSmsRouter(deps): the /api/sms routes. Each handler parses its input, calls one service function
+ * and answers; validation, role checks and abuse limits run as middleware before it, in that order, so a
+ * refused request costs no provider call.
+ */
+import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import {
+  logsQuerySchema,
+  sendOtpRequestSchema,
+  sendTemplateRequestSchema,
+  updateSmsConfigRequestSchema,
+  verifyOtpRequestSchema,
+  type SendOtpRequest,
+  type VerifyOtpRequest,
+} from '../common/api/sms.js';
+import type { SendTemplateRequest, UpdateSmsConfigRequest } from '../common/api/sms.js';
+import { ADMIN_ROLES } from '../common/roles.js';
+import { requireRole } from './auth/authenticate.js';
+import { setSessionCookie } from './auth/sessionCookie.js';
+import type { OtpLogsRepository } from './db/otpLogsRepository.js';
+import { toAppError } from './http/errorHandler.js';
+import { parseOrThrow, validateBody } from './http/validate.js';
+import { withVerifiedFalse, type OtpService } from './sms/otpService.js';
+import type { SmsLimits } from './sms/smsRateLimits.js';
+import type { SmsSettings } from './sms/smsSettings.js';
+
+export interface SmsRouterDeps {
+  otp: OtpService;
+  settings: Pick<SmsSettings, 'view' | 'update'>;
+  logs: Pick<OtpLogsRepository, 'page'>;
+  limits: SmsLimits;
+  secureCookies: boolean;
+  sessionTtlSeconds: number;
+}
+
+const adminOnly = requireRole(...ADMIN_ROLES);
+
+/** `purpose: "test"` sends are for admins; login sends are for anyone. */
+const authorizePurpose: RequestHandler = (req, res, next) => {
+  const { purpose } = req.body as Required<SendOtpRequest>;
+  if (purpose === 'test') return adminOnly(req, res, next);
+  next();
+};
+
+/** Whatever fails on the verify route answers with `verified: false`. */
+const verifyFailuresAreUnverified: ErrorRequestHandler = (error, _req, _res, next) => {
+  next(withVerifiedFalse(toAppError(error)));
+};
+
+export function createSmsRouter(deps: SmsRouterDeps): Router {
+  const router = Router();
+
+  router.post('/sendOtp', validateBody(sendOtpRequestSchema), authorizePurpose, ...deps.limits.sendOtp, async (req, res) => {
+    res.json(await deps.otp.sendOtp(req.body as Required<SendOtpRequest>, req.user));
+  });
+
+  const verifyOtp: RequestHandler = async (req, res) => {
+    const { session_id, otp } = req.body as VerifyOtpRequest;
+    const { response, login } = await deps.otp.verifyOtp({ sessionId: session_id, otp });
+    if (login) setSessionCookie(res, login.token, { secure: deps.secureCookies, maxAgeSeconds: deps.sessionTtlSeconds });
+    res.json(response);
+  };
+  router.post('/verifyOtp', validateBody(verifyOtpRequestSchema), ...deps.limits.verifyOtp, verifyOtp, verifyFailuresAreUnverified);
+
+  router.post('/sendTemplate', adminOnly, validateBody(sendTemplateRequestSchema), ...deps.limits.sendTemplate, async (req, res) => {
+    res.json(await deps.otp.sendTemplate(req.body as SendTemplateRequest, req.user!));
+  });
+
+  router.get('/config', adminOnly, async (_req, res) => {
+    res.json(await deps.settings.view());
+  });
+
+  router.put('/config', adminOnly, validateBody(updateSmsConfigRequestSchema), async (req, res) => {
+    res.json(await deps.settings.update(req.body as UpdateSmsConfigRequest, req.user!.id));
+  });
+
+  router.post('/config/test', adminOnly, async (_req, res) => {
+    res.json(await deps.otp.testConnection());
+  });
+
+  router.get('/logs', adminOnly, async (req, res) => {
+    const query = parseOrThrow(logsQuerySchema, req.query);
+    const page = await deps.logs.page(query);
+    res.json({ items: page.items, next_before: page.nextBefore });
+  });
+
+  return router;
+}
