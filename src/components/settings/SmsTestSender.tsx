@@ -1,0 +1,195 @@
+import { useId, useState, type FormEvent } from 'react';
+import { Loader2Icon, SendIcon, ShieldCheckIcon } from 'lucide-react';
+import { otpSchema } from '../../../common/api/sms.js';
+import { maskPhone, normalizeTypedIndianMobile } from '../../../common/phone.js';
+import { OtpCodeInput } from '@/components/sms/OtpCodeInput';
+import { PhoneInput, phoneFromTyped } from '@/components/sms/PhoneInput';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { Separator } from '@/components/ui/separator';
+import { useSmsService, type SmsResult } from '@/hooks/useSmsService';
+import { formatWait } from '@/lib/formatWait';
+import { cn } from '@/lib/utils';
+
+/**
+ * Section 2 of Settings → SMS & OTP: send a real (or, in sandbox, simulated) OTP with purpose `test` and
+ * verify it, seeing what the provider said, how long it took, and every wait the server imposes.
+ */
+export function SmsTestSender() {
+  const titleId = useId();
+  const sms = useSmsService();
+  const [typedPhone, setTypedPhone] = useState('');
+  const [phoneError, setPhoneError] = useState<string | null>(null);
+  const [code, setCode] = useState('');
+  const [codeError, setCodeError] = useState<string | null>(null);
+
+  // The resend cooldown is per number: another number may be sent to at once.
+  const sameNumber = sms.phone !== null && normalizeTypedIndianMobile(typedPhone) === sms.phone;
+  const resendWaitS = sameNumber ? sms.resendInS : 0;
+  const sendDisabled = !sms.canSend || resendWaitS > 0;
+
+  async function handleSend(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (sendDisabled) return;
+    const { phone, error } = phoneFromTyped(typedPhone);
+    setPhoneError(error);
+    if (phone === null) return;
+    const outcome = await sms.send(phone, 'test');
+    if (outcome.ok) {
+      setCode('');
+      setCodeError(null);
+    } else if (outcome.error.status === 'invalid_phone') {
+      setPhoneError(outcome.error.message);
+    }
+  }
+
+  async function handleVerify(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!sms.canVerify) return;
+    const parsed = otpSchema.safeParse(code);
+    if (!parsed.success) {
+      setCodeError(parsed.error.issues[0]?.message ?? 'Enter the code.');
+      return;
+    }
+    setCodeError(null);
+    const outcome = await sms.verify(parsed.data);
+    if (!outcome.ok && outcome.error.status === 'otp_mismatch') setCode('');
+  }
+
+  return (
+    <Card role="region" aria-labelledby={titleId} className="min-w-0">
+      <CardHeader>
+        <CardTitle>
+          <h2 id={titleId}>Test Sender</h2>
+        </CardTitle>
+        <CardDescription>Send a test OTP to a phone and verify it, as a user would.</CardDescription>
+      </CardHeader>
+      <CardContent className="grid gap-6">
+        <form noValidate onSubmit={(event) => void handleSend(event)} className="grid gap-3">
+          <PhoneInput
+            value={typedPhone}
+            onValueChange={(value) => {
+              setTypedPhone(value);
+              if (phoneError) setPhoneError(null);
+            }}
+            error={phoneError}
+          />
+          <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+            <Button type="submit" disabled={sendDisabled}>
+              {sms.isSending ? <Loader2Icon className="animate-spin" aria-hidden="true" /> : <SendIcon aria-hidden="true" />}
+              {sms.isSending ? 'Sending…' : 'Send OTP'}
+            </Button>
+            {sms.sendRetryInS > 0 ? (
+              <p role="timer" className="text-sm text-destructive">
+                Rate limited: you can send again in {formatWait(sms.sendRetryInS)}.
+              </p>
+            ) : resendWaitS > 0 ? (
+              <p role="timer" className="text-sm text-muted-foreground">
+                You can resend to this number in {formatWait(resendWaitS)}.
+              </p>
+            ) : null}
+          </div>
+        </form>
+
+        {sms.sessionId !== null ? (
+          <>
+            <Separator />
+            <form noValidate onSubmit={(event) => void handleVerify(event)} className="grid gap-3">
+              <p className="text-sm text-muted-foreground">
+                Code sent to <span className="font-medium text-foreground">{maskPhone(sms.phone ?? '')}</span>.
+                {sms.expiresInS > 0 && !sms.verified ? ` It expires in ${formatWait(sms.expiresInS)}.` : null}
+              </p>
+              {sms.sandboxCode ? (
+                <p className="w-fit rounded-md border border-dashed border-amber-500/60 px-3 py-2 text-sm">
+                  Sandbox code: <span className="font-mono font-semibold tracking-widest">{sms.sandboxCode}</span>
+                </p>
+              ) : null}
+              <OtpCodeInput
+                value={code}
+                onValueChange={(value) => {
+                  setCode(value);
+                  if (codeError) setCodeError(null);
+                }}
+                error={codeError}
+                disabled={sms.verified || sms.needsNewCode}
+              />
+              <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+                <Button type="submit" variant="secondary" disabled={!sms.canVerify}>
+                  {sms.isVerifying ? (
+                    <Loader2Icon className="animate-spin" aria-hidden="true" />
+                  ) : (
+                    <ShieldCheckIcon aria-hidden="true" />
+                  )}
+                  {sms.isVerifying ? 'Verifying…' : 'Verify'}
+                </Button>
+                {sms.verifyRetryInS > 0 ? (
+                  <p role="timer" className="text-sm text-destructive">
+                    Rate limited: you can verify again in {formatWait(sms.verifyRetryInS)}.
+                  </p>
+                ) : null}
+              </div>
+            </form>
+          </>
+        ) : null}
+
+        <ResultPanel
+          result={sms.lastResult}
+          attemptsLeft={sms.attemptsLeft}
+          needsNewCode={sms.needsNewCode}
+        />
+      </CardContent>
+    </Card>
+  );
+}
+
+/** The outcome of the last call, in a polite live region that is always present. */
+function ResultPanel({
+  result,
+  attemptsLeft,
+  needsNewCode,
+}: {
+  result: SmsResult | null;
+  attemptsLeft: number | null;
+  needsNewCode: boolean;
+}) {
+  return (
+    <div role="status" aria-label="Last result" className="empty:hidden">
+      {result ? (
+        <div
+          className={cn(
+            'grid gap-3 rounded-lg border p-4 text-sm',
+            result.ok ? 'bg-muted/40' : 'border-destructive/40 bg-destructive/5',
+          )}
+        >
+          <p className="font-medium">
+            {result.action === 'send' ? 'Send' : 'Verify'}: {result.ok ? 'succeeded' : 'failed'}
+          </p>
+          <dl className="grid gap-x-6 gap-y-2 sm:grid-cols-[max-content_1fr]">
+            <dt className="text-muted-foreground">Status</dt>
+            <dd>
+              <Badge variant={result.ok ? 'default' : 'destructive'} className="font-mono">
+                {result.status}
+              </Badge>
+            </dd>
+            <dt className="text-muted-foreground">Message</dt>
+            <dd className="min-w-0 break-words">{result.message}</dd>
+            {result.response_time_ms !== undefined ? (
+              <>
+                <dt className="text-muted-foreground">Response time</dt>
+                <dd>{result.response_time_ms} ms</dd>
+              </>
+            ) : null}
+            {attemptsLeft !== null ? (
+              <>
+                <dt className="text-muted-foreground">Attempts left</dt>
+                <dd>{attemptsLeft}</dd>
+              </>
+            ) : null}
+          </dl>
+          {needsNewCode ? <p className="text-destructive">This code can no longer be verified: send a new one.</p> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
