@@ -124,6 +124,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
   if (isProduction && !e.APP_SECRET) {
     throw new ConfigError(['APP_SECRET: required when NODE_ENV=production (at least 32 characters)']);
   }
+  if (e.WEB_CONCURRENCY > 1) {
+    // Several processes share nothing in memory: storage, limits and the provider ceiling must be shared.
+    const missing = [!e.DATABASE_URL && 'DATABASE_URL', !e.REDIS_URL && 'REDIS_URL'].filter(Boolean);
+    if (missing.length > 0) {
+      throw new ConfigError(missing.map((name) => `${name}: required when WEB_CONCURRENCY > 1`));
+    }
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const appSecret = e.APP_SECRET ?? readOrCreateDevSecret(dataDir);
 
@@ -158,7 +165,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       verifiesPerIpPerMinute: e.SMS_VERIFY_LIMIT_PER_MIN,
       providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
       providerMaxRps: e.PROVIDER_MAX_RPS,
-      sandboxAllowed: !isProduction,
+      // The sandbox simulator lives inside one process; with several workers a code sent by one could not be checked by another.
+      sandboxAllowed: !isProduction && e.WEB_CONCURRENCY === 1,
     },
   });
 }

@@ -1,8 +1,13 @@
 /**
  * Composition root: config → logger → database (+ migrations) → Redis → services → app → listen.
  * The only place that builds concrete implementations; everything else receives them.
- * SIGTERM/SIGINT drain in-flight requests, flush pending log writes and close pools, then exit 0.
+ *
+ * WEB_CONCURRENCY > 1 uses node:cluster: the primary migrates the database once and forks that many
+ * workers sharing the port (each a full server; limits, sessions and the rate ceiling are shared through
+ * PostgreSQL and Redis, which config.ts therefore requires).
+ * SIGTERM/SIGINT drain in-flight requests, commit pending log rows and close pools, then exit 0.
  */
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -10,8 +15,10 @@ import { seedDemoUsers } from './auth/demoUsers.js';
 import { composeApp } from './composeApp.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Db } from './db/db.js';
+import { describeDatabase } from './db/describeDatabase.js';
 import { runMigrations } from './db/migrations.js';
 import { openDb } from './db/openDb.js';
+import { createUsersRepository } from './db/usersRepository.js';
 import { memoryLimiterStores, redisLimiterStores } from './http/limiterStores.js';
 import { drainHttpServer, withRetries } from './lifecycle.js';
 import { createLogger, SecretRegistry } from './logger.js';
@@ -21,6 +28,8 @@ import { memoryRateGate, redisRateGate } from './sms/providerRateGate.js';
 import { startSandbox, type Sandbox } from './sms/sandbox.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const EX_UNAVAILABLE = 69;
+const EX_CONFIG = 78;
 
 function loadConfigOrExit(): Readonly<Config> {
   try {
@@ -28,84 +37,76 @@ function loadConfigOrExit(): Readonly<Config> {
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
-      process.exit(78); // EX_CONFIG
+      process.exit(EX_CONFIG);
     }
     throw error;
   }
 }
 
-/** Host and port only: the URL may carry a password. */
-function describeDatabase(config: Config): string {
-  if (!config.databaseUrl) return `PGlite in ${config.dataDir}`;
-  try {
-    const url = new URL(config.databaseUrl);
-    return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
-  } catch {
-    return 'PostgreSQL (DATABASE_URL)';
-  }
-}
-
 async function connectDatabase(config: Config, logger: Logger): Promise<Db> {
-  return withRetries(
-    async () => {
-      const db = await openDb(config, logger);
-      try {
-        await db.query('select 1');
-        return db;
-      } catch (error) {
-        await db.close().catch(() => undefined);
-        throw error;
-      }
-    },
-    { what: describeDatabase(config), attempts: 8, firstDelayMs: 250, maxDelayMs: 4_000, logger },
-  );
+  try {
+    return await withRetries(
+      async () => {
+        const db = await openDb(config, logger);
+        try {
+          await db.query('select 1');
+          return db;
+        } catch (error) {
+          await db.close().catch(() => undefined);
+          throw error;
+        }
+      },
+      { what: describeDatabase(config), attempts: 8, firstDelayMs: 250, maxDelayMs: 4_000, logger },
+    );
+  } catch (error) {
+    logger.fatal({ err: error }, `Cannot reach ${describeDatabase(config)}; giving up. Check DATABASE_URL and that the database is running.`);
+    process.exit(EX_UNAVAILABLE);
+  }
 }
 
 async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   const redis = createRedis(url, logger);
-  await withRetries(() => redis.connect().then(() => redis.ping()), {
-    what: 'Redis (REDIS_URL)',
-    attempts: 8,
-    firstDelayMs: 250,
-    maxDelayMs: 4_000,
-    logger,
-  });
-  return redis;
+  try {
+    await withRetries(() => redis.connect().then(() => redis.ping()), {
+      what: 'Redis (REDIS_URL)',
+      attempts: 8,
+      firstDelayMs: 250,
+      maxDelayMs: 4_000,
+      logger,
+    });
+    return redis;
+  } catch (error) {
+    logger.fatal({ err: error }, 'Cannot reach Redis (REDIS_URL); giving up.');
+    process.exit(EX_UNAVAILABLE);
+  }
 }
 
-async function main(): Promise<void> {
+/** Migrations and (development only) demo users: once per start, before any request is served. */
+async function prepareDatabase(config: Config, db: Db, logger: Logger): Promise<void> {
+  const migrations = await runMigrations(db, MIGRATIONS_DIR);
+  if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'migrations applied');
+  if (config.seedDemoUsers) await seedDemoUsers(createUsersRepository(db), logger);
+}
+
+function setUp(): { config: Readonly<Config>; logger: Logger; secrets: SecretRegistry } {
   const config = loadConfigOrExit();
   const secrets = new SecretRegistry();
   secrets.add(config.appSecret);
   secrets.add(config.sms.apiKey);
   const logger = createLogger({ level: config.logLevel, secrets, pretty: !config.isProduction && process.stdout.isTTY });
+  return { config, logger, secrets };
+}
 
-  let db: Db;
-  try {
-    db = await connectDatabase(config, logger);
-  } catch (error) {
-    logger.fatal({ err: error }, `Cannot reach ${describeDatabase(config)}; giving up. Check DATABASE_URL and that the database is running.`);
-    process.exit(69); // EX_UNAVAILABLE
-  }
-  const migrations = await runMigrations(db, MIGRATIONS_DIR);
-  if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'migrations applied');
-
-  let redis: Redis | undefined;
-  if (config.redisUrl) {
-    try {
-      redis = await connectRedis(config.redisUrl, logger);
-    } catch (error) {
-      logger.fatal({ err: error }, 'Cannot reach Redis (REDIS_URL); giving up.');
-      await db.close();
-      process.exit(69);
-    }
-  }
-
+/** One HTTP server: the whole app in this process (a cluster worker, or the only process). */
+async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, options: { prepare: boolean }): Promise<void> {
+  const db = await connectDatabase(config, logger);
+  if (options.prepare) await prepareDatabase(config, db, logger);
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   // The simulator costs nothing when unused; it answers only while no API key is in force.
   const sandbox: Sandbox | undefined = config.sms.sandboxAllowed ? await startSandbox(logger) : undefined;
 
   let shuttingDown = false;
-  const { app, users, auth, otp, otpLogWriter } = composeApp({
+  const { app, auth, otp, otpLogWriter } = composeApp({
     config,
     db,
     logger,
@@ -118,31 +119,33 @@ async function main(): Promise<void> {
     clientDir: CLIENT_DIST_DIR,
     isShuttingDown: () => shuttingDown,
   });
-  if (config.seedDemoUsers) await seedDemoUsers(users, logger);
 
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
-    logger.info({ database: describeDatabase(config), rateLimits: redis ? 'redis' : 'memory' }, `listening on http://${shownHost}:${port}`);
+    logger.info(
+      { database: describeDatabase(config), rateLimits: redis ? 'redis' : 'memory', sandbox: Boolean(sandbox), worker: cluster.worker?.id },
+      `listening on http://${shownHost}:${port}`,
+    );
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'HTTP server failed');
     process.exit(1);
   });
 
-  const sessionPurge = setInterval(() => {
+  const housekeeping = setInterval(() => {
     void auth.purgeExpiredSessions().catch(() => undefined);
     void otp.purgeOldSessions().catch(() => undefined);
   }, 3_600_000);
-  sessionPurge.unref();
+  housekeeping.unref();
 
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: draining requests');
     await drainHttpServer(server, SHUTDOWN_GRACE_MS);
-    clearInterval(sessionPurge);
+    clearInterval(housekeeping);
     await otpLogWriter.drain();
     await sandbox?.close();
     await redis?.quit().catch(() => undefined);
@@ -153,6 +156,39 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', (signal) => void shutdown(signal));
   process.once('SIGINT', (signal) => void shutdown(signal));
+}
+
+/** Cluster primary: prepares the database once, then keeps `webConcurrency` workers running. */
+async function runPrimary({ config, logger }: ReturnType<typeof setUp>): Promise<void> {
+  const db = await connectDatabase(config, logger);
+  await prepareDatabase(config, db, logger);
+  await db.close();
+
+  let stopping = false;
+  const fork = () => cluster.fork();
+  for (let i = 0; i < config.webConcurrency; i += 1) fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
+    setTimeout(fork, 1_000);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+function main(): Promise<void> {
+  const context = setUp();
+  if (cluster.isWorker) return runServer(context, { prepare: false });
+  return context.config.webConcurrency > 1 ? runPrimary(context) : runServer(context, { prepare: true });
 }
 
 main().catch((error: unknown) => {
