@@ -1,9 +1,21 @@
 import { PageHeader } from '@/components/layout/PageHeader';
+import { OtpLogsPreview } from '@/components/settings/OtpLogsPreview';
+import { SmsOtpConfigForm } from '@/components/settings/SmsOtpConfigForm';
+import { SmsTestSender } from '@/components/settings/SmsTestSender';
 
 /**
- * Placeholder: replaced by the real Settings → SMS & OTP page.
+ * Settings → SMS & OTP (admins): API configuration, a test sender and the OTP logs.
  * Contract with src/routes.tsx: this module is imported lazily and must default-export the page component.
  */
 export default function SmsOtpSettingsPage() {
-  return <PageHeader title="SMS & OTP" description="Configure 2Factor.in, send a test OTP and review the OTP logs." />;
+  return (
+    <div className="grid min-w-0 gap-6">
+      <PageHeader title="SMS & OTP" description="Configure 2Factor.in, send a test OTP and review the OTP logs." />
+      <div className="grid min-w-0 gap-6 lg:grid-cols-2 lg:items-start">
+        <SmsOtpConfigForm />
+        <SmsTestSender />
+      </div>
+      <OtpLogsPreview />
+    </div>
+  );
 }

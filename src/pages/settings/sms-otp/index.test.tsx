@@ -1,0 +1,70 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import type { OtpLogItem, SmsConfigView } from '../../../../common/api/sms.js';
+import { jsonResponse, meRoute, stubFetch, USERS } from '@/test/fakeServer';
+import { renderRoutes } from '@/test/renderRoutes';
+import { routes } from '@/routes';
+
+const CONFIG: SmsConfigView = {
+  api_key_set: false,
+  api_key_masked: null,
+  sender_id: 'OTPSMS',
+  template_name: 'LoginOTP',
+  mode: 'autogen',
+  sandbox: true,
+};
+
+function log(id: number, status: string): OtpLogItem {
+  return {
+    id,
+    user_id: 'u-2',
+    phone: '+91******3210',
+    session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b',
+    type: 'autogen',
+    status,
+    response_time_ms: 120,
+    details: null,
+    created_at: '2026-01-01T10:00:00.000Z',
+  };
+}
+
+describe('Settings → SMS & OTP page', () => {
+  it('shows the three sections to an admin', async () => {
+    stubFetch({
+      ...meRoute(USERS.admin),
+      'GET /api/sms/config': () => jsonResponse(200, CONFIG),
+      'GET /api/sms/logs': () => jsonResponse(200, { items: [log(1, 'sent')], next_before: null }),
+    });
+    renderRoutes(routes, ['/settings/sms-otp']);
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'SMS & OTP' })).toBeInTheDocument();
+    expect(screen.getByRole('region', { name: 'API Configuration' })).toBeInTheDocument();
+    expect(screen.getByRole('region', { name: 'Test Sender' })).toBeInTheDocument();
+    expect(screen.getByRole('region', { name: 'Logs Preview' })).toBeInTheDocument();
+    expect(await screen.findByText('Sandbox')).toBeInTheDocument();
+  });
+
+  it('lists a test send in the logs right after it is sent', async () => {
+    let logs = [log(1, 'sent')];
+    stubFetch({
+      ...meRoute(USERS.superAdmin),
+      'GET /api/sms/config': () => jsonResponse(200, CONFIG),
+      'GET /api/sms/logs': () => jsonResponse(200, { items: logs, next_before: null }),
+      'POST /api/sms/sendOtp': () => {
+        logs = [log(2, 'provider_error'), ...logs];
+        return jsonResponse(502, { status: 'provider_error', message: 'We could not send or check the code right now.' });
+      },
+    });
+    renderRoutes(routes, ['/settings/sms-otp']);
+    const user = userEvent.setup();
+
+    const sender = await screen.findByRole('region', { name: 'Test Sender' });
+    await user.type(within(sender).getByLabelText('Mobile number'), '9876543210');
+    await user.click(within(sender).getByRole('button', { name: 'Send OTP' }));
+
+    const logsRegion = screen.getByRole('region', { name: 'Logs Preview' });
+    expect(await within(logsRegion).findByText('provider_error')).toBeInTheDocument();
+    expect(within(sender).getByText('We could not send or check the code right now.')).toBeInTheDocument();
+  });
+});
