@@ -19,7 +19,12 @@ export interface LimiterStoreFactory {
   readonly now: Clock;
 }
 
-/** An in-process store with an injected clock, so tests can move time instead of sleeping. */
+/**
+ * An in-process store with an injected clock, so tests can move time instead of sleeping.
+ * Windows are counted on the injected clock, but `resetTime` is reported on the wall clock: express-rate-limit
+ * reads it against the real `Date.now()` (RateLimit and Retry-After headers, and whether a decrement is
+ * still due), so it must be "now + what is left of the window".
+ */
 export class ClockedMemoryStore implements Store {
   readonly localKeys = true;
   private windowMs = 60_000;
@@ -40,7 +45,7 @@ export class ClockedMemoryStore implements Store {
 
   get(key: string): ClientRateLimitInfo | undefined {
     const counter = this.live(key);
-    return counter && { totalHits: counter.totalHits, resetTime: new Date(counter.resetAtMs) };
+    return counter && { totalHits: counter.totalHits, resetTime: this.wallClockResetTime(counter.resetAtMs) };
   }
 
   increment(key: string): ClientRateLimitInfo {
@@ -50,7 +55,7 @@ export class ClockedMemoryStore implements Store {
       this.counters.set(key, counter);
     }
     counter.totalHits += 1;
-    return { totalHits: counter.totalHits, resetTime: new Date(counter.resetAtMs) };
+    return { totalHits: counter.totalHits, resetTime: this.wallClockResetTime(counter.resetAtMs) };
   }
 
   decrement(key: string): void {
@@ -68,6 +73,10 @@ export class ClockedMemoryStore implements Store {
 
   shutdown(): void {
     clearInterval(this.sweepTimer);
+  }
+
+  private wallClockResetTime(resetAtMs: number): Date {
+    return new Date(Date.now() + (resetAtMs - this.now()));
   }
 
   private live(key: string) {

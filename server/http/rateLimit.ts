@@ -38,7 +38,8 @@ export function createLimiter(options: LimiterOptions): RateLimitRequestHandler 
     skipSuccessfulRequests: options.count === 'failures',
     handler: (req, _res, next) => {
       const resetTime = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
-      const retryAfterS = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - options.stores.now()) / 1000)) : Math.ceil(options.windowMs / 1000);
+      // Stores report resetTime on the wall clock, as express-rate-limit (and its Retry-After header) reads it.
+      const retryAfterS = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(options.windowMs / 1000);
       next(new AppError('rate_limited', options.message, { retry_after_s: retryAfterS }));
     },
   });
