@@ -1,0 +1,224 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const SECRET = 'a-production-secret-of-at-least-32-chars';
+const tempDirs: string[] = [];
+
+/** A fresh DATA_DIR, so a development config never writes its secret into the repository. */
+function tempDataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'config-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs with no variables at all: development on the embedded database, loopback, port 3000', () => {
+    const dataDir = tempDataDir();
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      isProduction: false,
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir,
+      databaseUrl: undefined,
+      databasePoolSize: 10,
+      redisUrl: undefined,
+      trustProxy: false,
+      logLevel: 'info',
+      sessionTtlHours: 12,
+      failedLoginsPer15Minutes: 10,
+      seedDemoUsers: true,
+      webConcurrency: 1,
+    });
+    expect(config.sms).toEqual({
+      apiKey: undefined,
+      baseUrl: 'https://2factor.in',
+      senderId: 'TFCTOR',
+      templateName: 'SMSTemplate1',
+      mode: 'autogen',
+      otpTtlSeconds: 300,
+      maxVerifyAttempts: 5,
+      sendsPerIpPerMinute: 5,
+      resendCooldownSeconds: 30,
+      maxSendsPerHour: 5,
+      verifiesPerIpPerMinute: 20,
+      providerTimeoutMs: 5000,
+      providerMaxRps: 200,
+      sandboxAllowed: true,
+    });
+  });
+
+  it('resolves DATA_DIR to an absolute path (default ./data)', () => {
+    expect(loadConfig({ APP_SECRET: SECRET }).dataDir).toBe(path.resolve('data'));
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({ APP_SECRET: SECRET });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.sms)).toBe(true);
+  });
+
+  it('treats empty and blank strings as missing, so `FOO=` in a .env file falls back to the default', () => {
+    const config = loadConfig({
+      DATA_DIR: tempDataDir(),
+      NODE_ENV: '',
+      PORT: '',
+      HOST: '  ',
+      DATABASE_URL: '',
+      REDIS_URL: ' ',
+      APP_SECRET: '',
+      TRUST_PROXY: '',
+      SMS_SENDER_ID: '',
+    });
+    expect(config).toMatchObject({ nodeEnv: 'development', port: 3000, host: '127.0.0.1', databaseUrl: undefined, redisUrl: undefined, trustProxy: false });
+    expect(config.sms.senderId).toBe('TFCTOR');
+  });
+
+  it('lists every invalid variable at once, by name, without its value', () => {
+    const env = {
+      APP_SECRET: SECRET,
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://app:hunter2-db-password@db.internal/app',
+      REDIS_URL: 'http://cache.internal:6379',
+      LOG_LEVEL: 'loud',
+      SESSION_TTL_HOURS: '-3',
+      TWO_FACTOR_API_KEY: 'key with spaces/and-slashes',
+      SMS_SENDER_ID: 'toolongsender',
+    };
+    const error = configError(env);
+    const names = error.problems.map((problem) => problem.split(':')[0]);
+    expect(names.sort()).toEqual(
+      ['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'REDIS_URL', 'SESSION_TTL_HOURS', 'SMS_SENDER_ID', 'TWO_FACTOR_API_KEY'].sort(),
+    );
+    for (const [name, value] of Object.entries(env)) {
+      if (name === 'APP_SECRET') continue;
+      expect(error.message).not.toContain(value);
+    }
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).toMatch(/^Invalid configuration:\n {2}- /);
+  });
+
+  it('says what a bad enum value should be', () => {
+    expect(configError({ APP_SECRET: SECRET, NODE_ENV: 'staging' }).problems).toEqual([
+      'NODE_ENV: must be one of development, production, test',
+    ]);
+  });
+
+  describe('APP_SECRET', () => {
+    it('is required in production', () => {
+      expect(configError({ NODE_ENV: 'production' }).problems).toEqual([
+        'APP_SECRET: required when NODE_ENV=production (at least 32 characters)',
+      ]);
+    });
+
+    it('must be at least 32 characters, and a short one is not shown', () => {
+      const error = configError({ NODE_ENV: 'production', APP_SECRET: 'short-secret-value' });
+      expect(error.problems).toEqual(['APP_SECRET: must be at least 32 characters']);
+      expect(error.message).not.toContain('short-secret-value');
+    });
+
+    it('is taken from the environment when set', () => {
+      expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET }).appSecret).toBe(SECRET);
+    });
+
+    it('in development is generated once into DATA_DIR/app-secret (owner-only) and reused', () => {
+      const dataDir = tempDataDir();
+      const first = loadConfig({ DATA_DIR: dataDir }).appSecret;
+      const file = path.join(dataDir, 'app-secret');
+      expect(first.length).toBeGreaterThanOrEqual(32);
+      expect(readFileSync(file, 'utf8').trim()).toBe(first);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+
+      expect(loadConfig({ DATA_DIR: dataDir }).appSecret).toBe(first);
+      expect(loadConfig({ DATA_DIR: tempDataDir() }).appSecret).not.toBe(first);
+    });
+
+    it('in development creates DATA_DIR if it does not exist yet', () => {
+      const dataDir = path.join(tempDataDir(), 'nested', 'data');
+      const secret = loadConfig({ DATA_DIR: dataDir }).appSecret;
+      expect(readFileSync(path.join(dataDir, 'app-secret'), 'utf8').trim()).toBe(secret);
+    });
+  });
+
+  describe('TRUST_PROXY', () => {
+    it.each([
+      ['true', true],
+      ['false', false],
+      ['1', 1],
+      ['2', 2],
+      ['loopback', ['loopback']],
+      ['loopback, 10.0.0.0/8 ,uniquelocal', ['loopback', '10.0.0.0/8', 'uniquelocal']],
+    ])('%j becomes %j', (raw, expected) => {
+      expect(loadConfig({ APP_SECRET: SECRET, TRUST_PROXY: raw }).trustProxy).toEqual(expected);
+    });
+
+    it('defaults to false: the socket address is the client', () => {
+      expect(loadConfig({ APP_SECRET: SECRET }).trustProxy).toBe(false);
+    });
+  });
+
+  describe('HOST', () => {
+    it('defaults to loopback outside production', () => {
+      expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'development' }).host).toBe('127.0.0.1');
+      expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'test' }).host).toBe('127.0.0.1');
+    });
+
+    it('defaults to all interfaces in production', () => {
+      expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'production' }).host).toBe('0.0.0.0');
+    });
+
+    it('can be set in either', () => {
+      expect(loadConfig({ APP_SECRET: SECRET, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+      expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'production', HOST: '10.1.2.3' }).host).toBe('10.1.2.3');
+    });
+  });
+
+  describe('demo users', () => {
+    const postgres = 'postgres://app@db.internal:5432/app';
+
+    it('are seeded in development on the embedded database', () => {
+      expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'development' }).seedDemoUsers).toBe(true);
+    });
+
+    it('are not seeded on PostgreSQL, in tests, or in production, whatever DEMO_USERS says', () => {
+      expect(loadConfig({ APP_SECRET: SECRET, DATABASE_URL: postgres }).seedDemoUsers).toBe(false);
+      expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'test' }).seedDemoUsers).toBe(false);
+      expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'production' }).seedDemoUsers).toBe(false);
+      expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'production', DEMO_USERS: 'true' }).seedDemoUsers).toBe(false);
+      expect(loadConfig({ APP_SECRET: SECRET, DATABASE_URL: postgres, DEMO_USERS: 'true' }).seedDemoUsers).toBe(false);
+    });
+
+    it('can be turned off in development and on in tests with DEMO_USERS', () => {
+      expect(loadConfig({ APP_SECRET: SECRET, DEMO_USERS: 'false' }).seedDemoUsers).toBe(false);
+      expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'test', DEMO_USERS: '1' }).seedDemoUsers).toBe(true);
+    });
+  });
+
+  it('accepts postgresql:// and rediss:// URLs', () => {
+    const config = loadConfig({ APP_SECRET: SECRET, DATABASE_URL: 'postgresql://u@h/d', REDIS_URL: 'rediss://h:6380' });
+    expect(config.databaseUrl).toBe('postgresql://u@h/d');
+    expect(config.redisUrl).toBe('rediss://h:6380');
+  });
+
+  it('in production has no 2Factor sandbox: a real API key is needed to send SMS', () => {
+    expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'production' }).sms.sandboxAllowed).toBe(false);
+  });
+});
