@@ -1,0 +1,95 @@
+/**
+ * `npm test`: every Vitest project (server and client), then the browser suite (Playwright, e2e/*.spec.ts)
+ * when there is one. Extra arguments go to Vitest (`npm test -- server/config.test.ts`).
+ *
+ * What runs depends on the machine, and this says so instead of passing quietly:
+ * - the PostgreSQL suites run only with TEST_DATABASE_URL, the Redis ones only with TEST_REDIS_URL
+ *   (under CI=true the suites themselves require them);
+ * - the browser suite needs Debian's Chromium at /usr/bin/chromium: without it, CI=true fails, and a
+ *   developer's run skips it with a note.
+ * Exits non-zero if anything failed.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { exitCodeOf, ROOT, waitForExit } from './lib/build.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const isCi = process.env.CI === 'true';
+const bin = (name) => path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
+
+if (!isCi) {
+  if (!process.env.TEST_DATABASE_URL) {
+    console.log('Note: the PostgreSQL suite runs only with TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres); this run uses PGlite only.');
+  }
+  if (!process.env.TEST_REDIS_URL) {
+    console.log('Note: the Redis suite runs only with TEST_REDIS_URL (e.g. redis://127.0.0.1:6379); this run skips it.');
+  }
+}
+
+/** Runs a command with this terminal; on Ctrl-C the child (same process group) stops by itself. */
+async function run(command, args, env = process.env) {
+  const { code, signal } = await waitForExit(spawn(command, args, { cwd: ROOT, stdio: 'inherit', env }));
+  return exitCodeOf(code, signal);
+}
+
+function hasSpecs(dir) {
+  if (!existsSync(dir)) return false;
+  return readdirSync(dir, { recursive: true }).some((name) => String(name).endsWith('.spec.ts'));
+}
+
+/** Vitest's counts from its JSON report, for a plain closing line; null when it wrote none. */
+function readVitestCounts(file) {
+  try {
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    return {
+      passed: report.numPassedTests,
+      failed: report.numFailedTests,
+      skipped: report.numPendingTests + report.numTodoTests,
+      failedFiles: report.numFailedTestSuites,
+    };
+  } catch {
+    return null;
+  }
+}
+
+const failures = [];
+
+const reportDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-test-'));
+const reportFile = path.join(reportDir, 'vitest.json');
+const vitestCode = await run(bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${reportFile}`,
+  ...process.argv.slice(2),
+]);
+const counts = readVitestCounts(reportFile);
+rmSync(reportDir, { recursive: true, force: true });
+if (counts) {
+  console.log(`vitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  if (counts.failedFiles > counts.failed) console.log(`vitest: ${counts.failedFiles} test files failed to run`);
+}
+if (vitestCode !== 0) failures.push(`Vitest (exit code ${vitestCode})`);
+
+if (process.argv.length > 2) {
+  // Only some Vitest files were asked for: the browser suite is not part of that.
+} else if (!hasSpecs(path.join(ROOT, 'e2e'))) {
+  console.log('Browser suite: no e2e/*.spec.ts yet, nothing to run.');
+} else if (!existsSync(CHROMIUM)) {
+  if (isCi) {
+    console.error(`Browser suite: ${CHROMIUM} is missing, and CI=true requires the browser suite. Install it with: apt-get install -y chromium`);
+    failures.push('browser suite (Chromium missing)');
+  } else {
+    console.log(`Browser suite skipped: ${CHROMIUM} is missing (install Debian's chromium: apt-get install -y chromium).`);
+  }
+} else {
+  const playwrightCode = await run(bin('playwright'), ['test']);
+  if (playwrightCode !== 0) failures.push(`browser suite (Playwright exit code ${playwrightCode})`);
+}
+
+if (failures.length > 0) {
+  console.error(`Failed: ${failures.join('; ')}.`);
+  process.exit(1);
+}
