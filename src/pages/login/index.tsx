@@ -1,7 +1,8 @@
 import type { ComponentType } from 'react';
-import { MailIcon, type LucideIcon } from 'lucide-react';
+import { MailIcon, SmartphoneIcon, type LucideIcon } from 'lucide-react';
 import { Navigate, useLocation } from 'react-router';
 import { EmailLoginForm } from '@/components/auth/EmailLoginForm';
+import { PhoneLoginForm } from '@/components/auth/PhoneLoginForm';
 import { PageSkeleton } from '@/components/layout/PageSkeleton';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
@@ -17,11 +18,13 @@ interface LoginMethod {
 }
 
 /**
- * The ways to log in, one tab each, in this order. Phone login is one more entry here:
- * `{ value: 'phone', label: 'Phone', icon: SmartphoneIcon, Form: PhoneLoginForm }`.
+ * The ways to log in, one tab each, in this order.
  * Each form navigates on success itself (see destinationAfterLogin).
  */
-const LOGIN_METHODS: readonly LoginMethod[] = [{ value: 'email', label: 'Email', icon: MailIcon, Form: EmailLoginForm }];
+const LOGIN_METHODS: readonly LoginMethod[] = [
+  { value: 'email', label: 'Email', icon: MailIcon, Form: EmailLoginForm },
+  { value: 'phone', label: 'Phone', icon: SmartphoneIcon, Form: PhoneLoginForm },
+];
 
 export default function LoginPage() {
   const { user, isLoading } = useAuth();

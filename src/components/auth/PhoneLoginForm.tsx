@@ -1,0 +1,235 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { Loader2Icon } from 'lucide-react';
+import { useLocation, useNavigate } from 'react-router';
+import { roleSchema } from '../../../common/api/auth.js';
+import { otpSchema, type VerifyOtpResponse } from '../../../common/api/sms.js';
+import { maskPhone } from '../../../common/phone.js';
+import { OtpCodeInput } from '@/components/sms/OtpCodeInput';
+import { PhoneInput, phoneFromTyped } from '@/components/sms/PhoneInput';
+import { Alert, AlertDescription } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { useAuth } from '@/hooks/useAuth';
+import { useSmsService } from '@/hooks/useSmsService';
+import { formatWait } from '@/lib/formatWait';
+import { verifyErrorMessage } from '@/lib/otpMessages';
+import { CURRENT_USER_QUERY_KEY } from '@/lib/queryClient';
+import { destinationAfterLogin } from '@/lib/routeAccess';
+
+/**
+ * The Phone tab of the login page: number → code by SMS (purpose `login`) → verify → the role's page, or
+ * back to the page that sent the user to login. The server answers a number nobody owns exactly like a
+ * real one, so this form never says whether a number is registered.
+ */
+export function PhoneLoginForm() {
+  const sms = useSmsService();
+  const { setUser } = useAuth();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const id = useId();
+
+  const [typedPhone, setTypedPhone] = useState('');
+  const [phoneError, setPhoneError] = useState<string | null>(null);
+  const [code, setCode] = useState('');
+  const [codeError, setCodeError] = useState<string | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [loggingIn, setLoggingIn] = useState(false);
+
+  const phoneRef = useRef<HTMLInputElement>(null);
+  const focusPhoneOnReturn = useRef(false);
+  const step = sms.sessionId === null ? 'phone' : 'code';
+
+  // "Change number" hides the code step: put the keyboard back on the number.
+  useEffect(() => {
+    if (step === 'phone' && focusPhoneOnReturn.current) {
+      focusPhoneOnReturn.current = false;
+      phoneRef.current?.focus();
+    }
+  }, [step]);
+
+  async function sendCode(phone: string) {
+    setFormError(null);
+    setCodeError(null);
+    const outcome = await sms.send(phone, 'login');
+    if (outcome.ok) {
+      setCode('');
+    } else if (outcome.error.status === 'invalid_phone' && step === 'phone') {
+      setPhoneError(outcome.error.message);
+    } else {
+      setFormError(outcome.error.message);
+    }
+  }
+
+  async function handleSend(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!sms.canSend) return;
+    const { phone, error } = phoneFromTyped(typedPhone);
+    setPhoneError(error);
+    if (phone !== null) await sendCode(phone);
+  }
+
+  async function logIn(answer: VerifyOtpResponse) {
+    const role = roleSchema.safeParse(answer.user?.role);
+    if (!answer.user || !role.success) {
+      // The session cookie is set; let the session check find the user (the login page then redirects).
+      await queryClient.invalidateQueries({ queryKey: CURRENT_USER_QUERY_KEY });
+      return;
+    }
+    // Data cached for a previous user must not leak into this one's pages (as after an email login).
+    queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== CURRENT_USER_QUERY_KEY[0] });
+    setUser({ id: answer.user.id, email: answer.user.email, role: role.data });
+    await navigate(destinationAfterLogin(role.data, location.state, answer.redirect), { replace: true });
+  }
+
+  async function handleVerify(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!sms.canVerify || loggingIn) return;
+    const parsed = otpSchema.safeParse(code);
+    if (!parsed.success) {
+      setCodeError(parsed.error.issues[0]?.message ?? 'Enter the code from the SMS.');
+      return;
+    }
+    setCodeError(null);
+    setFormError(null);
+    const outcome = await sms.verify(parsed.data);
+    if (outcome.ok) {
+      setLoggingIn(true);
+      try {
+        await logIn(outcome.answer);
+      } finally {
+        setLoggingIn(false);
+      }
+      return;
+    }
+    const { error } = outcome;
+    if (error.status === 'otp_mismatch' || error.status === 'invalid_otp') {
+      setCode('');
+      if (error.attempts_left !== 0) {
+        setCodeError(verifyErrorMessage(error));
+        return;
+      }
+    }
+    setFormError(verifyErrorMessage(error));
+  }
+
+  function changeNumber() {
+    sms.reset();
+    setCode('');
+    setCodeError(null);
+    setFormError(null);
+    focusPhoneOnReturn.current = true;
+  }
+
+  const sentTo = sms.phone ? maskPhone(sms.phone) : '';
+  const announcement = sms.lastResult?.action === 'send' && sms.lastResult.ok ? `We sent a code to ${sentTo}.` : '';
+  const sendWait =
+    sms.sendRetryInS > 0 ? (
+      <p role="timer" className="text-sm text-muted-foreground">
+        You can try again in {formatWait(sms.sendRetryInS)}.
+      </p>
+    ) : null;
+  const errorAlert = formError ? (
+    <Alert variant="destructive">
+      <AlertDescription>{formError}</AlertDescription>
+    </Alert>
+  ) : null;
+
+  return (
+    <div className="grid gap-4">
+      <p role="status" className="sr-only">
+        {announcement}
+      </p>
+
+      {step === 'phone' ? (
+        <form noValidate onSubmit={(event) => void handleSend(event)} className="grid gap-4" aria-label="Log in with phone">
+          <PhoneInput
+            ref={phoneRef}
+            id={`${id}-phone`}
+            value={typedPhone}
+            onValueChange={(value) => {
+              setTypedPhone(value);
+              if (phoneError) setPhoneError(null);
+            }}
+            error={phoneError}
+            description="We will text you a one-time code."
+          />
+          {errorAlert}
+          <Button type="submit" disabled={!sms.canSend} className="w-full">
+            {sms.isSending ? (
+              <>
+                <Loader2Icon className="animate-spin" aria-hidden="true" />
+                Sending…
+              </>
+            ) : (
+              'Send code'
+            )}
+          </Button>
+          {sendWait}
+        </form>
+      ) : (
+        <form noValidate onSubmit={(event) => void handleVerify(event)} className="grid gap-4" aria-label="Log in with phone">
+          <div className="flex flex-wrap items-center justify-between gap-x-2 gap-y-1 text-sm">
+            <p className="text-muted-foreground">
+              Code sent to <span className="font-medium text-foreground">{sentTo}</span>
+            </p>
+            <Button type="button" variant="link" size="sm" className="h-auto px-0" onClick={changeNumber}>
+              Change number
+            </Button>
+          </div>
+
+          <OtpCodeInput
+            id={`${id}-code`}
+            value={code}
+            onValueChange={(value) => {
+              setCode(value);
+              if (codeError) setCodeError(null);
+            }}
+            error={codeError}
+            disabled={sms.needsNewCode || loggingIn}
+            autoFocus
+          />
+          {errorAlert}
+          {sms.expiresInS === 0 && !sms.needsNewCode ? (
+            <p className="text-sm text-muted-foreground">This code has expired. Resend to get a new one.</p>
+          ) : null}
+
+          <Button type="submit" disabled={!sms.canVerify || loggingIn} className="w-full">
+            {sms.isVerifying || loggingIn ? (
+              <>
+                <Loader2Icon className="animate-spin" aria-hidden="true" />
+                Logging in…
+              </>
+            ) : (
+              'Verify and log in'
+            )}
+          </Button>
+          {sms.verifyRetryInS > 0 ? (
+            <p role="timer" className="text-sm text-muted-foreground">
+              You can try the code again in {formatWait(sms.verifyRetryInS)}.
+            </p>
+          ) : null}
+
+          <div className="grid gap-2">
+            <Button
+              type="button"
+              variant={sms.needsNewCode ? 'default' : 'outline'}
+              className="w-full"
+              disabled={!sms.canSend || sms.resendInS > 0 || loggingIn}
+              onClick={() => void (sms.phone ? sendCode(sms.phone) : undefined)}
+            >
+              {sms.isSending ? 'Sending…' : 'Resend code'}
+            </Button>
+            {sms.sendRetryInS > 0 ? (
+              sendWait
+            ) : sms.resendInS > 0 ? (
+              <p role="timer" className="text-sm text-muted-foreground">
+                You can ask for a new code in {formatWait(sms.resendInS)}.
+              </p>
+            ) : null}
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
