@@ -6,7 +6,9 @@
  * - the PostgreSQL suites run only with TEST_DATABASE_URL, the Redis ones only with TEST_REDIS_URL
  *   (under CI=true the suites themselves require them);
  * - the browser suite needs Debian's Chromium at /usr/bin/chromium: without it, CI=true fails, and a
- *   developer's run skips it with a note.
+ *   developer's run skips it with a note;
+ * - the process-level fault suite (vitest.faults.config.ts, about two minutes) runs under CI=true or with
+ *   RUN_FAULTS=1, and is skipped with a note otherwise (`npm run test:faults` runs it alone).
  * Exits non-zero if anything failed.
  */
 import { spawn } from 'node:child_process';
@@ -72,6 +74,15 @@ if (counts) {
   if (counts.failedFiles > counts.failed) console.log(`vitest: ${counts.failedFiles} test files failed to run`);
 }
 if (vitestCode !== 0) failures.push(`Vitest (exit code ${vitestCode})`);
+
+if (process.argv.length > 2) {
+  // Only some Vitest files were asked for: the fault suite is not part of that.
+} else if (isCi || process.env.RUN_FAULTS === '1') {
+  const faultsCode = await run(bin('vitest'), ['run', '--config', 'vitest.faults.config.ts']);
+  if (faultsCode !== 0) failures.push(`fault suite (exit code ${faultsCode})`);
+} else {
+  console.log('Fault suite skipped (slow; runs under CI=true or RUN_FAULTS=1): npm run test:faults');
+}
 
 if (process.argv.length > 2) {
   // Only some Vitest files were asked for: the browser suite is not part of that.

@@ -1,0 +1,105 @@
+/**
+ * SIGTERM under load, on the real server process: requests already accepted finish (with their log rows
+ * committed after the signal), new ones are turned away cleanly, and the process exits 0.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
+import { outcomes, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
+import { ensureServerBuilt, sleep, spawnServer, startSendOtpLoad, waitFor, type ServerProcess } from './support/serverProcess.js';
+import { requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
+
+const API_KEY = 'f4u1t5-5hutd0wn-key-0000-77aa19c2';
+/** 2Factor answers slowly, so several sends are mid-call when the signal arrives. */
+const PROVIDER_LATENCY_MS = 700;
+
+describe('SIGTERM under load (real server process)', () => {
+  let postgres: PostgresInstance;
+  let redis: RedisInstance;
+  let simulator: TwoFactorSimulator;
+  let phones: string[];
+  let server: ServerProcess | undefined;
+  /** Phones whose send reached 2Factor (every request of this test uses its own phone). */
+  const reachedProvider = new Set<string>();
+
+  beforeAll(async () => {
+    requireFaultSuiteTools();
+    await ensureServerBuilt();
+    [postgres, redis, simulator] = await Promise.all([
+      startPostgres(),
+      startRedis(),
+      startTwoFactorSimulator({
+        latencyMs: PROVIDER_LATENCY_MS,
+        onRequest: ({ url }) => {
+          const digits = /\/SMS\/91(\d{10})\/AUTOGEN/.exec(url)?.[1];
+          if (digits) reachedProvider.add(`+91${digits}`);
+        },
+      }),
+    ]);
+    phones = await seedPhoneUsers(postgres.url(), 200);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await Promise.allSettled([postgres?.destroy(), redis?.destroy(), simulator?.close()]);
+  });
+
+  it('lets accepted requests finish with their log rows, refuses new ones cleanly, and exits 0', async () => {
+    server = await spawnServer(
+      {
+        DATABASE_URL: postgres.url(),
+        REDIS_URL: redis.url,
+        TWO_FACTOR_API_KEY: API_KEY,
+        TWO_FACTOR_BASE_URL: simulator.url,
+        SMS_RATE_LIMIT_PER_MIN: '1000000',
+        SMS_MAX_SENDS_PER_HOUR: '1000000',
+      },
+      { waitUntilListening: true },
+    );
+    const load = startSendOtpLoad(server.url, phones, { ratePerSecond: 15, maxInFlight: 40 });
+    await waitFor('sends to succeed', () => load.records.some((r) => r.status === 200), 20_000);
+    const answered = () => new Set(load.records.map((r) => r.phone));
+    const midCall = () => [...reachedProvider].filter((phone) => !answered().has(phone));
+    await waitFor('several sends to be mid-call at 2Factor', () => midCall().length >= 4, 10_000, 10);
+
+    const inFlightAtSignal = midCall();
+    server.signal('SIGTERM');
+    const signalledAt = performance.now();
+    const exit = await server.exited;
+    const exitAfterMs = performance.now() - signalledAt;
+    await sleep(500); // the load keeps knocking on the closed port for a moment
+    const records = await load.stop();
+    expect(records.length).toBeLessThan(phones.length); // every request had its own phone
+
+    expect(exit.code).toBe(0);
+    expect(exit.signal).toBeNull();
+    expect(exitAfterMs).toBeLessThan(12_000);
+    const log = server.logLines();
+    expect(log.some((line) => line.msg === 'shutting down: draining requests')).toBe(true);
+    expect(log.at(-1)?.msg).toBe('stopped');
+    expect(log.filter((line) => Number(line.level) >= 50)).toEqual([]);
+
+    // Sends that were mid-call when the signal arrived all finished.
+    const byPhone = new Map(records.map((record) => [record.phone, record]));
+    expect(inFlightAtSignal.map((phone) => byPhone.get(phone)?.status)).toEqual(inFlightAtSignal.map(() => 200));
+    // Every request the server accepted got a proper answer: 200, or 503 shutting_down for one that arrived during the drain.
+    for (const record of records) {
+      if (reachedProvider.has(record.phone)) expect(record.status, JSON.stringify(record)).toBe(200);
+      if (record.error !== undefined) {
+        // Only connections the server never accepted: refused after the listener closed, or reset out of its backlog.
+        expect(['ECONNREFUSED', 'ECONNRESET']).toContain(record.error);
+        expect(record.startedAtMs + record.durationMs).toBeGreaterThan(signalledAt);
+      } else {
+        expect([200, 503]).toContain(record.status);
+        if (record.status === 503) expect(record.body).toMatchObject({ status: 'shutting_down' });
+      }
+    }
+    // Their log rows were committed before the process exited.
+    const { acknowledged, missing } = await sessionsWithoutLogRow(postgres.url(), records);
+    expect(acknowledged).toBeGreaterThanOrEqual(inFlightAtSignal.length);
+    expect(missing).toEqual([]);
+    expect(server.output()).not.toContain(API_KEY);
+    console.warn(
+      `[faults] SIGTERM: ${inFlightAtSignal.length} sends mid-call at the signal; exit 0 after ${Math.round(exitAfterMs)} ms; ${JSON.stringify(outcomes(records))}`,
+    );
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Database fixtures for the fault suite: the schema from the real migrations, users with phones (so login
+ * sends really call the provider), and the log-row check every fault test ends with.
+ */
+import { createPostgresDb } from '../../../server/db/postgresDb.js';
+import { runMigrations } from '../../../server/db/migrations.js';
+import { MIGRATIONS_DIR } from '../../../server/paths.js';
+import type { LoadRecord } from './serverProcess.js';
+
+/** Migrates the database at `url` and gives `count` agents the phones +9190000xxxxx (first `offset`+1). */
+export async function seedPhoneUsers(url: string, count: number, offset = 0): Promise<string[]> {
+  const db = createPostgresDb({ connectionString: url, poolSize: 1 });
+  try {
+    await runMigrations(db, MIGRATIONS_DIR);
+    const phones = Array.from({ length: count }, (_, i) => `+9190000${String(offset + i + 1).padStart(5, '0')}`);
+    await db.query(
+      `with input as (select * from unnest($1::text[]) with ordinality as t(phone, n)),
+            created as (
+              insert into public.users (email, password_hash, role)
+              select 'load-' || substr(phone, 4) || '@example.test', 'not-a-login-password', 'agent' from input
+              returning id, email
+            )
+       insert into public.user_contact_settings (user_id, phone)
+       select created.id, input.phone from created join input on created.email = 'load-' || substr(input.phone, 4) || '@example.test'`,
+      [phones],
+    );
+    return phones;
+  } finally {
+    await db.close();
+  }
+}
+
+/** The session ids of answered sends (200) that have no otp_logs row. */
+export async function sessionsWithoutLogRow(url: string, records: readonly LoadRecord[]): Promise<{ acknowledged: number; missing: string[] }> {
+  const sessionIds = records
+    .filter((record) => record.status === 200)
+    .map((record) => (record.body as { session_id?: string }).session_id)
+    .filter((id): id is string => typeof id === 'string');
+  const db = createPostgresDb({ connectionString: url, poolSize: 1 });
+  try {
+    const { rows } = await db.query<{ session_id: string }>(
+      `select distinct session_id from public.otp_logs where type = 'autogen' and status = 'sent' and session_id = any($1::text[])`,
+      [sessionIds],
+    );
+    const logged = new Set(rows.map((row) => row.session_id));
+    return { acknowledged: sessionIds.length, missing: sessionIds.filter((id) => !logged.has(id)) };
+  } finally {
+    await db.close();
+  }
+}
+
+/** `{200: 41, "503 database_unavailable": 12, "ECONNREFUSED": 1}`: what a run of requests got, for assertions and messages. */
+export function outcomes(records: readonly LoadRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const record of records) {
+    const key =
+      record.error ?? (record.status === 200 ? '200' : `${record.status} ${typeof record.body === 'object' ? String(record.body.status) : 'non-JSON'}`);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}

@@ -1,0 +1,253 @@
+/**
+ * The built server as a child process (`node dist/server/server/index.js`, NODE_ENV=production), an HTTP
+ * client that reports transport failures instead of throwing, and a paced load generator.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../../../server/paths.js';
+import { freePort } from './services.js';
+
+const run = promisify(execFile);
+
+export const SERVER_ENTRY = path.join(PROJECT_ROOT, 'dist/server/server/index.js');
+const SERVER_SOURCES = ['server', 'common', 'tsconfig.server.json', 'tsconfig.base.json'];
+
+function newestSourceMtimeMs(target: string): number {
+  let stat;
+  try {
+    stat = statSync(target);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return /\.test\.ts$/.test(target) ? 0 : stat.mtimeMs;
+  return Math.max(0, ...readdirSync(target).map((name) => newestSourceMtimeMs(path.join(target, name))));
+}
+
+/** `npm run build:server` when dist/server is missing or older than the server sources (as `npm start` does). */
+export async function ensureServerBuilt(): Promise<void> {
+  let builtMs = 0;
+  try {
+    builtMs = statSync(SERVER_ENTRY).mtimeMs;
+  } catch {
+    // not built yet
+  }
+  const newest = Math.max(...SERVER_SOURCES.map((source) => newestSourceMtimeMs(path.join(PROJECT_ROOT, source))));
+  if (builtMs >= newest) return;
+  await run('npm', ['run', '--silent', 'build:server'], { cwd: PROJECT_ROOT, timeout: 300_000 });
+}
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** JSON log lines parsed (non-JSON lines skipped). */
+  logLines(): Array<Record<string, unknown>>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; afterMs: number }>;
+  readonly alive: boolean;
+  signal(signal: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Environment every server run shares; tests add DATABASE_URL, REDIS_URL and overrides. */
+export function baseServerEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    APP_SECRET: 'fault-suite-app-secret-0123456789abcdef-xyz',
+  };
+}
+
+/**
+ * Spawns the built server. With `waitUntilListening` it resolves once the server logged "listening on"
+ * (and rejects if it exits first); otherwise at once (startup-failure tests wait for `exited`).
+ */
+export async function spawnServer(env: Record<string, string>, options: { waitUntilListening?: boolean } = {}): Promise<ServerProcess> {
+  const port = await freePort(43100);
+  const startedAt = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [SERVER_ENTRY], {
+    cwd: PROJECT_ROOT,
+    env: { ...baseServerEnv(), PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; afterMs: number }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal, afterMs: performance.now() - startedAt }));
+  });
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const killOnExit = () => {
+    if (alive()) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
+
+  const server: ServerProcess = {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    output: () => output,
+    logLines: () =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        }),
+    exited,
+    get alive() {
+      return alive();
+    },
+    signal: (signal) => void child.kill(signal),
+    async stop(graceMs = 15_000) {
+      if (!alive()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => alive() && child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+
+  if (options.waitUntilListening) {
+    const deadline = performance.now() + 60_000;
+    while (!output.includes('"listening on ')) {
+      if (!alive()) throw new Error(`server exited during startup:\n${output}`);
+      if (performance.now() > deadline) {
+        await server.stop();
+        throw new Error(`server did not listen within 60 s:\n${output}`);
+      }
+      await sleep(50);
+    }
+  }
+  return server;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface HttpResult {
+  startedAtMs: number;
+  durationMs: number;
+  /** Set when an answer arrived. */
+  status?: number;
+  body?: Record<string, unknown> | string;
+  /** Transport failure (ECONNREFUSED, ECONNRESET, timeout…) when no answer arrived. */
+  error?: string;
+}
+
+/** One request on a fresh connection (no keep-alive pool), never throwing: failures are reported in the result. */
+export function httpJson(
+  method: string,
+  url: string,
+  body?: unknown,
+  options: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
+  const startedAtMs = performance.now();
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (result: Omit<HttpResult, 'startedAtMs' | 'durationMs'>) => {
+      if (settled) return;
+      settled = true;
+      resolve({ startedAtMs, durationMs: performance.now() - startedAtMs, ...result });
+    };
+    const req = request(
+      url,
+      {
+        method,
+        agent: false,
+        headers: {
+          accept: 'application/json',
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...options.headers,
+        },
+        timeout: options.timeoutMs ?? 20_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => void (text += chunk));
+        res.on('end', () => {
+          let parsed: Record<string, unknown> | string = text;
+          try {
+            parsed = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            // not JSON: keep the text
+          }
+          done({ status: res.statusCode, body: parsed });
+        });
+        res.on('error', (error: NodeJS.ErrnoException) => done({ error: error.code ?? error.message }));
+      },
+    );
+    req.on('timeout', () => {
+      done({ error: 'client timeout' });
+      req.destroy();
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => done({ error: error.code ?? error.message }));
+    req.end(payload);
+  });
+}
+
+export interface LoadRecord extends HttpResult {
+  phone: string;
+}
+
+export interface Load {
+  readonly records: LoadRecord[];
+  /** Stops starting requests and waits for those in flight. */
+  stop(): Promise<LoadRecord[]>;
+}
+
+/**
+ * Starts `ratePerSecond` login sendOtp requests per second (at most `maxInFlight` at once), each to the next
+ * phone of `phones` in turn, until stopped.
+ */
+export function startSendOtpLoad(serverUrl: string, phones: readonly string[], options: { ratePerSecond: number; maxInFlight: number }): Load {
+  const records: LoadRecord[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let next = 0;
+  let stopped = false;
+  const intervalMs = 1000 / options.ratePerSecond;
+  const tick = () => {
+    if (stopped) return;
+    if (inFlight.size < options.maxInFlight) {
+      const phone = phones[next % phones.length]!;
+      next += 1;
+      const pending = httpJson('POST', `${serverUrl}/api/sms/sendOtp`, { phone, purpose: 'login' }).then((result) => {
+        records.push({ ...result, phone });
+        inFlight.delete(pending);
+      });
+      inFlight.add(pending);
+    }
+    timer = setTimeout(tick, intervalMs);
+  };
+  let timer = setTimeout(tick, 0);
+  return {
+    records,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await Promise.all(inFlight);
+      return records;
+    },
+  };
+}
+
+/** Polls `check` every `everyMs` until it returns true; throws with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<number> {
+  const startedAt = performance.now();
+  while (!(await check())) {
+    if (performance.now() - startedAt > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+  return performance.now() - startedAt;
+}
