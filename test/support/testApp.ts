@@ -3,7 +3,7 @@
  * in-memory limits on an injectable clock, and a captured log so tests can assert what was (not) logged.
  */
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
-import { composeApp, type ComposedApp } from '../../server/composeApp.js';
+import { composeApp, type ComposedApp, type Infrastructure } from '../../server/composeApp.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { memoryLimiterStores } from '../../server/http/limiterStores.js';
 import { createLogger, SecretRegistry } from '../../server/logger.js';
@@ -37,7 +37,12 @@ export interface TestApp extends ComposedApp {
   secrets: SecretRegistry;
 }
 
-export interface TestAppOptions {
+/** Infrastructure a test may swap (server/composeApp.ts); everything else comes from the test wiring. */
+export type TestInfrastructure = Partial<
+  Pick<Infrastructure, 'limiterStores' | 'rateLimitStoreHealthy' | 'providerGate' | 'sandbox' | 'breaker' | 'sleep'>
+>;
+
+export interface TestAppOptions extends TestInfrastructure {
   env?: Record<string, string>;
   clock?: FakeClock;
 }
@@ -50,13 +55,15 @@ export function buildTestApp(db: TestDb['db'], options: TestAppOptions = {}): Te
   secrets.add(config.appSecret);
   secrets.add(config.sms.apiKey);
   const logger = createLogger({ level: 'debug', secrets, destination: { write: (line: string) => void lines.push(line) } });
+  const { env: _env, clock: _clock, limiterStores, ...infrastructure } = options;
   const composed = composeApp({
     config,
     db,
     logger,
     secrets,
-    limiterStores: memoryLimiterStores(clock.now),
+    limiterStores: limiterStores ?? memoryLimiterStores(clock.now),
     now: clock.now,
+    ...infrastructure,
   });
   return { ...composed, config, clock, secrets, log: { lines, text: () => lines.join('') } };
 }
