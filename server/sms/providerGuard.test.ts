@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createProviderGuard, type ProviderGuardOptions } from './providerGuard.js';
+import { memoryRateGate, type ProviderRateGate } from './providerRateGate.js';
+import { ProviderError, type SmsOtpProvider } from './smsProvider.js';
+
+type Behaviour = 'ok' | 'unavailable' | 'rejected';
+
+/** An inner provider whose every call does what `behaviour` says, counting calls. */
+function fakeProvider() {
+  const state = { behaviour: 'ok' as Behaviour, calls: 0 };
+  const answer = async <T>(value: T) => {
+    state.calls += 1;
+    if (state.behaviour === 'unavailable') throw new ProviderError('unavailable', '2Factor sendOtp unavailable: HTTP 500', 'HTTP 500 from provider', 12);
+    if (state.behaviour === 'rejected') throw new ProviderError('rejected', '2Factor sendOtp rejected: Invalid API Key', 'Invalid API Key', 9);
+    return { value, responseTimeMs: 7, details: 'ok' };
+  };
+  const provider: SmsOtpProvider = {
+    sendOtp: () => answer({ providerSessionId: 'p-1' }),
+    verifyOtp: () => answer({ outcome: 'matched' as const }),
+    sendTemplateSms: () => answer({ providerSessionId: 't-1' }),
+    getBalance: () => answer({ balance: '500' }),
+  };
+  return { provider, state };
+}
+
+const openGate: ProviderRateGate = { tryTake: async () => ({ granted: true, retryInMs: 0 }) };
+
+function guardWith(options: Partial<ProviderGuardOptions> = {}) {
+  const guard = createProviderGuard({ gate: openGate, maxSlotWaitMs: 0, failuresToOpen: 3, halfOpenAfterMs: 20, ...options });
+  const inner = fakeProvider();
+  return { guard, inner, provider: guard.wrap(inner.provider) };
+}
+
+async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+/** Real time for the breaker's pause: a few milliseconds. */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('createProviderGuard: circuit breaker', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('passes answers and refusals through unchanged while closed', async () => {
+    const { provider, inner, guard } = guardWith();
+    await expect(provider.sendOtp({ phone: '+919876543210' })).resolves.toEqual({ value: { providerSessionId: 'p-1' }, responseTimeMs: 7, details: 'ok' });
+    inner.state.behaviour = 'rejected';
+    const refused = await failure(provider.verifyOtp({ providerSessionId: 'p-1', otp: '123456' }));
+    expect(refused).toMatchObject({ kind: 'rejected', details: 'Invalid API Key', called: true });
+    expect(guard.state()).toBe('closed');
+  });
+
+  it('opens after N consecutive unavailable failures; then calls fail fast, not called, and the provider is not reached', async () => {
+    const { provider, inner, guard } = guardWith({ failuresToOpen: 3, halfOpenAfterMs: 60_000 });
+    inner.state.behaviour = 'unavailable';
+    for (let i = 0; i < 3; i++) {
+      const error = await failure(provider.sendOtp({ phone: '+919876543210' }));
+      expect(error).toMatchObject({ kind: 'unavailable', called: true, details: 'HTTP 500 from provider' });
+    }
+    expect(guard.state()).toBe('open');
+    expect(inner.state.calls).toBe(3);
+
+    inner.state.behaviour = 'ok';
+    for (const call of [
+      () => provider.sendOtp({ phone: '+919876543210' }),
+      () => provider.verifyOtp({ providerSessionId: 'p', otp: '123456' }),
+      () => provider.sendTemplateSms({ from: 'TFCTOR', to: '+919876543210', templateName: 'T', variables: [] }),
+      () => provider.getBalance(),
+    ]) {
+      const error = await failure(call());
+      expect(error.kind).toBe('unavailable');
+      expect(error.called).toBe(false);
+      expect(error.responseTimeMs).toBe(0);
+    }
+    expect(inner.state.calls).toBe(3);
+  });
+
+  it('counts only consecutive failures: an answer in between starts the count again', async () => {
+    const { provider, inner, guard } = guardWith({ failuresToOpen: 3 });
+    for (const behaviour of ['unavailable', 'unavailable', 'ok', 'unavailable', 'unavailable'] as const) {
+      inner.state.behaviour = behaviour;
+      await provider.getBalance().catch(() => undefined);
+    }
+    expect(guard.state()).toBe('closed');
+  });
+
+  it('never opens on refusals (bad key, wrong template): the provider answered', async () => {
+    const { provider, inner, guard } = guardWith({ failuresToOpen: 2 });
+    inner.state.behaviour = 'rejected';
+    for (let i = 0; i < 10; i++) await provider.sendOtp({ phone: '+919876543210' }).catch(() => undefined);
+    expect(guard.state()).toBe('closed');
+    expect(inner.state.calls).toBe(10);
+  });
+
+  it('half-opens after the pause, lets one trial call through and closes after its success', async () => {
+    const { provider, inner, guard } = guardWith({ failuresToOpen: 2, halfOpenAfterMs: 15 });
+    inner.state.behaviour = 'unavailable';
+    for (let i = 0; i < 2; i++) await provider.sendOtp({ phone: '+919876543210' }).catch(() => undefined);
+    expect(guard.state()).toBe('open');
+
+    inner.state.behaviour = 'ok';
+    await pause(25);
+    await expect(provider.sendOtp({ phone: '+919876543210' })).resolves.toMatchObject({ value: { providerSessionId: 'p-1' } });
+    expect(guard.state()).toBe('closed');
+    expect(inner.state.calls).toBe(3);
+    await provider.getBalance();
+    expect(inner.state.calls).toBe(4);
+  });
+
+  it('opens again when the trial call fails', async () => {
+    const { provider, inner, guard } = guardWith({ failuresToOpen: 2, halfOpenAfterMs: 15 });
+    inner.state.behaviour = 'unavailable';
+    for (let i = 0; i < 2; i++) await provider.sendOtp({ phone: '+919876543210' }).catch(() => undefined);
+    await pause(25);
+    const trial = await failure(provider.sendOtp({ phone: '+919876543210' }));
+    expect(trial.called).toBe(true);
+    expect(guard.state()).toBe('open');
+    const fast = await failure(provider.sendOtp({ phone: '+919876543210' }));
+    expect(fast.called).toBe(false);
+    expect(inner.state.calls).toBe(3);
+  });
+
+  it('closes on reset() (a new API key was saved)', async () => {
+    const { provider, inner, guard } = guardWith({ failuresToOpen: 1, halfOpenAfterMs: 60_000 });
+    inner.state.behaviour = 'unavailable';
+    await provider.getBalance().catch(() => undefined);
+    expect(guard.state()).toBe('open');
+    guard.reset();
+    expect(guard.state()).toBe('closed');
+    inner.state.behaviour = 'ok';
+    await expect(provider.getBalance()).resolves.toMatchObject({ value: { balance: '500' } });
+  });
+});
+
+describe('createProviderGuard: request-rate ceiling', () => {
+  it('answers busy, not called, with when to retry, once the gate refuses; the provider is not reached', async () => {
+    let now = 0;
+    const { provider, inner } = guardWith({ gate: memoryRateGate(2, 1_000, () => now), maxSlotWaitMs: 0 });
+    await provider.sendOtp({ phone: '+919876543210' });
+    now = 400;
+    await provider.sendOtp({ phone: '+919876543211' });
+    const busy = await failure(provider.sendOtp({ phone: '+919876543212' }));
+    expect(busy).toMatchObject({ kind: 'busy', called: false, retryAfterMs: 600, responseTimeMs: 0 });
+    expect(inner.state.calls).toBe(2);
+    now = 1_000;
+    await expect(provider.sendOtp({ phone: '+919876543212' })).resolves.toBeDefined();
+  });
+
+  it('does not count busy answers as provider failures: the circuit stays closed', async () => {
+    const refuse: ProviderRateGate = { tryTake: async () => ({ granted: false, retryInMs: 5_000 }) };
+    const { provider, guard, inner } = guardWith({ gate: refuse, failuresToOpen: 2 });
+    for (let i = 0; i < 5; i++) expect((await failure(provider.getBalance())).kind).toBe('busy');
+    expect(guard.state()).toBe('closed');
+    expect(inner.state.calls).toBe(0);
+  });
+
+  it('takes no rate slot while the circuit is open', async () => {
+    const taken = vi.fn(async () => ({ granted: true, retryInMs: 0 }));
+    const { provider, inner } = guardWith({ gate: { tryTake: taken }, failuresToOpen: 1, halfOpenAfterMs: 60_000 });
+    inner.state.behaviour = 'unavailable';
+    await provider.getBalance().catch(() => undefined);
+    expect(taken).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 3; i++) await provider.getBalance().catch(() => undefined);
+    expect(taken).toHaveBeenCalledTimes(1);
+  });
+
+});

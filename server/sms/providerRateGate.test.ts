@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deleteRedisKeys, redisTestUrl, testRedisClient, uniqueRedisPrefix } from '../../test/support/testRedis.js';
+import { memoryRateGate, ProviderBusyError, redisRateGate, takeSlot, type ProviderRateGate, type SlotAnswer } from './providerRateGate.js';
+
+function manualClock(startMs = 1_000_000) {
+  let now = startMs;
+  return { now: () => now, advance: (ms: number) => void (now += ms) };
+}
+
+/** A gate that answers from a script, then grants; counts its calls. */
+function scriptedGate(answers: SlotAnswer[]): ProviderRateGate & { calls: number } {
+  const gate = {
+    calls: 0,
+    async tryTake() {
+      gate.calls += 1;
+      return answers.shift() ?? { granted: true, retryInMs: 0 };
+    },
+  };
+  return gate;
+}
+
+describe('memoryRateGate', () => {
+  it('grants N calls at once when idle, refuses the next and says when the oldest slot frees', async () => {
+    const clock = manualClock();
+    const gate = memoryRateGate(3, 1_000, clock.now);
+    for (let i = 0; i < 3; i++) {
+      expect(await gate.tryTake()).toEqual({ granted: true, retryInMs: 0 });
+      clock.advance(100);
+    }
+    // Calls at 0, 100, 200; now 300: the first leaves the window at 1000.
+    expect(await gate.tryTake()).toEqual({ granted: false, retryInMs: 700 });
+    clock.advance(699);
+    expect(await gate.tryTake()).toEqual({ granted: false, retryInMs: 1 });
+    clock.advance(1);
+    expect(await gate.tryTake()).toEqual({ granted: true, retryInMs: 0 });
+    // Now 1000 with calls at 100, 200, 1000: the next frees at 1100.
+    expect(await gate.tryTake()).toEqual({ granted: false, retryInMs: 100 });
+  });
+
+  it('never grants more than N in any window, and refuses only when N are already in it (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 10, max: 1_000 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 120 }),
+        async (limit, windowMs, steps) => {
+          const clock = manualClock();
+          const gate = memoryRateGate(limit, windowMs, clock.now);
+          const granted: number[] = [];
+          for (const step of steps) {
+            clock.advance(step);
+            const at = clock.now();
+            const inWindow = granted.filter((t) => t > at - windowMs);
+            const answer = await gate.tryTake();
+            if (answer.granted) {
+              expect(inWindow.length).toBeLessThan(limit);
+              granted.push(at);
+            } else {
+              expect(inWindow.length).toBe(limit);
+              // The oldest call in the window leaves it after retryInMs.
+              expect(answer.retryInMs).toBe(inWindow[0]! + windowMs - at);
+              expect(answer.retryInMs).toBeGreaterThan(0);
+            }
+          }
+          for (const t of granted) {
+            expect(granted.filter((other) => other >= t && other < t + windowMs).length).toBeLessThanOrEqual(limit);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('takeSlot', () => {
+  it('returns at once when the gate grants', async () => {
+    const gate = scriptedGate([]);
+    await takeSlot(gate, 0);
+    expect(gate.calls).toBe(1);
+  });
+
+  it('waits for the slot the gate announces, then takes it', async () => {
+    const gate = scriptedGate([
+      { granted: false, retryInMs: 2 },
+      { granted: false, retryInMs: 1 },
+    ]);
+    await takeSlot(gate, 200);
+    expect(gate.calls).toBe(3);
+  });
+
+  it('throws ProviderBusyError at once when the announced wait is past the deadline', async () => {
+    const gate = scriptedGate([{ granted: false, retryInMs: 1_000 }]);
+    const startedAt = performance.now();
+    const error = await takeSlot(gate, 250).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(ProviderBusyError);
+    expect((error as ProviderBusyError).retryAfterMs).toBe(1_000);
+    expect(gate.calls).toBe(1);
+    expect(performance.now() - startedAt).toBeLessThan(100);
+  });
+
+  it('gives up with ProviderBusyError once waiting would pass the deadline', async () => {
+    const refusals = Array.from({ length: 100 }, () => ({ granted: false, retryInMs: 3 }));
+    const gate = scriptedGate(refusals);
+    const error = await takeSlot(gate, 15).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(ProviderBusyError);
+    expect((error as ProviderBusyError).retryAfterMs).toBe(3);
+    expect(gate.calls).toBeGreaterThan(1);
+    expect(gate.calls).toBeLessThan(10);
+  });
+});
+
+const redisUrl = redisTestUrl();
+
+describe.runIf(redisUrl)('redisRateGate (TEST_REDIS_URL)', () => {
+  let first: Redis;
+  let second: Redis;
+  let prefix: string;
+
+  beforeAll(() => {
+    first = testRedisClient(redisUrl!);
+    second = testRedisClient(redisUrl!);
+  });
+  afterEach(async () => {
+    await deleteRedisKeys(first, `${prefix}*`);
+  });
+  afterAll(async () => {
+    await Promise.all([first.quit(), second.quit()]);
+  });
+
+  it('holds one ceiling shared by two instances (two Redis clients)', async () => {
+    prefix = uniqueRedisPrefix('rate-gate');
+    const key = `${prefix}2factor`;
+    const gates = [redisRateGate(first, 3, 60_000, key), redisRateGate(second, 3, 60_000, key)];
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => gates[i % 2]!.tryTake()));
+    expect(answers.filter((answer) => answer.granted)).toHaveLength(3);
+    for (const refused of answers.filter((answer) => !answer.granted)) {
+      expect(refused.retryInMs).toBeGreaterThan(0);
+      expect(refused.retryInMs).toBeLessThanOrEqual(60_000);
+    }
+    expect(await first.zcard(key)).toBe(3);
+    expect(await first.pttl(key)).toBeGreaterThan(0);
+  });
+
+  it('frees a slot when the oldest call leaves the window, for both instances', async () => {
+    prefix = uniqueRedisPrefix('rate-gate');
+    const key = `${prefix}2factor`;
+    const windowMs = 25;
+    const [a, b] = [redisRateGate(first, 1, windowMs, key), redisRateGate(second, 1, windowMs, key)];
+    expect((await a.tryTake()).granted).toBe(true);
+    const refused = await b.tryTake();
+    expect(refused.granted).toBe(false);
+    expect(refused.retryInMs).toBeLessThanOrEqual(windowMs);
+    // Redis keeps its own clock: wait out the (tiny) window it announced.
+    await takeSlot(b, 200);
+  });
+
+  it('keeps separate ceilings under separate keys', async () => {
+    prefix = uniqueRedisPrefix('rate-gate');
+    const gateA = redisRateGate(first, 1, 60_000, `${prefix}a`);
+    const gateB = redisRateGate(second, 1, 60_000, `${prefix}b`);
+    expect((await gateA.tryTake()).granted).toBe(true);
+    expect((await gateB.tryTake()).granted).toBe(true);
+    expect((await gateA.tryTake()).granted).toBe(false);
+  });
+});
