@@ -169,4 +169,26 @@ describe('createProviderGuard: request-rate ceiling', () => {
     expect(taken).toHaveBeenCalledTimes(1);
   });
 
+  it('keeps the circuit open when the half-open trial is held back by the ceiling (the provider was not tried)', async () => {
+    let grant = true;
+    const gate: ProviderRateGate = { tryTake: async () => (grant ? { granted: true, retryInMs: 0 } : { granted: false, retryInMs: 5_000 }) };
+    const { provider, inner, guard } = guardWith({ gate, failuresToOpen: 1, halfOpenAfterMs: 15 });
+    inner.state.behaviour = 'unavailable';
+    await provider.getBalance().catch(() => undefined);
+    expect(guard.state()).toBe('open');
+
+    await pause(25);
+    grant = false;
+    expect((await failure(provider.getBalance())).kind).toBe('busy');
+    expect(inner.state.calls).toBe(1);
+    // Nothing proved 2Factor is back: the next call must not be let through to it as if the circuit were closed.
+    expect(guard.state()).toBe('open');
+
+    // The next real trial decides.
+    await pause(25);
+    grant = true;
+    inner.state.behaviour = 'ok';
+    await expect(provider.getBalance()).resolves.toMatchObject({ value: { balance: '500' } });
+    expect(guard.state()).toBe('closed');
+  });
 });

@@ -81,8 +81,15 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
 }
 
 function newBreaker(options: ProviderGuardOptions): CircuitBreakerPolicy {
-  return circuitBreaker(
-    handleWhen((error) => error instanceof ProviderError && error.kind === 'unavailable'),
+  // A half-open trial held back by the rate ceiling never reached 2Factor: cockatiel would read that unhandled
+  // error as a successful trial and close the circuit. Counting it as a failed trial keeps the circuit open.
+  const policy: CircuitBreakerPolicy = circuitBreaker(
+    handleWhen(
+      (error) =>
+        error instanceof ProviderError &&
+        (error.kind === 'unavailable' || (error.kind === 'busy' && policy.state === CircuitState.HalfOpen)),
+    ),
     { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.failuresToOpen) },
   );
+  return policy;
 }
