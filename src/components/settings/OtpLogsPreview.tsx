@@ -212,10 +212,11 @@ function LogsTable({ items }: { items: readonly OtpLogItem[] }) {
               {item.details ? (
                 <TableRow id={detailsId} hidden={!expanded} className="bg-muted/30 hover:bg-muted/30">
                   <TableCell colSpan={COLUMNS} className="whitespace-normal">
-                    <p className="mb-1 text-xs font-medium text-muted-foreground">Provider answer</p>
-                    <pre className="max-w-full overflow-x-auto font-mono text-xs break-all whitespace-pre-wrap">
-                      {item.details}
-                    </pre>
+                    {/* Sticks to the visible part of the sideways-scrolled table, where the Details button was. */}
+                    <div className="sticky left-2 w-fit max-w-[min(40rem,calc(100vw-6rem))]">
+                      <p className="mb-1 text-xs font-medium text-muted-foreground">Provider answer</p>
+                      <pre className="font-mono text-xs break-all whitespace-pre-wrap">{item.details}</pre>
+                    </div>
                   </TableCell>
                 </TableRow>
               ) : null}

@@ -176,7 +176,7 @@ describe('SmsOtpConfigForm', () => {
 
     await user.click(await screen.findByRole('button', { name: 'Test connection' }));
 
-    const result = await screen.findByText('Connected to 2Factor');
+    const result = await screen.findByText('Connection OK');
     const status = result.closest('[role="status"]') as HTMLElement;
     expect(within(status).getByText('Balance: 1234')).toBeInTheDocument();
     expect(within(status).getByText('API key accepted.')).toBeInTheDocument();

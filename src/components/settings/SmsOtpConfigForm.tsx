@@ -35,8 +35,8 @@ interface FormValues {
 }
 
 const MODE_LABELS: Record<SmsMode, string> = {
-  autogen: 'Auto-generated OTP (2Factor AUTOGEN)',
-  template: 'DLT template (your approved template)',
+  autogen: 'Auto-generated (AUTOGEN)',
+  template: 'DLT template',
 };
 
 const TEMPLATE_NAME_REQUIRED = 'Enter the template name.';
@@ -204,7 +204,7 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
               placeholder={config.api_key_masked ?? 'Paste your 2Factor API key'}
               aria-invalid={errors.api_key ? true : undefined}
               aria-describedby={describedBy('api_key', `${id}-api_key-hint`)}
-              className="font-mono"
+              className="font-mono placeholder:font-sans"
               {...register('api_key')}
             />
             <Button
@@ -350,7 +350,7 @@ function ConnectionResult({
       ) : result?.ok ? (
         <Alert role="none">
           <CheckCircle2Icon aria-hidden="true" />
-          <AlertTitle>Connected to 2Factor</AlertTitle>
+          <AlertTitle>Connection OK</AlertTitle>
           <AlertDescription>
             {result.balance !== undefined ? <p>Balance: {result.balance}</p> : null}
             <p>{result.message}</p>
