@@ -20,9 +20,14 @@ function login(app: TestApp, email: string, password = PASSWORD) {
   return request(app.app).post('/api/auth/login').send({ email, password });
 }
 
+/** The Set-Cookie headers of a response. */
+function setCookies(res: request.Response): string[] {
+  return ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+}
+
 /** The `name=value` part of the session cookie a response sets. */
 function sessionCookieOf(res: request.Response): string {
-  const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const setCookie = setCookies(res);
   expect(setCookie).toHaveLength(1);
   return setCookie[0]!.split(';')[0]!;
 }
@@ -52,7 +57,7 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
 
       const res = await login(app, user.email).expect(200);
 
-      const [cookie] = ([] as string[]).concat(res.headers['set-cookie']);
+      const [cookie] = setCookies(res);
       expect(cookie).toMatch(/^sid=[A-Za-z0-9_-]{43};/);
       expect(cookie).toContain('; HttpOnly');
       expect(cookie).toContain('; SameSite=Lax');
@@ -67,7 +72,7 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
 
       const res = await login(app, user.email).expect(200);
 
-      const [cookie] = ([] as string[]).concat(res.headers['set-cookie']);
+      const [cookie] = setCookies(res);
       expect(cookie).toMatch(/^__Host-sid=[A-Za-z0-9_-]{43};/);
       expect(cookie).toContain('; Secure');
       expect(cookie).toContain('; HttpOnly');
@@ -162,7 +167,7 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
 
       const res = await request(app.app).post('/api/auth/logout').set('Cookie', cookie).send({}).expect(204);
 
-      const [cleared] = ([] as string[]).concat(res.headers['set-cookie']);
+      const [cleared] = setCookies(res);
       expect(cleared).toMatch(/^sid=;/);
       expect(cleared).toContain('Max-Age=0');
       await me(app, cookie).expect(401);
