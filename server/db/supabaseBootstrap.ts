@@ -1,7 +1,8 @@
 /**
  * What a Supabase project already has and our migrations rely on, created on plain PostgreSQL or PGlite
  * only where missing: the roles `anon`, `authenticated`, `service_role`, the schema `auth`, and
- * `auth.uid()` reading the `sub` claim of `request.jwt.claims` (as PostgREST sets it).
+ * `auth.uid()` reading the `sub` claim of `request.jwt.claims` (as PostgREST sets it; null without claims,
+ * including the empty string a session has once a transaction-local value was set and reset).
  * On a Supabase database every branch finds its object and does nothing.
  */
 export const SUPABASE_BOOTSTRAP_SQL = `
@@ -32,7 +33,7 @@ begin
     create function auth.uid() returns uuid
       language sql stable
       as $uid$
-        select nullif(current_setting('request.jwt.claims', true)::jsonb ->> 'sub', '')::uuid
+        select nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', '')::uuid
       $uid$;
     comment on function auth.uid() is 'Created by the app bootstrap (Supabase provides its own): the sub claim of request.jwt.claims.';
   end if;

@@ -126,6 +126,32 @@ export async function openTestDb(kind: DbKind, templates: TemplateInfo): Promise
   };
 }
 
+/**
+ * An empty database with no migrations and no bootstrap (a fresh PGlite, or a new PostgreSQL database
+ * created from template0), for tests of the migration runner itself. `close` drops it.
+ */
+export async function openBlankTestDb(kind: DbKind, templates: TemplateInfo): Promise<TestDb> {
+  if (kind === 'pglite') {
+    const db = wrapPglite(await PGlite.create());
+    return { kind, db, close: () => db.close() };
+  }
+  if (!templates.postgres) throw new Error('PostgreSQL admin URL missing: TEST_DATABASE_URL was not set in global setup.');
+  const { adminUrl } = templates.postgres;
+  const name = `sms_otp_test_blank_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withAdminClient(adminUrl, (client) => client.query(`create database ${name} template template0`));
+  const url = databaseUrlFor(adminUrl, name);
+  const db = createPostgresDb({ connectionString: url, poolSize: 2 });
+  return {
+    kind,
+    db,
+    url,
+    async close() {
+      await db.close();
+      await withAdminClient(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
 const APP_TABLES = ['otp_logs', 'otp_sessions', 'sms_settings', 'user_sessions', 'user_contact_settings', 'users'];
 
 /** Empties every application table (keeps the migration records). */

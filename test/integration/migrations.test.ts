@@ -1,0 +1,227 @@
+/**
+ * The migration runner and the Supabase bootstrap: files apply once each; on plain PostgreSQL or PGlite the
+ * bootstrap creates what Supabase would have (schema auth, auth.uid(), roles anon/authenticated/service_role)
+ * and on a Supabase-like database it leaves those alone; row-level security keeps otp_logs per user.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import type { Db, Queryable } from '../../server/db/db.js';
+import { readMigrationFiles, runMigrations } from '../../server/db/migrations.js';
+import { MIGRATIONS_DIR } from '../../server/paths.js';
+import { useTestDatabase } from '../support/testApp.js';
+import { dbKindsUnderTest, openBlankTestDb, type DbKind } from '../support/testDatabases.js';
+
+const SUPABASE_ROLES = ['anon', 'authenticated', 'service_role'];
+const APP_TABLES = ['app_migrations', 'otp_logs', 'otp_sessions', 'sms_settings', 'user_contact_settings', 'user_sessions', 'users'];
+
+/** Supabase's own definition of auth.uid(), which differs from the bootstrap's. */
+const SUPABASE_UID_FUNCTION = `
+  create function auth.uid() returns uuid language sql stable as $$
+    select coalesce(
+      nullif(current_setting('request.jwt.claim.sub', true), ''),
+      (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+    )::uuid
+  $$;`;
+
+async function withBlankDb(kind: DbKind, work: (db: Db) => Promise<void>): Promise<void> {
+  const blank = await openBlankTestDb(kind, inject('dbTemplates'));
+  try {
+    await work(blank.db);
+  } finally {
+    await blank.close();
+  }
+}
+
+async function uidFunction(db: Queryable) {
+  const { rows } = await db.query<{ source: string; comment: string | null }>(
+    `select p.prosrc as source, obj_description(p.oid, 'pg_proc') as comment
+       from pg_proc p where p.oid = to_regprocedure('auth.uid()')`,
+  );
+  return rows[0];
+}
+
+async function existingRoles(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ rolname: string }>('select rolname from pg_roles where rolname = any($1) order by rolname', [SUPABASE_ROLES]);
+  return rows.map((row) => row.rolname);
+}
+
+/** Runs `work` inside a transaction as `role`, with the JWT claims PostgREST would set; always rolled back. */
+async function asRole<T>(db: Db, role: string, claims: object | undefined, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  const rollback = new Error('rollback');
+  let result: T | undefined;
+  await db
+    .transaction(async (tx) => {
+      await tx.query(`set local role ${role}`);
+      if (claims) await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(claims)]);
+      result = await work(tx);
+      throw rollback;
+    })
+    .catch((error: unknown) => {
+      if (error !== rollback) throw error;
+    });
+  return result as T;
+}
+
+describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
+  const testDb = useTestDatabase(kind);
+
+  it('applies nothing when run again and records each file once', async () => {
+    const { db } = testDb();
+    const files = await readMigrationFiles(MIGRATIONS_DIR);
+    expect(files.length).toBeGreaterThan(0);
+
+    const report = await runMigrations(db, MIGRATIONS_DIR);
+
+    expect(report.applied).toEqual([]);
+    expect(report.alreadyApplied).toEqual(files.map((file) => `${file.version}_${file.name}`));
+    const { rows } = await db.query<{ version: string; name: string; checksum: string }>(
+      'select version, name, checksum from public.app_migrations order by version',
+    );
+    expect(rows).toEqual(files.map(({ version, name, checksum }) => ({ version, name, checksum })));
+  });
+
+  it('on a bare database creates schema auth, auth.uid() reading the sub claim, and the Supabase roles', async () => {
+    await withBlankDb(kind, async (db) => {
+      const report = await runMigrations(db, MIGRATIONS_DIR);
+      expect(report.applied).toHaveLength((await readMigrationFiles(MIGRATIONS_DIR)).length);
+
+      const uid = await uidFunction(db);
+      expect(uid?.source).toMatch(/current_setting\('request\.jwt\.claims', true\).*->> 'sub'/);
+      expect(uid?.comment).toMatch(/Created by the app bootstrap/);
+      expect(await existingRoles(db)).toEqual([...SUPABASE_ROLES].sort());
+      if (kind === 'pglite') {
+        // A fresh PGlite had no such roles, so these are the bootstrap's: no login, only service_role bypasses RLS.
+        // (PostgreSQL roles belong to the whole cluster and may predate this database.)
+        const { rows } = await db.query<{ rolname: string; rolcanlogin: boolean; rolbypassrls: boolean }>(
+          'select rolname, rolcanlogin, rolbypassrls from pg_roles where rolname = any($1) order by rolname',
+          [SUPABASE_ROLES],
+        );
+        expect(rows).toEqual([
+          { rolname: 'anon', rolcanlogin: false, rolbypassrls: false },
+          { rolname: 'authenticated', rolcanlogin: false, rolbypassrls: false },
+          { rolname: 'service_role', rolcanlogin: false, rolbypassrls: true },
+        ]);
+      }
+
+      const userId = '6f1c7a52-3a8e-4b7e-9d39-0d7f5a0b1c2d';
+      const uidWith = (claims: object | undefined) =>
+        asRole(db, 'authenticated', claims, async (tx) => (await tx.query<{ uid: string | null }>('select auth.uid() as uid')).rows[0]!.uid);
+      expect(await uidWith({ sub: userId, role: 'authenticated' })).toBe(userId);
+      expect(await uidWith({ sub: '' })).toBeNull();
+      expect(await uidWith(undefined)).toBeNull();
+
+      const { rows: grants } = await db.query<{ usage: boolean }>(
+        `select has_schema_privilege('authenticated', 'auth', 'USAGE') as usage`,
+      );
+      expect(grants[0]!.usage).toBe(true);
+
+      // And a second run on that database changes nothing.
+      expect((await runMigrations(db, MIGRATIONS_DIR)).applied).toEqual([]);
+    });
+  });
+
+  it('on a Supabase-like database leaves the existing schema auth, auth.uid() and roles untouched', async () => {
+    await withBlankDb(kind, async (db) => {
+      // Roles are shared by the whole PostgreSQL cluster (other tests created them already); a fresh PGlite
+      // has none, so there they are created here with a mark the bootstrap would not set.
+      const mark = kind === 'pglite' ? ' connection limit 3' : '';
+      for (const role of SUPABASE_ROLES) {
+        const exists = (await existingRoles(db)).includes(role);
+        if (!exists) await db.exec(`create role ${role} nologin noinherit${mark}`);
+      }
+      await db.exec(`create schema auth; ${SUPABASE_UID_FUNCTION}`);
+      const before = await uidFunction(db);
+
+      const report = await runMigrations(db, MIGRATIONS_DIR);
+
+      expect(report.applied).toHaveLength((await readMigrationFiles(MIGRATIONS_DIR)).length);
+      expect(await uidFunction(db)).toEqual(before);
+      expect(before?.source).toContain('request.jwt.claim.sub');
+      expect(before?.comment).toBeNull();
+      // The bootstrap grants usage on auth only when it creates the schema itself.
+      const { rows: grants } = await db.query<{ usage: boolean }>(`select has_schema_privilege('anon', 'auth', 'USAGE') as usage`);
+      expect(grants[0]!.usage).toBe(false);
+      expect(await existingRoles(db)).toEqual([...SUPABASE_ROLES].sort());
+      if (kind === 'pglite') {
+        const { rows } = await db.query<{ rolname: string; rolconnlimit: number; rolbypassrls: boolean }>(
+          'select rolname, rolconnlimit, rolbypassrls from pg_roles where rolname = any($1) order by rolname',
+          [SUPABASE_ROLES],
+        );
+        expect(rows).toEqual(SUPABASE_ROLES.map((rolname) => ({ rolname, rolconnlimit: 3, rolbypassrls: false })));
+      }
+
+      // Supabase's auth.uid() serves the migrations' policies just as well.
+      const { rows: policies } = await db.query<{ policyname: string }>(`select policyname from pg_policies where tablename = 'otp_logs'`);
+      expect(policies.map((p) => p.policyname)).toEqual(['otp_logs_select_own']);
+    });
+  });
+
+  describe('row-level security', () => {
+    it('is enabled on every table in schema public', async () => {
+      const { rows } = await testDb().db.query<{ name: string; rls: boolean }>(
+        `select c.relname as name, c.relrowsecurity as rls
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind in ('r', 'p')
+          order by c.relname`,
+      );
+      expect(rows.map((row) => row.name)).toEqual(expect.arrayContaining(APP_TABLES));
+      expect(rows.filter((row) => !row.rls)).toEqual([]);
+    });
+
+    async function seedOtpLogs(db: Db) {
+      const { rows: users } = await db.query<{ id: string; email: string }>(
+        `insert into public.users (email, password_hash, role)
+         values ('priya@example.com', 'not-a-real-hash', 'agent'), ('ravi@example.com', 'not-a-real-hash', 'staff')
+         returning id, email`,
+      );
+      const priya = users.find((u) => u.email === 'priya@example.com')!.id;
+      const ravi = users.find((u) => u.email === 'ravi@example.com')!.id;
+      const insertLog = 'insert into public.otp_logs (user_id, phone, type, status, response_time_ms) values ($1, $2, $3, $4, $5)';
+      await db.query(insertLog, [priya, '+919876543210', 'autogen', 'sent', 120]);
+      await db.query(insertLog, [priya, '+919876543210', 'verify', 'verified', 80]);
+      await db.query(insertLog, [ravi, '+919812345678', 'autogen', 'sent', 140]);
+      await db.query(insertLog, [null, '+919800000000', 'autogen', 'sent', 90]);
+      return { priya, ravi };
+    }
+
+    it('lets an authenticated user read only their own otp_logs rows', async () => {
+      const { db } = testDb();
+      const { priya, ravi } = await seedOtpLogs(db);
+      const visibleTo = (sub: string) =>
+        asRole(db, 'authenticated', { sub, role: 'authenticated' }, async (tx) => {
+          const { rows } = await tx.query<{ user_id: string; type: string }>('select user_id, type from public.otp_logs order by id');
+          return rows;
+        });
+
+      expect(await visibleTo(priya)).toEqual([
+        { user_id: priya, type: 'autogen' },
+        { user_id: priya, type: 'verify' },
+      ]);
+      expect(await visibleTo(ravi)).toEqual([{ user_id: ravi, type: 'autogen' }]);
+      expect(await visibleTo('00000000-0000-4000-8000-000000000000')).toEqual([]);
+    });
+
+    it('refuses inserts into otp_logs by an authenticated user', async () => {
+      const { db } = testDb();
+      const { priya } = await seedOtpLogs(db);
+      await expect(
+        asRole(db, 'authenticated', { sub: priya }, (tx) =>
+          tx.query(`insert into public.otp_logs (user_id, phone, type, status, response_time_ms) values ($1, '+919876543210', 'autogen', 'sent', 1)`, [
+            priya,
+          ]),
+        ),
+      ).rejects.toMatchObject({ code: '42501' });
+    });
+
+    it('shows nothing to anon, and no other table to authenticated', async () => {
+      const { db } = testDb();
+      const { priya } = await seedOtpLogs(db);
+      await expect(asRole(db, 'anon', undefined, (tx) => tx.query('select * from public.otp_logs'))).rejects.toMatchObject({ code: '42501' });
+      for (const table of APP_TABLES.filter((t) => t !== 'otp_logs')) {
+        await expect(asRole(db, 'anon', undefined, (tx) => tx.query(`select * from public.${table}`))).rejects.toMatchObject({ code: '42501' });
+        await expect(asRole(db, 'authenticated', { sub: priya }, (tx) => tx.query(`select * from public.${table}`))).rejects.toMatchObject({
+          code: '42501',
+        });
+      }
+    });
+  });
+});
