@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { SMS_MODES } from '../common/api/sms.js';
+import { SMS_MODES, TEMPLATE_NAME_HINT, TEMPLATE_NAME_PATTERN } from '../common/api/sms.js';
 
 /** Empty strings count as missing, so `FOO=` in a .env file falls back to the default. */
 function env<T extends z.ZodType>(schema: T) {
@@ -52,7 +52,7 @@ const envSchema = z.object({
   TWO_FACTOR_API_KEY: env(z.string().regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes only').optional()),
   TWO_FACTOR_BASE_URL: env(z.url().default('https://2factor.in')),
   SMS_SENDER_ID: env(z.string().regex(/^[A-Z]{6}$/, 'must be 6 capital letters').default('TFCTOR')),
-  SMS_TEMPLATE: env(z.string().max(64).default('SMSTemplate1')),
+  SMS_TEMPLATE: env(z.string().trim().max(64).regex(TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_HINT).default('SMSTemplate1')),
   SMS_MODE: env(z.enum(SMS_MODES).default('autogen')),
   SMS_OTP_TTL_S: env(positiveInt.max(3600).default(300)),
   SMS_MAX_VERIFY_ATTEMPTS: env(positiveInt.max(20).default(5)),

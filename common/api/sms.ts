@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INDIAN_MOBILE_E164, PHONE_FORMAT_HINT } from '../phone.js';
+import type { PublicUser } from './auth.js';
 
 /** A phone as the API accepts it: E.164 Indian mobile, surrounding whitespace ignored. */
 export const phoneSchema = z
@@ -32,13 +33,16 @@ export const verifyOtpRequestSchema = z.object({
 });
 export type VerifyOtpRequest = z.input<typeof verifyOtpRequestSchema>;
 
+/**
+ * A DLT template name: letters, digits, spaces, dot, dash and underscore, with at least one letter or digit.
+ * It becomes a 2Factor URL path segment (AUTOGEN) or form field (TSMS); a name of dots only (`.`, `..`) could
+ * never be sent, as a URL parser would resolve it.
+ */
+export const TEMPLATE_NAME_PATTERN = /^(?=.*[A-Za-z0-9])[A-Za-z0-9 _.-]+$/;
+export const TEMPLATE_NAME_HINT = 'Template names use letters, digits, spaces, dot, dash and underscore, with at least one letter or digit.';
+
 /** DLT template names and variables: printable, short, no path separators (they go into 2Factor form fields). */
-const templateNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9 _.-]+$/, 'Template names use letters, digits, spaces, dot, dash and underscore.');
+const templateNameSchema = z.string().trim().min(1).max(64).regex(TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_HINT);
 const templateVariableSchema = z.string().max(160);
 
 export const sendTemplateRequestSchema = z.object({
@@ -89,7 +93,7 @@ export interface VerifyOtpResponse {
   response_time_ms: number;
   /** Present for a login session: where the logged-in user goes next. */
   redirect?: string;
-  user?: { id: string; email: string; role: string };
+  user?: PublicUser;
 }
 
 export interface SendTemplateResponse {
