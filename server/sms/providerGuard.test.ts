@@ -26,7 +26,7 @@ function fakeProvider() {
 const openGate: ProviderRateGate = { tryTake: async () => ({ granted: true, retryInMs: 0 }) };
 
 function guardWith(options: Partial<ProviderGuardOptions> = {}) {
-  const guard = createProviderGuard({ gate: openGate, maxSlotWaitMs: 0, failuresToOpen: 3, halfOpenAfterMs: 20, ...options });
+  const guard = createProviderGuard({ gate: openGate, maxSlotWaitMs: 0, failuresToOpen: 3, halfOpenAfterMs: 60_000, ...options });
   const inner = fakeProvider();
   return { guard, inner, provider: guard.wrap(inner.provider) };
 }
@@ -40,8 +40,11 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
   return error as ProviderError;
 }
 
-/** Real time for the breaker's pause: a few milliseconds. */
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The breaker times its pause on the wall clock: move the wall clock instead of waiting. */
+function pause(ms: number) {
+  if (vi.isFakeTimers()) vi.setSystemTime(Date.now() + ms);
+  else vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + ms });
+}
 
 describe('createProviderGuard: circuit breaker', () => {
   afterEach(() => vi.useRealTimers());
@@ -98,13 +101,13 @@ describe('createProviderGuard: circuit breaker', () => {
   });
 
   it('half-opens after the pause, lets one trial call through and closes after its success', async () => {
-    const { provider, inner, guard } = guardWith({ failuresToOpen: 2, halfOpenAfterMs: 15 });
+    const { provider, inner, guard } = guardWith({ failuresToOpen: 2, halfOpenAfterMs: 60_000 });
     inner.state.behaviour = 'unavailable';
     for (let i = 0; i < 2; i++) await provider.sendOtp({ phone: '+919876543210' }).catch(() => undefined);
     expect(guard.state()).toBe('open');
 
     inner.state.behaviour = 'ok';
-    await pause(25);
+    pause(60_000);
     await expect(provider.sendOtp({ phone: '+919876543210' })).resolves.toMatchObject({ value: { providerSessionId: 'p-1' } });
     expect(guard.state()).toBe('closed');
     expect(inner.state.calls).toBe(3);
@@ -113,10 +116,10 @@ describe('createProviderGuard: circuit breaker', () => {
   });
 
   it('opens again when the trial call fails', async () => {
-    const { provider, inner, guard } = guardWith({ failuresToOpen: 2, halfOpenAfterMs: 15 });
+    const { provider, inner, guard } = guardWith({ failuresToOpen: 2, halfOpenAfterMs: 60_000 });
     inner.state.behaviour = 'unavailable';
     for (let i = 0; i < 2; i++) await provider.sendOtp({ phone: '+919876543210' }).catch(() => undefined);
-    await pause(25);
+    pause(60_000);
     const trial = await failure(provider.sendOtp({ phone: '+919876543210' }));
     expect(trial.called).toBe(true);
     expect(guard.state()).toBe('open');
@@ -138,6 +141,8 @@ describe('createProviderGuard: circuit breaker', () => {
 });
 
 describe('createProviderGuard: request-rate ceiling', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('answers busy, not called, with when to retry, once the gate refuses; the provider is not reached', async () => {
     let now = 0;
     const { provider, inner } = guardWith({ gate: memoryRateGate(2, 1_000, () => now), maxSlotWaitMs: 0 });
@@ -172,12 +177,12 @@ describe('createProviderGuard: request-rate ceiling', () => {
   it('keeps the circuit open when the half-open trial is held back by the ceiling (the provider was not tried)', async () => {
     let grant = true;
     const gate: ProviderRateGate = { tryTake: async () => (grant ? { granted: true, retryInMs: 0 } : { granted: false, retryInMs: 5_000 }) };
-    const { provider, inner, guard } = guardWith({ gate, failuresToOpen: 1, halfOpenAfterMs: 15 });
+    const { provider, inner, guard } = guardWith({ gate, failuresToOpen: 1, halfOpenAfterMs: 60_000 });
     inner.state.behaviour = 'unavailable';
     await provider.getBalance().catch(() => undefined);
     expect(guard.state()).toBe('open');
 
-    await pause(25);
+    pause(60_000);
     grant = false;
     expect((await failure(provider.getBalance())).kind).toBe('busy');
     expect(inner.state.calls).toBe(1);
@@ -185,7 +190,7 @@ describe('createProviderGuard: request-rate ceiling', () => {
     expect(guard.state()).toBe('open');
 
     // The next real trial decides.
-    await pause(25);
+    pause(60_000);
     grant = true;
     inner.state.behaviour = 'ok';
     await expect(provider.getBalance()).resolves.toMatchObject({ value: { balance: '500' } });
