@@ -98,7 +98,9 @@ export function createOtpService(deps: OtpServiceDeps) {
       throw toAppError(error);
     }
     const sentSession = (result.value as { providerSessionId?: string }).providerSessionId;
-    await writeLog({ ...row, providerSessionId: row.providerSessionId ?? sentSession ?? null }, statusOf(result), result.responseTimeMs, result.details);
+    // A template SMS has no session of ours: its row carries the 2Factor session id the caller was given.
+    const logged = { ...row, sessionId: row.sessionId ?? sentSession ?? null, providerSessionId: row.providerSessionId ?? sentSession ?? null };
+    await writeLog(logged, statusOf(result), result.responseTimeMs, result.details);
     return result;
   }
 
