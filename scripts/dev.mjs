@@ -7,7 +7,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { exitCodeOf, ROOT } from './lib/build.mjs';
+import { exitCodeOf, loadDotEnv, ROOT } from './lib/build.mjs';
+
+loadDotEnv();
 
 const STOP_GRACE_MS = 12_000;
 const bin = (name) => path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);

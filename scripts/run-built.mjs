@@ -7,7 +7,7 @@
  * Arguments, stdio, signals and the exit code pass through, so `npm run user:add -- …` behaves like the CLI.
  */
 import path from 'node:path';
-import { buildIfStale, runInPlaceOf, SERVER_SOURCES } from './lib/build.mjs';
+import { buildIfStale, loadDotEnv, runInPlaceOf, SERVER_SOURCES } from './lib/build.mjs';
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry || path.isAbsolute(entry) || entry.split(/[\\/]/).includes('..')) {
@@ -15,6 +15,7 @@ if (!entry || path.isAbsolute(entry) || entry.split(/[\\/]/).includes('..')) {
   process.exit(2);
 }
 
+loadDotEnv();
 const output = path.posix.join('dist/server', entry.replaceAll('\\', '/'));
 await buildIfStale({ script: 'build:server', output, sources: SERVER_SOURCES, what: 'the server' });
 await runInPlaceOf(process.execPath, [output, ...args]);

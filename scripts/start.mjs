@@ -3,7 +3,9 @@
  * then runs the server. Works straight after `npm install` on a fresh clone.
  * Signals and the exit code pass through to and from the server.
  */
-import { buildIfStale, CLIENT_SOURCES, runInPlaceOf, SERVER_SOURCES } from './lib/build.mjs';
+import { buildIfStale, CLIENT_SOURCES, loadDotEnv, runInPlaceOf, SERVER_SOURCES } from './lib/build.mjs';
+
+loadDotEnv();
 
 const SERVER_ENTRY = 'dist/server/server/index.js';
 

@@ -3,7 +3,7 @@
  * process as if it were this one (same stdio, signals forwarded, same exit code).
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,17 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+/**
+ * Reads `.env` at the project root into this process's environment, if there is one, for the server and
+ * CLIs started from here. Variables already set in the environment win over the file.
+ */
+export function loadDotEnv() {
+  const file = path.join(ROOT, '.env');
+  if (!existsSync(file)) return;
+  process.loadEnvFile(file);
+  console.log('> Using settings from .env');
+}
 const TEST_FILE = /\.test\.[cm]?[jt]sx?$/;
 
 /** Newest modification time (ms) of the files under `paths` (files or folders, relative to ROOT); tests do not count. */
