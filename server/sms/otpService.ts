@@ -258,7 +258,8 @@ export function createOtpService(deps: OtpServiceDeps) {
     ): Promise<SendTemplateResponse> {
       const phone = toIndianMobile(input.to);
       const { provider, settings } = await deps.providers.resolve();
-      const variables = [input.var1, input.var2].filter((value): value is string => value !== undefined);
+      // Variables are positional (VAR1, VAR2): var2 alone must not move into VAR1's place in the template.
+      const variables = input.var2 !== undefined ? [input.var1 ?? '', input.var2] : input.var1 !== undefined ? [input.var1] : [];
       const result = await callProvider(
         () => provider.sendTemplateSms({ from: settings.senderId, to: phone, templateName: input.template_name ?? settings.templateName, variables }),
         { type: 'template', userId: requester.id, phone, sessionId: null },

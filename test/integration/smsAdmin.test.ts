@@ -62,6 +62,22 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
       expect(sim().outbox()[0]).toMatchObject({ from: 'TFCTOR', templateName: 'Default Tpl', variables: ['x'] });
     });
 
+    it('keeps each variable in its own slot: var2 without var1 arrives as VAR2, with an empty VAR1', async () => {
+      const requests: string[] = [];
+      const recording = await startTwoFactorSimulator({ onRequest: (req) => void requests.push(req.body ?? '') });
+      try {
+        const app = buildTestApp(testDb().db, { env: { TWO_FACTOR_BASE_URL: recording.url, TWO_FACTOR_API_KEY: TEST_API_KEY } });
+        const { cookie } = await signedIn(app);
+        await request(app.app).post('/api/sms/sendTemplate').set('Cookie', cookie).send({ to: newPhone(), var2: 'ORD-1234' }).expect(200);
+        const form = new URLSearchParams(requests[0]);
+        expect(form.get('VAR2')).toBe('ORD-1234');
+        expect(form.get('VAR1')).toBe('');
+        expect(recording.outbox()[0]!.variables).toEqual(['', 'ORD-1234']);
+      } finally {
+        await recording.close();
+      }
+    });
+
     it('is for admins only, and refused requests reach no provider', async () => {
       const app = buildSmsApp(testDb().db, sim());
       await expectAdminOnly(app, (cookie) => {
