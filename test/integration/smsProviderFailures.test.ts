@@ -132,6 +132,19 @@ describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
     expect(await allLogRows(testDb().db)).toHaveLength(5);
   });
 
+  it('closes an open circuit at once when an admin saves a new API key', async () => {
+    const app = buildSmsApp(testDb().db, sim(), { breaker: { failuresToOpen: 2, halfOpenAfterMs: 60_000 }, env: RAISED_LIMITS });
+    const admin = await signedIn(app);
+    sim().setFaults({ mode: 'http500' });
+    for (let i = 0; i < 2; i++) expect((await loginSend(app)).res.status).toBe(503);
+    expect(app.providerGuard.state()).toBe('open');
+    sim().setFaults({ mode: 'none' });
+    await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ api_key: 'new-key-0a1b2c3d4e5f' }).expect(200);
+    expect(app.providerGuard.state()).toBe('closed');
+    expect((await loginSend(app)).res.status).toBe(200);
+    expect(sim().stats().totalRequests).toBe(3);
+  });
+
   it('keeps the circuit closed when 2Factor refuses (a bad key is an answer, not an outage)', async () => {
     const app = buildSmsApp(testDb().db, sim(), { breaker: { failuresToOpen: 2, halfOpenAfterMs: 60_000 }, env: RAISED_LIMITS });
     sim().setFaults({ mode: 'invalidKey' });
