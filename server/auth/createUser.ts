@@ -22,8 +22,17 @@ export class InvalidUserError extends Error {
 
 const emailSchema = z.string().trim().toLowerCase().pipe(z.email());
 
-/** Validates and creates a user with an argon2id hash; duplicates surface as DuplicateUserError. */
-export async function createUser(users: UsersRepository, input: CreateUserInput): Promise<PublicUser> {
+export interface ValidNewUser {
+  email: string;
+  role: Role;
+  phone: string | undefined;
+}
+
+/**
+ * Checks a new user's input without touching the database (so a CLI can answer a typo at once) and returns
+ * it normalised: email lower-cased, phone in E.164. Throws InvalidUserError.
+ */
+export function validateNewUser(input: CreateUserInput): ValidNewUser {
   const email = emailSchema.safeParse(input.email);
   if (!email.success) throw new InvalidUserError(`Invalid email: ${input.email}`);
   if (!(ROLES as readonly string[]).includes(input.role)) {
@@ -37,5 +46,11 @@ export async function createUser(users: UsersRepository, input: CreateUserInput)
     if (!parsed.success) throw new InvalidUserError(`Invalid phone: ${parsed.error.issues[0]?.message}`);
     phone = parsed.data;
   }
-  return users.create({ email: email.data, passwordHash: await hashPassword(input.password), role: input.role as Role, phone });
+  return { email: email.data, role: input.role as Role, phone };
+}
+
+/** Validates and creates a user with an argon2id hash; duplicates surface as DuplicateUserError. */
+export async function createUser(users: UsersRepository, input: CreateUserInput): Promise<PublicUser> {
+  const { email, role, phone } = validateNewUser(input);
+  return users.create({ email, passwordHash: await hashPassword(input.password), role, phone });
 }

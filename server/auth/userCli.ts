@@ -16,7 +16,7 @@ import { runMigrations } from '../db/migrations.js';
 import { openDb } from '../db/openDb.js';
 import { createUsersRepository, DuplicateUserError } from '../db/usersRepository.js';
 import { MIGRATIONS_DIR } from '../paths.js';
-import { createUser, InvalidUserError } from './createUser.js';
+import { createUser, InvalidUserError, validateNewUser } from './createUser.js';
 
 const USAGE = `Usage: npm run user:add -- --email <email> --password <password> --role <${ROLES.join('|')}> [--phone +91XXXXXXXXXX]`;
 
@@ -83,9 +83,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const config = loadConfig();
   let db: Db | undefined;
   try {
+    validateNewUser(args); // before opening the database: a typo is answered at once
+    const config = loadConfig();
     db = await openDb(config);
     await runMigrations(db, MIGRATIONS_DIR);
     const user = await createUser(createUsersRepository(db), args);
