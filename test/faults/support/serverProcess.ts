@@ -208,10 +208,43 @@ export interface Load {
 }
 
 /**
- * Starts `ratePerSecond` login sendOtp requests per second (at most `maxInFlight` at once), each to the next
- * phone of `phones` in turn, until stopped.
+ * The same request over Node's fetch, which keeps connections alive in a pool (as a reverse proxy does);
+ * transport failures are reported by their code (ECONNRESET, UND_ERR_SOCKET, ECONNREFUSED…).
  */
-export function startSendOtpLoad(serverUrl: string, phones: readonly string[], options: { ratePerSecond: number; maxInFlight: number }): Load {
+export async function keepAliveJson(method: string, url: string, body?: unknown, timeoutMs = 20_000): Promise<HttpResult> {
+  const startedAtMs = performance.now();
+  try {
+    const res = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text();
+    let parsed: Record<string, unknown> | string = text;
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { startedAtMs, durationMs: performance.now() - startedAtMs, status: res.status, body: parsed };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    const name = (error as { name?: string }).name;
+    return { startedAtMs, durationMs: performance.now() - startedAtMs, error: cause?.code ?? (name === 'TimeoutError' ? 'client timeout' : String(error)) };
+  }
+}
+
+/**
+ * Starts `ratePerSecond` login sendOtp requests per second (at most `maxInFlight` at once), each to the next
+ * phone of `phones` in turn, until stopped. `keepAlive` sends them over pooled keep-alive connections instead
+ * of one fresh connection each.
+ */
+export function startSendOtpLoad(
+  serverUrl: string,
+  phones: readonly string[],
+  options: { ratePerSecond: number; maxInFlight: number; keepAlive?: boolean; timeoutMs?: number },
+): Load {
   const records: LoadRecord[] = [];
   const inFlight = new Set<Promise<void>>();
   let next = 0;
@@ -222,7 +255,10 @@ export function startSendOtpLoad(serverUrl: string, phones: readonly string[], o
     if (inFlight.size < options.maxInFlight) {
       const phone = phones[next % phones.length]!;
       next += 1;
-      const pending = httpJson('POST', `${serverUrl}/api/sms/sendOtp`, { phone, purpose: 'login' }).then((result) => {
+      const url = `${serverUrl}/api/sms/sendOtp`;
+      const body = { phone, purpose: 'login' };
+      const sent = options.keepAlive ? keepAliveJson('POST', url, body, options.timeoutMs) : httpJson('POST', url, body, { timeoutMs: options.timeoutMs });
+      const pending = sent.then((result) => {
         records.push({ ...result, phone });
         inFlight.delete(pending);
       });
