@@ -109,6 +109,36 @@ describe('outages under load (real server process)', () => {
     console.warn(`[faults] PostgreSQL restart: ${JSON.stringify(outcomes(records))}; resumed ${Math.round(recoveryMs)} ms after restart`);
   });
 
+  it('PostgreSQL frozen mid-load (SIGSTOP, connections open, no answers): requests wait or fail with 503, none is lost, service goes on after', async () => {
+    server = await spawnServer(serverEnv(), { waitUntilListening: true });
+    const load = startSendOtpLoad(server.url, phones, { ...LOAD, maxInFlight: 200 });
+    await waitFor('sends to succeed', () => load.records.some((r) => r.status === 200), 20_000);
+    await sleep(1_000);
+
+    await postgres.freeze();
+    const FREEZE_MS = 6_000;
+    await sleep(FREEZE_MS);
+    await postgres.thaw();
+    const thawedAt = performance.now();
+    await waitFor('a send started after the thaw to succeed', () => load.records.some((r) => r.status === 200 && r.startedAtMs > thawedAt), 30_000);
+    await sleep(1_000);
+    const records = await load.stop();
+
+    // There is no query timeout (docs/operations.md): a request waits for a frozen database as long as the freeze.
+    expect(records.filter((record) => record.error !== undefined)).toEqual([]);
+    for (const record of records) {
+      expect([200, 503]).toContain(record.status);
+      if (record.status === 503) expect((record.body as { status: string }).status).toBe('database_unavailable');
+      expect(record.durationMs).toBeLessThan(FREEZE_MS + MAX_REQUEST_MS);
+    }
+    expect(server.alive).toBe(true);
+    const { acknowledged, missing } = await sessionsWithoutLogRow(postgres.url(), records);
+    expect(acknowledged).toBeGreaterThan(20);
+    expect(missing).toEqual([]);
+    const longest = Math.max(...records.map((record) => record.durationMs));
+    console.warn(`[faults] PostgreSQL frozen ${FREEZE_MS} ms: ${JSON.stringify(outcomes(records))}; longest request ${Math.round(longest)} ms`);
+  });
+
   it('Redis stopped mid-load: sends refused with 503 rate_limiter_unavailable and none reaches 2Factor; resumes when Redis is back', async () => {
     server = await spawnServer(serverEnv(), { waitUntilListening: true });
     const load = startSendOtpLoad(server.url, phones, LOAD);

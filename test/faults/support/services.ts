@@ -73,6 +73,9 @@ export interface PostgresInstance {
   url: (password?: string) => string;
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT to the postmaster and every backend: a database that holds connections but answers nothing. */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
   /** Stops it and removes its directory. */
   destroy(): Promise<void>;
 }
@@ -104,8 +107,20 @@ export async function startPostgres(): Promise<PostgresInstance> {
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   const pgCtl = (args: string[]) => pgTool(path.join(bin, 'pg_ctl'), ['-D', dataDir, ...args]);
 
+  let frozen: number[] = [];
+  const postmasterPid = () => Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   const instance: PostgresInstance = {
     port,
+    async freeze() {
+      const postmaster = postmasterPid();
+      const { stdout } = await run('pgrep', ['-P', String(postmaster)]).catch(() => ({ stdout: '' }));
+      frozen = [postmaster, ...stdout.split('\n').filter(Boolean).map(Number)];
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    },
+    async thaw() {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      frozen = [];
+    },
     url: (password) => `postgres://postgres${password ? `:${password}` : ''}@127.0.0.1:${port}/postgres`,
     async start() {
       await pgCtl(['-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
@@ -117,6 +132,7 @@ export async function startPostgres(): Promise<PostgresInstance> {
       });
     },
     async destroy() {
+      await instance.thaw().catch(() => undefined);
       await instance.stop('immediate').catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
       cleanups.delete(forceStop);
