@@ -1,0 +1,136 @@
+/**
+ * Flow 3: resends are limited. The resend button counts down the server's cooldown; sending past the hourly
+ * limit gets the 429 message, and the UI keeps the button disabled, counting down `Retry-After`, until that
+ * wait is over. The wait is an hour, so the browser's clock (page.clock) is fast-forwarded through it; the
+ * server keeps real time.
+ *
+ * Own stack: a 5 s cooldown and 2 sends per phone (and per signed-in user) per hour.
+ */
+import type { Page, Response } from '@playwright/test';
+import { expect, test } from './support/fixtures.js';
+import { logInByEmail, openPhoneTab, openSmsSettings, testSender, typedNational } from './support/ui.js';
+import { USERS } from './support/users.js';
+
+const COOLDOWN_S = 5;
+test.use({ stackEnv: { SMS_RESEND_COOLDOWN_S: String(COOLDOWN_S), SMS_MAX_SENDS_PER_HOUR: '2' } });
+
+function isRefusedSend(response: Response): boolean {
+  return new URL(response.url()).pathname === '/api/sms/sendOtp' && response.status() === 429;
+}
+
+/** The 429's wait as the server states it, checked against the body's `retry_after_s`. */
+async function retryAfterOf(response: Response): Promise<number> {
+  const header = Number(response.headers()['retry-after']);
+  const body = (await response.json()) as { status: string; retry_after_s: number };
+  expect(body.status).toBe('rate_limited');
+  expect(body.retry_after_s).toBe(header);
+  // An hourly window opened a few seconds ago.
+  expect(header).toBeGreaterThan(3_000);
+  expect(header).toBeLessThanOrEqual(3_600);
+  return header;
+}
+
+/** A wait in words as the app words it: rounded up, in seconds below a minute, minutes below an hour, then hours. */
+function waitInWords(seconds: number): string {
+  if (seconds < 60) return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
+  const hours = Math.ceil(minutes / 60);
+  return `${hours} ${hours === 1 ? 'hour' : 'hours'}`;
+}
+
+/** Moves the page's clock forward (timers due in between fire), as if that much time had passed. */
+async function fastForwardSeconds(page: Page, seconds: number): Promise<void> {
+  await page.clock.fastForward(seconds * 1000);
+}
+
+test('login: the resend button counts down, and after the hourly limit it waits for Retry-After', async ({ page, simulator }) => {
+  const phone = USERS.agent.phone;
+  await page.clock.install();
+  await openPhoneTab(page);
+  const resend = page.getByRole('button', { name: 'Resend code' });
+  const timer = page.getByRole('timer');
+
+  await page.getByRole('textbox', { name: 'Mobile number' }).fill(typedNational(phone));
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await expect(page.getByRole('textbox', { name: 'One-time code' })).toBeVisible();
+
+  for (const send of [1, 2]) {
+    await test.step(`send ${send}: the resend button counts the cooldown down`, async () => {
+      await expect(resend).toBeDisabled();
+      await expect(timer).toHaveText(/^You can ask for a new code in [1-5] seconds?\.$/);
+      await expect(timer).toHaveText(/^You can ask for a new code in [1-3] seconds?\.$/);
+      await expect(timer).toBeHidden({ timeout: 30_000 });
+      await expect(resend).toBeEnabled();
+      expect(await simulator.otpCount(phone)).toBe(send);
+      if (send === 1) await resend.click();
+    });
+  }
+
+  const refused = page.waitForResponse(isRefusedSend);
+  await resend.click();
+  const retryAfterS = await retryAfterOf(await refused);
+
+  await test.step('the 429 message shows and the button waits for Retry-After', async () => {
+    await expect(page.getByRole('alert')).toHaveText('Too many codes were sent to this number this hour. Please try again later.');
+    await expect(timer).toHaveText(`You can try again in ${waitInWords(retryAfterS)}.`);
+    await expect(resend).toBeDisabled();
+    expect(await simulator.otpCount(phone), 'the refused send never reached 2Factor').toBe(2);
+
+    await fastForwardSeconds(page, retryAfterS - 30);
+    await expect(timer).toHaveText(/^You can try again in \d{1,2} seconds?\.$/);
+    await expect(resend).toBeDisabled();
+
+    await fastForwardSeconds(page, 31);
+    await expect(timer).toBeHidden();
+    await expect(resend).toBeEnabled();
+  });
+});
+
+test('Test Sender: switching numbers to force sends past the hourly limit gets a 429 and a Retry-After countdown', async ({ page, simulator }) => {
+  const phones = ['+919700000301', '+919700000302', '+919700000303'] as const;
+  await page.clock.install();
+  await logInByEmail(page, USERS.admin);
+  await openSmsSettings(page);
+  const sender = testSender(page);
+
+  await test.step('the first number: sent, then the same number waits for the cooldown', async () => {
+    await sender.phone.fill(typedNational(phones[0]));
+    await sender.send.click();
+    await expect(sender.result).toContainText('Send: succeeded');
+    await expect(sender.timer).toHaveText(/^You can resend to this number in [1-5] seconds?\.$/);
+    await expect(sender.send).toBeDisabled();
+  });
+
+  await test.step('another number can be sent to at once', async () => {
+    await sender.phone.fill(typedNational(phones[1]));
+    await expect(sender.timer).toBeHidden();
+    await expect(sender.send).toBeEnabled();
+    await sender.send.click();
+    await expect(sender.result).toContainText(`We sent a code to +91******${phones[1].slice(-4)}.`);
+  });
+
+  const refused = page.waitForResponse(isRefusedSend);
+  await sender.phone.fill(typedNational(phones[2]));
+  await expect(sender.send).toBeEnabled();
+  await sender.send.click();
+  const retryAfterS = await retryAfterOf(await refused);
+
+  await test.step('a third send this hour is refused, and Send waits for Retry-After', async () => {
+    await expect(sender.result).toContainText('Send: failed');
+    await expect(sender.result).toContainText('You have sent too many messages this hour. Please wait before sending more.');
+    await expect(sender.resultValues.first()).toHaveText('rate_limited');
+    await expect(sender.timer).toHaveText(`Rate limited: you can send again in ${waitInWords(retryAfterS)}.`);
+    await expect(sender.send).toBeDisabled();
+    expect(await simulator.otpCount(phones[2]), 'the refused send never reached 2Factor').toBe(0);
+    expect((await simulator.outbox()).filter((message) => (phones as readonly string[]).includes(message.phone))).toHaveLength(2);
+
+    await fastForwardSeconds(page, retryAfterS - 30);
+    await expect(sender.timer).toHaveText(/^Rate limited: you can send again in \d{1,2} seconds?\.$/);
+    await expect(sender.send).toBeDisabled();
+
+    await fastForwardSeconds(page, 31);
+    await expect(sender.timer).toBeHidden();
+    await expect(sender.send).toBeEnabled();
+  });
+});
