@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Db } from './db.js';
+import type { Db, Transaction } from './db.js';
 import { SUPABASE_BOOTSTRAP_SQL } from './supabaseBootstrap.js';
 
 export interface MigrationFile {
@@ -55,10 +55,17 @@ export async function runMigrations(db: Db, directory: string): Promise<Migratio
     `);
     const { rows } = await tx.query<{ version: string }>('select version from public.app_migrations');
     const done = new Set(rows.map((row) => row.version));
+    const byCli = await versionsAppliedBySupabaseCli(tx);
     const report: MigrationReport = { applied: [], alreadyApplied: [] };
     for (const file of files) {
       const label = `${file.version}_${file.name}`;
       if (done.has(file.version)) {
+        report.alreadyApplied.push(label);
+        continue;
+      }
+      if (byCli.has(file.version)) {
+        // Applied by the Supabase CLI (`supabase db push` / `supabase migration up`): record it, do not rerun it.
+        await tx.query('insert into public.app_migrations (version, name, checksum) values ($1, $2, $3)', [file.version, file.name, file.checksum]);
         report.alreadyApplied.push(label);
         continue;
       }
@@ -72,4 +79,18 @@ export async function runMigrations(db: Db, directory: string): Promise<Migratio
     }
     return report;
   });
+}
+
+/**
+ * Versions the Supabase CLI recorded in its own history table, supabase_migrations.schema_migrations, when the
+ * table exists and we may read it (none otherwise). The CLI and this runner apply the same files.
+ */
+async function versionsAppliedBySupabaseCli(tx: Transaction): Promise<Set<string>> {
+  const { rows } = await tx.query<{ readable: boolean }>(
+    `select case when to_regclass('supabase_migrations.schema_migrations') is null then false
+                 else has_table_privilege('supabase_migrations.schema_migrations', 'select') end as readable`,
+  );
+  if (!rows[0]?.readable) return new Set();
+  const history = await tx.query<{ version: string }>('select version::text as version from supabase_migrations.schema_migrations');
+  return new Set(history.rows.map((row) => row.version));
 }
