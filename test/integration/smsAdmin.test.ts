@@ -183,6 +183,18 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
       expect(app.log.text()).not.toContain(OTHER_KEY);
     });
 
+    it('falls back to the environment\'s key, with a warning, when the saved key cannot be decrypted (APP_SECRET rotated)', async () => {
+      const app = buildSmsApp(testDb().db, sim());
+      const admin = await signedIn(app);
+      await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ api_key: OTHER_KEY }).expect(200);
+
+      const rotated = buildSmsApp(testDb().db, sim(), { env: { APP_SECRET: 'a-rotated-app-secret-0123456789abcdefghij' } });
+      const view = await request(rotated.app).get('/api/sms/config').set('Cookie', await cookieFor(rotated, admin.user)).expect(200);
+      expect(view.body).toMatchObject({ api_key_set: true, api_key_masked: `••••••••${TEST_API_KEY.slice(-4)}` });
+      expect(rotated.log.text()).toMatch(/cannot be decrypted/);
+      expect(rotated.log.text()).not.toContain(OTHER_KEY);
+    });
+
     it('answers 400 for invalid settings and keeps the old ones', async () => {
       const app = buildSmsApp(testDb().db, sim());
       const { cookie } = await signedIn(app);

@@ -255,6 +255,22 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
       expect(containsCode(JSON.stringify(rows), code)).toBe(false);
     });
 
+    it('verifies a code the way it was sent, even after an admin switched the mode in between', async () => {
+      const { app, admin, phone } = await setup();
+      const autogen = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
+      const autogenCode = codeSentTo(sim(), phone);
+      await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ mode: 'template' }).expect(200);
+      const otherPhone = newPhone();
+      await addUser(app, 'agent', otherPhone);
+      const template = await request(app.app).post('/api/sms/sendOtp').send({ phone: otherPhone }).expect(200);
+      const templateCode = codeSentTo(sim(), otherPhone);
+      await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ mode: 'autogen' }).expect(200);
+
+      await request(app.app).post('/api/sms/verifyOtp').send({ session_id: autogen.body.session_id, otp: autogenCode }).expect(200);
+      await request(app.app).post('/api/sms/verifyOtp').send({ session_id: template.body.session_id, otp: templateCode }).expect(200);
+      expect(sim().stats().byKind).toMatchObject({ autogen: 1, tsms: 1, verify: 1 });
+    });
+
     it('applies the same rules: wrong-code cap, expiry and single use', async () => {
       const { app, phone } = await setup({ ...env, SMS_MAX_VERIFY_ATTEMPTS: '2' });
       const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
