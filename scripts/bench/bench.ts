@@ -1,0 +1,306 @@
+/**
+ * `npm run bench`: throughput, provider-rate compliance and scale-out, measured (issue 6).
+ *
+ * Builds what is stale, creates a throw-away PostgreSQL database (seeded with users that own phones),
+ * uses its own logical Redis database, starts the 2Factor simulator (fast, and one answering after 300 ms),
+ * the production server in the configurations the scenarios need, and a load driver process (autocannon)
+ * that only talks to 127.0.0.1. Prints a table, PASS/FAIL per target and one final JSON line; stops
+ * everything it started and drops the database, also on Ctrl-C and on errors.
+ *
+ * Environment (all optional):
+ *   BENCH_DATABASE_URL  admin URL; a database is created next to it  (postgres://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_REDIS_URL     (redis://127.0.0.1:6379); without a database index the bench uses BENCH_REDIS_DB
+ *   BENCH_REDIS_DB      logical database for the app's keys during the bench (5); only `rl:*` and
+ *                       `provider-rate:*` keys there are removed, never anything else
+ *   BENCH_DURATION_S    measured seconds per full-speed and paced run (10)
+ *   BENCH_WARMUP_S      warm-up seconds before each measured run (3)
+ *   BENCH_CONNECTIONS   connections of the full-speed runs (50)
+ *   BENCH_USERS         registered users (phones) seeded in PostgreSQL (100000)
+ *   BENCH_PROFILE=1     run every server with --cpu-prof (profiles under bench-results/profiles/)
+ *   BENCH_ONLY          comma-separated subset: baseline,pg,cluster,fixed,slow,ceiling,shared,pglite
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  benchRedisUrl,
+  buildIfStale,
+  clearAppKeys,
+  connectRedis,
+  countLogs,
+  countPgliteLogs,
+  createBenchDatabase,
+  preparePglite,
+  ROOT,
+  SIMULATOR_ENTRY,
+  simulatorControl,
+  type BenchDatabase,
+} from './infra.js';
+import { startLoadClient } from './loadClient.js';
+import { Processes, freePort } from './processes.js';
+import { evaluateTargets, renderReport, type BenchResults } from './report.js';
+import { forReport } from './stats.js';
+import {
+  checkNoLoss,
+  ledger,
+  providerCeiling,
+  slowProvider,
+  startApp,
+  startBaseline,
+  BASELINE_BODY,
+  BASELINE_PATH,
+  THROUGHPUT_LIMITS,
+  throughputPhase,
+  twoInstances,
+  type BenchContext,
+  type Settings,
+} from './scenarios.js';
+
+const SCENARIOS = ['baseline', 'pg', 'fixed', 'cluster', 'slow', 'ceiling', 'shared', 'pglite'] as const;
+
+function intFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+const startedAtMs = Date.now();
+const log = (line: string) => console.log(`[bench ${((Date.now() - startedAtMs) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+
+const processes = new Processes();
+const cleanups: Array<() => Promise<unknown>> = [];
+let cleaning: Promise<void> | undefined;
+
+/** Stops every process it started (by pid), then drops the database and removes temp files. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    await processes.stopAll().catch(() => processes.killAllNow());
+    for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping everything the bench started…`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+process.on('exit', () => processes.killAllNow());
+
+async function main(): Promise<number> {
+  const only = new Set((process.env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()));
+  for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown scenario ${name}`);
+  const profileDir = process.env.BENCH_PROFILE === '1' ? path.join(ROOT, 'bench-results', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
+  const settings: Settings = {
+    durationS: intFromEnv('BENCH_DURATION_S', 10, 2, 120),
+    warmupS: intFromEnv('BENCH_WARMUP_S', 3, 1, 60),
+    slowDurationS: 20,
+    connections: intFromEnv('BENCH_CONNECTIONS', 50, 1, 1000),
+    users: intFromEnv('BENCH_USERS', 100_000, 1_000, 1_000_000),
+    pgliteUsers: 40_000,
+    verifyMax: 20_000,
+    profileDir,
+  };
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = benchRedisUrl(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', intFromEnv('BENCH_REDIS_DB', 5, 0, 15));
+
+  const results: BenchResults = {
+    startedAt: new Date(startedAtMs).toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: Math.round(loadavg()[0]! * 100) / 100 },
+    settings: { ...settings, profileDir: profileDir ? path.relative(ROOT, profileDir) : undefined, redisDb: new URL(redisUrl).pathname.slice(1), scenarios: [...only] },
+    throughput: [],
+    ceiling: [],
+    errors: [],
+  };
+
+  await buildIfStale(log);
+
+  const tmpDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-bench-'));
+  cleanups.push(async () => rmSync(tmpDir, { recursive: true, force: true }));
+
+  log(`PostgreSQL: creating a bench database next to ${new URL(adminUrl).host}, seeding ${settings.users} users with phones`);
+  const pg: BenchDatabase = await createBenchDatabase(adminUrl, settings.users);
+  cleanups.push(() => pg.drop());
+
+  const redis = connectRedis(redisUrl);
+  cleanups.push(async () => {
+    await clearAppKeys(redis).catch(() => undefined);
+    redis.disconnect();
+  });
+  await clearAppKeys(redis);
+  log(`Redis: ${new URL(redisUrl).host} database ${new URL(redisUrl).pathname.slice(1)}`);
+
+  const startSimulator = async (name: string, extra: string[]) => {
+    const port = await freePort();
+    const managed = processes.start(name, process.execPath, [SIMULATOR_ENTRY, '--port', String(port), '--host', '127.0.0.1', ...extra], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' },
+      cwd: ROOT,
+    });
+    const line = await processes.waitForLine(managed, /listening on (http:\/\/\S+)/, 20_000);
+    return simulatorControl(/listening on (http:\/\/\S+)/.exec(line)![1]!, managed.pid);
+  };
+  const sim = await startSimulator('simulator', []);
+  const slowSim = await startSimulator('simulator-300ms', ['--latency-ms', '300']);
+  const load = await startLoadClient(processes);
+
+  const ctx: BenchContext = {
+    settings,
+    processes,
+    load,
+    pg,
+    redis,
+    redisUrl,
+    sim,
+    slowSim,
+    tmpDir,
+    appSecret: randomBytes(32).toString('base64url'),
+    log,
+  };
+  const attempt = async (name: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
+      results.errors.push(message.split('\n')[0]!);
+      console.error(message);
+    }
+  };
+
+  // The bare Express route runs for the whole bench (idle between its runs): each throughput phase
+  // measures it interleaved with its own sends.
+  let baselineUrl: string | undefined;
+  if (only.has('baseline')) {
+    await attempt('1 baseline', async () => {
+      log('1 baseline: bare Express 5 JSON route (warm-up)');
+      const app = await startBaseline(ctx);
+      const job = { targets: [app.url], method: 'POST' as const, path: BASELINE_PATH, body: BASELINE_BODY };
+      await load.load({ ...job, mode: { kind: 'closed', connections: settings.connections, durationS: settings.warmupS } });
+      baselineUrl = app.url;
+      if (!only.has('pg')) {
+        results.baseline = forReport(await load.load({ ...job, mode: { kind: 'closed', connections: settings.connections, durationS: settings.durationS } }));
+      }
+    });
+  }
+
+  const pgRows = () => countLogs(pg.db);
+  if (only.has('pg') || only.has('fixed')) {
+    await attempt('2 PostgreSQL + Redis', async () => {
+      log('2 sendOtp / verifyOtp on PostgreSQL + Redis, one process');
+      await clearAppKeys(redis);
+      const app = await startApp(ctx, 'pg-redis', { limits: THROUGHPUT_LIMITS });
+      try {
+        const phase = await throughputPhase(ctx, 'PostgreSQL + Redis, 1 process', [app.url], {
+          users: settings.users,
+          countRows: pgRows,
+          baselineUrl,
+          fixedRate: only.has('fixed'),
+          serverPid: app.managed.pid,
+        });
+        results.throughput.push(phase);
+        results.baseline = phase.baseline;
+      } finally {
+        await processes.stop(app.managed);
+      }
+    });
+  }
+
+  if (only.has('cluster')) {
+    await attempt('2 cluster', async () => {
+      log('2 sendOtp / verifyOtp on PostgreSQL + Redis, WEB_CONCURRENCY=2 (node:cluster)');
+      await clearAppKeys(redis);
+      const app = await startApp(ctx, 'pg-redis-cluster', { limits: THROUGHPUT_LIMITS, webConcurrency: 2 });
+      try {
+        results.throughput.push(
+          await throughputPhase(ctx, 'PostgreSQL + Redis, WEB_CONCURRENCY=2', [app.url], { users: settings.users, countRows: pgRows, baselineUrl, serverPid: app.managed.pid }),
+        );
+      } finally {
+        await processes.stop(app.managed);
+      }
+    });
+  }
+
+  if (only.has('slow')) {
+    await attempt('3 slow provider', async () => {
+      log('3 slow provider');
+      results.slowProvider = await slowProvider(ctx);
+    });
+  }
+
+  if (only.has('ceiling')) {
+    for (const instances of [1, 2]) {
+      await attempt(`4 ceiling ×${instances}`, async () => {
+        log(`4 provider ceiling, ${instances} instance(s) sharing Redis`);
+        results.ceiling.push(await providerCeiling(ctx, instances));
+      });
+    }
+  }
+
+  if (only.has('shared')) {
+    await attempt('6 two instances', async () => {
+      log('6 two instances sharing PostgreSQL and Redis, default limits');
+      results.twoInstances = await twoInstances(ctx);
+    });
+  }
+
+  if (only.has('pglite')) {
+    await attempt('2 embedded defaults', async () => {
+      log(`2 sendOtp / verifyOtp on the embedded defaults (PGlite, memory store): seeding ${settings.pgliteUsers} users`);
+      const dataDir = path.join(tmpDir, 'embedded');
+      mkdirSync(dataDir, { recursive: true });
+      await preparePglite(dataDir, settings.pgliteUsers);
+      const before = await ledger(async () => 0, [sim]);
+      const app = await startApp(ctx, 'pglite-memory', { limits: THROUGHPUT_LIMITS, embeddedDataDir: dataDir });
+      let stopped = false;
+      const stop = async () => {
+        if (!stopped) await processes.stop(app.managed);
+        stopped = true;
+      };
+      try {
+        results.throughput.push(
+          await throughputPhase(ctx, 'PGlite + memory store, 1 process', [app.url], {
+            users: settings.pgliteUsers,
+            countRows: async () => 0,
+            baselineUrl,
+            serverPid: app.managed.pid,
+            embedded: true,
+            // PGlite allows one process: the rows are counted once the server has stopped (it commits pending rows first).
+            countAfter: async () => {
+              await stop();
+              return checkNoLoss('2 PGlite + memory store', { logs: 0, calls: before.calls }, () => countPgliteLogs(dataDir), [sim]);
+            },
+          }),
+        );
+      } finally {
+        await stop();
+      }
+    });
+  }
+
+  results.machine.loadAverage1m = Math.round(loadavg()[0]! * 100) / 100;
+  const targets = evaluateTargets(results);
+  console.log('');
+  console.log(renderReport(results, targets));
+  const summary = { ...results, targets, durationS: Math.round((Date.now() - startedAtMs) / 1000) };
+  mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench-results', 'last.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  console.log('');
+  console.log(JSON.stringify(summary));
+  return targets.every((t) => t.pass) && results.errors.length === 0 ? 0 : 1;
+}
+
+main()
+  .then(
+    async (code) => {
+      await cleanUp();
+      process.exit(code);
+    },
+    async (error: unknown) => {
+      console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      await cleanUp();
+      process.exit(2);
+    },
+  );

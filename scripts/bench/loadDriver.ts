@@ -1,0 +1,212 @@
+/**
+ * The load generator: a separate process (forked by bench.ts with IPC) that runs autocannon against
+ * 127.0.0.1 and answers with figures. Keeping it out of the orchestrator's process means the orchestrator's
+ * own work (database checks, simulator polling) never competes with the timing loop.
+ *
+ * Latencies are recorded per answer from autocannon's `response` events (whole run, no coordinated-omission
+ * "correction", which autocannon otherwise applies to rate-limited runs and which distorts percentiles).
+ */
+import autocannon from 'autocannon';
+import type { BodySpec, DriverReply, DriverRequest, LoadJob, LoadResult, SequenceJob, StepAnswer } from './loadTypes.js';
+import { phoneNumber } from './loadTypes.js';
+import { percentiles } from './stats.js';
+
+const HOST_OK = /^http:\/\/127\.0\.0\.1:\d+$/;
+
+function assertLocal(targets: string[]): void {
+  for (const target of targets) {
+    if (!HOST_OK.test(target)) throw new Error(`load driver only targets http://127.0.0.1:<port>, got ${target}`);
+  }
+}
+
+interface BodySource {
+  /** Next body, plus what to remember about it for the answer; undefined when used up. */
+  next(): { body: string; phone?: string } | undefined;
+  /** How many bodies there are (verify pairs), or undefined when endless. */
+  size: number | undefined;
+}
+
+function bodySource(spec: BodySpec): BodySource {
+  switch (spec.kind) {
+    case 'static':
+      return { next: () => ({ body: spec.body }), size: undefined };
+    case 'sendOtp': {
+      let n = 0;
+      return {
+        next() {
+          const phone = phoneNumber(spec.phoneStart + (n++ % spec.phoneCount));
+          return { body: JSON.stringify({ phone, purpose: spec.purpose }), phone };
+        },
+        size: undefined,
+      };
+    }
+    case 'verifyOtp': {
+      let n = 0;
+      return {
+        next() {
+          const pair = spec.pairs[n++];
+          return pair && { body: JSON.stringify(pair) };
+        },
+        size: spec.pairs.length,
+      };
+    }
+  }
+}
+
+interface Tally {
+  ok: number[];
+  failed: number[];
+  statusCounts: Record<string, number>;
+  errorCodes: Record<string, number>;
+  missingRetryAfter: number;
+  errors: number;
+  timeouts: number;
+  sessions: Array<{ session_id: string; phone: string }>;
+}
+
+function newTally(): Tally {
+  return { ok: [], failed: [], statusCounts: {}, errorCodes: {}, missingRetryAfter: 0, errors: 0, timeouts: 0, sessions: [] };
+}
+
+function headerValue(headers: Record<string, unknown>, name: string): unknown {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+/** One autocannon instance; resolves when it is done. */
+function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { url: string | string[]; connections: number; durationS: number; rate?: number; amount?: number }): Promise<void> {
+  type Context = { phone?: string };
+  const request: autocannon.Request = {
+    method: job.method,
+    path: job.path,
+    headers: { 'content-type': 'application/json' },
+    setupRequest(req: autocannon.Request, context: object) {
+      const next = source.next();
+      if (!next) return req; // used up: `amount` ends the run before this is sent
+      (context as Context).phone = next.phone;
+      return { ...req, body: next.body };
+    },
+    onResponse(status: number, body: string, context: object, headers: autocannon.Request['headers']) {
+      if (status >= 200 && status < 300) {
+        if (job.collectSessions) {
+          const phone = (context as Context).phone;
+          const match = /"session_id":"([0-9a-f-]{36})"/.exec(body);
+          if (phone && match) tally.sessions.push({ session_id: match[1]!, phone });
+        }
+        return;
+      }
+      let code = `http_${status}`;
+      try {
+        const parsed = JSON.parse(body) as { status?: unknown };
+        if (typeof parsed.status === 'string') code = parsed.status;
+      } catch {
+        // not JSON: keep the HTTP status as the code
+      }
+      tally.errorCodes[code] = (tally.errorCodes[code] ?? 0) + 1;
+      if ((status === 429 || status === 503) && headerValue(headers ?? {}, 'retry-after') === undefined) tally.missingRetryAfter += 1;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url as string,
+        connections: options.connections,
+        ...(options.amount ? { amount: options.amount } : { duration: options.durationS }),
+        ...(options.rate ? { overallRate: options.rate } : {}),
+        timeout: job.timeoutS ?? 10,
+        requests: [request],
+      },
+      (error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
+      tally.statusCounts[statusCode] = (tally.statusCounts[statusCode] ?? 0) + 1;
+      (statusCode >= 200 && statusCode < 300 ? tally.ok : tally.failed).push(responseTimeMs);
+    });
+    instance.on('reqError', (error: Error) => {
+      if (/timed out/.test(error.message)) tally.timeouts += 1;
+      else tally.errors += 1;
+    });
+    // `amount` runs have no duration of their own: bound them in time too.
+    if (options.amount) {
+      const timer = setTimeout(() => instance.stop(), options.durationS * 1000);
+      instance.on('done', () => clearTimeout(timer));
+    }
+  });
+}
+
+async function runLoad(job: LoadJob): Promise<LoadResult> {
+  assertLocal(job.targets);
+  const source = bodySource(job.body);
+  const tally = newTally();
+  const startedAt = performance.now();
+  if (job.mode.kind === 'closed') {
+    const amount = source.size;
+    const connections = amount === undefined ? job.mode.connections : Math.max(1, Math.min(job.mode.connections, amount));
+    await runInstance(job, source, tally, {
+      url: job.targets.length === 1 ? job.targets[0]! : job.targets,
+      connections,
+      durationS: job.mode.durationS,
+      ...(amount === undefined ? {} : { amount }),
+    });
+  } else {
+    const { ratePerS, durationS } = job.mode;
+    const spacingMs = 1000 / ratePerS;
+    const runs: Promise<void>[] = [];
+    for (let i = 0; i < ratePerS; i += 1) {
+      const target = job.targets[i % job.targets.length]!;
+      runs.push(
+        new Promise<void>((resolve) => setTimeout(resolve, i * spacingMs)).then(() =>
+          runInstance(job, source, tally, { url: target, connections: 1, durationS, rate: 1 }),
+        ),
+      );
+    }
+    await Promise.all(runs);
+  }
+  const elapsedS = (performance.now() - startedAt) / 1000;
+  const completed = tally.ok.length + tally.failed.length;
+  return {
+    completed,
+    elapsedS: Math.round(elapsedS * 100) / 100,
+    requestsPerS: Math.round(completed / elapsedS),
+    statusCounts: tally.statusCounts,
+    non2xx: tally.failed.length,
+    errors: tally.errors,
+    timeouts: tally.timeouts,
+    latencyMs: { all: percentiles([...tally.ok, ...tally.failed]), ok: percentiles(tally.ok), failed: percentiles(tally.failed) },
+    errorCodes: tally.errorCodes,
+    missingRetryAfter: tally.missingRetryAfter,
+    ...(job.collectSessions ? { sessions: tally.sessions } : {}),
+    ...(job.keepSamples ? { samples: { ok: tally.ok, failed: tally.failed } } : {}),
+  };
+}
+
+async function runSequence(job: SequenceJob): Promise<StepAnswer[]> {
+  assertLocal(job.steps.map((step) => step.target));
+  const answers: StepAnswer[] = [];
+  for (const step of job.steps) {
+    const response = await fetch(`${step.target}${step.path}`, {
+      method: step.method,
+      headers: step.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: step.body === undefined ? undefined : JSON.stringify(step.body),
+    });
+    const text = await response.text();
+    let body: Record<string, unknown> | null;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      body = null;
+    }
+    answers.push({ status: response.status, body, retryAfter: response.headers.get('retry-after'), setsCookie: response.headers.has('set-cookie') });
+  }
+  return answers;
+}
+
+process.on('message', (message: DriverRequest) => {
+  const work = message.job.kind === 'load' ? runLoad(message.job) : runSequence(message.job);
+  work.then(
+    (result) => process.send?.({ id: message.id, ok: true, result } satisfies DriverReply),
+    (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies DriverReply),
+  );
+});
+// The orchestrator went away: nothing left to do.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,192 @@
+/**
+ * Turns the scenario results into the human table, the PASS/FAIL list of targets and the final JSON line.
+ */
+import type { LoadResult } from './loadTypes.js';
+import type { CeilingResult, LossCheck, SlowProviderResult, ThroughputResult, TwoInstancesResult } from './scenarios.js';
+
+export interface BenchResults {
+  startedAt: string;
+  machine: { cpus: number; cpuModel: string; node: string; loadAverage1m: number };
+  settings: Record<string, unknown>;
+  baseline?: LoadResult;
+  throughput: ThroughputResult[];
+  slowProvider?: SlowProviderResult;
+  ceiling: CeilingResult[];
+  twoInstances?: TwoInstancesResult;
+  errors: string[];
+}
+
+export interface Target {
+  name: string;
+  pass: boolean;
+  measured: string;
+}
+
+const SEND_RATIO_TARGET = 0.3;
+const FIXED_RATE_P99_TARGET_MS = 50;
+const SLOW_P99_TARGET_MS = 400;
+
+function ceilingHeld(c: CeilingResult): boolean {
+  const onlyBusy = Object.keys(c.run.errorCodes).every((code) => code === 'provider_busy');
+  return (
+    c.simulator.maxPerCalendarSecond <= c.ceiling &&
+    c.simulator.maxInAnySlidingSecond <= c.ceiling &&
+    onlyBusy &&
+    c.run.missingRetryAfter === 0 &&
+    c.run.errors === 0 &&
+    c.run.timeouts === 0
+  );
+}
+
+export function allLossChecks(r: BenchResults): LossCheck[] {
+  return [
+    ...r.throughput.map((t) => t.loss).filter((l): l is LossCheck => l !== undefined),
+    ...(r.slowProvider ? [r.slowProvider.loss] : []),
+    ...r.ceiling.map((c) => c.loss),
+    ...(r.twoInstances ? [r.twoInstances.loss] : []),
+  ];
+}
+
+export function evaluateTargets(r: BenchResults): Target[] {
+  const targets: Target[] = [];
+  const pgSingle = r.throughput.find((t) => t.label.startsWith('PostgreSQL + Redis, 1 process'));
+  const baseline = pgSingle?.baseline ?? r.baseline;
+  if (baseline && pgSingle) {
+    const ratio = pgSingle.send.requestsPerS / baseline.requestsPerS;
+    targets.push({
+      name: `sendOtp ≥ ${SEND_RATIO_TARGET} × baseline req/s (PostgreSQL + Redis, 1 process)`,
+      pass: ratio >= SEND_RATIO_TARGET && pgSingle.send.non2xx === 0,
+      measured: `${pgSingle.send.requestsPerS} / ${baseline.requestsPerS} = ${ratio.toFixed(2)}`,
+    });
+  }
+  if (pgSingle?.fixedRate) {
+    const f = pgSingle.fixedRate;
+    targets.push({
+      name: `sendOtp p99 ≤ ${FIXED_RATE_P99_TARGET_MS} ms at 200 req/s offered`,
+      pass: f.latencyMs.all.p99 <= FIXED_RATE_P99_TARGET_MS && f.non2xx === 0 && f.errors + f.timeouts === 0,
+      measured: `p99 ${f.latencyMs.all.p99} ms, p50 ${f.latencyMs.all.p50} ms, ${f.completed} answers, ${f.non2xx} non-2xx`,
+    });
+  }
+  const losses = allLossChecks(r);
+  if (losses.length > 0) {
+    const lost = losses.reduce((sum, l) => sum + Math.abs(l.lost), 0);
+    targets.push({
+      name: 'zero lost log rows (otp_logs rows == provider calls, every scenario)',
+      pass: lost === 0,
+      measured: `${losses.length} scenarios, ${losses.reduce((s, l) => s + l.providerCalls, 0)} provider calls, ${lost} unmatched`,
+    });
+  }
+  if (r.ceiling.length > 0) {
+    targets.push({
+      name: 'provider ceiling never exceeded (≤ PROVIDER_MAX_RPS in any calendar and any sliding second; excess only 503 provider_busy + Retry-After)',
+      pass: r.ceiling.every(ceilingHeld),
+      measured: r.ceiling
+        .map((c) => `${c.instances} inst.: max ${c.simulator.maxPerCalendarSecond}/calendar s, ${c.simulator.maxInAnySlidingSecond}/sliding s, refusals ${JSON.stringify(c.run.errorCodes)}`)
+        .join('; '),
+    });
+  }
+  if (r.slowProvider) {
+    const s = r.slowProvider.run;
+    targets.push({
+      name: `slow provider (300 ms): all of 200 req/s succeed, p99 < ${SLOW_P99_TARGET_MS} ms`,
+      pass: s.non2xx === 0 && s.errors + s.timeouts === 0 && s.latencyMs.all.p99 < SLOW_P99_TARGET_MS,
+      measured: `${s.completed} answers, ${s.non2xx} non-2xx, p99 ${s.latencyMs.all.p99} ms`,
+    });
+  }
+  if (r.twoInstances) {
+    const failed = r.twoInstances.checks.filter((c) => !c.pass);
+    targets.push({
+      name: 'two instances: per-IP and per-phone limits and sessions are shared',
+      pass: failed.length === 0,
+      measured: `${r.twoInstances.checks.length - failed.length}/${r.twoInstances.checks.length} checks pass`,
+    });
+  }
+  return targets;
+}
+
+// ─── the table ────────────────────────────────────────────────────────────────────────────────────────────
+
+function pad(text: string, width: number, right = false): string {
+  return right ? text.padStart(width) : text.padEnd(width);
+}
+
+function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, i) => pad(cell, widths[i]!, rightAligned.has(i))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+const fmt2 = (n: number | undefined) => (n === undefined ? '–' : n.toFixed(2));
+
+export function renderReport(r: BenchResults, targets: Target[]): string {
+  const row = (name: string, x: LoadResult, note = '', base?: LoadResult): string[] => [
+    name,
+    String(x.requestsPerS),
+    fmt(x.latencyMs.all.p50),
+    fmt(x.latencyMs.all.p99),
+    String(x.non2xx + x.errors + x.timeouts),
+    base ? (x.requestsPerS / base.requestsPerS).toFixed(2) : '',
+    note,
+  ];
+  const rows: string[][] = [];
+  if (r.baseline) rows.push(row('1 baseline: bare Express JSON route', r.baseline, `${r.baseline.completed} requests`, r.baseline));
+  for (const t of r.throughput) {
+    const base = t.baseline ?? r.baseline;
+    const paired = t.baseline && t.baseline !== r.baseline ? `; baseline beside it ${t.baseline.requestsPerS}/s` : '';
+    rows.push(row(`2 sendOtp · ${t.label}`, t.send, `${t.send.completed} sends${paired}`, base));
+    rows.push(row(`2 verifyOtp · ${t.label}`, t.verify, `${t.verify.completed} right codes`, base));
+  }
+  for (const t of r.throughput) {
+    if (t.fixedRate) rows.push(row(`2 sendOtp · 200 req/s offered · ${t.label}`, t.fixedRate, 'paced'));
+  }
+  if (r.slowProvider) {
+    rows.push(row('3 slow provider 300 ms · 200 req/s offered', r.slowProvider.run, `${r.slowProvider.run.completed} sends, ${r.slowProvider.limits}`));
+  }
+  for (const c of r.ceiling) {
+    const okPerS = Math.round((c.run.statusCounts['200'] ?? 0) / c.run.elapsedS);
+    rows.push(
+      row(`${c.label} · 400 req/s offered`, c.run, `${okPerS}/s sent; 2Factor saw ≤ ${c.simulator.maxPerCalendarSecond}/s, ≤ ${c.simulator.maxInAnySlidingSecond} in any 1 s; 503 p99 ${fmt(c.run.latencyMs.failed.p99)} ms`),
+    );
+  }
+  const out: string[] = [];
+  out.push(table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', '× base', 'notes'], rows, new Set([1, 2, 3, 4, 5])));
+
+  const withCpu = r.throughput.filter((t) => t.cpuMsPerRequest);
+  if (withCpu.length > 0) {
+    const names = [...new Set(withCpu.flatMap((t) => [...Object.keys(t.cpuMsPerRequest!.send), ...Object.keys(t.cpuMsPerRequest!.verify)]))];
+    const cpuRows = withCpu.flatMap((t) =>
+      (['send', 'verify'] as const).map((kind) => [`${kind}Otp · ${t.label}`, ...names.map((name) => fmt2(t.cpuMsPerRequest![kind][name]))]),
+    );
+    out.push('');
+    out.push('CPU ms per request, by process (Redis is shared with other users of this machine):');
+    out.push(table(['run', ...names], cpuRows, new Set(names.map((_, i) => i + 1))));
+  }
+
+  const losses = allLossChecks(r);
+  if (losses.length > 0) {
+    out.push('');
+    out.push(
+      table(
+        ['5 no loss: after scenario', 'provider calls', 'otp_logs rows', 'lost'],
+        losses.map((l) => [l.scenario, String(l.providerCalls), String(l.logRows), String(l.lost)]),
+        new Set([1, 2, 3]),
+      ),
+    );
+  }
+  if (r.twoInstances) {
+    out.push('');
+    out.push('6 two instances (A, B) on shared PostgreSQL + Redis, default limits:');
+    for (const c of r.twoInstances.checks) out.push(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
+  }
+  out.push('');
+  out.push('Targets:');
+  for (const t of targets) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);
+  if (r.errors.length > 0) {
+    out.push('');
+    out.push('Errors:');
+    for (const e of r.errors) out.push(`  ${e}`);
+  }
+  return out.join('\n');
+}
+

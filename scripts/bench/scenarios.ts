@@ -1,0 +1,482 @@
+/**
+ * The scenarios of `npm run bench` (issue 6), each starting the servers it needs and stopping them after.
+ * Every figure comes from the load driver (client side) or from the simulator and the database (the
+ * provider calls made and the log rows written); none from the server's own reports.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { clearAppKeys, countLogs, SERVER_ENTRY, ROOT, type BenchDatabase, type SimulatorControl, type SimulatorStats } from './infra.js';
+import type { LoadClient } from './loadClient.js';
+import type { BodySpec, LoadMode, LoadResult, StepAnswer } from './loadTypes.js';
+import { phoneNumber } from './loadTypes.js';
+import { forReport, mergeResults } from './stats.js';
+import { cpuMsBetween, postgresBackendsOf, processesNamed, readCpu, withDescendants, type Groups } from './cpuUsage.js';
+import { freePort, waitForHttp, type Managed, type Processes } from './processes.js';
+
+export interface Settings {
+  durationS: number;
+  warmupS: number;
+  slowDurationS: number;
+  connections: number;
+  users: number;
+  pgliteUsers: number;
+  verifyMax: number;
+  profileDir: string | undefined;
+}
+
+export interface BenchContext {
+  settings: Settings;
+  processes: Processes;
+  load: LoadClient;
+  pg: BenchDatabase;
+  redis: Redis;
+  redisUrl: string;
+  sim: SimulatorControl;
+  slowSim: SimulatorControl;
+  tmpDir: string;
+  appSecret: string;
+  log: (line: string) => void;
+}
+
+export const BENCH_API_KEY = 'bench-2factor-key-0000';
+const SEND_PATH = '/api/sms/sendOtp';
+const VERIFY_PATH = '/api/sms/verifyOtp';
+
+/** Limits out of the way: throughput runs measure the path, not the limiter's refusals. */
+export const THROUGHPUT_LIMITS = {
+  SMS_RATE_LIMIT_PER_MIN: '1000000000',
+  SMS_MAX_SENDS_PER_HOUR: '1000000000',
+  SMS_VERIFY_LIMIT_PER_MIN: '1000000000',
+  PROVIDER_MAX_RPS: '100000',
+};
+/** As throughput, but with 2Factor's default request-rate ceiling in force. */
+export const CEILING_LIMITS = { ...THROUGHPUT_LIMITS, PROVIDER_MAX_RPS: '200' };
+/** The shipped defaults, spelled out. */
+export const DEFAULT_LIMITS = {
+  SMS_RATE_LIMIT_PER_MIN: '5',
+  SMS_RESEND_COOLDOWN_S: '30',
+  SMS_MAX_SENDS_PER_HOUR: '5',
+  SMS_VERIFY_LIMIT_PER_MIN: '20',
+  PROVIDER_MAX_RPS: '200',
+};
+
+export interface App {
+  name: string;
+  url: string;
+  managed: Managed;
+}
+
+export interface AppOptions {
+  /** Limits and any other environment variables for the server. */
+  limits: Record<string, string>;
+  /** Another build of the server (A/B comparisons); the production build by default. */
+  entry?: string;
+  simulator?: SimulatorControl;
+  /** PGlite under this DATA_DIR and the in-memory limiter store, instead of PostgreSQL and Redis. */
+  embeddedDataDir?: string;
+  webConcurrency?: number;
+}
+
+export async function startApp(ctx: BenchContext, name: string, options: AppOptions): Promise<App> {
+  const port = await freePort();
+  const dataDir = options.embeddedDataDir ?? path.join(ctx.tmpDir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    APP_SECRET: ctx.appSecret,
+    TWO_FACTOR_API_KEY: BENCH_API_KEY,
+    TWO_FACTOR_BASE_URL: (options.simulator ?? ctx.sim).url,
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    WEB_CONCURRENCY: String(options.webConcurrency ?? 1),
+    ...(options.embeddedDataDir ? {} : { DATABASE_URL: ctx.pg.url, REDIS_URL: ctx.redisUrl }),
+    ...options.limits,
+  };
+  const flags: string[] = [];
+  if (ctx.settings.profileDir) {
+    const dir = path.join(ctx.settings.profileDir, name);
+    mkdirSync(dir, { recursive: true });
+    flags.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+  }
+  const managed = ctx.processes.start(name, process.execPath, [...flags, options.entry ?? SERVER_ENTRY], { env, cwd: ROOT });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/api/health`, 60_000, managed);
+  return { name, url, managed };
+}
+
+export async function startBaseline(ctx: BenchContext): Promise<App> {
+  const port = await freePort();
+  const flags = ctx.settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.settings.profileDir, 'baseline')}`] : [];
+  const managed = ctx.processes.start('baseline', process.execPath, [...flags, path.join(ROOT, 'scripts', 'bench', 'baselineServer.mjs')], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port) },
+    cwd: ROOT,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/api/health`, 30_000, managed);
+  return { name: 'baseline', url, managed };
+}
+
+// ─── bookkeeping: provider calls against log rows ─────────────────────────────────────────────────────────
+
+export interface LossCheck {
+  scenario: string;
+  providerCalls: number;
+  logRows: number;
+  lost: number;
+}
+
+export interface Ledger {
+  logs: number;
+  calls: number;
+}
+
+/** Provider calls the simulators counted and rows in otp_logs, now. */
+export async function ledger(countRows: () => Promise<number>, sims: SimulatorControl[]): Promise<Ledger> {
+  const stats = await Promise.all(sims.map((sim) => sim.stats()));
+  return { logs: await countRows(), calls: stats.reduce((sum, s) => sum + s.totalRequests, 0) };
+}
+
+/**
+ * Waits until requests the client gave up on have finished on the server (both counts stop moving and
+ * agree, or 10 s), then compares what the provider saw with what was logged since `before`.
+ */
+export async function checkNoLoss(scenario: string, before: Ledger, countRows: () => Promise<number>, sims: SimulatorControl[]): Promise<LossCheck> {
+  const deadline = Date.now() + 10_000;
+  let previous: Ledger | undefined;
+  for (;;) {
+    const now = await ledger(countRows, sims);
+    const settled = previous && previous.logs === now.logs && previous.calls === now.calls;
+    if ((settled && now.logs - before.logs === now.calls - before.calls) || Date.now() > deadline) {
+      const providerCalls = now.calls - before.calls;
+      const logRows = now.logs - before.logs;
+      return { scenario, providerCalls, logRows, lost: providerCalls - logRows };
+    }
+    previous = now;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+// ─── scenario 2: sendOtp and verifyOtp at full speed ──────────────────────────────────────────────────────
+
+export interface ThroughputResult {
+  label: string;
+  /** The bare Express route, measured in the same phase, interleaved with the sends (ABBA). */
+  baseline?: LoadResult;
+  send: LoadResult;
+  verify: LoadResult;
+  /** How the verify requests were made. */
+  verifyKind: string;
+  fixedRate?: LoadResult;
+  /** CPU milliseconds per request in each process (Linux), during the measured sends and verifies. */
+  cpuMsPerRequest?: { send: Record<string, number>; verify: Record<string, number> };
+  loss: LossCheck | undefined;
+}
+
+export const BASELINE_PATH = '/api/echo';
+export const BASELINE_BODY: BodySpec = { kind: 'static', body: '{"phone":"+919876543210","purpose":"login"}' };
+
+/** A run that did not happen (nothing to verify): zero everywhere. */
+function emptyResult(): LoadResult {
+  const none = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
+  return { completed: 0, elapsedS: 0, requestsPerS: 0, statusCounts: {}, non2xx: 0, errors: 0, timeouts: 0, latencyMs: { all: none, ok: none, failed: none }, errorCodes: {}, missingRetryAfter: 0 };
+}
+
+function sendBody(phoneStart: number, users: number): BodySpec {
+  return { kind: 'sendOtp', phoneStart, phoneCount: Math.max(1, users - phoneStart), purpose: 'login' };
+}
+
+/** `{session_id, otp}` for sessions, with the code the simulator texted (outbox first, then per phone). */
+async function pairsFor(sim: SimulatorControl, sessions: Array<{ session_id: string; phone: string }>, max: number) {
+  const chosen = sessions.slice(-max);
+  const codes = await sim.codesFromOutbox();
+  const pairs: Array<{ session_id: string; otp: string }> = [];
+  const missing: Array<{ session_id: string; phone: string }> = [];
+  for (const session of chosen) {
+    const code = codes.get(session.phone);
+    if (code) pairs.push({ session_id: session.session_id, otp: code });
+    else missing.push(session);
+  }
+  // Older sessions fell out of the outbox: ask per phone, a few at a time.
+  const deadline = Date.now() + 15_000;
+  let next = 0;
+  const worker = async () => {
+    while (next < missing.length && Date.now() < deadline) {
+      const session = missing[next++]!;
+      const code = await sim.lastCode(session.phone);
+      if (code) pairs.push({ session_id: session.session_id, otp: code });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return pairs;
+}
+
+/**
+ * Warm-up sends; then the measured sends interleaved with the baseline route (baseline, send, send,
+ * baseline: a load that drifts on this shared machine weighs on both alike); then the measured sends'
+ * sessions verified with their right codes (after a warm-up on the warm-up sends' sessions); and
+ * optionally a paced 200 req/s sendOtp run. Counts provider calls and log rows over the whole phase.
+ */
+export async function throughputPhase(
+  ctx: BenchContext,
+  label: string,
+  targets: string[],
+  options: {
+    users: number;
+    countRows: () => Promise<number>;
+    baselineUrl?: string;
+    fixedRate?: boolean;
+    countAfter?: () => Promise<LossCheck>;
+    /** The server process (and its workers), for CPU time per request. */
+    serverPid?: number;
+    /** PGlite inside the server process: no PostgreSQL processes to account. */
+    embedded?: boolean;
+  },
+): Promise<ThroughputResult> {
+  const { durationS, warmupS, connections, verifyMax } = ctx.settings;
+  const closed = (seconds: number): LoadMode => ({ kind: 'closed', connections, durationS: seconds });
+  const before = options.countAfter ? undefined : await ledger(options.countRows, [ctx.sim]);
+
+  ctx.log(`  ${label}: sendOtp warm-up ${warmupS} s`);
+  let phone = 0;
+  const sendRun = async (seconds: number, keepSamples: boolean) => {
+    const result = await ctx.load.load({ targets, method: 'POST', path: SEND_PATH, body: sendBody(phone, options.users), mode: closed(seconds), collectSessions: true, keepSamples });
+    phone += result.completed + result.errors + result.timeouts + connections * 2;
+    return result;
+  };
+  const warm = await sendRun(warmupS, false);
+  const groups: Groups = {
+    server: options.serverPid ? withDescendants(options.serverPid) : () => [],
+    simulator: () => (ctx.sim.pid ? [ctx.sim.pid] : []),
+    postgres: options.embedded ? () => [] : postgresBackendsOf(ctx.pg.name),
+    redis: processesNamed(/^redis-server /),
+    'load driver': () => [ctx.load.pid],
+  };
+  const perRequest = (ms: Record<string, number>, requests: number) =>
+    requests === 0 ? {} : Object.fromEntries(Object.entries(ms).map(([name, value]) => [name, Math.round((100 * value) / requests) / 100]));
+  let sendCpuMs: Record<string, number>;
+  const halfS = Math.max(1, Math.round(durationS / 2));
+  let send: LoadResult;
+  let baseline: LoadResult | undefined;
+  if (options.baselineUrl) {
+    ctx.log(`  ${label}: baseline ${halfS} s, sendOtp 2 × ${halfS} s, baseline ${halfS} s (${connections} connections)`);
+    const baselineRun = () =>
+      ctx.load.load({ targets: [options.baselineUrl!], method: 'POST', path: BASELINE_PATH, body: BASELINE_BODY, mode: closed(halfS), keepSamples: true });
+    const b1 = await baselineRun();
+    const cpuBefore = readCpu(groups);
+    const s1 = await sendRun(halfS, true);
+    const s2 = await sendRun(halfS, true);
+    sendCpuMs = cpuMsBetween(cpuBefore, readCpu(groups));
+    const b2 = await baselineRun();
+    send = mergeResults([s1, s2]);
+    baseline = mergeResults([b1, b2]);
+  } else {
+    ctx.log(`  ${label}: sendOtp ${durationS} s, ${connections} connections`);
+    const cpuBefore = readCpu(groups);
+    send = await sendRun(durationS, false);
+    sendCpuMs = cpuMsBetween(cpuBefore, readCpu(groups));
+  }
+
+  const pairs = await pairsFor(ctx.sim, send.sessions ?? [], verifyMax);
+  const warmPairs = await pairsFor(ctx.sim, warm.sessions ?? [], Math.min(3_000, verifyMax));
+  ctx.log(`  ${label}: verifyOtp warm-up (${warmPairs.length} sessions), then ${pairs.length} sessions with their right codes`);
+  if (warmPairs.length > 0) {
+    await ctx.load.load({ targets, method: 'POST', path: VERIFY_PATH, body: { kind: 'verifyOtp', pairs: warmPairs }, mode: closed(warmupS) });
+  }
+  const verifyCpuBefore = readCpu(groups);
+  const verify = pairs.length > 0 ? await ctx.load.load({ targets, method: 'POST', path: VERIFY_PATH, body: { kind: 'verifyOtp', pairs }, mode: closed(durationS) }) : emptyResult();
+  const verifyCpuMs = cpuMsBetween(verifyCpuBefore, readCpu(groups));
+
+  let fixedRate: LoadResult | undefined;
+  if (options.fixedRate) {
+    ctx.log(`  ${label}: sendOtp at 200 req/s offered for ${durationS} s`);
+    fixedRate = await ctx.load.load({
+      targets,
+      method: 'POST',
+      path: SEND_PATH,
+      body: sendBody(phone, options.users),
+      mode: { kind: 'paced', ratePerS: 200, durationS },
+    });
+  }
+  const loss = options.countAfter ? await options.countAfter() : await checkNoLoss(label, before!, options.countRows, [ctx.sim]);
+  return {
+    label,
+    ...(baseline ? { baseline: forReport(baseline) } : {}),
+    send: forReport(send),
+    verify: forReport(verify),
+    verifyKind: `right codes (read from the simulator) on ${pairs.length} sessions of the measured sends; a match logs the user in`,
+    ...(fixedRate ? { fixedRate: forReport(fixedRate) } : {}),
+    cpuMsPerRequest: { send: perRequest(sendCpuMs, send.completed), verify: perRequest(verifyCpuMs, verify.completed) },
+    loss,
+  };
+}
+
+// ─── scenario 3: slow provider ────────────────────────────────────────────────────────────────────────────
+
+export interface SlowProviderResult {
+  run: LoadResult;
+  limits: string;
+  loss: LossCheck;
+}
+
+export async function slowProvider(ctx: BenchContext): Promise<SlowProviderResult> {
+  const app = await startApp(ctx, 'slow-provider', { limits: CEILING_LIMITS, simulator: ctx.slowSim });
+  try {
+    const targets = [app.url];
+    // A warm server; then an empty rate window, so the measured run starts like production would.
+    await ctx.load.load({ targets, method: 'POST', path: SEND_PATH, body: sendBody(60_000, ctx.settings.users), mode: { kind: 'paced', ratePerS: 100, durationS: 2 } });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await clearAppKeys(ctx.redis);
+    const countRows = () => countLogs(ctx.pg.db);
+    const before = await ledger(countRows, [ctx.slowSim]);
+    ctx.log(`  slow provider: 200 req/s offered for ${ctx.settings.slowDurationS} s, simulator answering after 300 ms`);
+    const run = await ctx.load.load({
+      targets,
+      method: 'POST',
+      path: SEND_PATH,
+      body: sendBody(0, ctx.settings.users),
+      mode: { kind: 'paced', ratePerS: 200, durationS: ctx.settings.slowDurationS },
+    });
+    const loss = await checkNoLoss('3 slow provider', before, countRows, [ctx.slowSim]);
+    return { run, limits: `PROVIDER_MAX_RPS=${CEILING_LIMITS.PROVIDER_MAX_RPS}`, loss };
+  } finally {
+    await ctx.processes.stop(app.managed);
+  }
+}
+
+// ─── scenario 4: the provider's request-rate ceiling ──────────────────────────────────────────────────────
+
+export interface CeilingResult {
+  label: string;
+  instances: number;
+  run: LoadResult;
+  simulator: Pick<SimulatorStats, 'totalRequests' | 'maxPerCalendarSecond' | 'maxInAnySlidingSecond'>;
+  ceiling: number;
+  loss: LossCheck;
+}
+
+export async function providerCeiling(ctx: BenchContext, instances: number): Promise<CeilingResult> {
+  const label = `4 ceiling, ${instances} instance${instances > 1 ? 's' : ''}`;
+  const apps: App[] = [];
+  try {
+    for (let i = 0; i < instances; i += 1) apps.push(await startApp(ctx, `ceiling-${instances}-${i + 1}`, { limits: CEILING_LIMITS }));
+    const targets = apps.map((app) => app.url);
+    await ctx.load.load({ targets, method: 'POST', path: SEND_PATH, body: sendBody(70_000, ctx.settings.users), mode: { kind: 'paced', ratePerS: 100, durationS: 2 } });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await clearAppKeys(ctx.redis);
+    await ctx.sim.reset();
+    const countRows = () => countLogs(ctx.pg.db);
+    const before = await ledger(countRows, [ctx.sim]);
+    ctx.log(`  ${label}: 400 req/s offered for ${ctx.settings.durationS} s against PROVIDER_MAX_RPS=200`);
+    const run = await ctx.load.load({
+      targets,
+      method: 'POST',
+      path: SEND_PATH,
+      body: sendBody(0, ctx.settings.users),
+      mode: { kind: 'paced', ratePerS: 400, durationS: ctx.settings.durationS },
+    });
+    const loss = await checkNoLoss(label, before, countRows, [ctx.sim]);
+    const stats = await ctx.sim.stats();
+    return {
+      label,
+      instances,
+      run,
+      simulator: { totalRequests: stats.totalRequests, maxPerCalendarSecond: stats.maxPerCalendarSecond, maxInAnySlidingSecond: stats.maxInAnySlidingSecond },
+      ceiling: Number(CEILING_LIMITS.PROVIDER_MAX_RPS),
+      loss,
+    };
+  } finally {
+    for (const app of apps) await ctx.processes.stop(app.managed);
+  }
+}
+
+// ─── scenario 6: two instances, shared limits and sessions ────────────────────────────────────────────────
+
+export interface Check {
+  name: string;
+  pass: boolean;
+  detail: string;
+}
+
+export interface TwoInstancesResult {
+  checks: Check[];
+  loss: LossCheck;
+}
+
+const statuses = (answers: StepAnswer[]) => answers.map((a) => a.status).join(' ');
+
+export async function twoInstances(ctx: BenchContext): Promise<TwoInstancesResult> {
+  const a = await startApp(ctx, 'shared-a', { limits: DEFAULT_LIMITS });
+  const b = await startApp(ctx, 'shared-b', { limits: DEFAULT_LIMITS });
+  const checks: Check[] = [];
+  const countRows = () => countLogs(ctx.pg.db);
+  try {
+    await clearAppKeys(ctx.redis);
+    const before = await ledger(countRows, [ctx.sim]);
+    const both = [a.url, b.url];
+    const send = (target: string, phone: string) => ({ target, method: 'POST' as const, path: SEND_PATH, body: { phone, purpose: 'login' } });
+    const verify = (target: string, sessionId: string, otp: string) => ({ target, method: 'POST' as const, path: VERIFY_PATH, body: { session_id: sessionId, otp } });
+    let phone = 90_000;
+
+    // Per-IP sends: 12 requests for 12 different phones, alternating instances; the limit is 5 a minute.
+    const ipSends = await ctx.load.sequence(Array.from({ length: 12 }, (_, i) => send(both[i % 2]!, phoneNumber(phone++))));
+    const ok = ipSends.filter((x) => x.status === 200).length;
+    const limited = ipSends.filter((x) => x.status === 429 && x.body?.status === 'rate_limited' && x.retryAfter !== null).length;
+    checks.push({ name: 'per-IP send limit (5/min) holds across A and B', pass: ok === 5 && limited === 7, detail: `12 sends alternating A/B → ${ok} × 200, ${limited} × 429 rate_limited (${statuses(ipSends)})` });
+
+    // Per-phone resend cooldown: sent on A, asked again on B.
+    await clearAppKeys(ctx.redis);
+    const cooldownPhone = phoneNumber(phone++);
+    const cooldown = await ctx.load.sequence([send(a.url, cooldownPhone), send(b.url, cooldownPhone)]);
+    checks.push({
+      name: 'per-phone resend cooldown holds across A and B',
+      pass: cooldown[0]?.status === 200 && cooldown[1]?.status === 429 && cooldown[1]?.body?.status === 'rate_limited',
+      detail: `send on A → ${cooldown[0]?.status}, same phone on B → ${cooldown[1]?.status} ${String(cooldown[1]?.body?.status ?? '')}`,
+    });
+
+    // A session made on A verifies on B, once.
+    const loginPhone = phoneNumber(phone++);
+    const [sent] = await ctx.load.sequence([send(a.url, loginPhone)]);
+    const sessionId = String(sent?.body?.session_id ?? '');
+    const code = (await ctx.sim.lastCode(loginPhone)) ?? '000000';
+    const crossVerify = await ctx.load.sequence([verify(b.url, sessionId, code), verify(a.url, sessionId, code)]);
+    checks.push({
+      name: 'a session created on A verifies on B (and only once)',
+      pass: sent?.status === 200 && crossVerify[0]?.status === 200 && crossVerify[0]?.body?.verified === true && crossVerify[0]?.setsCookie === true && crossVerify[1]?.status === 404,
+      detail: `send on A → ${sent?.status}; verify on B → ${crossVerify[0]?.status} verified=${String(crossVerify[0]?.body?.verified)}; again on A → ${crossVerify[1]?.status} ${String(crossVerify[1]?.body?.status ?? '')}`,
+    });
+
+    // Wrong codes spread over both instances share one attempt budget (5).
+    const attemptsPhone = phoneNumber(phone++);
+    const [sent2] = await ctx.load.sequence([send(b.url, attemptsPhone)]);
+    const session2 = String(sent2?.body?.session_id ?? '');
+    const right = (await ctx.sim.lastCode(attemptsPhone)) ?? '000000';
+    const wrong = String((Number(right) + 1) % 1_000_000).padStart(right.length, '0');
+    const attempts = await ctx.load.sequence([...Array.from({ length: 5 }, (_, i) => verify(both[i % 2]!, session2, wrong)), verify(a.url, session2, right)]);
+    const left = attempts.slice(0, 5).map((x) => x.body?.attempts_left);
+    checks.push({
+      name: 'wrong-code attempts are counted across A and B',
+      pass: attempts.slice(0, 5).every((x) => x.status === 400) && left.join(',') === '4,3,2,1,0' && attempts[5]?.status === 429 && attempts[5]?.body?.status === 'too_many_attempts',
+      detail: `5 wrong codes alternating A/B → ${statuses(attempts.slice(0, 5))} (attempts_left ${left.join(',')}); then the right code → ${attempts[5]?.status} ${String(attempts[5]?.body?.status ?? '')}`,
+    });
+
+    // Per-IP verifies: 25 checks of unknown sessions, alternating; the limit is 20 a minute.
+    await clearAppKeys(ctx.redis);
+    const ipVerifies = await ctx.load.sequence(Array.from({ length: 25 }, (_, i) => verify(both[i % 2]!, randomUUID(), '123456')));
+    const passed = ipVerifies.filter((x) => x.status !== 429).length;
+    const refused = ipVerifies.filter((x) => x.status === 429 && x.body?.status === 'rate_limited').length;
+    checks.push({ name: 'per-IP verify limit (20/min) holds across A and B', pass: passed === 20 && refused === 5, detail: `25 verifies alternating A/B → ${passed} checked, ${refused} × 429 rate_limited` });
+
+    const loss = await checkNoLoss('6 two instances', before, countRows, [ctx.sim]);
+    return { checks, loss };
+  } finally {
+    await ctx.processes.stop(a.managed);
+    await ctx.processes.stop(b.managed);
+    await clearAppKeys(ctx.redis);
+  }
+}
