@@ -7,15 +7,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
-import { outcomes, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
+import { isCleanAnswer, outcomes, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
 import { ensureServerBuilt, httpJson, sleep, spawnServer, startSendOtpLoad, waitFor, type ServerProcess } from './support/serverProcess.js';
 import { requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const run = promisify(execFile);
-/** What an overloaded machine may answer besides 200 (a Redis or PostgreSQL call timing out): clean refusals. */
-const OVERLOAD_503 = ['rate_limiter_unavailable', 'database_unavailable', 'provider_busy'];
-const isCleanAnswer = (record: { status?: number; body?: unknown }) =>
-  record.status === 200 || (record.status === 503 && OVERLOAD_503.includes(String((record.body as { status?: unknown }).status)));
 const API_KEY = 'f4u1t5-c1u5ter-key-0000-4d2e8a61';
 
 async function childPids(pid: number): Promise<number[]> {

@@ -59,3 +59,15 @@ export function outcomes(records: readonly LoadRecord[]): Record<string, number>
   }
   return counts;
 }
+
+/**
+ * Refusals an overloaded machine may answer at any time (a Redis or PostgreSQL call timing out, the 2Factor
+ * rate ceiling unreadable): clean, fail-closed 503s, never a hang or another 5xx.
+ */
+export const OVERLOAD_503 = ['rate_limiter_unavailable', 'database_unavailable', 'provider_busy'] as const;
+
+export function isCleanAnswer(record: { status?: number; body?: unknown }): boolean {
+  if (record.status === 200) return true;
+  const status = typeof record.body === 'object' && record.body !== null ? (record.body as { status?: unknown }).status : undefined;
+  return record.status === 503 && (OVERLOAD_503 as readonly unknown[]).includes(status);
+}
