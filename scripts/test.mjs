@@ -7,7 +7,7 @@
  *   (under CI=true the suites themselves require them);
  * - the browser suite needs Debian's Chromium at /usr/bin/chromium: without it, CI=true fails, and a
  *   developer's run skips it with a note;
- * - the process-level fault suite (vitest.faults.config.ts, about two minutes) runs under CI=true or with
+ * - the process-level fault suite (vitest.faults.config.ts, a few minutes) runs under CI=true or with
  *   RUN_FAULTS=1, and is skipped with a note otherwise (`npm run test:faults` runs it alone).
  * Exits non-zero if anything failed.
  */
