@@ -1,6 +1,6 @@
 /**
- * Helpers for the npm scripts: rebuild what is missing or older than its sources, and run a child
- * process as if it were this one (same stdio, signals forwarded, same exit code).
+ * Helpers for the npm scripts: read `.env`, rebuild what is missing or older than its sources, and run a
+ * child process as if it were this one (same stdio, signals forwarded, same exit code).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -22,6 +22,7 @@ export function loadDotEnv() {
   process.loadEnvFile(file);
   console.log('> Using settings from .env');
 }
+
 const TEST_FILE = /\.test\.[cm]?[jt]sx?$/;
 
 /** Newest modification time (ms) of the files under `paths` (files or folders, relative to ROOT); tests do not count. */
@@ -45,7 +46,7 @@ function newestSourceMtimeMs(paths) {
 }
 
 /** Why `output` must be (re)built from `sources`, or null when it is up to date. */
-export function staleReason(output, sources) {
+function staleReason(output, sources) {
   let outputMtimeMs;
   try {
     outputMtimeMs = statSync(path.join(ROOT, output)).mtimeMs;
