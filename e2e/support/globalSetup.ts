@@ -12,6 +12,6 @@ export default async function globalSetup(): Promise<() => void> {
   }
   const startedAt = performance.now();
   const cleanup = await prepareRun();
-  console.log(`e2e: build checked and users created in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  console.log(`e2e: build and seeded database ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   return cleanup;
 }

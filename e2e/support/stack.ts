@@ -110,7 +110,11 @@ export async function prepareRun(): Promise<() => void> {
     cpSync(path.join(ROOT, 'supabase', 'migrations'), path.join(release, 'supabase', 'migrations'), { recursive: true });
     copyFileSync(path.join(ROOT, 'package.json'), path.join(release, 'package.json'));
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(release, 'node_modules'), 'dir');
-    for (const entry of [SERVER_ENTRY, SIMULATOR_ENTRY, USER_CLI_ENTRY, CLIENT_ENTRY]) {
+    if (!existsSync(path.join(release, CLIENT_ENTRY))) throw new Error(`e2e: the build has no ${CLIENT_ENTRY} (was it being rebuilt?); run the suite again.`);
+    // A copy taken while someone else rebuilds could be incomplete: check the entries and the page's assets.
+    const assets = [...readFileSync(path.join(release, CLIENT_ENTRY), 'utf8').matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => `dist/client/${m[1]}`);
+    if (assets.length === 0) throw new Error(`e2e: ${CLIENT_ENTRY} loads no assets; run the suite again after the build.`);
+    for (const entry of [SERVER_ENTRY, SIMULATOR_ENTRY, USER_CLI_ENTRY, ...assets]) {
       if (!existsSync(path.join(release, entry))) throw new Error(`e2e: the build has no ${entry} (was it being rebuilt?); run the suite again.`);
     }
 
