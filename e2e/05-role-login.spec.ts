@@ -22,6 +22,11 @@ for (const role of ROLES) {
 
 test('email login still works, and logging out ends the session', async ({ page }) => {
   await logInByEmail(page, USERS.super_admin);
+  // Production cookie over plain http://127.0.0.1: Chromium keeps Secure cookies for loopback origins.
+  const cookies = await page.context().cookies();
+  expect(cookies.filter((cookie) => cookie.name === '__Host-sid')).toEqual([
+    expect.objectContaining({ secure: true, httpOnly: true, sameSite: 'Lax', path: '/' }),
+  ]);
   await logOut(page);
   await page.goto(USERS.super_admin.home);
   await expect(page).toHaveURL((url) => url.pathname === '/login');
