@@ -4,6 +4,7 @@
  * output, uncaught page errors and the server's and simulator's output attached to the report.
  * Uncaught errors in the page fail the test: the app must not throw, whatever the server answers.
  */
+import { writeFile } from 'node:fs/promises';
 import { test as base, expect } from '@playwright/test';
 import { startStack, type Stack } from './stack.js';
 import type { SimulatorClient } from './simulator.js';
@@ -61,8 +62,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await use(log);
 
       if (testInfo.status !== testInfo.expectedStatus || log.pageErrors.length > 0) {
-        await testInfo.attach('browser-console.txt', { body: log.lines.join('\n') || '(no console output)', contentType: 'text/plain' });
-        await testInfo.attach('server-and-simulator.log', { body: stack.diagnostics(), contentType: 'text/plain' });
+        // Files next to the failure screenshot (test-results/<test>/), and attached to the report.
+        const files = { 'browser-console.txt': log.lines.join('\n') || '(no console output)', 'server-and-simulator.log': stack.diagnostics() };
+        for (const [name, text] of Object.entries(files)) {
+          const file = testInfo.outputPath(name);
+          await writeFile(file, `${text}\n`);
+          await testInfo.attach(name, { path: file, contentType: 'text/plain' });
+        }
       }
       expect(log.pageErrors, 'uncaught errors in the page').toEqual([]);
     },
