@@ -156,6 +156,22 @@ describe('createProviderGuard: request-rate ceiling', () => {
     await expect(provider.sendOtp({ phone: '+919876543212' })).resolves.toBeDefined();
   });
 
+  it('with a lease, holds the slot while the call runs and hands it back when it ends, answer or failure', async () => {
+    let now = 0;
+    const gate = memoryRateGate(1, 1_000, () => now);
+    const release = vi.spyOn(gate, 'release');
+    const { provider, inner } = guardWith({ gate, maxSlotWaitMs: 0, slotLeaseMs: 10_000 });
+    await provider.sendOtp({ phone: '+919876543210' });
+    expect(release).toHaveBeenCalledTimes(1);
+    now = 999;
+    expect((await failure(provider.sendOtp({ phone: '+919876543211' }))).kind).toBe('busy');
+    now = 1_000;
+    inner.state.behaviour = 'rejected';
+    expect((await failure(provider.sendOtp({ phone: '+919876543211' }))).kind).toBe('rejected');
+    expect(release).toHaveBeenCalledTimes(2);
+    expect(inner.state.calls).toBe(2);
+  });
+
   it('does not count busy answers as provider failures: the circuit stays closed', async () => {
     const refuse: ProviderRateGate = { tryTake: async () => ({ granted: false, retryInMs: 5_000 }) };
     const { provider, guard, inner } = guardWith({ gate: refuse, failuresToOpen: 2 });

@@ -22,6 +22,12 @@ export interface ProviderGuardOptions {
   gate: ProviderRateGate;
   /** How long a call may wait for a rate slot before it is refused as busy. */
   maxSlotWaitMs: number;
+  /**
+   * The longest a provider call can run (its timeout, and some). When set, a call holds its rate slot until
+   * it ends and the window counts from its answer (see providerRateGate.ts); a slot never handed back
+   * frees itself after this long.
+   */
+  slotLeaseMs?: number;
   failuresToOpen: number;
   halfOpenAfterMs: number;
 }
@@ -39,8 +45,9 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
   const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await breaker.execute(async () => {
+        let slot: string | undefined;
         try {
-          await takeSlot(options.gate, options.maxSlotWaitMs);
+          slot = await takeSlot(options.gate, options.maxSlotWaitMs, options.slotLeaseMs);
         } catch (error) {
           const retry = error instanceof ProviderBusyError ? error.retryAfterMs : 1_000;
           throw new ProviderError('busy', 'provider request-rate ceiling reached', `not called: over the request-rate ceiling, retry in ${retry} ms`, 0, {
@@ -49,7 +56,14 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
             retryAfterMs: retry,
           });
         }
-        return call();
+        if (slot === undefined) return call();
+        const leased = slot;
+        try {
+          return await call();
+        } finally {
+          // Not awaited: the answer need not wait for it. If it fails, the lease ends by itself.
+          options.gate.release?.(leased).catch(() => undefined);
+        }
       });
     } catch (error) {
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {

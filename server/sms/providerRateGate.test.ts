@@ -73,6 +73,64 @@ describe('memoryRateGate', () => {
   });
 });
 
+describe('memoryRateGate with leases (a slot held while the call runs)', () => {
+  it('holds a leased slot until release, then counts the window from the release', async () => {
+    const clock = manualClock();
+    const gate = memoryRateGate(1, 1_000, clock.now);
+    const { granted, slot } = await gate.tryTake(5_000);
+    expect(granted).toBe(true);
+    expect(slot).toBeDefined();
+    // The call runs for 1.5 s: its slot stays taken past the window it started in.
+    clock.advance(1_500);
+    expect(await gate.tryTake(5_000)).toEqual({ granted: false, retryInMs: 1_000 });
+    await gate.release!(slot!);
+    clock.advance(999);
+    expect(await gate.tryTake(5_000)).toEqual({ granted: false, retryInMs: 1 });
+    clock.advance(1);
+    expect((await gate.tryTake(5_000)).granted).toBe(true);
+  });
+
+  it('frees a slot that is never released once its lease and a window have passed', async () => {
+    const clock = manualClock();
+    const gate = memoryRateGate(1, 1_000, clock.now);
+    expect((await gate.tryTake(2_000)).granted).toBe(true);
+    clock.advance(2_999);
+    expect((await gate.tryTake(2_000)).granted).toBe(false);
+    clock.advance(1);
+    expect((await gate.tryTake(2_000)).granted).toBe(true);
+  });
+
+  it('keeps any two calls that share a slot at least a window apart, from the end of one to the start of the next (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.record({ advance: fc.integer({ min: 0, max: 400 }), durationMs: fc.integer({ min: 0, max: 1_500 }) }), { minLength: 1, maxLength: 80 }),
+        async (limit, steps) => {
+          const windowMs = 1_000;
+          const clock = manualClock();
+          const gate = memoryRateGate(limit, windowMs, clock.now);
+          const calls: Array<{ start: number; end: number; slot: string }> = [];
+          for (const step of steps) {
+            clock.advance(step.advance);
+            for (const call of calls.filter((c) => c.end <= clock.now() && c.slot !== '')) {
+              await gate.release!(call.slot);
+              call.slot = '';
+            }
+            const answer = await gate.tryTake(10_000);
+            if (answer.granted) calls.push({ start: clock.now(), end: clock.now() + step.durationMs, slot: answer.slot! });
+          }
+          // Wherever a call reached 2Factor between its start and end, no window holds more than `limit`:
+          // at any moment, calls not yet a window past their end are at most `limit`.
+          for (const call of calls) {
+            const overlapping = calls.filter((other) => other.start <= call.start && other.end + windowMs > call.start);
+            expect(overlapping.length).toBeLessThanOrEqual(limit);
+          }
+        },
+      ),
+    );
+  });
+});
+
 describe('takeSlot', () => {
   it('returns at once when the gate grants', async () => {
     const gate = scriptedGate([]);
@@ -153,6 +211,32 @@ describe.runIf(redisUrl)('redisRateGate (TEST_REDIS_URL)', () => {
     expect(refused.retryInMs).toBeLessThanOrEqual(windowMs);
     // Redis keeps its own clock: wait out the (tiny) window it announced.
     await takeSlot(b, 200);
+  });
+
+  it('holds a leased slot for both instances until it is released, then for a window', async () => {
+    prefix = uniqueRedisPrefix('rate-gate');
+    const key = `${prefix}2factor`;
+    const windowMs = 40;
+    const [a, b] = [redisRateGate(first, 1, windowMs, key), redisRateGate(second, 1, windowMs, key)];
+    const taken = await a.tryTake(60_000);
+    expect(taken.granted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, windowMs * 2));
+    // Still running after two windows: the slot is not free.
+    const refused = await b.tryTake(60_000);
+    expect(refused.granted).toBe(false);
+    expect(refused.retryInMs).toBeLessThanOrEqual(windowMs);
+    await a.release!(taken.slot!);
+    expect((await b.tryTake(60_000)).granted).toBe(false);
+    await takeSlot(b, 500, 60_000);
+  });
+
+  it('frees a leased slot that is never released once its lease and a window have passed', async () => {
+    prefix = uniqueRedisPrefix('rate-gate');
+    const key = `${prefix}2factor`;
+    const [a, b] = [redisRateGate(first, 1, 20, key), redisRateGate(second, 1, 20, key)];
+    expect((await a.tryTake(30)).granted).toBe(true);
+    expect((await b.tryTake(30)).granted).toBe(false);
+    await takeSlot(b, 500, 30);
   });
 
   it('keeps separate ceilings under separate keys', async () => {
