@@ -324,8 +324,14 @@ export interface SlowProviderResult {
   loss: LossCheck;
 }
 
+/**
+ * What this run shows is that nothing serialises outbound calls: 200 req/s × 300 ms is 60 calls in flight.
+ * The request-rate ceiling is lifted for it. At PROVIDER_MAX_RPS=200 a call holds its slot until a second
+ * after its answer (providerRateGate.ts), so 200 calls/s of 300 ms each would be ~154/s admitted and the
+ * rest refused as provider_busy, by design; scenario 4 is the ceiling's own test.
+ */
 export async function slowProvider(ctx: BenchContext): Promise<SlowProviderResult> {
-  const app = await startApp(ctx, 'slow-provider', { limits: CEILING_LIMITS, simulator: ctx.slowSim });
+  const app = await startApp(ctx, 'slow-provider', { limits: THROUGHPUT_LIMITS, simulator: ctx.slowSim });
   try {
     const targets = [app.url];
     // A warm server; then an empty rate window, so the measured run starts like production would.
@@ -343,7 +349,7 @@ export async function slowProvider(ctx: BenchContext): Promise<SlowProviderResul
       mode: { kind: 'paced', ratePerS: 200, durationS: ctx.settings.slowDurationS },
     });
     const loss = await checkNoLoss('3 slow provider', before, countRows, [ctx.slowSim]);
-    return { run, limits: `PROVIDER_MAX_RPS=${CEILING_LIMITS.PROVIDER_MAX_RPS}`, loss };
+    return { run, limits: `ceiling lifted (PROVIDER_MAX_RPS=${THROUGHPUT_LIMITS.PROVIDER_MAX_RPS})`, loss };
   } finally {
     await ctx.processes.stop(app.managed);
   }
