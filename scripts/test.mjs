@@ -49,7 +49,10 @@ function readVitestCounts(file) {
       passed: report.numPassedTests,
       failed: report.numFailedTests,
       skipped: report.numPendingTests + report.numTodoTests,
-      failedFiles: report.numFailedTestSuites,
+      // Files that failed without a failing test: they could not load or a hook failed.
+      brokenFiles: report.testResults.filter(
+        (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+      ).length,
     };
   } catch {
     return null;
@@ -71,7 +74,7 @@ const counts = readVitestCounts(reportFile);
 rmSync(reportDir, { recursive: true, force: true });
 if (counts) {
   console.log(`vitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
-  if (counts.failedFiles > counts.failed) console.log(`vitest: ${counts.failedFiles} test files failed to run`);
+  if (counts.brokenFiles > 0) console.log(`vitest: ${counts.brokenFiles} test files failed outside their tests (import or hook errors)`);
 }
 if (vitestCode !== 0) failures.push(`Vitest (exit code ${vitestCode})`);
 
