@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import type { SmsConfigView } from '../../../common/api/sms.js';
+import { TEMPLATE_NAME_HINT, type SmsConfigView } from '../../../common/api/sms.js';
 import { SmsOtpConfigForm } from '@/components/settings/SmsOtpConfigForm';
 import { jsonResponse, meRoute, stubFetch, USERS, type FakeHandler, type RecordedRequest } from '@/test/fakeServer';
 import { renderRoutes } from '@/test/renderRoutes';
@@ -119,7 +119,7 @@ describe('SmsOtpConfigForm', () => {
 
     expect((await screen.findAllByRole('alert')).map((alert) => alert.textContent)).toEqual([
       'The API key looks too short.',
-      'Template names use letters, digits, spaces, dot, dash and underscore.',
+      TEMPLATE_NAME_HINT,
     ]);
     expect(puts(requests)).toHaveLength(0);
   });
