@@ -130,22 +130,24 @@ describe.each(dbKindsUnderTest())('enumeration on %s', (kind) => {
     const app = buildTestApp(testDb().db, { env: simulatorEnv(recorder.simulator(), NO_ABUSE_LIMITS) });
     const server = await listen(app.app);
     try {
-      const registered = Array.from({ length: 8 }, (_, i) => testPhone(i + 1));
+      const registered = Array.from({ length: 13 }, (_, i) => testPhone(i + 1));
       for (const phone of registered) await addUser(app, 'agent', phone);
-      const unregistered = Array.from({ length: 5 }, (_, i) => testPhone(500 + i));
+      const unregistered = Array.from({ length: 7 }, (_, i) => testPhone(500 + i));
       const send = async (phone: string) => {
         const startedAt = performance.now();
         const res = await fetch(`${server.url}/api/sms/sendOtp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone }) });
         const body = (await res.json()) as Record<string, unknown>;
         return { status: res.status, body, ms: performance.now() - startedAt };
       };
-      // Warm-up: the decoy wait is drawn from recorded 2Factor times.
-      for (const phone of registered.slice(0, 3)) expect((await send(phone)).status).toBe(200);
+      // Warm-up: the decoy wait is drawn from recorded 2Factor times (the first call, opening the connection, is slower).
+      const warmUp: Awaited<ReturnType<typeof send>>[] = [];
+      for (const phone of registered.slice(0, 6)) warmUp.push(await send(phone));
+      expect(warmUp.every((answer) => answer.status === 200)).toBe(true);
 
       const real: Awaited<ReturnType<typeof send>>[] = [];
       const decoy: Awaited<ReturnType<typeof send>>[] = [];
-      for (let i = 0; i < 5; i++) {
-        real.push(await send(registered[3 + i]!));
+      for (let i = 0; i < 7; i++) {
+        real.push(await send(registered[6 + i]!));
         decoy.push(await send(unregistered[i]!));
       }
 
@@ -162,17 +164,14 @@ describe.each(dbKindsUnderTest())('enumeration on %s', (kind) => {
 
       const realMs = real.map((a) => a.ms);
       const decoyMs = decoy.map((a) => a.ms);
-      // Both really took about one 2Factor call; the medians differ by far less than the call itself.
+      // Both really took about one 2Factor call (~100 ms); the medians are close. Loose: the machine is shared.
       expect(median(decoyMs)).toBeGreaterThanOrEqual(90);
-      expect(Math.abs(median(realMs) - median(decoyMs))).toBeLessThan(Math.max(60, median(realMs) / 2));
-      // The reported response times come from the same recorded range.
-      const reported = real.map((a) => Number(a.body.response_time_ms));
-      for (const answer of decoy) {
-        expect(Number(answer.body.response_time_ms)).toBeGreaterThanOrEqual(Math.min(...reported) - 60);
-        expect(Number(answer.body.response_time_ms)).toBeLessThanOrEqual(Math.max(...reported) + 60);
-      }
+      expect(Math.abs(median(realMs) - median(decoyMs))).toBeLessThan(Math.max(100, median(realMs) * 0.75));
+      // A decoy reports one of the 2Factor times recorded before it (warm-up included).
+      const recorded = new Set([...warmUp, ...real].map((a) => Number(a.body.response_time_ms)));
+      for (const answer of decoy) expect(recorded).toContain(Number(answer.body.response_time_ms));
       // Only the registered numbers were texted.
-      expect(recorder.requests.filter((r) => r.url.includes('/AUTOGEN')).length).toBe(8);
+      expect(recorder.requests.filter((r) => r.url.includes('/AUTOGEN')).length).toBe(13);
 
       // A wrong code is answered alike too.
       const wrongReal = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: real[0]!.body.session_id, otp: '000000' });
