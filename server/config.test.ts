@@ -221,4 +221,25 @@ describe('loadConfig', () => {
   it('in production has no 2Factor sandbox: a real API key is needed to send SMS', () => {
     expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'production' }).sms.sandboxAllowed).toBe(false);
   });
+
+  describe('WEB_CONCURRENCY', () => {
+    it('above 1 needs PostgreSQL and Redis, and has no sandbox', () => {
+      const names = configError({ WEB_CONCURRENCY: '2' }).problems.map((problem) => problem.split(':')[0]);
+      expect(names).toEqual(['DATABASE_URL', 'REDIS_URL']);
+      const config = loadConfig({
+        WEB_CONCURRENCY: '2',
+        DATABASE_URL: 'postgres://db/app',
+        REDIS_URL: 'redis://cache',
+        DATA_DIR: tempDataDir(),
+      });
+      expect(config.webConcurrency).toBe(2);
+      expect(config.sms.sandboxAllowed).toBe(false);
+    });
+  });
+
+  it('lists rules between variables together with every other bad variable', () => {
+    const names = configError({ NODE_ENV: 'production', PORT: 'eighty', WEB_CONCURRENCY: '2', REDIS_URL: 'redis://cache' })
+      .problems.map((problem) => problem.split(':')[0]);
+    expect(names).toEqual(['PORT', 'APP_SECRET', 'DATABASE_URL']);
+  });
 });

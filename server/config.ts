@@ -112,25 +112,32 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    // Only the variable name and the rule it broke: values may be secrets.
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`);
-    throw new ConfigError([...new Set(problems)]);
+/** Rules that tie variables together, read from the raw values so they are listed with every other problem. */
+function crossVariableProblems(source: NodeJS.ProcessEnv): string[] {
+  const given = (name: string) => Boolean(source[name]?.trim());
+  const problems: string[] = [];
+  if (source.NODE_ENV?.trim() === 'production' && !given('APP_SECRET')) {
+    problems.push('APP_SECRET: required when NODE_ENV=production (at least 32 characters)');
   }
-  const e = parsed.data;
-  const isProduction = e.NODE_ENV === 'production';
-  if (isProduction && !e.APP_SECRET) {
-    throw new ConfigError(['APP_SECRET: required when NODE_ENV=production (at least 32 characters)']);
-  }
-  if (e.WEB_CONCURRENCY > 1) {
+  if (Number(source.WEB_CONCURRENCY?.trim() || '1') > 1) {
     // Several processes share nothing in memory: storage, limits and the provider ceiling must be shared.
-    const missing = [!e.DATABASE_URL && 'DATABASE_URL', !e.REDIS_URL && 'REDIS_URL'].filter(Boolean);
-    if (missing.length > 0) {
-      throw new ConfigError(missing.map((name) => `${name}: required when WEB_CONCURRENCY > 1`));
+    for (const name of ['DATABASE_URL', 'REDIS_URL']) {
+      if (!given(name)) problems.push(`${name}: required when WEB_CONCURRENCY > 1`);
     }
   }
+  return problems;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(source);
+  // Only the variable name and the rule it broke: values may be secrets.
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`)),
+    ...crossVariableProblems(source),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
   const dataDir = path.resolve(e.DATA_DIR);
   const appSecret = e.APP_SECRET ?? readOrCreateDevSecret(dataDir);
 

@@ -154,8 +154,9 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
     logger.flush();
     process.exit(0);
   };
-  process.once('SIGTERM', (signal) => void shutdown(signal));
-  process.once('SIGINT', (signal) => void shutdown(signal));
+  // `on`, not `once`: a second signal while draining (Ctrl-C reaches a process twice) must not kill it mid-drain.
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
 }
 
 /** Cluster primary: prepares the database once, then keeps `webConcurrency` workers running. */
@@ -181,8 +182,8 @@ async function runPrimary({ config, logger }: ReturnType<typeof setUp>): Promise
     logger.info({ signal }, 'stopping workers');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 function main(): Promise<void> {
