@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { acquireDataDirLock } from './dataDirLock.js';
 import type { Db, QueryResult } from './db.js';
 
 /**
@@ -7,9 +8,22 @@ import type { Db, QueryResult } from './db.js';
  * PGlite is one connection: queries from concurrent requests are serialised by PGlite itself.
  */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
-  return wrapPglite(pglite);
+  if (!dataDir) return wrapPglite(await PGlite.create());
+  mkdirSync(dataDir, { recursive: true });
+  const releaseLock = acquireDataDirLock(`${dataDir}.lock`, `The embedded database in ${dataDir}`);
+  try {
+    const db = wrapPglite(await PGlite.create(dataDir));
+    return {
+      ...db,
+      async close() {
+        await db.close();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
 }
 
 export function wrapPglite(pglite: PGlite): Db {
