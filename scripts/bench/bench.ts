@@ -73,6 +73,7 @@ const log = (line: string) => console.log(`[bench ${((Date.now() - startedAtMs) 
 const processes = new Processes();
 const cleanups: Array<() => Promise<unknown>> = [];
 let cleaning: Promise<void> | undefined;
+let interrupted = false;
 
 /** Stops every process it started (by pid), then drops the database and removes temp files. */
 function cleanUp(): Promise<void> {
@@ -85,6 +86,7 @@ function cleanUp(): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     console.error(`\n${signal}: stopping everything the bench started…`);
     void cleanUp().finally(() => process.exit(130));
   });
@@ -161,9 +163,11 @@ async function main(): Promise<number> {
     log,
   };
   const attempt = async (name: string, work: () => Promise<void>) => {
+    if (interrupted) return;
     try {
       await work();
     } catch (error) {
+      if (interrupted) return;
       const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
       results.errors.push(message.split('\n')[0]!);
       console.error(message);
@@ -173,6 +177,7 @@ async function main(): Promise<number> {
   // The bare Express route runs for the whole bench (idle between its runs): each throughput phase
   // measures it interleaved with its own sends.
   let baselineUrl: string | undefined;
+  let baselinePid: number | undefined;
   if (only.has('baseline')) {
     await attempt('1 baseline', async () => {
       log('1 baseline: bare Express 5 JSON route (warm-up)');
@@ -180,6 +185,7 @@ async function main(): Promise<number> {
       const job = { targets: [app.url], method: 'POST' as const, path: BASELINE_PATH, body: BASELINE_BODY };
       await load.load({ ...job, mode: { kind: 'closed', connections: settings.connections, durationS: settings.warmupS } });
       baselineUrl = app.url;
+      baselinePid = app.managed.pid;
       if (!only.has('pg')) {
         results.baseline = forReport(await load.load({ ...job, mode: { kind: 'closed', connections: settings.connections, durationS: settings.durationS } }));
       }
@@ -199,6 +205,7 @@ async function main(): Promise<number> {
           baselineUrl,
           fixedRate: only.has('fixed'),
           serverPid: app.managed.pid,
+          baselinePid,
         });
         results.throughput.push(phase);
         results.baseline = phase.baseline;
@@ -215,7 +222,7 @@ async function main(): Promise<number> {
       const app = await startApp(ctx, 'pg-redis-cluster', { limits: THROUGHPUT_LIMITS, webConcurrency: 2 });
       try {
         results.throughput.push(
-          await throughputPhase(ctx, 'PostgreSQL + Redis, WEB_CONCURRENCY=2', [app.url], { users: settings.users, countRows: pgRows, baselineUrl, serverPid: app.managed.pid }),
+          await throughputPhase(ctx, 'PostgreSQL + Redis, WEB_CONCURRENCY=2', [app.url], { users: settings.users, countRows: pgRows, baselineUrl, baselinePid, serverPid: app.managed.pid }),
         );
       } finally {
         await processes.stop(app.managed);
@@ -265,6 +272,7 @@ async function main(): Promise<number> {
             users: settings.pgliteUsers,
             countRows: async () => 0,
             baselineUrl,
+            baselinePid,
             serverPid: app.managed.pid,
             embedded: true,
             // PGlite allows one process: the rows are counted once the server has stopped (it commits pending rows first).
@@ -280,6 +288,7 @@ async function main(): Promise<number> {
     });
   }
 
+  if (interrupted) return 130;
   results.machine.loadAverage1m = Math.round(loadavg()[0]! * 100) / 100;
   const targets = evaluateTargets(results);
   console.log('');

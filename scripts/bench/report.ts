@@ -17,6 +17,8 @@ export interface BenchResults {
 }
 
 export interface Target {
+  /** `target`: the issue's targets; `check`: what each scenario must also show. */
+  kind: 'target' | 'check';
   name: string;
   pass: boolean;
   measured: string;
@@ -25,18 +27,12 @@ export interface Target {
 const SEND_RATIO_TARGET = 0.3;
 const FIXED_RATE_P99_TARGET_MS = 50;
 const SLOW_P99_TARGET_MS = 400;
+/** A refusal waits at most 250 ms for a slot (composeApp.ts); "fast" leaves as much again for the rest. */
+const FAST_REFUSAL_P99_MS = 500;
 
-function ceilingHeld(c: CeilingResult): boolean {
-  const onlyBusy = Object.keys(c.run.errorCodes).every((code) => code === 'provider_busy');
-  return (
-    c.simulator.maxPerCalendarSecond <= c.ceiling &&
-    c.simulator.maxInAnySlidingSecond <= c.ceiling &&
-    onlyBusy &&
-    c.run.missingRetryAfter === 0 &&
-    c.run.errors === 0 &&
-    c.run.timeouts === 0
-  );
-}
+const ceilingHeld = (c: CeilingResult) => c.simulator.maxPerCalendarSecond <= c.ceiling && c.simulator.maxInAnySlidingSecond <= c.ceiling;
+const onlyBusyRefusals = (c: CeilingResult) =>
+  Object.keys(c.run.errorCodes).every((code) => code === 'provider_busy') && c.run.missingRetryAfter === 0 && c.run.errors === 0 && c.run.timeouts === 0;
 
 export function allLossChecks(r: BenchResults): LossCheck[] {
   return [
@@ -54,6 +50,7 @@ export function evaluateTargets(r: BenchResults): Target[] {
   if (baseline && pgSingle) {
     const ratio = pgSingle.send.requestsPerS / baseline.requestsPerS;
     targets.push({
+      kind: 'target',
       name: `sendOtp ≥ ${SEND_RATIO_TARGET} × baseline req/s (PostgreSQL + Redis, 1 process)`,
       pass: ratio >= SEND_RATIO_TARGET && pgSingle.send.non2xx === 0,
       measured: `${pgSingle.send.requestsPerS} / ${baseline.requestsPerS} = ${ratio.toFixed(2)}`,
@@ -62,6 +59,7 @@ export function evaluateTargets(r: BenchResults): Target[] {
   if (pgSingle?.fixedRate) {
     const f = pgSingle.fixedRate;
     targets.push({
+      kind: 'target',
       name: `sendOtp p99 ≤ ${FIXED_RATE_P99_TARGET_MS} ms at 200 req/s offered`,
       pass: f.latencyMs.all.p99 <= FIXED_RATE_P99_TARGET_MS && f.non2xx === 0 && f.errors + f.timeouts === 0,
       measured: `p99 ${f.latencyMs.all.p99} ms, p50 ${f.latencyMs.all.p50} ms, ${f.completed} answers, ${f.non2xx} non-2xx`,
@@ -71,6 +69,7 @@ export function evaluateTargets(r: BenchResults): Target[] {
   if (losses.length > 0) {
     const lost = losses.reduce((sum, l) => sum + Math.abs(l.lost), 0);
     targets.push({
+      kind: 'target',
       name: 'zero lost log rows (otp_logs rows == provider calls, every scenario)',
       pass: lost === 0,
       measured: `${losses.length} scenarios, ${losses.reduce((s, l) => s + l.providerCalls, 0)} provider calls, ${lost} unmatched`,
@@ -78,16 +77,30 @@ export function evaluateTargets(r: BenchResults): Target[] {
   }
   if (r.ceiling.length > 0) {
     targets.push({
-      name: 'provider ceiling never exceeded (≤ PROVIDER_MAX_RPS in any calendar and any sliding second; excess only 503 provider_busy + Retry-After)',
+      kind: 'target',
+      name: 'provider ceiling never exceeded (2Factor sees ≤ PROVIDER_MAX_RPS in every calendar second and every sliding 1 s)',
       pass: r.ceiling.every(ceilingHeld),
+      measured: r.ceiling.map((c) => `${c.instances} inst.: ≤ ${c.simulator.maxPerCalendarSecond}/calendar s, ≤ ${c.simulator.maxInAnySlidingSecond}/sliding s`).join('; '),
+    });
+    targets.push({
+      kind: 'check',
+      name: 'ceiling: the excess gets 503 provider_busy with Retry-After, never another error',
+      pass: r.ceiling.every(onlyBusyRefusals),
       measured: r.ceiling
-        .map((c) => `${c.instances} inst.: max ${c.simulator.maxPerCalendarSecond}/calendar s, ${c.simulator.maxInAnySlidingSecond}/sliding s, refusals ${JSON.stringify(c.run.errorCodes)}`)
+        .map((c) => `${c.instances} inst.: refusals ${JSON.stringify(c.run.errorCodes)}, ${c.run.missingRetryAfter} without Retry-After, ${c.run.errors + c.run.timeouts} errors/timeouts`)
         .join('; '),
+    });
+    targets.push({
+      kind: 'check',
+      name: `ceiling: refusals are fast (p99 ≤ ${FAST_REFUSAL_P99_MS} ms)`,
+      pass: r.ceiling.every((c) => c.run.latencyMs.failed.p99 <= FAST_REFUSAL_P99_MS),
+      measured: r.ceiling.map((c) => `${c.instances} inst.: 503 p50 ${c.run.latencyMs.failed.p50} ms, p99 ${c.run.latencyMs.failed.p99} ms`).join('; '),
     });
   }
   if (r.slowProvider) {
     const s = r.slowProvider.run;
     targets.push({
+      kind: 'check',
       name: `slow provider (300 ms): all of 200 req/s succeed, p99 < ${SLOW_P99_TARGET_MS} ms`,
       pass: s.non2xx === 0 && s.errors + s.timeouts === 0 && s.latencyMs.all.p99 < SLOW_P99_TARGET_MS,
       measured: `${s.completed} answers, ${s.non2xx} non-2xx, p99 ${s.latencyMs.all.p99} ms`,
@@ -96,6 +109,7 @@ export function evaluateTargets(r: BenchResults): Target[] {
   if (r.twoInstances) {
     const failed = r.twoInstances.checks.filter((c) => !c.pass);
     targets.push({
+      kind: 'check',
       name: 'two instances: per-IP and per-phone limits and sessions are shared',
       pass: failed.length === 0,
       measured: `${r.twoInstances.checks.length - failed.length}/${r.twoInstances.checks.length} checks pass`,
@@ -155,12 +169,18 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
   const withCpu = r.throughput.filter((t) => t.cpuMsPerRequest);
   if (withCpu.length > 0) {
     const names = [...new Set(withCpu.flatMap((t) => [...Object.keys(t.cpuMsPerRequest!.send), ...Object.keys(t.cpuMsPerRequest!.verify)]))];
-    const cpuRows = withCpu.flatMap((t) =>
-      (['send', 'verify'] as const).map((kind) => [`${kind}Otp · ${t.label}`, ...names.map((name) => fmt2(t.cpuMsPerRequest![kind][name]))]),
-    );
+    const total = (values: Record<string, number>) => Object.values(values).reduce((sum, v) => sum + v, 0);
+    const cpuRow = (name: string, values: Record<string, number>) => [name, ...names.map((n) => fmt2(values[n])), fmt2(total(values))];
+    const cpuRows: string[][] = [];
+    const firstBaseline = withCpu.find((t) => t.cpuMsPerRequest!.baseline)?.cpuMsPerRequest!.baseline;
+    if (firstBaseline) cpuRows.push(cpuRow('baseline (bare Express route)', firstBaseline));
+    for (const t of withCpu) {
+      cpuRows.push(cpuRow(`sendOtp · ${t.label}`, t.cpuMsPerRequest!.send));
+      cpuRows.push(cpuRow(`verifyOtp · ${t.label}`, t.cpuMsPerRequest!.verify));
+    }
     out.push('');
     out.push('CPU ms per request, by process (Redis is shared with other users of this machine):');
-    out.push(table(['run', ...names], cpuRows, new Set(names.map((_, i) => i + 1))));
+    out.push(table(['run', ...names, 'total'], cpuRows, new Set([...names.map((_, i) => i + 1), names.length + 1])));
   }
 
   const losses = allLossChecks(r);
@@ -180,8 +200,10 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     for (const c of r.twoInstances.checks) out.push(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
   }
   out.push('');
-  out.push('Targets:');
-  for (const t of targets) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);
+  out.push('Targets (issue 6):');
+  for (const t of targets.filter((x) => x.kind === 'target')) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);
+  out.push('Scenario checks:');
+  for (const t of targets.filter((x) => x.kind === 'check')) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);
   if (r.errors.length > 0) {
     out.push('');
     out.push('Errors:');

@@ -174,7 +174,7 @@ export interface ThroughputResult {
   verifyKind: string;
   fixedRate?: LoadResult;
   /** CPU milliseconds per request in each process (Linux), during the measured sends and verifies. */
-  cpuMsPerRequest?: { send: Record<string, number>; verify: Record<string, number> };
+  cpuMsPerRequest?: { baseline?: Record<string, number>; send: Record<string, number>; verify: Record<string, number> };
   loss: LossCheck | undefined;
 }
 
@@ -236,6 +236,8 @@ export async function throughputPhase(
     serverPid?: number;
     /** PGlite inside the server process: no PostgreSQL processes to account. */
     embedded?: boolean;
+    /** The baseline server process, for its CPU time per request. */
+    baselinePid?: number;
   },
 ): Promise<ThroughputResult> {
   const { durationS, warmupS, connections, verifyMax } = ctx.settings;
@@ -260,6 +262,7 @@ export async function throughputPhase(
   const perRequest = (ms: Record<string, number>, requests: number) =>
     requests === 0 ? {} : Object.fromEntries(Object.entries(ms).map(([name, value]) => [name, Math.round((100 * value) / requests) / 100]));
   let sendCpuMs: Record<string, number>;
+  let baselineCpuMs: Record<string, number> | undefined;
   const halfS = Math.max(1, Math.round(durationS / 2));
   let send: LoadResult;
   let baseline: LoadResult | undefined;
@@ -267,14 +270,20 @@ export async function throughputPhase(
     ctx.log(`  ${label}: baseline ${halfS} s, sendOtp 2 × ${halfS} s, baseline ${halfS} s (${connections} connections)`);
     const baselineRun = () =>
       ctx.load.load({ targets: [options.baselineUrl!], method: 'POST', path: BASELINE_PATH, body: BASELINE_BODY, mode: closed(halfS), keepSamples: true });
+    const baselineGroups: Groups = { server: () => (options.baselinePid ? [options.baselinePid] : []), 'load driver': () => [ctx.load.pid] };
+    let baselineCpu = readCpu(baselineGroups);
     const b1 = await baselineRun();
+    const b1CpuMs = cpuMsBetween(baselineCpu, readCpu(baselineGroups));
     const cpuBefore = readCpu(groups);
     const s1 = await sendRun(halfS, true);
     const s2 = await sendRun(halfS, true);
     sendCpuMs = cpuMsBetween(cpuBefore, readCpu(groups));
+    baselineCpu = readCpu(baselineGroups);
     const b2 = await baselineRun();
+    const b2CpuMs = cpuMsBetween(baselineCpu, readCpu(baselineGroups));
     send = mergeResults([s1, s2]);
     baseline = mergeResults([b1, b2]);
+    baselineCpuMs = Object.fromEntries(Object.keys(b1CpuMs).map((name) => [name, b1CpuMs[name]! + (b2CpuMs[name] ?? 0)]));
   } else {
     ctx.log(`  ${label}: sendOtp ${durationS} s, ${connections} connections`);
     const cpuBefore = readCpu(groups);
@@ -311,7 +320,11 @@ export async function throughputPhase(
     verify: forReport(verify),
     verifyKind: `right codes (read from the simulator) on ${pairs.length} sessions of the measured sends; a match logs the user in`,
     ...(fixedRate ? { fixedRate: forReport(fixedRate) } : {}),
-    cpuMsPerRequest: { send: perRequest(sendCpuMs, send.completed), verify: perRequest(verifyCpuMs, verify.completed) },
+    cpuMsPerRequest: {
+      ...(baseline && baselineCpuMs ? { baseline: perRequest(baselineCpuMs, baseline.completed) } : {}),
+      send: perRequest(sendCpuMs, send.completed),
+      verify: perRequest(verifyCpuMs, verify.completed),
+    },
     loss,
   };
 }
