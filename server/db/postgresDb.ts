@@ -1,9 +1,25 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db, QueryResult, Transaction } from './db.js';
 
 // Return int8 (bigint) and numeric as JS numbers: our ids and counters stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Parameterised statements run as named prepared statements: each connection parses and plans one once,
+ * then only binds and executes it. Our SQL is a fixed set of strings, so the map stays small.
+ */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `q${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
 
 export interface PostgresOptions {
   connectionString: string;
@@ -24,7 +40,7 @@ export function createPostgresDb(options: PostgresOptions): Db {
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection lost'));
 
   const run = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
-    const result = await client.query(sql, params as unknown[] | undefined);
+    const result = await client.query(params ? { name: statementName(sql), text: sql, values: params as unknown[] } : sql);
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 } satisfies QueryResult<Row>;
   };
 
