@@ -6,6 +6,7 @@
  * Latencies are recorded per answer from autocannon's `response` events (whole run, no coordinated-omission
  * "correction", which autocannon otherwise applies to rate-limited runs and which distorts percentiles).
  */
+import http from 'node:http';
 import autocannon from 'autocannon';
 import type { BodySpec, DriverReply, DriverRequest, LoadJob, LoadResult, SequenceJob, StepAnswer } from './loadTypes.js';
 import { phoneNumber } from './loadTypes.js';
@@ -73,8 +74,28 @@ function headerValue(headers: Record<string, unknown>, name: string): unknown {
   return undefined;
 }
 
+/** What an answer tells beyond its latency: sessions to verify later, error codes, Retry-After. */
+function recordAnswer(job: LoadJob, tally: Tally, status: number, body: string, headers: Record<string, unknown>, phone: string | undefined): void {
+  if (status >= 200 && status < 300) {
+    if (job.collectSessions) {
+      const match = /"session_id":"([0-9a-f-]{36})"/.exec(body);
+      if (phone && match) tally.sessions.push({ session_id: match[1]!, phone });
+    }
+    return;
+  }
+  let code = `http_${status}`;
+  try {
+    const parsed = JSON.parse(body) as { status?: unknown };
+    if (typeof parsed.status === 'string') code = parsed.status;
+  } catch {
+    // not JSON: keep the HTTP status as the code
+  }
+  tally.errorCodes[code] = (tally.errorCodes[code] ?? 0) + 1;
+  if ((status === 429 || status === 503) && headerValue(headers, 'retry-after') === undefined) tally.missingRetryAfter += 1;
+}
+
 /** One autocannon instance; resolves when it is done. */
-function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { url: string | string[]; connections: number; durationS: number; rate?: number; amount?: number }): Promise<void> {
+function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { url: string | string[]; connections: number; durationS: number; amount?: number }): Promise<void> {
   type Context = { phone?: string };
   const request: autocannon.Request = {
     method: job.method,
@@ -87,23 +108,7 @@ function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { 
       return { ...req, body: next.body };
     },
     onResponse(status: number, body: string, context: object, headers: autocannon.Request['headers']) {
-      if (status >= 200 && status < 300) {
-        if (job.collectSessions) {
-          const phone = (context as Context).phone;
-          const match = /"session_id":"([0-9a-f-]{36})"/.exec(body);
-          if (phone && match) tally.sessions.push({ session_id: match[1]!, phone });
-        }
-        return;
-      }
-      let code = `http_${status}`;
-      try {
-        const parsed = JSON.parse(body) as { status?: unknown };
-        if (typeof parsed.status === 'string') code = parsed.status;
-      } catch {
-        // not JSON: keep the HTTP status as the code
-      }
-      tally.errorCodes[code] = (tally.errorCodes[code] ?? 0) + 1;
-      if ((status === 429 || status === 503) && headerValue(headers ?? {}, 'retry-after') === undefined) tally.missingRetryAfter += 1;
+      recordAnswer(job, tally, status, body, headers ?? {}, (context as Context).phone);
     },
   };
   return new Promise((resolve, reject) => {
@@ -112,7 +117,6 @@ function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { 
         url: options.url as string,
         connections: options.connections,
         ...(options.amount ? { amount: options.amount } : { duration: options.durationS }),
-        ...(options.rate ? { overallRate: options.rate } : {}),
         timeout: job.timeoutS ?? 10,
         requests: [request],
       },
@@ -134,6 +138,70 @@ function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { 
   });
 }
 
+/**
+ * Open loop: request n is due at start + n / ratePerS whatever the answers before it do, over keep-alive
+ * connections opened as needed (as many as are in flight). Latency counts from the due time, so a late
+ * start (a busy driver) is charged to the figure, never hidden by it.
+ */
+async function runPaced(job: LoadJob, source: BodySource, tally: Tally, ratePerS: number, durationS: number): Promise<void> {
+  const agents = job.targets.map(() => new http.Agent({ keepAlive: true, maxSockets: Infinity }));
+  const total = Math.round(ratePerS * durationS);
+  const timeoutMs = (job.timeoutS ?? 10) * 1000;
+  const inFlight = new Set<Promise<void>>();
+  const startAt = performance.now() + 20;
+
+  const send = (n: number, dueAt: number) => {
+    const next = source.next();
+    if (!next) return;
+    const target = new URL(job.targets[n % job.targets.length]!);
+    const answered = new Promise<void>((resolve) => {
+      const req = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: job.method,
+          path: job.path,
+          agent: agents[n % agents.length],
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(next.body) },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const latencyMs = performance.now() - dueAt;
+            tally.statusCounts[status] = (tally.statusCounts[status] ?? 0) + 1;
+            (status >= 200 && status < 300 ? tally.ok : tally.failed).push(latencyMs);
+            recordAnswer(job, tally, status, Buffer.concat(chunks).toString('utf8'), res.headers, next.phone);
+            resolve();
+          });
+        },
+      );
+      req.on('timeout', () => {
+        tally.timeouts += 1;
+        req.destroy(new Error('timed out'));
+        resolve();
+      });
+      req.on('error', (error) => {
+        if (error.message !== 'timed out') tally.errors += 1;
+        resolve();
+      });
+      req.end(next.body);
+    });
+    inFlight.add(answered);
+    void answered.then(() => inFlight.delete(answered));
+  };
+
+  for (let n = 0; n < total; ) {
+    const now = performance.now();
+    for (; n < total && startAt + (n * 1000) / ratePerS <= now; n += 1) send(n, startAt + (n * 1000) / ratePerS);
+    if (n < total) await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt + (n * 1000) / ratePerS - performance.now())));
+  }
+  while (inFlight.size > 0) await Promise.all(inFlight);
+  for (const agent of agents) agent.destroy();
+}
+
 async function runLoad(job: LoadJob): Promise<LoadResult> {
   assertLocal(job.targets);
   const source = bodySource(job.body);
@@ -149,18 +217,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
       ...(amount === undefined ? {} : { amount }),
     });
   } else {
-    const { ratePerS, durationS } = job.mode;
-    const spacingMs = 1000 / ratePerS;
-    const runs: Promise<void>[] = [];
-    for (let i = 0; i < ratePerS; i += 1) {
-      const target = job.targets[i % job.targets.length]!;
-      runs.push(
-        new Promise<void>((resolve) => setTimeout(resolve, i * spacingMs)).then(() =>
-          runInstance(job, source, tally, { url: target, connections: 1, durationS, rate: 1 }),
-        ),
-      );
-    }
-    await Promise.all(runs);
+    await runPaced(job, source, tally, job.mode.ratePerS, job.mode.durationS);
   }
   const elapsedS = (performance.now() - startedAt) / 1000;
   const completed = tally.ok.length + tally.failed.length;

@@ -15,8 +15,8 @@ export type LoadMode =
   /** Closed loop: `connections` keep one request in flight each, as fast as the server answers. */
   | { kind: 'closed'; connections: number; durationS: number }
   /**
-   * Open-ish loop at a fixed rate: `ratePerS` single-connection clients, each sending one request per
-   * second, their start times spread evenly over the first second (so arrivals are paced, not bursts).
+   * Open loop at a fixed rate: one request every 1/`ratePerS` s whatever the answers do, on keep-alive
+   * connections (as many as are in flight); latency counts from each request's due time.
    */
   | { kind: 'paced'; ratePerS: number; durationS: number };
 
