@@ -16,12 +16,15 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { ProviderError, type SmsOtpProvider } from './smsProvider.js';
-import { ProviderBusyError, takeSlot, type ProviderRateGate } from './providerRateGate.js';
+import { ProviderBusyError, type ProviderRateGate } from './providerRateGate.js';
+import { createSlotLine } from './providerSlotLine.js';
 
 export interface ProviderGuardOptions {
   gate: ProviderRateGate;
   /** How long a call may wait for a rate slot before it is refused as busy. */
   maxSlotWaitMs: number;
+  /** The ceiling's pace (windowMs / calls per window): how fast the line of waiting calls can move. */
+  slotSpacingMs?: number;
   /**
    * The longest a provider call can run (its timeout, and some). When set, a call holds its rate slot until
    * it ends and the window counts from its answer (see providerRateGate.ts); a slot never handed back
@@ -41,13 +44,14 @@ export interface ProviderGuard {
 
 export function createProviderGuard(options: ProviderGuardOptions): ProviderGuard {
   let breaker = newBreaker(options);
+  const slots = createSlotLine(options.gate, { maxWaitMs: options.maxSlotWaitMs, leaseMs: options.slotLeaseMs, slotSpacingMs: options.slotSpacingMs ?? 0 });
 
   const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await breaker.execute(async () => {
         let slot: string | undefined;
         try {
-          slot = await takeSlot(options.gate, options.maxSlotWaitMs, options.slotLeaseMs);
+          slot = await slots.take();
         } catch (error) {
           const retry = error instanceof ProviderBusyError ? error.retryAfterMs : 1_000;
           throw new ProviderError('busy', 'provider request-rate ceiling reached', `not called: over the request-rate ceiling, retry in ${retry} ms`, 0, {

@@ -2,23 +2,12 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteRedisKeys, redisTestUrl, testRedisClient, uniqueRedisPrefix } from '../../test/support/testRedis.js';
-import { memoryRateGate, ProviderBusyError, redisRateGate, takeSlot, type ProviderRateGate, type SlotAnswer } from './providerRateGate.js';
+import { memoryRateGate, redisRateGate, type ProviderRateGate } from './providerRateGate.js';
+import { createSlotLine } from './providerSlotLine.js';
 
 function manualClock(startMs = 1_000_000) {
   let now = startMs;
   return { now: () => now, advance: (ms: number) => void (now += ms) };
-}
-
-/** A gate that answers from a script, then grants; counts its calls. */
-function scriptedGate(answers: SlotAnswer[]): ProviderRateGate & { calls: number } {
-  const gate = {
-    calls: 0,
-    async tryTake() {
-      gate.calls += 1;
-      return answers.shift() ?? { granted: true, retryInMs: 0 };
-    },
-  };
-  return gate;
 }
 
 describe('memoryRateGate', () => {
@@ -131,42 +120,8 @@ describe('memoryRateGate with leases (a slot held while the call runs)', () => {
   });
 });
 
-describe('takeSlot', () => {
-  it('returns at once when the gate grants', async () => {
-    const gate = scriptedGate([]);
-    await takeSlot(gate, 0);
-    expect(gate.calls).toBe(1);
-  });
-
-  it('waits for the slot the gate announces, then takes it', async () => {
-    const gate = scriptedGate([
-      { granted: false, retryInMs: 2 },
-      { granted: false, retryInMs: 1 },
-    ]);
-    await takeSlot(gate, 200);
-    expect(gate.calls).toBe(3);
-  });
-
-  it('throws ProviderBusyError at once when the announced wait is past the deadline', async () => {
-    const gate = scriptedGate([{ granted: false, retryInMs: 1_000 }]);
-    const startedAt = performance.now();
-    const error = await takeSlot(gate, 250).catch((reason: unknown) => reason);
-    expect(error).toBeInstanceOf(ProviderBusyError);
-    expect((error as ProviderBusyError).retryAfterMs).toBe(1_000);
-    expect(gate.calls).toBe(1);
-    expect(performance.now() - startedAt).toBeLessThan(100);
-  });
-
-  it('gives up with ProviderBusyError once waiting would pass the deadline', async () => {
-    const refusals = Array.from({ length: 100 }, () => ({ granted: false, retryInMs: 3 }));
-    const gate = scriptedGate(refusals);
-    const error = await takeSlot(gate, 15).catch((reason: unknown) => reason);
-    expect(error).toBeInstanceOf(ProviderBusyError);
-    expect((error as ProviderBusyError).retryAfterMs).toBe(3);
-    expect(gate.calls).toBeGreaterThan(1);
-    expect(gate.calls).toBeLessThan(10);
-  });
-});
+/** Waits (up to `maxWaitMs`) for a slot of `gate`, as the provider guard does. */
+const waitForSlot = (gate: ProviderRateGate, maxWaitMs: number, leaseMs?: number) => createSlotLine(gate, { maxWaitMs, leaseMs, slotSpacingMs: 0 }).take();
 
 const redisUrl = redisTestUrl();
 
@@ -210,7 +165,7 @@ describe.runIf(redisUrl)('redisRateGate (TEST_REDIS_URL)', () => {
     expect(refused.granted).toBe(false);
     expect(refused.retryInMs).toBeLessThanOrEqual(windowMs);
     // Redis keeps its own clock: wait out the (tiny) window it announced.
-    await takeSlot(b, 200);
+    await waitForSlot(b, 200);
   });
 
   it('holds a leased slot for both instances until it is released, then for a window', async () => {
@@ -227,7 +182,7 @@ describe.runIf(redisUrl)('redisRateGate (TEST_REDIS_URL)', () => {
     expect(refused.retryInMs).toBeLessThanOrEqual(windowMs);
     await a.release!(taken.slot!);
     expect((await b.tryTake(60_000)).granted).toBe(false);
-    await takeSlot(b, 500, 60_000);
+    await waitForSlot(b, 500, 60_000);
   });
 
   it('frees a leased slot that is never released once its lease and a window have passed', async () => {
@@ -236,7 +191,7 @@ describe.runIf(redisUrl)('redisRateGate (TEST_REDIS_URL)', () => {
     const [a, b] = [redisRateGate(first, 1, 20, key), redisRateGate(second, 1, 20, key)];
     expect((await a.tryTake(30)).granted).toBe(true);
     expect((await b.tryTake(30)).granted).toBe(false);
-    await takeSlot(b, 500, 30);
+    await waitForSlot(b, 500, 30);
   });
 
   it('keeps separate ceilings under separate keys', async () => {

@@ -1,7 +1,8 @@
 /**
  * Keeps our calls to 2Factor under its request-rate ceiling (PROVIDER_MAX_RPS, 2Factor's default is 200/s):
  * at most `maxPerWindow` calls in any sliding window of `windowMs`. A call over the ceiling waits
- * briefly for a free slot (smoothing bursts) and is refused with `provider_busy` past `maxWaitMs`.
+ * briefly for a free slot (smoothing bursts; see providerSlotLine.ts) and is refused with `provider_busy`
+ * past that wait.
  * In memory for one instance; in Redis (one sorted set, one script, Redis's own clock) for many.
  *
  * When a call reaches 2Factor is only known to lie between its start and its answer: the request can spend
@@ -136,20 +137,5 @@ export class ProviderBusyError extends Error {
   constructor(readonly retryAfterMs: number) {
     super('provider request-rate ceiling reached');
     this.name = 'ProviderBusyError';
-  }
-}
-
-/**
- * Takes a slot, waiting up to `maxWaitMs` in total; throws ProviderBusyError after that. With `leaseMs`,
- * resolves with the slot to release once the call has ended.
- */
-export async function takeSlot(gate: ProviderRateGate, maxWaitMs: number, leaseMs?: number): Promise<string | undefined> {
-  const deadline = performance.now() + maxWaitMs;
-  for (;;) {
-    const answer = await gate.tryTake(leaseMs);
-    if (answer.granted) return answer.slot;
-    const waitMs = answer.retryInMs + Math.random() * 5; // jitter: waiters do not all retry at once
-    if (performance.now() + waitMs > deadline) throw new ProviderBusyError(answer.retryInMs);
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 }
