@@ -39,10 +39,7 @@ function counted(inner: ProviderRateGate): ProviderRateGate & { calls: number } 
 }
 
 async function refusal(promise: Promise<unknown>): Promise<ProviderBusyError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
+  const error = await promise.catch((reason: unknown) => reason);
   expect(error).toBeInstanceOf(ProviderBusyError);
   return error as ProviderBusyError;
 }
