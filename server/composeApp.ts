@@ -87,7 +87,6 @@ export function composeApp(infra: Infrastructure): ComposedApp {
   const providerGuard = createProviderGuard({
     gate: infra.providerGate ?? memoryRateGate(config.sms.providerMaxRps),
     maxSlotWaitMs: MAX_PROVIDER_SLOT_WAIT_MS,
-    slotSpacingMs: 1_000 / config.sms.providerMaxRps,
     // A call is aborted after providerTimeoutMs; the lease covers that and the abort itself.
     slotLeaseMs: config.sms.providerTimeoutMs + 1_000,
     failuresToOpen: infra.breaker?.failuresToOpen ?? 5,

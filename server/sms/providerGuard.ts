@@ -23,8 +23,6 @@ export interface ProviderGuardOptions {
   gate: ProviderRateGate;
   /** How long a call may wait for a rate slot before it is refused as busy. */
   maxSlotWaitMs: number;
-  /** The ceiling's pace (windowMs / calls per window): how fast the line of waiting calls can move. */
-  slotSpacingMs?: number;
   /**
    * The longest a provider call can run (its timeout, and some). When set, a call holds its rate slot until
    * it ends and the window counts from its answer (see providerRateGate.ts); a slot never handed back
@@ -44,7 +42,7 @@ export interface ProviderGuard {
 
 export function createProviderGuard(options: ProviderGuardOptions): ProviderGuard {
   let breaker = newBreaker(options);
-  const slots = createSlotLine(options.gate, { maxWaitMs: options.maxSlotWaitMs, leaseMs: options.slotLeaseMs, slotSpacingMs: options.slotSpacingMs ?? 0 });
+  const slots = createSlotLine(options.gate, { maxWaitMs: options.maxSlotWaitMs, leaseMs: options.slotLeaseMs, slotSpacingMs: options.gate.slotSpacingMs ?? 0 });
 
   const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
