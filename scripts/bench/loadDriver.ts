@@ -144,7 +144,7 @@ function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { 
  * start (a busy driver) is charged to the figure, never hidden by it.
  */
 async function runPaced(job: LoadJob, source: BodySource, tally: Tally, ratePerS: number, durationS: number): Promise<void> {
-  const agents = job.targets.map(() => new http.Agent({ keepAlive: true, maxSockets: Infinity }));
+  const targets = job.targets.map((url) => ({ url: new URL(url), agent: new http.Agent({ keepAlive: true, maxSockets: Infinity }) }));
   const total = Math.round(ratePerS * durationS);
   const timeoutMs = (job.timeoutS ?? 10) * 1000;
   const inFlight = new Set<Promise<void>>();
@@ -153,15 +153,15 @@ async function runPaced(job: LoadJob, source: BodySource, tally: Tally, ratePerS
   const send = (n: number, dueAt: number) => {
     const next = source.next();
     if (!next) return;
-    const target = new URL(job.targets[n % job.targets.length]!);
+    const target = targets[n % targets.length]!;
     const answered = new Promise<void>((resolve) => {
       const req = http.request(
         {
-          host: target.hostname,
-          port: target.port,
+          host: target.url.hostname,
+          port: target.url.port,
           method: job.method,
           path: job.path,
-          agent: agents[n % agents.length],
+          agent: target.agent,
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(next.body) },
           timeout: timeoutMs,
         },
@@ -199,7 +199,7 @@ async function runPaced(job: LoadJob, source: BodySource, tally: Tally, ratePerS
     if (n < total) await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt + (n * 1000) / ratePerS - performance.now())));
   }
   while (inFlight.size > 0) await Promise.all(inFlight);
-  for (const agent of agents) agent.destroy();
+  for (const target of targets) target.agent.destroy();
 }
 
 async function runLoad(job: LoadJob): Promise<LoadResult> {
