@@ -23,7 +23,6 @@ export interface ProviderResolverDeps {
   guard: ProviderGuard;
   timeoutMs: number;
   sandbox?: Sandbox | undefined;
-  fetch?: typeof fetch;
 }
 
 export type ProviderResolver = ReturnType<typeof createProviderResolver>;
@@ -33,7 +32,7 @@ export function createProviderResolver(deps: ProviderResolverDeps) {
 
   function providerFor(baseUrl: string, apiKey: string): SmsOtpProvider {
     if (cached?.baseUrl !== baseUrl || cached.apiKey !== apiKey) {
-      const client = createTwoFactorClient({ baseUrl, apiKey, timeoutMs: deps.timeoutMs, fetch: deps.fetch });
+      const client = createTwoFactorClient({ baseUrl, apiKey, timeoutMs: deps.timeoutMs });
       cached = { baseUrl, apiKey, provider: deps.guard.wrap(client) };
     }
     return cached.provider;

@@ -272,6 +272,13 @@ describe('2Factor simulator: faults', () => {
     expect(() => JSON.parse(answer.text)).toThrow();
   });
 
+  it('oversized answers 200 with about 1 MiB of JSON', async () => {
+    sim.setFaults({ mode: 'oversized' });
+    const answer = await get(sim, api('BAL/SMS'));
+    expect(answer.status).toBe(200);
+    expect(answer.text.length).toBeGreaterThan(1 << 20);
+  });
+
   it('invalidKey answers "Invalid API Key" to every call', async () => {
     sim.setFaults({ mode: 'invalidKey' });
     expect((await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`))).json).toEqual({ Status: 'Error', Details: 'Invalid API Key' });

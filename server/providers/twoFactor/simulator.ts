@@ -41,9 +41,10 @@ import { createOtpSessionStore, type SessionVerdict } from './simulatorSessions.
 
 export type { SimulatorStats, RequestKind } from './simulatorStats.js';
 
-export const FAULT_MODES = ['none', 'http500', 'html', 'brokenJson', 'invalidKey', 'expired', 'hang'] as const;
+export const FAULT_MODES = ['none', 'http500', 'html', 'brokenJson', 'oversized', 'invalidKey', 'expired', 'hang'] as const;
 /**
  * - `http500`: 500 with an HTML body. `html`: 200 text/html. `brokenJson`: 200 with truncated JSON.
+ *   `oversized`: 200 JSON of about 1 MiB (a runaway body the client must not read whole).
  * - `invalidKey`: every API call answers `Invalid API Key`. `expired`: every verify answers `OTP Expired`
  *   with Status Success. `hang`: no answer at all until `close()`.
  */
@@ -342,6 +343,8 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
       answer = { status: 200, contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><html><body><p>Service temporarily unavailable</p></body></html>' };
     } else if (fault.mode === 'brokenJson') {
       answer = { status: 200, contentType: JSON_TYPE, body: '{"Status":"Success","Deta' };
+    } else if (fault.mode === 'oversized') {
+      answer = { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ Status: 'Success', Details: 'x'.repeat(1 << 20) }) };
     } else if (fault.mode === 'invalidKey' || (validKeys !== undefined && !validKeys.has(key))) {
       answer = error(invalidKeyHttpStatus, TWO_FACTOR_TEXT.invalidApiKey);
     } else if (body === undefined) {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError, type SmsOtpProvider } from '../../sms/smsProvider.js';
 import { startTwoFactorSimulator, type SimulatorRequest, type TwoFactorSimulator } from './simulator.js';
+import type { HttpTransport } from './httpTransport.js';
 import { createTwoFactorClient, redactApiKey, toTwoFactorPhone } from './twoFactorClient.js';
 
 const KEY = '7c1f0e2a-93b4-4d5e-8f60-a1b2c3d4e5f6';
@@ -149,6 +150,7 @@ describe('2Factor client against the simulator (real HTTP)', () => {
     ['http500', 'HTTP 500 from provider'],
     ['html', 'unreadable answer (HTTP 200)'],
     ['brokenJson', 'unreadable answer (HTTP 200)'],
+    ['oversized', 'answer larger than 65536 bytes'],
   ] as const)('treats the %s fault as unavailable', async (mode, details) => {
     sim.setFaults({ mode });
     const error = await providerFailure(client.getBalance());
@@ -242,19 +244,18 @@ describe('2Factor client: the API key never leaks', () => {
   });
 
   it('redacts the key when the provider echoes it back', async () => {
-    const echo: typeof fetch = async (input) =>
-      new Response(JSON.stringify({ Status: 'Error', Details: `Invalid API Key ${String(input)}` }), { status: 200 });
-    const client = createTwoFactorClient({ baseUrl: 'https://2factor.example', apiKey: KEY, timeoutMs: 2000, fetch: echo });
+    const echo: HttpTransport = async ({ url }) => ({ status: 200, bodyText: JSON.stringify({ Status: 'Error', Details: `Invalid API Key ${url}` }) });
+    const client = createTwoFactorClient({ baseUrl: 'https://2factor.example', apiKey: KEY, timeoutMs: 2000, transport: echo });
     const error = await providerFailure(client.getBalance());
     expect(error.details).toBe('Invalid API Key https://2factor.example/API/V1/[REDACTED]/BAL/SMS');
     expect(everythingPrintable(error)).not.toContain(KEY);
   });
 
-  it('does not pass on a fetch error that quotes the URL', async () => {
-    const failing: typeof fetch = async (input) => {
-      throw new TypeError(`Failed to parse URL from ${String(input)}`);
+  it('does not pass on a transport error that quotes the URL', async () => {
+    const failing: HttpTransport = async ({ url }) => {
+      throw new TypeError(`Failed to parse URL from ${url}`);
     };
-    const client = createTwoFactorClient({ baseUrl: 'https://2factor.example', apiKey: KEY, timeoutMs: 2000, fetch: failing });
+    const client = createTwoFactorClient({ baseUrl: 'https://2factor.example', apiKey: KEY, timeoutMs: 2000, transport: failing });
     const error = await providerFailure(client.verifyOtp({ providerSessionId: 'sid', otp: '482913' }));
     expect([error.kind, error.details]).toEqual(['unavailable', 'network error']);
     const printable = everythingPrintable(error);
@@ -304,15 +305,10 @@ describe('2Factor client: transport failures are unavailable', () => {
     expect(everythingPrintable(error)).not.toContain(KEY);
   });
 
-  it('does not follow redirects (they would carry the key elsewhere)', async () => {
-    let seenRedirectMode: RequestInit['redirect'];
-    const redirecting: typeof fetch = async (_input, init) => {
-      seenRedirectMode = init?.redirect;
-      return new Response(null, { status: 302, headers: { location: 'https://elsewhere.example/' } });
-    };
-    const client = createTwoFactorClient({ baseUrl: 'https://2factor.example', apiKey: KEY, timeoutMs: 2000, fetch: redirecting });
+  it('treats a redirect as unavailable (following it would carry the key elsewhere)', async () => {
+    const redirecting: HttpTransport = async () => ({ status: 302, bodyText: '' });
+    const client = createTwoFactorClient({ baseUrl: 'https://2factor.example', apiKey: KEY, timeoutMs: 2000, transport: redirecting });
     const error = await providerFailure(client.getBalance());
-    expect(seenRedirectMode).toBe('manual');
     expect([error.kind, error.details]).toEqual(['unavailable', 'unexpected redirect (HTTP 302)']);
   });
 });
@@ -329,11 +325,11 @@ describe('2Factor client helpers', () => {
 
   it('accepts a base URL with a trailing slash', async () => {
     const urls: string[] = [];
-    const recording: typeof fetch = async (input) => {
-      urls.push(String(input));
-      return new Response('{"Status":"Success","Details":"42"}');
+    const recording: HttpTransport = async ({ url }) => {
+      urls.push(url);
+      return { status: 200, bodyText: '{"Status":"Success","Details":"42"}' };
     };
-    await createTwoFactorClient({ baseUrl: 'https://2factor.in/', apiKey: KEY, timeoutMs: 1000, fetch: recording }).getBalance();
+    await createTwoFactorClient({ baseUrl: 'https://2factor.in/', apiKey: KEY, timeoutMs: 1000, transport: recording }).getBalance();
     expect(urls).toEqual([`https://2factor.in/API/V1/${KEY}/BAL/SMS`]);
   });
 });

@@ -13,9 +13,10 @@
  * - We use AUTOGEN (2Factor makes and texts the code), never AUTOGEN2: our server must never learn the code.
  * - Every path segment is percent-encoded, and the segments a URL parser would resolve (`''`, `.`, `..`) are
  *   refused before any request, so no input can change the path or add a query.
- * - Node's fetch pools keep-alive connections per origin; nothing here creates agents per call.
+ * - Calls go through one keep-alive pool per process (httpTransport.ts), which never follows redirects.
  */
 import { performance } from 'node:perf_hooks';
+import { AnswerTooLargeError, undiciTransport, type HttpTransport } from './httpTransport.js';
 import { ProviderError, type ProviderCallResult, type SmsOtpProvider } from '../../sms/smsProvider.js';
 import {
   classifyBalanceAnswer,
@@ -30,8 +31,8 @@ export interface TwoFactorClientOptions {
   apiKey: string;
   /** Covers the whole call: connect, headers and body. */
   timeoutMs: number;
-  /** Injected for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /** Injected for tests; defaults to undici on a shared keep-alive pool. */
+  transport?: HttpTransport;
 }
 
 const REDACTED = '[REDACTED]';
@@ -85,7 +86,7 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
   const { apiKey, timeoutMs } = options;
   if (apiKey === '') throw new Error('2Factor client: apiKey is required');
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error('2Factor client: timeoutMs must be a positive number');
-  const doFetch = options.fetch ?? fetch;
+  const transport = options.transport ?? undiciTransport;
   const root = `${options.baseUrl.replace(/\/+$/, '')}/API/V1/${segment('apiKey', apiKey)}`;
   const redact = (text: string) => redactApiKey(text, apiKey);
   const forHumans = (text: string) => {
@@ -119,22 +120,19 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
     let httpStatus: number;
     let bodyText: string;
     try {
-      const response = await doFetch(url, {
+      ({ status: httpStatus, bodyText } = await transport({
         method: init.method,
+        url,
         headers: init.body
           ? { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }
           : { accept: 'application/json' },
-        body: init.body,
-        // A redirect would carry the key (in the path) to wherever 2Factor points; we do not follow it.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      httpStatus = response.status;
-      bodyText = await response.text();
+        body: init.body?.toString(),
+        timeoutMs,
+      }));
     } catch (error) {
       const description = describeTransportFailure(error, timeoutMs);
       throw new ProviderError('unavailable', `2Factor ${operation} unavailable: ${description}`, description, elapsedMs(), {
-        // Not the raw error: undici messages can quote the URL (key, phone, code).
+        // Not the raw error: transport messages can quote the URL (key, phone, code).
         cause: new Error(forHumans(transportErrorText(error).split(url).join('[request URL]'))),
       });
     }
@@ -196,6 +194,7 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
 function describeTransportFailure(error: unknown, timeoutMs: number): string {
   if (isNamed(error, 'TimeoutError')) return `timeout after ${timeoutMs} ms`;
   if (isNamed(error, 'AbortError')) return 'request aborted';
+  if (error instanceof AnswerTooLargeError) return error.message;
   const code = errorCode(error);
   if (code) return `connection failed (${code})`;
   return 'network error';
