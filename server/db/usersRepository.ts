@@ -25,10 +25,13 @@ const PUBLIC_COLUMNS = 'u.id, u.email, u.role';
 
 export interface UsersRepository {
   findByEmail(email: string): Promise<UserWithPasswordHash | undefined>;
-  findById(id: string): Promise<PublicUser | undefined>;
   findByPhone(phone: string): Promise<PublicUser | undefined>;
   create(user: NewUser): Promise<PublicUser>;
-  markPhoneVerified(userId: string, at: Date): Promise<void>;
+  /**
+   * Marks `phone` verified for its owner `userId` and returns the user, in one statement. Undefined when the
+   * user is gone or the phone is no longer theirs (a code sent to a number they have since changed).
+   */
+  confirmPhone(userId: string, phone: string, at: Date): Promise<PublicUser | undefined>;
   count(): Promise<number>;
 }
 
@@ -41,11 +44,6 @@ export function createUsersRepository(db: Db): UsersRepository {
       );
       const row = rows[0];
       return row && { id: row.id, email: row.email, role: row.role, passwordHash: row.password_hash };
-    },
-
-    async findById(id) {
-      const { rows } = await db.query<PublicUser>(`select ${PUBLIC_COLUMNS} from public.users u where u.id = $1`, [id]);
-      return rows[0];
     },
 
     async findByPhone(phone) {
@@ -70,8 +68,15 @@ export function createUsersRepository(db: Db): UsersRepository {
       });
     },
 
-    async markPhoneVerified(userId, at) {
-      await db.query('update public.user_contact_settings set phone_verified_at = $2 where user_id = $1', [userId, at]);
+    async confirmPhone(userId, phone, at) {
+      const { rows } = await db.query<PublicUser>(
+        `update public.user_contact_settings c set phone_verified_at = $3
+           from public.users u
+          where c.user_id = $1 and c.phone = $2 and u.id = c.user_id
+          returning ${PUBLIC_COLUMNS}`,
+        [userId, phone, at],
+      );
+      return rows[0];
     },
 
     async count() {

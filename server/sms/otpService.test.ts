@@ -105,8 +105,7 @@ function setup(mode: 'autogen' | 'template' = 'autogen') {
     sessions,
     users: {
       findByPhone: async (phone) => (phone === PHONE ? OWNER : undefined),
-      findById: async (id) => (id === OWNER.id ? OWNER : undefined),
-      markPhoneVerified: async () => undefined,
+      confirmPhone: async (id, phone) => (id === OWNER.id && phone === PHONE ? OWNER : undefined),
     },
     auth: { startSession },
     logs: { write: async (row) => void logRows.push(row), drain: async () => undefined },

@@ -43,7 +43,7 @@ export interface OtpRules {
 
 export interface OtpServiceDeps {
   sessions: OtpSessionsRepository;
-  users: Pick<UsersRepository, 'findByPhone' | 'findById' | 'markPhoneVerified'>;
+  users: Pick<UsersRepository, 'findByPhone' | 'confirmPhone'>;
   auth: Pick<AuthService, 'startSession'>;
   logs: OtpLogWriter;
   providers: Pick<ProviderResolver, 'resolve'>;
@@ -300,9 +300,8 @@ export function createOtpService(deps: OtpServiceDeps) {
     }
     const response: VerifyOtpResponse = { verified: true, status: 'verified', message: 'Code verified.', response_time_ms: responseTimeMs };
     if (session.purpose !== 'login' || !session.userId) return { response };
-    const user = await deps.users.findById(session.userId);
+    const user = await deps.users.confirmPhone(session.userId, session.phone, new Date(nowMs));
     if (!user) throw verifyError('session_not_found', MESSAGES.sessionNotFound);
-    await deps.users.markPhoneVerified(user.id, new Date(nowMs));
     const login = await deps.auth.startSession(user);
     return { response: { ...response, message: 'Code verified. You are logged in.', ...login.login }, login };
   }

@@ -126,6 +126,23 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     expect(me.body.user.id).toBe(userA.id);
   });
 
+  it('does not log in when the number stopped being the user\'s between send and verify', async () => {
+    const app = buildSmsApp(testDb().db, sim());
+    const phone = newPhone();
+    const user = await addUser(app, 'staff', phone);
+    const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
+    await testDb().db.query('update public.user_contact_settings set phone = $2 where user_id = $1', [user.id, newPhone()]);
+
+    const res = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(404);
+    expect(res.body).toMatchObject({ status: 'session_not_found', verified: false });
+    expect(res.headers['set-cookie']).toBeUndefined();
+    const { rows } = await testDb().db.query<{ phone_verified_at: Date | null }>(
+      'select phone_verified_at from public.user_contact_settings where user_id = $1',
+      [user.id],
+    );
+    expect(rows[0]?.phone_verified_at).toBeNull();
+  });
+
   it('does not log in with a wrong code, and an expired code logs nobody in', async () => {
     const app = buildSmsApp(testDb().db, sim());
     const phone = newPhone();
