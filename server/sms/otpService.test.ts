@@ -11,7 +11,7 @@ import type { OtpLogEntry } from '../db/otpLogsRepository.js';
 import { AppError } from '../http/appError.js';
 import { createLatencySampler } from './latencySampler.js';
 import { createOtpHasher } from './otpCodes.js';
-import { createOtpService, type OtpRules } from './otpService.js';
+import { createOtpService, type OtpRules, type OtpServiceDeps } from './otpService.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';
 import { ProviderError, type SmsOtpProvider, type VerifyOutcome } from './smsProvider.js';
 
@@ -93,7 +93,7 @@ function fakeProvider() {
   return { provider, state };
 }
 
-function setup(mode: 'autogen' | 'template' = 'autogen') {
+function setup(mode: 'autogen' | 'template' = 'autogen', overrides: Partial<OtpServiceDeps> = {}) {
   let nowMs = Date.UTC(2026, 0, 1);
   const clock = { now: () => nowMs, advance: (ms: number) => void (nowMs += ms) };
   const sessions = memorySessions();
@@ -117,6 +117,7 @@ function setup(mode: 'autogen' | 'template' = 'autogen') {
     now: clock.now,
     sleep: async () => undefined,
     logger: pino({ level: 'silent' }),
+    ...overrides,
   });
   return { service, clock, sessions, state, logRows, startSession };
 }
@@ -129,6 +130,26 @@ async function appError(promise: Promise<unknown>): Promise<AppError> {
   expect(error).toBeInstanceOf(AppError);
   return error as AppError;
 }
+
+describe('OTP service writes', () => {
+  it.each(['autogen', 'template'] as const)(
+    'stores the new %s session while the log row is being written, and answers only when both are done',
+    async (mode) => {
+      // The log write finishes only once the session is being stored: sequential writes would never answer.
+      let sessionStoreStarted!: () => void;
+      const storing = new Promise<void>((resolve) => (sessionStoreStarted = resolve));
+      const logged: OtpLogEntry[] = [];
+      const sessions = memorySessions();
+      const t = setup(mode, {
+        sessions: { ...sessions, create: async (session) => (sessionStoreStarted(), sessions.create(session)) },
+        logs: { write: async (row) => void (await storing, logged.push(row)), drain: async () => undefined },
+      });
+      const { session_id } = await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+      expect(logged).toHaveLength(1);
+      expect(sessions.rows.has(session_id)).toBe(true);
+    },
+  );
+});
 
 describe('OTP service session rules (injected clock)', () => {
   let t: ReturnType<typeof setup>;
