@@ -146,6 +146,8 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
     logger.info({ signal }, 'shutting down: draining requests');
     await drainHttpServer(server, SHUTDOWN_GRACE_MS);
     clearInterval(housekeeping);
+    // Clients that hung up leave their handlers running: their provider calls finish and are logged first.
+    await otp.stop();
     await otpLogWriter.drain();
     await sandbox?.close();
     await redis?.quit().catch(() => undefined);

@@ -39,3 +39,33 @@ export async function drainHttpServer(server: Server, graceMs: number): Promise<
   await closed;
   clearTimeout(timer);
 }
+
+export interface WorkTracker {
+  /** Runs one operation, tracked until it settles; refused with `refusal()` once `close()` was called. */
+  run<T>(operation: () => Promise<T>): Promise<T>;
+  /** Refuses new operations, then resolves once every tracked one has settled. */
+  close(): Promise<void>;
+}
+
+/**
+ * Work a graceful stop must wait for even when no connection waits for it any more: a handler goes on after
+ * its client hangs up, so a closed HTTP server does not mean its provider calls are done and logged.
+ */
+export function createWorkTracker(refusal: () => Error): WorkTracker {
+  let closing = false;
+  const running = new Set<Promise<unknown>>();
+  return {
+    run(operation) {
+      if (closing) return Promise.reject(refusal());
+      const work = operation();
+      running.add(work);
+      const forget = () => void running.delete(work);
+      work.then(forget, forget);
+      return work;
+    },
+    async close() {
+      closing = true;
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}

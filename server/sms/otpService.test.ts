@@ -151,6 +151,36 @@ describe('OTP service writes', () => {
   );
 });
 
+describe('OTP service stop', () => {
+  it('waits for sends in progress (their log rows included), then refuses new work with 503 shutting_down', async () => {
+    let answerProvider!: () => void;
+    const providerAnswers = new Promise<void>((resolve) => (answerProvider = resolve));
+    const { provider } = fakeProvider();
+    const t = setup('autogen', {
+      providers: {
+        resolve: async () => ({
+          provider: { ...provider, sendOtp: async (input) => (await providerAnswers, provider.sendOtp(input)) },
+          settings: { apiKey: 'k', baseUrl: 'http://x', senderId: 'TFCTOR', templateName: 'OTP1', mode: 'autogen', sandbox: false },
+          sandbox: undefined,
+        }),
+      },
+    });
+    const inProgress = t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+    let stopped = false;
+    const stopping = t.service.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stopped).toBe(false);
+
+    answerProvider();
+    await stopping;
+    await expect(inProgress).resolves.toMatchObject({ status: 'sent' });
+    expect(t.logRows).toHaveLength(1);
+    const refused = await appError(t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined));
+    expect([refused.code, refused.headers['Retry-After']]).toEqual(['shutting_down', '2']);
+    await expect(t.service.verifyOtp({ sessionId: 'any', otp: '123456' })).rejects.toMatchObject({ code: 'shutting_down' });
+  });
+});
+
 describe('OTP service session rules (injected clock)', () => {
   let t: ReturnType<typeof setup>;
   beforeEach(() => {

@@ -28,6 +28,7 @@ import type { AuthService, StartedSession } from '../auth/authService.js';
 import type { OtpSession, OtpSessionsRepository } from '../db/otpSessionsRepository.js';
 import type { UsersRepository } from '../db/usersRepository.js';
 import { AppError } from '../http/appError.js';
+import { createWorkTracker } from '../lifecycle.js';
 import type { LatencySampler } from './latencySampler.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
 import { generateOtp, type OtpHasher } from './otpCodes.js';
@@ -71,6 +72,7 @@ const MESSAGES = {
   providerRejected: 'We could not send or check the code right now. Please try again later.',
   providerUnavailable: 'The SMS service is not responding. Please try again in a minute.',
   providerBusy: 'We are sending a lot of messages right now. Please try again in a moment.',
+  shuttingDown: 'The server is restarting. Please try again.',
 } as const;
 
 export type OtpService = ReturnType<typeof createOtpService>;
@@ -163,7 +165,7 @@ export function createOtpService(deps: OtpServiceDeps) {
     return { outcome: result.value.outcome, responseTimeMs: result.responseTimeMs };
   }
 
-  return {
+  const operations = {
     async sendOtp(input: { phone: string; purpose: OtpPurpose }, requester: PublicUser | undefined): Promise<SendOtpResponse> {
       const phone = toIndianMobile(input.phone);
       const { provider, settings, sandbox } = await deps.providers.resolve();
@@ -295,6 +297,18 @@ export function createOtpService(deps: OtpServiceDeps) {
     purgeOldSessions(): Promise<number> {
       return sessions.deleteExpiredBefore(new Date(deps.now() - 86_400_000));
     },
+  };
+
+  // A handler goes on after its client hangs up: a graceful stop waits for these, log rows included.
+  const work = createWorkTracker(() => new AppError('shutting_down', MESSAGES.shuttingDown, {}, { 'Retry-After': '2' }));
+  return {
+    sendOtp: (...args: Parameters<typeof operations.sendOtp>) => work.run(() => operations.sendOtp(...args)),
+    verifyOtp: (...args: Parameters<typeof operations.verifyOtp>) => work.run(() => operations.verifyOtp(...args)),
+    sendTemplate: (...args: Parameters<typeof operations.sendTemplate>) => work.run(() => operations.sendTemplate(...args)),
+    testConnection: () => work.run(() => operations.testConnection()),
+    purgeOldSessions: operations.purgeOldSessions,
+    /** Refuses new operations (503 shutting_down) and resolves once those in progress have finished. */
+    stop: () => work.close(),
   };
 
   async function verified(session: OtpSession, responseTimeMs: number): Promise<VerifyResult> {

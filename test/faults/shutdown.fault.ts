@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
-import { outcomes, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
+import { outcomes, phonesWithoutLogRow, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
 import { ensureServerBuilt, sleep, spawnServer, startSendOtpLoad, waitFor, type ServerProcess } from './support/serverProcess.js';
 import { requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
 
@@ -35,7 +35,7 @@ describe('SIGTERM under load (real server process)', () => {
         },
       }),
     ]);
-    phones = await seedPhoneUsers(postgres.url(), 400);
+    phones = await seedPhoneUsers(postgres.url(), 600);
   });
 
   afterAll(async () => {
@@ -112,5 +112,36 @@ describe('SIGTERM under load (real server process)', () => {
     console.warn(
       `[faults] SIGTERM over ${_transport}: ${inFlightAtSignal.length} sends mid-call at the signal; exit 0 after ${Math.round(exitAfterMs)} ms; ${JSON.stringify(outcomes(records))}`,
     );
+  });
+
+  it('logs the provider calls of clients that hung up before their answer, before it exits', async () => {
+    reachedProvider.clear();
+    const ownPhones = phones.slice(400, 600);
+    server = await spawnServer(
+      {
+        DATABASE_URL: postgres.url(),
+        REDIS_URL: redis.url,
+        TWO_FACTOR_API_KEY: API_KEY,
+        TWO_FACTOR_BASE_URL: simulator.url,
+        SMS_RATE_LIMIT_PER_MIN: '1000000',
+        SMS_MAX_SENDS_PER_HOUR: '1000000',
+      },
+      { waitUntilListening: true },
+    );
+    // Every client gives up long before 2Factor answers: the server's sockets close, its handlers do not.
+    const load = startSendOtpLoad(server.url, ownPhones, { ratePerSecond: 20, maxInFlight: 40, timeoutMs: PROVIDER_LATENCY_MS / 4 });
+    await waitFor('several sends to be mid-call at 2Factor', () => reachedProvider.size >= 6, 20_000, 10);
+    await waitFor('their clients to hang up', () => load.records.length >= 6, 5_000, 10);
+    server.signal('SIGTERM');
+    const exit = await server.exited;
+    const records = await load.stop();
+
+    expect(exit.code).toBe(0);
+    expect(records.every((record) => record.status !== 200)).toBe(true);
+    const called = [...reachedProvider];
+    expect(called.length).toBeGreaterThanOrEqual(6);
+    expect(await phonesWithoutLogRow(postgres.url(), called)).toEqual([]);
+    expect(server.logLines().filter((line) => Number(line.level) >= 50)).toEqual([]);
+    console.warn(`[faults] SIGTERM with hung-up clients: ${called.length} provider calls, all logged; ${JSON.stringify(outcomes(records))}`);
   });
 });

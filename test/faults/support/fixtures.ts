@@ -49,6 +49,21 @@ export async function sessionsWithoutLogRow(url: string, records: readonly LoadR
   }
 }
 
+/** Of `phones` (each sent to once), those with no otp_logs row for a send: a provider call nobody logged. */
+export async function phonesWithoutLogRow(url: string, phones: readonly string[]): Promise<string[]> {
+  const db = createPostgresDb({ connectionString: url, poolSize: 1 });
+  try {
+    const { rows } = await db.query<{ phone: string }>(
+      `select distinct phone from public.otp_logs where type = 'autogen' and phone = any($1::text[])`,
+      [[...phones]],
+    );
+    const logged = new Set(rows.map((row) => row.phone));
+    return phones.filter((phone) => !logged.has(phone));
+  } finally {
+    await db.close();
+  }
+}
+
 /** `{200: 41, "503 database_unavailable": 12, "ECONNREFUSED": 1}`: what a run of requests got, for assertions and messages. */
 export function outcomes(records: readonly LoadRecord[]): Record<string, number> {
   const counts: Record<string, number> = {};
