@@ -43,6 +43,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  // API answers are no-store, so an ETag (a hash of every JSON body) would never be used. Static files keep theirs.
+  app.set('etag', false);
   app.use(
     helmet({
       contentSecurityPolicy: {
