@@ -61,12 +61,20 @@ interface Tally {
   errorCodes: Record<string, number>;
   missingRetryAfter: number;
   errors: number;
+  /** Transport errors by code (ECONNRESET…), so a report can say what they were. */
+  errorKinds: Record<string, number>;
   timeouts: number;
   sessions: Array<{ session_id: string; phone: string }>;
 }
 
+function countError(tally: Tally, error: Error): void {
+  tally.errors += 1;
+  const kind = (error as NodeJS.ErrnoException).code ?? error.message;
+  tally.errorKinds[kind] = (tally.errorKinds[kind] ?? 0) + 1;
+}
+
 function newTally(): Tally {
-  return { ok: [], failed: [], statusCounts: {}, errorCodes: {}, missingRetryAfter: 0, errors: 0, timeouts: 0, sessions: [] };
+  return { ok: [], failed: [], statusCounts: {}, errorCodes: {}, missingRetryAfter: 0, errors: 0, errorKinds: {}, timeouts: 0, sessions: [] };
 }
 
 function headerValue(headers: Record<string, unknown>, name: string): unknown {
@@ -128,7 +136,7 @@ function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { 
     });
     instance.on('reqError', (error: Error) => {
       if (/timed out/.test(error.message)) tally.timeouts += 1;
-      else tally.errors += 1;
+      else countError(tally, error);
     });
     // `amount` runs have no duration of their own: bound them in time too.
     if (options.amount) {
@@ -184,7 +192,7 @@ async function runPaced(job: LoadJob, source: BodySource, tally: Tally, ratePerS
         resolve();
       });
       req.on('error', (error) => {
-        if (error.message !== 'timed out') tally.errors += 1;
+        if (error.message !== 'timed out') countError(tally, error);
         resolve();
       });
       req.end(next.body);
@@ -228,6 +236,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
     statusCounts: tally.statusCounts,
     non2xx: tally.failed.length,
     errors: tally.errors,
+    errorKinds: tally.errorKinds,
     timeouts: tally.timeouts,
     latencyMs: { all: percentiles([...tally.ok, ...tally.failed]), ok: percentiles(tally.ok), failed: percentiles(tally.failed) },
     errorCodes: tally.errorCodes,

@@ -74,6 +74,8 @@ export interface LoadResult {
   non2xx: number;
   /** Connection errors and timeouts (no HTTP answer). */
   errors: number;
+  /** The connection errors by code (ECONNRESET, …) → count. */
+  errorKinds: Record<string, number>;
   timeouts: number;
   latencyMs: { all: Percentiles; ok: Percentiles; failed: Percentiles };
   /** The `status` code of non-2xx JSON answers (`provider_busy`, `rate_limited`, …) → count. */

@@ -87,7 +87,7 @@ export function evaluateTargets(r: BenchResults): Target[] {
       name: 'ceiling: the excess gets 503 provider_busy with Retry-After, never another error',
       pass: r.ceiling.every(onlyBusyRefusals),
       measured: r.ceiling
-        .map((c) => `${c.instances} inst.: refusals ${JSON.stringify(c.run.errorCodes)}, ${c.run.missingRetryAfter} without Retry-After, ${c.run.errors + c.run.timeouts} errors/timeouts`)
+        .map((c) => `${c.instances} inst.: refusals ${JSON.stringify(c.run.errorCodes)}, ${c.run.missingRetryAfter} without Retry-After, ${c.run.errors + c.run.timeouts} errors/timeouts${c.run.errors > 0 ? ` ${JSON.stringify(c.run.errorKinds)}` : ''}`)
         .join('; '),
     });
     targets.push({

@@ -184,7 +184,7 @@ export const BASELINE_BODY: BodySpec = { kind: 'static', body: '{"phone":"+91987
 /** A run that did not happen (nothing to verify): zero everywhere. */
 function emptyResult(): LoadResult {
   const none = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
-  return { completed: 0, elapsedS: 0, requestsPerS: 0, statusCounts: {}, non2xx: 0, errors: 0, timeouts: 0, latencyMs: { all: none, ok: none, failed: none }, errorCodes: {}, missingRetryAfter: 0 };
+  return { completed: 0, elapsedS: 0, requestsPerS: 0, statusCounts: {}, non2xx: 0, errors: 0, errorKinds: {}, timeouts: 0, latencyMs: { all: none, ok: none, failed: none }, errorCodes: {}, missingRetryAfter: 0 };
 }
 
 function sendBody(phoneStart: number, users: number): BodySpec {

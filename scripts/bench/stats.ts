@@ -27,9 +27,11 @@ export function mergeResults(runs: readonly LoadResult[]): LoadResult {
   const elapsedS = runs.reduce((sum, r) => sum + r.elapsedS, 0);
   const statusCounts: Record<string, number> = {};
   const errorCodes: Record<string, number> = {};
+  const errorKinds: Record<string, number> = {};
   for (const r of runs) {
     addCounts(statusCounts, r.statusCounts);
     addCounts(errorCodes, r.errorCodes);
+    addCounts(errorKinds, r.errorKinds);
   }
   const sessions = runs.flatMap((r) => r.sessions ?? []);
   return {
@@ -39,6 +41,7 @@ export function mergeResults(runs: readonly LoadResult[]): LoadResult {
     statusCounts,
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    errorKinds,
     timeouts: runs.reduce((sum, r) => sum + r.timeouts, 0),
     latencyMs: { all: percentiles([...ok, ...failed]), ok: percentiles(ok), failed: percentiles(failed) },
     errorCodes,
