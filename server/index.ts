@@ -28,6 +28,7 @@ import { memoryRateGate, redisRateGate } from './sms/providerRateGate.js';
 import { startSandbox, type Sandbox } from './sms/sandbox.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const EX_UNAVAILABLE = 69;
 const EX_CONFIG = 78;
 
@@ -129,6 +130,9 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
       `listening on http://${shownHost}:${port}`,
     );
   });
+  // A load balancer must be the side that closes idle connections (AWS ALB and nginx keep them 60 s): if the
+  // server closed one first, the balancer could send a request onto it just then and answer 502.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'HTTP server failed');
     process.exit(1);

@@ -2,6 +2,7 @@
  * SIGTERM under load, on the real server process: requests already accepted finish (with their log rows
  * committed after the signal), new ones are turned away cleanly, and the process exits 0.
  */
+import { Agent, get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { outcomes, phonesWithoutLogRow, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
@@ -9,6 +10,20 @@ import { ensureServerBuilt, sleep, spawnServer, startSendOtpLoad, waitFor, type 
 import { requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const API_KEY = 'f4u1t5-5hutd0wn-key-0000-77aa19c2';
+
+/** The `Keep-Alive` header the server answers with on a keep-alive connection. */
+function keepAliveHeaderOf(url: string): Promise<string | undefined> {
+  const agent = new Agent({ keepAlive: true });
+  return new Promise((resolve, reject) => {
+    get(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        agent.destroy();
+        resolve(res.headers['keep-alive']);
+      });
+    }).on('error', reject);
+  });
+}
 /** 2Factor answers slowly, so several sends are mid-call when the signal arrives. */
 const PROVIDER_LATENCY_MS = 700;
 
@@ -60,6 +75,8 @@ describe('SIGTERM under load (real server process)', () => {
       },
       { waitUntilListening: true },
     );
+    // Idle connections outlive a load balancer's (60 s), so the balancer, not the server, closes them.
+    expect((await keepAliveHeaderOf(`${server.url}/api/health`)) ?? '').toBe('timeout=65');
     const load = startSendOtpLoad(server.url, ownPhones, { ratePerSecond: 15, maxInFlight: 40, keepAlive });
     await waitFor('sends to succeed', () => load.records.some((r) => r.status === 200), 20_000);
     const answered = () => new Set(load.records.map((r) => r.phone));
