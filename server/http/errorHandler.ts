@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailableError } from '../db/db.js';
+import type { ErrorCode } from '../../common/errorCodes.js';
 import { AppError } from './appError.js';
 
 /** Errors body-parser raises for a bad body: client mistakes, never 5xx. */
@@ -38,11 +39,17 @@ export function toAppError(error: unknown): AppError {
   return new AppError('internal_error', 'Something went wrong on our side. Please try again.');
 }
 
+/**
+ * 503s the server answers on purpose to shed load (over the provider's ceiling, stopping). They are not
+ * failures: the request line records them, and a burst of them must not flood the error log.
+ */
+const DELIBERATE_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['provider_busy', 'shutting_down']);
+
 /** The one place errors become HTTP answers: `{status, message, ...}` with the catalogue's HTTP status. */
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError = toAppError(error);
-    if (appError.httpStatus >= 500) {
+    if (appError.httpStatus >= 500 && !DELIBERATE_REFUSALS.has(appError.code)) {
       logger.error({ err: error, method: req.method, path: req.path, status: appError.code }, 'request failed');
     }
     if (res.headersSent) {

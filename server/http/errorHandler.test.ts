@@ -1,0 +1,41 @@
+import express from 'express';
+import pino from 'pino';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { AppError } from './appError.js';
+import { createErrorHandler } from './errorHandler.js';
+
+/** An app whose one route fails with `error`, and the lines its error handler logged. */
+function failingWith(error: unknown) {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const app = express();
+  app.get('/fail', () => {
+    throw error;
+  });
+  app.use(createErrorHandler(logger));
+  return { app, lines };
+}
+
+describe('error handler', () => {
+  it('logs an unexpected failure at error level and answers 500 internal_error without its details', async () => {
+    const { app, lines } = failingWith(new Error('secret detail'));
+    const res = await request(app).get('/fail').expect(500);
+    expect(res.body).toEqual({ status: 'internal_error', message: 'Something went wrong on our side. Please try again.' });
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([[50, 'request failed']]);
+  });
+
+  it('logs an outage of a dependency at error level', async () => {
+    const { app, lines } = failingWith(new AppError('provider_unavailable', 'down', {}, { 'Retry-After': '30' }));
+    await request(app).get('/fail').expect(503);
+    expect(lines.map((line) => line.level)).toEqual([50]);
+  });
+
+  it.each(['provider_busy', 'shutting_down'] as const)('answers a deliberate %s refusal with its headers and no error line', async (code) => {
+    const { app, lines } = failingWith(new AppError(code, 'busy', { retry_after_s: 1 }, { 'Retry-After': '1' }));
+    const res = await request(app).get('/fail').expect(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toMatchObject({ status: code, retry_after_s: 1 });
+    expect(lines).toEqual([]);
+  });
+});
