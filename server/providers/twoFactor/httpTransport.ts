@@ -30,9 +30,12 @@ export const MAX_ANSWER_BYTES = 64 * 1024;
 
 let sharedPool: Agent | undefined;
 
-/** The process-wide keep-alive pool. Idle sockets do not keep the process alive. */
+/**
+ * The process-wide keep-alive pool. Idle sockets do not keep the process alive. Connections are not capped
+ * (as with fetch): a cap would queue calls behind slow ones, and the rate ceiling and the timeout already bound them.
+ */
 function pool(): Agent {
-  sharedPool ??= new Agent({ connections: 128, maxResponseSize: MAX_ANSWER_BYTES });
+  sharedPool ??= new Agent({ maxResponseSize: MAX_ANSWER_BYTES });
   return sharedPool;
 }
 
