@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { isCleanAnswer, outcomes, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
 import { ensureServerBuilt, httpJson, sleep, spawnServer, startSendOtpLoad, waitFor, type ServerProcess } from './support/serverProcess.js';
-import { requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
+import { loadTestEnv, requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const run = promisify(execFile);
 const API_KEY = 'f4u1t5-c1u5ter-key-0000-4d2e8a61';
@@ -32,16 +32,7 @@ describe('WEB_CONCURRENCY=2 (real server process)', () => {
 
   const start = (extraEnv: Record<string, string> = {}) =>
     spawnServer(
-      {
-        WEB_CONCURRENCY: '2',
-        ...extraEnv,
-        DATABASE_URL: postgres.url(),
-        REDIS_URL: redis.url,
-        TWO_FACTOR_API_KEY: API_KEY,
-        TWO_FACTOR_BASE_URL: simulator.url,
-        SMS_RATE_LIMIT_PER_MIN: '1000000',
-        SMS_MAX_SENDS_PER_HOUR: '1000000',
-      },
+      { WEB_CONCURRENCY: '2', ...extraEnv, ...loadTestEnv(postgres, redis, { url: simulator.url, apiKey: API_KEY }) },
       { waitUntilListening: true },
     );
   const listeningWorkers = (s: ServerProcess) => s.logLines().filter((line) => String(line.msg).startsWith('listening on ')).map((line) => line.worker);

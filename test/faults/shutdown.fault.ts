@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { outcomes, phonesWithoutLogRow, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
 import { ensureServerBuilt, sleep, spawnServer, startSendOtpLoad, waitFor, type ServerProcess } from './support/serverProcess.js';
-import { requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
+import { loadTestEnv, requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const API_KEY = 'f4u1t5-5hutd0wn-key-0000-77aa19c2';
 
@@ -37,6 +37,9 @@ describe('SIGTERM under load (real server process)', () => {
   /** Phones whose send reached 2Factor (every request of this test uses its own phone). */
   const reachedProvider = new Set<string>();
 
+  /** The real server on the suite's PostgreSQL, Redis and simulator, with limits raised out of the way. */
+  const start = () => spawnServer(loadTestEnv(postgres, redis, { url: simulator.url, apiKey: API_KEY }), { waitUntilListening: true });
+
   beforeAll(async () => {
     requireFaultSuiteTools();
     await ensureServerBuilt();
@@ -65,17 +68,7 @@ describe('SIGTERM under load (real server process)', () => {
   ] as const)('over %s: lets accepted requests finish with their log rows, refuses new ones cleanly, and exits 0', async (_transport, keepAlive, firstPhone) => {
     reachedProvider.clear();
     const ownPhones = phones.slice(firstPhone, firstPhone + 200);
-    server = await spawnServer(
-      {
-        DATABASE_URL: postgres.url(),
-        REDIS_URL: redis.url,
-        TWO_FACTOR_API_KEY: API_KEY,
-        TWO_FACTOR_BASE_URL: simulator.url,
-        SMS_RATE_LIMIT_PER_MIN: '1000000',
-        SMS_MAX_SENDS_PER_HOUR: '1000000',
-      },
-      { waitUntilListening: true },
-    );
+    server = await start();
     // Idle connections outlive a load balancer's (60 s), so the balancer, not the server, closes them.
     expect((await keepAliveHeaderOf(`${server.url}/api/health`)) ?? '').toBe('timeout=65');
     const load = startSendOtpLoad(server.url, ownPhones, { ratePerSecond: 15, maxInFlight: 40, keepAlive });
@@ -135,17 +128,7 @@ describe('SIGTERM under load (real server process)', () => {
   it('logs the provider calls of clients that hung up before their answer, before it exits', async () => {
     reachedProvider.clear();
     const ownPhones = phones.slice(400, 600);
-    server = await spawnServer(
-      {
-        DATABASE_URL: postgres.url(),
-        REDIS_URL: redis.url,
-        TWO_FACTOR_API_KEY: API_KEY,
-        TWO_FACTOR_BASE_URL: simulator.url,
-        SMS_RATE_LIMIT_PER_MIN: '1000000',
-        SMS_MAX_SENDS_PER_HOUR: '1000000',
-      },
-      { waitUntilListening: true },
-    );
+    server = await start();
     // Every client gives up long before 2Factor answers: the server's sockets close, its handlers do not.
     const load = startSendOtpLoad(server.url, ownPhones, { ratePerSecond: 20, maxInFlight: 40, timeoutMs: PROVIDER_LATENCY_MS / 4 });
     await waitFor('several sends to be mid-call at 2Factor', () => reachedProvider.size >= 6, 20_000, 10);

@@ -201,3 +201,18 @@ export async function startRedis(): Promise<RedisInstance> {
   await instance.start();
   return instance;
 }
+
+/**
+ * The environment of a server on these services and the given 2Factor (simulator), with the per-IP and hourly
+ * limits raised so a load test measures the fault, not the abuse limits.
+ */
+export function loadTestEnv(postgres: PostgresInstance, redis: RedisInstance, twoFactor: { url: string; apiKey: string }): Record<string, string> {
+  return {
+    DATABASE_URL: postgres.url(),
+    REDIS_URL: redis.url,
+    TWO_FACTOR_API_KEY: twoFactor.apiKey,
+    TWO_FACTOR_BASE_URL: twoFactor.url,
+    SMS_RATE_LIMIT_PER_MIN: '1000000',
+    SMS_MAX_SENDS_PER_HOUR: '1000000',
+  };
+}
