@@ -1,5 +1,6 @@
 import type { OtpPurpose, SmsMode } from '../../common/api/sms.js';
-import type { Db } from './db.js';
+import { createBatcher } from './batcher.js';
+import { isDatabaseUnavailableError, type Db } from './db.js';
 
 export interface OtpSession {
   id: string;
@@ -81,32 +82,55 @@ function fromRow(row: OtpSessionRow): OtpSession {
   };
 }
 
+/**
+ * Inserts sessions (in submission order, no two of the same phone and purpose) and ends the earlier live
+ * sessions of each phone and purpose, in one statement. unnest keeps the statement and its parameters the
+ * same whatever the count; the enum goes through text[], as PGlite cannot serialise arrays of a custom type.
+ */
+async function insertSessions(db: Db, sessions: readonly NewOtpSession[]): Promise<void> {
+  await db.query(
+    `with input as (
+       select * from unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+                            $8::int[], $9::timestamptz[], $10::timestamptz[])
+         as t(id, purpose, phone, user_id, mode, provider_session_id, code_hmac, max_attempts, expires_at, created_at)
+     ),
+     ended as (
+       update public.otp_sessions s set expires_at = least(s.expires_at, i.created_at)
+         from input i
+        where s.phone = i.phone and s.purpose = i.purpose::public.otp_purpose and s.verified_at is null and s.expires_at > i.created_at
+     )
+     insert into public.otp_sessions
+       (id, purpose, phone, user_id, mode, provider_session_id, code_hmac, max_attempts, expires_at, created_at)
+     select id, purpose::public.otp_purpose, phone, user_id, mode, provider_session_id, code_hmac, max_attempts, expires_at, created_at
+       from input`,
+    [
+      sessions.map((s) => s.id),
+      sessions.map((s) => s.purpose),
+      sessions.map((s) => s.phone),
+      sessions.map((s) => s.userId),
+      sessions.map((s) => s.mode),
+      sessions.map((s) => s.providerSessionId),
+      sessions.map((s) => s.codeHmac),
+      sessions.map((s) => s.maxAttempts),
+      sessions.map((s) => s.expiresAt.toISOString()),
+      sessions.map((s) => s.createdAt.toISOString()),
+    ],
+  );
+}
+
 export function createOtpSessionsRepository(db: Db): OtpSessionsRepository {
-  return {
-    async create(session) {
-      // One statement: end older live sessions of this phone and purpose, then insert the new one.
-      await db.query(
-        `with ended as (
-           update public.otp_sessions set expires_at = least(expires_at, $10)
-            where phone = $3 and purpose = $2 and verified_at is null and expires_at > $10
-         )
-         insert into public.otp_sessions
-           (id, purpose, phone, user_id, mode, provider_session_id, code_hmac, max_attempts, expires_at, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          session.id,
-          session.purpose,
-          session.phone,
-          session.userId,
-          session.mode,
-          session.providerSessionId,
-          session.codeHmac,
-          session.maxAttempts,
-          session.expiresAt,
-          session.createdAt,
-        ],
-      );
+  // Sessions created while an insert is in flight share the next one (group commit). Two sessions of the same
+  // phone and purpose never share a batch, so the newer one always ends the older.
+  const inserts = createBatcher(
+    async (sessions: NewOtpSession[]) => {
+      await insertSessions(db, sessions);
+      return sessions.map(() => undefined);
     },
+    { conflictKey: (session) => `${session.purpose} ${session.phone}`, retryAlone: (error) => !isDatabaseUnavailableError(error) },
+  );
+
+  return {
+    create: (session) => inserts.submit(session),
 
     async findById(id) {
       const { rows } = await db.query<OtpSessionRow>(`select ${COLUMNS} from public.otp_sessions where id = $1`, [id]);

@@ -1,0 +1,62 @@
+/**
+ * Group commit on the hot path of a send: sessions created, and phones looked up, by requests running at the
+ * same time share one statement, with the same results as one statement each.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../server/db/db.js';
+import { createOtpSessionsRepository, type NewOtpSession } from '../../server/db/otpSessionsRepository.js';
+import { useTestDatabase } from '../support/testApp.js';
+import { dbKindsUnderTest } from '../support/testDatabases.js';
+
+/** `db`, counting the statements that go through it. */
+function counting(db: Db): { db: Db; statements: () => number } {
+  let count = 0;
+  return {
+    db: { ...db, query: (sql, params) => (count++, db.query(sql, params)) },
+    statements: () => count,
+  };
+}
+
+function session(n: number, phone: string, createdAt: Date): NewOtpSession {
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    purpose: 'login',
+    phone,
+    userId: null,
+    mode: 'autogen',
+    providerSessionId: `p-${n}`,
+    codeHmac: null,
+    maxAttempts: 5,
+    expiresAt: new Date(createdAt.getTime() + 300_000),
+    createdAt,
+  };
+}
+
+describe.each(dbKindsUnderTest())('group commit on %s', (kind) => {
+  const testDb = useTestDatabase(kind);
+
+  it('stores the sessions of concurrent sends in one statement, each live and readable', async () => {
+    const { db, statements } = counting(testDb().db);
+    const sessions = createOtpSessionsRepository(db);
+    const at = new Date('2026-11-28T10:00:00Z');
+    const created = [1, 2, 3, 4, 5].map((n) => session(n, `+91987654321${n}`, at));
+    await Promise.all(created.map((s) => sessions.create(s)));
+    expect(statements()).toBe(1);
+    for (const s of created) {
+      expect(await sessions.findById(s.id)).toMatchObject({ id: s.id, phone: s.phone, providerSessionId: s.providerSessionId, expiresAt: s.expiresAt, verifiedAt: null });
+    }
+  });
+
+  it('still lets the newest session of a phone end the older when both are created at the same time', async () => {
+    const { db, statements } = counting(testDb().db);
+    const sessions = createOtpSessionsRepository(db);
+    const older = session(1, '+919876543210', new Date('2026-11-28T10:00:00Z'));
+    const newer = session(2, '+919876543210', new Date('2026-11-28T10:00:01Z'));
+    const other = session(3, '+919876543219', new Date('2026-11-28T10:00:01Z'));
+    await Promise.all([older, newer, other].map((s) => sessions.create(s)));
+    expect(statements()).toBe(2);
+    expect((await sessions.findById(older.id))?.expiresAt).toEqual(newer.createdAt);
+    expect((await sessions.findById(newer.id))?.expiresAt).toEqual(newer.expiresAt);
+    expect((await sessions.findById(other.id))?.expiresAt).toEqual(other.expiresAt);
+  });
+});
