@@ -1,5 +1,6 @@
 import type { PublicUser } from '../../common/api/auth.js';
 import type { Role } from '../../common/roles.js';
+import { createBatcher } from './batcher.js';
 import type { Queryable, Db } from './db.js';
 
 export interface UserWithPasswordHash extends PublicUser {
@@ -36,6 +37,18 @@ export interface UsersRepository {
 }
 
 export function createUsersRepository(db: Db): UsersRepository {
+  // Lookups made while one is in flight share the next query (group commit, as for writes): every login send makes one.
+  const phoneLookups = createBatcher(async (phones: string[]) => {
+    const { rows } = await db.query<PublicUser & { phone: string }>(
+      `select ${PUBLIC_COLUMNS}, c.phone from public.users u
+         join public.user_contact_settings c on c.user_id = u.id
+        where c.phone = any($1::text[])`,
+      [phones],
+    );
+    const byPhone = new Map(rows.map(({ phone, ...user }) => [phone, user]));
+    return phones.map((phone) => byPhone.get(phone));
+  });
+
   return {
     async findByEmail(email) {
       const { rows } = await db.query<PublicUser & { password_hash: string }>(
@@ -46,15 +59,7 @@ export function createUsersRepository(db: Db): UsersRepository {
       return row && { id: row.id, email: row.email, role: row.role, passwordHash: row.password_hash };
     },
 
-    async findByPhone(phone) {
-      const { rows } = await db.query<PublicUser>(
-        `select ${PUBLIC_COLUMNS} from public.users u
-           join public.user_contact_settings c on c.user_id = u.id
-          where c.phone = $1`,
-        [phone],
-      );
-      return rows[0];
-    },
+    findByPhone: (phone) => phoneLookups.submit(phone),
 
     create(user) {
       return db.transaction(async (tx) => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../server/db/db.js';
 import { createOtpSessionsRepository, type NewOtpSession } from '../../server/db/otpSessionsRepository.js';
+import { createUsersRepository } from '../../server/db/usersRepository.js';
 import { useTestDatabase } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 
@@ -58,5 +59,16 @@ describe.each(dbKindsUnderTest())('group commit on %s', (kind) => {
     expect((await sessions.findById(older.id))?.expiresAt).toEqual(newer.createdAt);
     expect((await sessions.findById(newer.id))?.expiresAt).toEqual(newer.expiresAt);
     expect((await sessions.findById(other.id))?.expiresAt).toEqual(other.expiresAt);
+  });
+
+  it('looks up the phones of concurrent sends in one query, each caller getting its own owner or none', async () => {
+    const setup = createUsersRepository(testDb().db);
+    const asha = await setup.create({ email: 'asha@example.com', passwordHash: 'x', role: 'agent', phone: '+919876500001' });
+    const ravi = await setup.create({ email: 'ravi@example.com', passwordHash: 'x', role: 'staff', phone: '+919876500002' });
+    const { db, statements } = counting(testDb().db);
+    const users = createUsersRepository(db);
+    const found = await Promise.all(['+919876500002', '+919876500009', '+919876500001', '+919876500002'].map((phone) => users.findByPhone(phone)));
+    expect(statements()).toBe(1);
+    expect(found).toEqual([ravi, undefined, asha, ravi]);
   });
 });
