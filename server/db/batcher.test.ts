@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBatcher } from './batcher.js';
+import { createBatcher, createWriteBatcher } from './batcher.js';
 
 /** A batch function that records its batches and answers each item with `item * 10`, failing on `bad` items. */
 function recordingRun(bad: ReadonlySet<number> = new Set()) {
@@ -40,6 +40,24 @@ describe('createBatcher', () => {
     const batcher = createBatcher(run, { retryAlone: () => false });
     const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('write batches: a bad row fails alone, an unreachable database fails the whole batch at once', async () => {
+    const batches: number[][] = [];
+    let failure: Error & { code?: string } = Object.assign(new Error('insert violates foreign key constraint'), { code: '23503' });
+    const writer = createWriteBatcher(async (items: number[]) => {
+      batches.push([...items]);
+      if (items.includes(2)) throw failure;
+    });
+    const badRow = await Promise.allSettled([1, 2, 3].map((n) => writer.submit(n)));
+    expect(badRow.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(batches).toEqual([[1, 2, 3], [1], [2], [3]]);
+
+    batches.length = 0;
+    failure = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const outage = await Promise.allSettled([1, 2, 3].map((n) => writer.submit(n)));
+    expect(outage.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(batches).toEqual([[1, 2, 3]]);
   });
 });

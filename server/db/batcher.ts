@@ -7,6 +7,8 @@
  * `run` gets the items in submission order and returns one result per item, in that order. `submit`
  * resolves with the item's result once its batch has run: for a write, once it is committed.
  */
+import { isDatabaseUnavailableError } from './db.js';
+
 export interface Batcher<In, Out> {
   submit(item: In): Promise<Out>;
   /** Resolves once every item submitted so far has run or failed (shutdown). */
@@ -101,4 +103,22 @@ export function createBatcher<In, Out>(run: (items: In[]) => Promise<Out[]>, opt
       }
     },
   };
+}
+
+/**
+ * A batcher for writes: `write` stores the items in one statement, and each caller learns when its item is
+ * committed. A batch that fails on a bad row is retried row by row, so only that row's caller fails; one that
+ * fails because the database is unreachable fails at once.
+ */
+export function createWriteBatcher<In>(
+  write: (items: In[]) => Promise<void>,
+  options: Omit<BatcherOptions<In>, 'retryAlone'> = {},
+): Batcher<In, void> {
+  return createBatcher(
+    async (items: In[]) => {
+      await write(items);
+      return items.map(() => undefined);
+    },
+    { ...options, retryAlone: (error) => !isDatabaseUnavailableError(error) },
+  );
 }

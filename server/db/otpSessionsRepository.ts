@@ -1,6 +1,6 @@
 import type { OtpPurpose, SmsMode } from '../../common/api/sms.js';
-import { createBatcher } from './batcher.js';
-import { isDatabaseUnavailableError, type Db } from './db.js';
+import { createWriteBatcher } from './batcher.js';
+import type { Db } from './db.js';
 
 export interface OtpSession {
   id: string;
@@ -121,13 +121,9 @@ async function insertSessions(db: Db, sessions: readonly NewOtpSession[]): Promi
 export function createOtpSessionsRepository(db: Db): OtpSessionsRepository {
   // Sessions created while an insert is in flight share the next one (group commit). Two sessions of the same
   // phone and purpose never share a batch, so the newer one always ends the older.
-  const inserts = createBatcher(
-    async (sessions: NewOtpSession[]) => {
-      await insertSessions(db, sessions);
-      return sessions.map(() => undefined);
-    },
-    { conflictKey: (session) => `${session.purpose} ${session.phone}`, retryAlone: (error) => !isDatabaseUnavailableError(error) },
-  );
+  const inserts = createWriteBatcher((sessions: NewOtpSession[]) => insertSessions(db, sessions), {
+    conflictKey: (session) => `${session.purpose} ${session.phone}`,
+  });
 
   return {
     create: (session) => inserts.submit(session),

@@ -7,8 +7,7 @@
  * INSERT and one round trip instead of one each. A batch that fails for a bad row is retried row by row;
  * one that fails because the database is unreachable rejects all its writers (their requests fail with 503).
  */
-import { createBatcher } from '../db/batcher.js';
-import { isDatabaseUnavailableError } from '../db/db.js';
+import { createWriteBatcher } from '../db/batcher.js';
 import type { OtpLogEntry, OtpLogsRepository } from '../db/otpLogsRepository.js';
 
 export interface OtpLogWriter {
@@ -18,12 +17,6 @@ export interface OtpLogWriter {
 }
 
 export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMany'>, maxBatchSize = 500): OtpLogWriter {
-  const batcher = createBatcher(
-    async (entries: OtpLogEntry[]) => {
-      await repository.insertMany(entries);
-      return entries.map(() => undefined);
-    },
-    { maxBatchSize, retryAlone: (error) => !isDatabaseUnavailableError(error) },
-  );
+  const batcher = createWriteBatcher((entries: OtpLogEntry[]) => repository.insertMany(entries), { maxBatchSize });
   return { write: (entry) => batcher.submit(entry), drain: () => batcher.drain() };
 }
