@@ -14,6 +14,7 @@ import { crossSiteGuard } from './http/crossSiteGuard.js';
 import { createErrorHandler, notFoundApiHandler } from './http/errorHandler.js';
 import type { LimiterStoreFactory } from './http/limiterStores.js';
 import { requestLogger } from './http/requestLogger.js';
+import { shuttingDownError } from './lifecycle.js';
 import { serveSpa } from './http/spa.js';
 
 export interface HealthReport {
@@ -64,11 +65,7 @@ export function createApp(deps: AppDeps): Express {
   });
   if (deps.isShuttingDown) {
     const isShuttingDown = deps.isShuttingDown;
-    api.use((_req, res, next) => {
-      if (!isShuttingDown()) return next();
-      res.set({ Connection: 'close', 'Retry-After': '2' });
-      res.status(503).json({ status: 'shutting_down', message: 'The server is restarting. Please try again.' });
-    });
+    api.use((_req, _res, next) => next(isShuttingDown() ? shuttingDownError() : undefined));
   }
   api.get('/health', async (_req, res) => {
     const report = await deps.checkHealth();

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { AppError } from './http/appError.js';
 
 export interface RetryOptions {
   what: string;
@@ -40,9 +41,14 @@ export async function drainHttpServer(server: Server, graceMs: number): Promise<
   clearTimeout(timer);
 }
 
+/** The answer to work arriving while the process stops: 503 shutting_down, come back in a moment. */
+export function shuttingDownError(): AppError {
+  return new AppError('shutting_down', 'The server is restarting. Please try again.', {}, { Connection: 'close', 'Retry-After': '2' });
+}
+
 export interface WorkTracker {
-  /** Runs one operation, tracked until it settles; refused with `refusal()` once `close()` was called. */
-  run<T>(operation: () => Promise<T>): Promise<T>;
+  /** `operation`, tracked until it settles on every call; refused with `shuttingDownError()` once `close()` was called. */
+  track<A extends unknown[], T>(operation: (...args: A) => Promise<T>): (...args: A) => Promise<T>;
   /** Refuses new operations, then resolves once every tracked one has settled. */
   close(): Promise<void>;
 }
@@ -51,18 +57,20 @@ export interface WorkTracker {
  * Work a graceful stop must wait for even when no connection waits for it any more: a handler goes on after
  * its client hangs up, so a closed HTTP server does not mean its provider calls are done and logged.
  */
-export function createWorkTracker(refusal: () => Error): WorkTracker {
+export function createWorkTracker(): WorkTracker {
   let closing = false;
   const running = new Set<Promise<unknown>>();
   return {
-    run(operation) {
-      if (closing) return Promise.reject(refusal());
-      const work = operation();
-      running.add(work);
-      const forget = () => void running.delete(work);
-      work.then(forget, forget);
-      return work;
-    },
+    track:
+      (operation) =>
+      (...args) => {
+        if (closing) return Promise.reject(shuttingDownError());
+        const work = operation(...args);
+        running.add(work);
+        const forget = () => void running.delete(work);
+        work.then(forget, forget);
+        return work;
+      },
     async close() {
       closing = true;
       while (running.size > 0) await Promise.allSettled([...running]);

@@ -72,7 +72,6 @@ const MESSAGES = {
   providerRejected: 'We could not send or check the code right now. Please try again later.',
   providerUnavailable: 'The SMS service is not responding. Please try again in a minute.',
   providerBusy: 'We are sending a lot of messages right now. Please try again in a moment.',
-  shuttingDown: 'The server is restarting. Please try again.',
 } as const;
 
 export type OtpService = ReturnType<typeof createOtpService>;
@@ -300,12 +299,12 @@ export function createOtpService(deps: OtpServiceDeps) {
   };
 
   // A handler goes on after its client hangs up: a graceful stop waits for these, log rows included.
-  const work = createWorkTracker(() => new AppError('shutting_down', MESSAGES.shuttingDown, {}, { 'Retry-After': '2' }));
+  const work = createWorkTracker();
   return {
-    sendOtp: (...args: Parameters<typeof operations.sendOtp>) => work.run(() => operations.sendOtp(...args)),
-    verifyOtp: (...args: Parameters<typeof operations.verifyOtp>) => work.run(() => operations.verifyOtp(...args)),
-    sendTemplate: (...args: Parameters<typeof operations.sendTemplate>) => work.run(() => operations.sendTemplate(...args)),
-    testConnection: () => work.run(() => operations.testConnection()),
+    sendOtp: work.track(operations.sendOtp),
+    verifyOtp: work.track(operations.verifyOtp),
+    sendTemplate: work.track(operations.sendTemplate),
+    testConnection: work.track(operations.testConnection),
     purgeOldSessions: operations.purgeOldSessions,
     /** Refuses new operations (503 shutting_down) and resolves once those in progress have finished. */
     stop: () => work.close(),
