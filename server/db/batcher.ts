@@ -42,18 +42,13 @@ export function createBatcher<In, Out>(run: (items: In[]) => Promise<Out[]>, opt
 
   /** The next batch: the oldest items, up to maxBatchSize, skipping (and keeping queued) conflicting ones. */
   const takeBatch = (): Pending<In, Out>[] => {
-    if (!options.conflictKey) {
-      const batch = queue.slice(0, maxBatchSize);
-      queue = queue.slice(batch.length);
-      return batch;
-    }
     const keys = new Set<string>();
     const batch: Pending<In, Out>[] = [];
     const rest: Pending<In, Out>[] = [];
     for (const pending of queue) {
-      const key = options.conflictKey(pending.item);
-      if (batch.length < maxBatchSize && !keys.has(key)) {
-        keys.add(key);
+      const key = options.conflictKey?.(pending.item);
+      if (batch.length < maxBatchSize && (key === undefined || !keys.has(key))) {
+        if (key !== undefined) keys.add(key);
         batch.push(pending);
       } else {
         rest.push(pending);
