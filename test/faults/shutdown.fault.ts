@@ -11,6 +11,9 @@ import { loadTestEnv, requireFaultSuiteTools, startPostgres, startRedis, type Po
 
 const API_KEY = 'f4u1t5-5hutd0wn-key-0000-77aa19c2';
 
+/** 2Factor answers slowly, so several sends are mid-call when the signal arrives. */
+const PROVIDER_LATENCY_MS = 700;
+
 /** The `Keep-Alive` header the server answers with on a keep-alive connection. */
 function keepAliveHeaderOf(url: string): Promise<string | undefined> {
   const agent = new Agent({ keepAlive: true });
@@ -25,8 +28,6 @@ function keepAliveHeaderOf(url: string): Promise<string | undefined> {
     }).on('error', reject);
   });
 }
-/** 2Factor answers slowly, so several sends are mid-call when the signal arrives. */
-const PROVIDER_LATENCY_MS = 700;
 
 describe('SIGTERM under load (real server process)', () => {
   let postgres: PostgresInstance;
