@@ -26,6 +26,7 @@ export const ERROR_HTTP_STATUS = {
   provider_not_configured: 503,
   rate_limiter_unavailable: 503,
   database_unavailable: 503,
+  sms_budget_exhausted: 503,
   shutting_down: 503,
 } as const;
 
@@ -38,6 +39,8 @@ export interface ErrorBody {
   verified?: false;
   attempts_left?: number;
   retry_after_s?: number;
+  /** Admin-initiated sends only: the provider's own words, e.g. `Invalid API Key`. */
+  provider_details?: string;
   issues?: { path: string; message: string }[];
 }
 

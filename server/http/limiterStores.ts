@@ -7,6 +7,8 @@
 import type { Redis } from 'ioredis';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { memorySendBookings, type SendBookingPolicy, type SendBookingStore } from '../sms/sendBookings.js';
+import { redisSendBookings } from '../sms/sendBookingsRedis.js';
 import { AppError } from './appError.js';
 
 export type Clock = () => number;
@@ -14,6 +16,10 @@ export type Clock = () => number;
 export interface LimiterStoreFactory {
   /** One store per limiter: `name` keeps their keys apart. */
   create(name: string): Store;
+  /** The store of send bookings (per-phone, per-user and budget limits, see server/sms/sendBookings.ts). */
+  sendBookings(policy: SendBookingPolicy): SendBookingStore;
+  /** Failure counters named `name` (e.g. failed passwords per account). */
+  failureCounters(name: string): FailureCounters;
   readonly kind: 'memory' | 'redis';
   /** The clock the stores count with. */
   readonly now: Clock;
@@ -95,7 +101,13 @@ export class ClockedMemoryStore implements Store {
 }
 
 export function memoryLimiterStores(now: Clock = Date.now): LimiterStoreFactory {
-  return { kind: 'memory', now, create: (name) => failClosed(new ClockedMemoryStore(`${name}:`, now)) };
+  return {
+    kind: 'memory',
+    now,
+    create: (name) => failClosed(new ClockedMemoryStore(`${name}:`, now)),
+    sendBookings: (policy) => memorySendBookings(policy, { now }),
+    failureCounters: (name) => memoryFailureCounters(name, now),
+  };
 }
 
 export function redisLimiterStores(redis: Redis): LimiterStoreFactory {
@@ -109,6 +121,8 @@ export function redisLimiterStores(redis: Redis): LimiterStoreFactory {
       });
       return failClosed(store, () => reloadScripts(store));
     },
+    sendBookings: (policy) => redisSendBookings(redis, policy),
+    failureCounters: (name) => redisFailureCounters(redis, name),
   };
 }
 
@@ -125,6 +139,16 @@ function reloadScripts(store: RedisStore): void {
   store.getScriptSha = get;
 }
 
+/** The answer when limits cannot be checked: the request is refused, never let through uncounted. */
+export function limiterUnavailableError(): AppError {
+  return new AppError(
+    'rate_limiter_unavailable',
+    'We cannot check request limits right now, so this request was refused. Please try again shortly.',
+    {},
+    { 'Retry-After': '5' },
+  );
+}
+
 /** Turns any store failure into a 503 `rate_limiter_unavailable`, so the request is refused, not let through. */
 function failClosed(store: Store, onFailure?: () => void): Store {
   const guard = async <T>(operation: () => Promise<T> | T): Promise<T> => {
@@ -132,12 +156,7 @@ function failClosed(store: Store, onFailure?: () => void): Store {
       return await operation();
     } catch {
       onFailure?.();
-      throw new AppError(
-        'rate_limiter_unavailable',
-        'We cannot check request limits right now, so this request was refused. Please try again shortly.',
-        {},
-        { 'Retry-After': '5' },
-      );
+      throw limiterUnavailableError();
     }
   };
   return {
@@ -157,5 +176,68 @@ function failClosed(store: Store, onFailure?: () => void): Store {
     resetKey: (key) => guard(() => store.resetKey(key)),
     resetAll: store.resetAll && (() => guard(() => store.resetAll!())),
     shutdown: store.shutdown && (() => store.shutdown!()),
+  };
+}
+
+/**
+ * Failure counters with a memory of the last failure, for penalties that grow with each failure (the per-account
+ * login throttle). A counter is forgotten `ttlMs` after its last failure.
+ */
+export interface FailureCounters {
+  read(key: string): Promise<FailureCount | undefined>;
+  /** Counts one more failure at `nowMs` and answers the new count. */
+  add(key: string, nowMs: number, ttlMs: number): Promise<FailureCount>;
+  clear(key: string): Promise<void>;
+}
+
+export interface FailureCount {
+  failures: number;
+  lastFailureAtMs: number;
+}
+
+function memoryFailureCounters(name: string, now: Clock): FailureCounters {
+  const counters = new Map<string, FailureCount & { forgetAtMs: number }>();
+  const sweep = setInterval(() => {
+    const nowMs = now();
+    for (const [key, counter] of counters) if (counter.forgetAtMs <= nowMs) counters.delete(key);
+  }, 60_000);
+  sweep.unref();
+  const live = (key: string) => {
+    const counter = counters.get(`${name}:${key}`);
+    return counter && counter.forgetAtMs > now() ? counter : undefined;
+  };
+  return {
+    async read(key) {
+      const counter = live(key);
+      return counter && { failures: counter.failures, lastFailureAtMs: counter.lastFailureAtMs };
+    },
+    async add(key, nowMs, ttlMs) {
+      const failures = (live(key)?.failures ?? 0) + 1;
+      counters.set(`${name}:${key}`, { failures, lastFailureAtMs: nowMs, forgetAtMs: nowMs + ttlMs });
+      return { failures, lastFailureAtMs: nowMs };
+    },
+    async clear(key) {
+      counters.delete(`${name}:${key}`);
+    },
+  };
+}
+
+function redisFailureCounters(redis: Redis, name: string): FailureCounters {
+  const keyOf = (key: string) => `fail:${name}:${key}`;
+  return {
+    async read(key) {
+      const [failures, lastAt] = await redis.hmget(keyOf(key), 'failures', 'last_at');
+      return failures ? { failures: Number(failures), lastFailureAtMs: Number(lastAt) } : undefined;
+    },
+    async add(key, nowMs, ttlMs) {
+      // MULTI: the count, the time and the expiry move together.
+      const results = await redis.multi().hincrby(keyOf(key), 'failures', 1).hset(keyOf(key), 'last_at', nowMs).pexpire(keyOf(key), ttlMs).exec();
+      const [error, failures] = results?.[0] ?? [new Error('transaction aborted'), 0];
+      if (error) throw error;
+      return { failures: Number(failures), lastFailureAtMs: nowMs };
+    },
+    async clear(key) {
+      await redis.del(keyOf(key));
+    },
   };
 }
