@@ -6,6 +6,7 @@ import { parseOrThrow } from '../http/validate.js';
 import type { AuthService } from './authService.js';
 import { requireRole } from './authenticate.js';
 import { clearSessionCookie, readSessionToken, setSessionCookie } from './sessionCookie.js';
+import { readTrustedDeviceToken, setTrustedDeviceCookie } from './trustedDevice.js';
 
 export interface AuthRouterDeps {
   auth: AuthService;
@@ -32,8 +33,9 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
 
   router.post('/login', failedLoginsPerIp, async (req, res) => {
     const { email, password } = parseOrThrow(loginRequestSchema, req.body);
-    const { token, login } = await deps.auth.loginWithPassword(email, password);
+    const { token, login, deviceToken } = await deps.auth.loginWithPassword(email, password, readTrustedDeviceToken(req, deps.secureCookies));
     setSessionCookie(res, token, cookie);
+    setTrustedDeviceCookie(res, deviceToken, deps.secureCookies);
     res.json(login);
   });
 

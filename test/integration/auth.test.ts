@@ -27,9 +27,16 @@ function setCookies(res: request.Response): string[] {
 
 /** The `name=value` part of the session cookie a response sets. */
 function sessionCookieOf(res: request.Response): string {
-  const setCookie = setCookies(res);
+  const setCookie = setCookies(res).filter((cookie) => /^(__Host-)?sid=/.test(cookie));
   expect(setCookie).toHaveLength(1);
   return setCookie[0]!.split(';')[0]!;
+}
+
+/** The `name=value` part of the trusted-device cookie a response sets. */
+function deviceCookieOf(res: request.Response): string {
+  const cookie = setCookies(res).find((value) => /^(__Host-)?device=/.test(value));
+  expect(cookie, 'a trusted-device cookie').toBeDefined();
+  return cookie!.split(';')[0]!;
 }
 
 function me(app: TestApp, cookie?: string) {
@@ -229,6 +236,102 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
       expect(lastAllowed.headers['ratelimit']).toMatch(/^"login-ip"; r=0;/);
 
       await login(app, user.email, 'wrong password!').expect(429);
+    });
+  });
+
+  describe('per-account throttle (any number of addresses)', () => {
+    // Every request from a new forged address, behind TRUST_PROXY: the per-IP limit never applies.
+    const env = { TRUST_PROXY: 'true', LOGIN_RATE_LIMIT_PER_15_MIN: '1000000' };
+    let address = 0;
+    const from = (app: TestApp, email: string, password = PASSWORD, cookie?: string) => {
+      address += 1;
+      const req = request(app.app).post('/api/auth/login').set('X-Forwarded-For', `198.51.${address >> 8}.${address & 255}`);
+      return (cookie ? req.set('Cookie', cookie) : req).send({ email, password });
+    };
+
+    it('lets 5 wrong passwords through, then makes each try wait 1 s, 2 s, 4 s… up to 30 s, without checking the password meanwhile', async () => {
+      const clock = createFakeClock();
+      const app = buildTestApp(testDb().db, { env, clock });
+      const user = await addUser(app, 'staff');
+      for (let i = 0; i < 5; i++) await from(app, user.email, 'wrong password!').expect(401);
+
+      const waits: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const held = await from(app, user.email).expect(429); // even the right password waits
+        expect(held.body).toMatchObject({ status: 'rate_limited', retry_after_s: expect.any(Number) });
+        expect(held.headers['retry-after']).toBe(String(held.body.retry_after_s));
+        expect(held.headers['ratelimit']).toBe(`"login-account"; r=0; t=${held.body.retry_after_s}`);
+        expect(held.headers['set-cookie']).toBeUndefined();
+        waits.push(held.body.retry_after_s);
+        clock.advance(held.body.retry_after_s * 1000);
+        await from(app, user.email, 'wrong password!').expect(401);
+      }
+      expect(waits).toEqual([1, 2, 4, 8, 16, 30, 30]);
+
+      clock.advance(30_000);
+      await from(app, user.email).expect(200);
+      // A correct password clears the count.
+      await from(app, user.email, 'wrong password!').expect(401);
+      await from(app, user.email, 'wrong password!').expect(401);
+    });
+
+    it('throttles an email nobody has exactly like a real account, so the throttle reveals nothing', async () => {
+      const clock = createFakeClock();
+      const app = buildTestApp(testDb().db, { env, clock });
+      const user = await addUser(app, 'staff');
+      const answers = async (email: string) => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 7; i++) statuses.push((await from(app, email, 'wrong password!')).status);
+        return statuses;
+      };
+      const known = await answers(user.email);
+      const unknown = await answers('nobody-here@example.com');
+      expect(unknown).toEqual(known);
+      expect(known).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    });
+
+    it('forgets failures 15 minutes after the last one', async () => {
+      const clock = createFakeClock();
+      const app = buildTestApp(testDb().db, { env, clock });
+      const user = await addUser(app, 'staff');
+      for (let i = 0; i < 5; i++) await from(app, user.email, 'wrong password!').expect(401);
+      clock.advance(15 * 60_000);
+      for (let i = 0; i < 5; i++) await from(app, user.email, 'wrong password!').expect(401);
+    });
+
+    it("never slows the owner down on a device that logged in before, whatever strangers do to the account", async () => {
+      const clock = createFakeClock();
+      const app = buildTestApp(testDb().db, { env, clock });
+      const user = await addUser(app, 'admin');
+      const device = deviceCookieOf(await from(app, user.email).expect(200));
+      for (let i = 0; i < 12; i++) await from(app, user.email, 'wrong password!');
+      await from(app, user.email).expect(429);
+
+      const owner = await from(app, user.email, PASSWORD, device).expect(200);
+      expect(sessionCookieOf(owner)).toMatch(/^sid=/);
+      // The device's own wrong passwords are counted on the device, with the same growing wait.
+      for (let i = 0; i < 5; i++) await from(app, user.email, 'wrong password!', device).expect(401);
+      expect((await from(app, user.email, PASSWORD, device).expect(429)).body.retry_after_s).toBe(1);
+    });
+
+    it('treats a forged device cookie, or one from another account, as no device', async () => {
+      const clock = createFakeClock();
+      const app = buildTestApp(testDb().db, { env, clock });
+      const victim = await addUser(app, 'admin');
+      const attacker = await addUser(app, 'staff');
+      const attackersDevice = deviceCookieOf(await from(app, attacker.email).expect(200));
+      for (let i = 0; i < 5; i++) await from(app, victim.email, 'wrong password!').expect(401);
+      await from(app, victim.email, PASSWORD, attackersDevice).expect(429);
+      const [name, value] = attackersDevice.split('=') as [string, string];
+      const forged = `${name}=${value.replace(/^[^.]+/, victim.id)}`;
+      await from(app, victim.email, PASSWORD, forged).expect(429);
+    });
+
+    it('sets the device cookie HttpOnly, SameSite=Lax, for 180 days, and __Host- and Secure in production', async () => {
+      const app = buildTestApp(testDb().db, { env: { NODE_ENV: 'production', APP_SECRET: TEST_APP_SECRET } });
+      const user = await addUser(app, 'admin');
+      const cookie = setCookies(await login(app, user.email).expect(200)).find((value) => value.startsWith('__Host-device='));
+      expect(cookie).toMatch(/^__Host-device=[^;]+; Max-Age=15552000; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     });
   });
 
