@@ -32,14 +32,17 @@ const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 
 /**
  * True when an error means "the database is not reachable right now" (as opposed to a bad query):
- * refused or dropped connections, server shutting down (SQLSTATE 57P0x), connection exceptions (08xxx).
+ * refused or dropped connections, server shutting down or starting (SQLSTATE 57P0x), connection exceptions
+ * (08xxx), too many connections (53300), and a database closed to connections (55000 "database … is not
+ * currently accepting connections"; 55000 also covers query errors, so only with that message).
  */
 export function isDatabaseUnavailableError(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     if (CONNECTION_ERROR_CODES.has(code)) return true;
-    if (code.startsWith('08') || code.startsWith('57P')) return true;
+    if (code.startsWith('08') || code.startsWith('57P') || code === '53300') return true;
+    if (code === '55000' && typeof message === 'string' && /not currently accepting connections/i.test(message)) return true;
   }
   if (typeof message === 'string') {
     return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(

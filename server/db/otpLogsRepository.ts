@@ -4,6 +4,8 @@ import type { Db } from './db.js';
 
 /** One provider call, as written to `otp_logs`. Never holds an OTP code or the API key. */
 export interface OtpLogEntry {
+  /** Unique per provider call: a row written twice (a retry after an unacknowledged commit) is stored once. */
+  callId: string;
   userId: string | null;
   phone: string;
   sessionId: string | null;
@@ -45,13 +47,14 @@ export function createOtpLogsRepository(db: Db): OtpLogsRepository {
   return {
     async insertMany(entries) {
       if (entries.length === 0) return;
-      // unnest keeps the statement and its 9 parameters the same whatever the batch size. The enum array goes
+      // unnest keeps the statement and its 10 parameters the same whatever the batch size. The enum array goes
       // through text[]: PGlite cannot serialise arrays of a custom type.
       await db.query(
         `insert into public.otp_logs
-           (user_id, phone, session_id, provider_session_id, type, status, response_time_ms, details, created_at)
+           (user_id, phone, session_id, provider_session_id, type, status, response_time_ms, details, created_at, call_id)
          select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]::public.otp_log_type[],
-                              $6::text[], $7::int[], $8::text[], $9::timestamptz[])`,
+                              $6::text[], $7::int[], $8::text[], $9::timestamptz[], $10::uuid[])
+         on conflict (call_id) do nothing`,
         [
           entries.map((e) => e.userId),
           entries.map((e) => e.phone),
@@ -62,6 +65,7 @@ export function createOtpLogsRepository(db: Db): OtpLogsRepository {
           entries.map((e) => Math.max(0, Math.round(e.responseTimeMs))),
           entries.map((e) => e.details),
           entries.map((e) => e.createdAt.toISOString()),
+          entries.map((e) => e.callId),
         ],
       );
     },

@@ -39,3 +39,23 @@ describe('error handler', () => {
     expect(lines).toEqual([]);
   });
 });
+
+describe('database outages', () => {
+  it.each([
+    ['55000, a database closed to connections', { code: '55000', message: 'database "otp_app" is not currently accepting connections' }],
+    ['57P03, a server starting up', { code: '57P03', message: 'the database system is starting up' }],
+    ['53300, too many connections', { code: '53300', message: 'sorry, too many clients already' }],
+    ['ECONNREFUSED', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }],
+    ['a connection killed mid-query', { message: 'Connection terminated unexpectedly' }],
+  ])('answers 503 database_unavailable with Retry-After, never 500, for %s', async (_case, failure) => {
+    const { app } = failingWith(Object.assign(new Error(failure.message), failure));
+    const res = await request(app).get('/fail').expect(503);
+    expect(res.body.status).toBe('database_unavailable');
+    expect(res.headers['retry-after']).toBe('5');
+  });
+
+  it('still answers 500 for another 55000 error, which is a bug, not an outage', async () => {
+    const { app } = failingWith(Object.assign(new Error('currval of sequence "s" is not yet defined in this session'), { code: '55000' }));
+    await request(app).get('/fail').expect(500);
+  });
+});

@@ -43,7 +43,7 @@ export function toAppError(error: unknown): AppError {
  * 503s the server answers on purpose to shed load (over the provider's ceiling, stopping). They are not
  * failures: the request line records them, and a burst of them must not flood the error log.
  */
-const DELIBERATE_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['provider_busy', 'shutting_down']);
+const DELIBERATE_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['provider_busy', 'shutting_down', 'sms_budget_exhausted']);
 
 /** The one place errors become HTTP answers: `{status, message, ...}` with the catalogue's HTTP status. */
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {

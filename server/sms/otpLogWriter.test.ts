@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { OtpLogEntry } from '../db/otpLogsRepository.js';
 import { createOtpLogWriter } from './otpLogWriter.js';
 
 function entry(n: number): OtpLogEntry {
   return {
+    callId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
     userId: null,
     phone: `+9198765432${String(n).padStart(2, '0')}`,
     sessionId: `s-${n}`,
@@ -110,7 +111,7 @@ describe('createOtpLogWriter', () => {
 
   it('splits batches at maxBatchSize', async () => {
     const repository = manualRepository();
-    const writer = createOtpLogWriter(repository, 2);
+    const writer = createOtpLogWriter(repository, { maxBatchSize: 2 });
     const writes = [1, 2, 3, 4, 5].map((n) => writer.write(entry(n)));
     await repository.settle();
     await repository.settle();
@@ -119,11 +120,14 @@ describe('createOtpLogWriter', () => {
     expect(repository.batches.map((batch) => batch.length)).toEqual([2, 2, 1]);
   });
 
-  it('rejects every writer of a failed batch, and later writes still work', async () => {
+  it('rejects every writer of a batch the database refused, and later writes still work', async () => {
     const repository = manualRepository();
     const writer = createOtpLogWriter(repository);
     const failed = [1, 2].map((n) => track(writer.write(entry(n))));
-    const failure = new Error('connection terminated');
+    const failure = Object.assign(new Error('value too long for type character varying'), { code: '22001' });
+    await repository.settle(failure);
+    // A bad row is retried alone, so each writer learns its own fate.
+    await repository.settle(failure);
     await repository.settle(failure);
     expect(failed).toEqual([
       { settled: true, error: failure },
@@ -138,7 +142,7 @@ describe('createOtpLogWriter', () => {
 
   it('drain waits until every row written so far is committed or failed', async () => {
     const repository = manualRepository();
-    const writer = createOtpLogWriter(repository, 2);
+    const writer = createOtpLogWriter(repository, { maxBatchSize: 2 });
     const writes = [1, 2, 3].map((n) => track(writer.write(entry(n))));
     const drained = track(writer.drain());
     await flushMicrotasks();
@@ -165,5 +169,70 @@ describe('createOtpLogWriter', () => {
     await flushMicrotasks();
     expect(drained.settled).toBe(true);
     expect(repository.batches).toEqual([[entry(9)]]);
+  });
+});
+
+describe('createOtpLogWriter while the database is unreachable', () => {
+  const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+  /** A repository that refuses every insert while `down`, and records what it committed. */
+  function flakyRepository() {
+    const state = { down: true, committed: [] as OtpLogEntry[], calls: 0 };
+    return {
+      state,
+      async insertMany(entries: readonly OtpLogEntry[]) {
+        state.calls += 1;
+        if (state.down) throw unreachable();
+        state.committed.push(...entries);
+      },
+    };
+  }
+
+  it('keeps the rows in memory (the write resolves) and writes them once the database is back', async () => {
+    const repository = flakyRepository();
+    const writer = createOtpLogWriter(repository, { firstRetryDelayMs: 5, maxRetryDelayMs: 20 });
+    await Promise.all([1, 2, 3].map((n) => writer.write(entry(n))));
+    expect(writer.heldRows()).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(repository.state.committed).toEqual([]);
+    repository.state.down = false;
+    await vi.waitFor(() => expect(repository.state.committed).toEqual([entry(1), entry(2), entry(3)]), { timeout: 2000 });
+    expect(writer.heldRows()).toBe(0);
+  });
+
+  it('writes the held rows on drain (shutdown) when the database is back by then', async () => {
+    const repository = flakyRepository();
+    const writer = createOtpLogWriter(repository, { firstRetryDelayMs: 60_000 });
+    await writer.write(entry(1));
+    repository.state.down = false;
+    await writer.drain();
+    expect(repository.state.committed).toEqual([entry(1)]);
+  });
+
+  it('gives up on drain after drainTimeoutMs and logs how many rows were lost', async () => {
+    const repository = flakyRepository();
+    const errors: unknown[] = [];
+    const logger = { warn: () => undefined, info: () => undefined, error: (...args: unknown[]) => void errors.push(args) };
+    const writer = createOtpLogWriter(repository, { firstRetryDelayMs: 60_000, drainTimeoutMs: 100, logger });
+    await writer.write(entry(1));
+    await writer.drain();
+    expect(errors).toEqual([[{ lostRows: 1 }, 'otp_logs: 1 log rows could not be written before shutdown']]);
+  });
+
+  it('holds at most maxHeldRows and none older than maxHeldMs, dropping the oldest and logging the loss', async () => {
+    let nowMs = 0;
+    const repository = flakyRepository();
+    const errors: unknown[] = [];
+    const logger = { warn: () => undefined, info: () => undefined, error: (...args: unknown[]) => void errors.push(args[0]) };
+    const writer = createOtpLogWriter(repository, { maxHeldRows: 2, maxHeldMs: 1_000, firstRetryDelayMs: 60_000, logger, now: () => nowMs });
+    for (const n of [1, 2, 3]) await writer.write(entry(n));
+    expect(writer.heldRows()).toBe(2);
+    expect(errors).toEqual([{ lostRows: 1 }]);
+    nowMs = 2_000;
+    await writer.write(entry(4));
+    expect(writer.heldRows()).toBe(1);
+    repository.state.down = false;
+    await writer.drain();
+    expect(repository.state.committed).toEqual([entry(4)]);
   });
 });

@@ -1,22 +1,142 @@
 /**
- * Writes otp_logs rows in batches without ever acknowledging a row that is not committed.
+ * Writes otp_logs rows in batches, and keeps the row of every provider call even while the database is down.
  *
- * `write(entry)` resolves only once the row's batch is committed, and requests await it before they
- * answer: an answered request always has its log row. Rows written while a batch is in flight are
- * grouped into the next one (group commit, see db/batcher.ts), so under load many requests share one
- * INSERT and one round trip instead of one each. A batch that fails for a bad row is retried row by row;
- * one that fails because the database is unreachable rejects all its writers (their requests fail with 503).
+ * `write(entry)` resolves once the row's batch is committed, and requests await it before they answer. Rows
+ * written while a batch is in flight are grouped into the next one (group commit, see db/batcher.ts), so under
+ * load many requests share one INSERT and one round trip instead of one each. A batch that fails for a bad row is
+ * retried row by row, and only that row's write fails.
+ *
+ * When the database is unreachable, the SMS has usually already gone out: its row must not be lost. The row is
+ * then held in memory (`write` resolves: the row is in our hands) and written when the database is back, retried
+ * with a growing pause. Held rows are bounded: at most `maxHeldRows`, none older than `maxHeldMs`; past that the
+ * oldest are dropped and the loss is logged as an error with its count. `drain` (on SIGTERM) tries the held rows
+ * once more for up to `drainTimeoutMs`. Every row carries its own `callId`, and the insert skips ids already
+ * stored, so a batch whose commit was acknowledged by nobody (a connection killed mid-insert) is not written twice.
  */
+import type { Logger } from 'pino';
 import { createWriteBatcher } from '../db/batcher.js';
+import { isDatabaseUnavailableError } from '../db/db.js';
 import type { OtpLogEntry, OtpLogsRepository } from '../db/otpLogsRepository.js';
 
 export interface OtpLogWriter {
   write(entry: OtpLogEntry): Promise<void>;
-  /** Resolves once every row written so far is committed or has failed (shutdown). */
+  /** Resolves once every row written so far is committed, held rows included (or `drainTimeoutMs` passed). */
   drain(): Promise<void>;
+  /** Rows held in memory until the database is back. */
+  heldRows(): number;
 }
 
-export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMany'>, maxBatchSize = 500): OtpLogWriter {
+export interface OtpLogWriterOptions {
+  maxBatchSize?: number;
+  maxHeldRows?: number;
+  maxHeldMs?: number;
+  /** First pause before trying held rows again; it doubles up to `maxRetryDelayMs`. */
+  firstRetryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  drainTimeoutMs?: number;
+  logger?: Pick<Logger, 'warn' | 'error' | 'info'>;
+  now?: () => number;
+}
+
+export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMany'>, options: OtpLogWriterOptions = {}): OtpLogWriter {
+  const maxHeldRows = options.maxHeldRows ?? 50_000;
+  const maxHeldMs = options.maxHeldMs ?? 3_600_000;
+  const firstRetryDelayMs = options.firstRetryDelayMs ?? 500;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 10_000;
+  const maxBatchSize = options.maxBatchSize ?? 500;
+  const now = options.now ?? Date.now;
   const batcher = createWriteBatcher((entries: OtpLogEntry[]) => repository.insertMany(entries), { maxBatchSize });
-  return { write: (entry) => batcher.submit(entry), drain: () => batcher.drain() };
+
+  let held: Array<{ entry: OtpLogEntry; heldAtMs: number }> = [];
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryDelayMs = firstRetryDelayMs;
+  let retrying: Promise<void> | undefined;
+
+  const dropExcess = () => {
+    const cutoff = now() - maxHeldMs;
+    let drop = Math.max(0, held.length - maxHeldRows);
+    while (drop < held.length && held[drop]!.heldAtMs < cutoff) drop += 1;
+    if (drop === 0) return;
+    held = held.slice(drop);
+    options.logger?.error({ lostRows: drop }, `otp_logs: ${drop} log rows lost; the database was unreachable for too long`);
+  };
+
+  const hold = (entry: OtpLogEntry) => {
+    if (held.length === 0) options.logger?.warn('otp_logs: the database is unreachable; keeping log rows in memory until it is back');
+    held.push({ entry, heldAtMs: now() });
+    dropExcess();
+    scheduleRetry();
+  };
+
+  const scheduleRetry = () => {
+    if (retryTimer || retrying) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      retrying = retryHeld().finally(() => {
+        retrying = undefined;
+        if (held.length > 0) scheduleRetry();
+      });
+    }, retryDelayMs);
+    retryTimer.unref();
+  };
+
+  /** Writes the held rows, oldest first, in batches; stops at the first sign the database is still down. */
+  const retryHeld = async (): Promise<void> => {
+    while (held.length > 0) {
+      const batch = held.slice(0, maxBatchSize);
+      const written = await insertHeld(batch.map((item) => item.entry));
+      held = held.slice(written);
+      if (written < batch.length) {
+        retryDelayMs = Math.min(retryDelayMs * 2, maxRetryDelayMs);
+        return;
+      }
+    }
+    retryDelayMs = firstRetryDelayMs;
+    options.logger?.info('otp_logs: the database is back; the held log rows are written');
+  };
+
+  /** How many of `entries` (from the first) are done: written, or dropped as bad rows. Stops if the database is down. */
+  const insertHeld = async (entries: OtpLogEntry[]): Promise<number> => {
+    try {
+      await repository.insertMany(entries);
+      return entries.length;
+    } catch (error) {
+      if (isDatabaseUnavailableError(error)) return 0;
+      if (entries.length === 1) {
+        options.logger?.error({ err: error }, 'otp_logs: a held log row was refused by the database and dropped');
+        return 1;
+      }
+    }
+    // A bad row among them: each alone, so only that one is dropped.
+    for (let done = 0; done < entries.length; done += 1) {
+      if ((await insertHeld([entries[done]!])) === 0) return done;
+    }
+    return entries.length;
+  };
+
+  return {
+    async write(entry) {
+      try {
+        await batcher.submit(entry);
+      } catch (error) {
+        if (!isDatabaseUnavailableError(error)) throw error;
+        hold(entry);
+      }
+    },
+
+    async drain() {
+      await batcher.drain();
+      if (held.length === 0 && !retrying) return;
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      const deadline = now() + (options.drainTimeoutMs ?? 5_000);
+      while ((held.length > 0 || retrying) && now() < deadline) {
+        await (retrying ?? (retrying = retryHeld().finally(() => (retrying = undefined))));
+        if (held.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - now()))));
+      }
+      if (held.length > 0) options.logger?.error({ lostRows: held.length }, `otp_logs: ${held.length} log rows could not be written before shutdown`);
+    },
+
+    heldRows: () => held.length,
+  };
 }
