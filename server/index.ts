@@ -13,10 +13,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { seedDemoUsers } from './auth/demoUsers.js';
 import { composeApp } from './composeApp.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, trustProxyWarning, type Config } from './config.js';
 import type { Db } from './db/db.js';
 import { describeDatabase } from './db/describeDatabase.js';
 import { runMigrations } from './db/migrations.js';
+import { createRetention } from './db/retention.js';
 import { openDb } from './db/openDb.js';
 import { createUsersRepository } from './db/usersRepository.js';
 import { memoryLimiterStores, redisLimiterStores } from './http/limiterStores.js';
@@ -28,6 +29,8 @@ import { memoryRateGate, redisRateGate } from './sms/providerRateGate.js';
 import { startSandbox, type Sandbox } from './sms/sandbox.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How often expired sessions and old log rows are deleted (one instance at a time, see db/retention.ts). */
+const PURGE_INTERVAL_MS = 5 * 60_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const EX_UNAVAILABLE = 69;
 const EX_CONFIG = 78;
@@ -95,6 +98,8 @@ function setUp(): { config: Readonly<Config>; logger: Logger; secrets: SecretReg
   secrets.add(config.appSecret);
   secrets.add(config.sms.apiKey);
   const logger = createLogger({ level: config.logLevel, secrets, pretty: !config.isProduction && process.stdout.isTTY });
+  const proxyWarning = trustProxyWarning(config);
+  if (proxyWarning && !cluster.isWorker) logger.warn(proxyWarning);
   return { config, logger, secrets };
 }
 
@@ -107,7 +112,7 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
   const sandbox: Sandbox | undefined = config.sms.sandboxAllowed ? await startSandbox(logger) : undefined;
 
   let shuttingDown = false;
-  const { app, auth, otp, otpLogWriter } = composeApp({
+  const { app, otp, otpLogWriter } = composeApp({
     config,
     db,
     logger,
@@ -138,11 +143,15 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
     process.exit(1);
   });
 
-  const housekeeping = setInterval(() => {
-    void auth.purgeExpiredSessions().catch(() => undefined);
-    void otp.purgeOldSessions().catch(() => undefined);
-  }, 3_600_000);
+  const retention = createRetention(db, { otpLogRetentionDays: config.otpLogRetentionDays, now: Date.now });
+  const purge = () =>
+    void retention.purge().then(
+      (counts) => counts && logger.debug({ deleted: counts }, 'retention: expired sessions and old log rows deleted'),
+      (error: unknown) => logger.warn({ err: error }, 'retention: purge failed; it runs again later'),
+    );
+  const housekeeping = setInterval(purge, PURGE_INTERVAL_MS);
   housekeeping.unref();
+  setTimeout(purge, PURGE_INTERVAL_MS / 10).unref();
 
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;

@@ -31,7 +31,10 @@ export interface NewOtpSession {
 }
 
 export interface OtpSessionsRepository {
-  /** Inserts the session and ends any earlier unverified session for the same phone and purpose: the newest code wins. */
+  /**
+   * Inserts the session. The phone keeps its LIVE_CODES_PER_PHONE newest live codes for the purpose; older ones
+   * end. A new send therefore does not end a code its owner already holds (someone else may have asked for it).
+   */
   create(session: NewOtpSession): Promise<void>;
   findById(id: string): Promise<OtpSession | undefined>;
   /**
@@ -46,8 +49,14 @@ export interface OtpSessionsRepository {
   markVerified(id: string, now: Date): Promise<boolean>;
   /** Ends a session the provider reports expired or unknown. */
   expire(id: string, now: Date): Promise<void>;
-  deleteExpiredBefore(cutoff: Date): Promise<number>;
 }
+
+/**
+ * How many live codes a phone keeps per purpose. With the default growing cooldown (30 s, 1 min, 2 min, 4 min…)
+ * at most 3 more codes can be sent to a phone within a code's 5-minute life, so the owner's code outlives any
+ * stranger's sends; 5 leaves room for shorter cooldowns and longer lives.
+ */
+export const LIVE_CODES_PER_PHONE = 5;
 
 interface OtpSessionRow {
   id: string;
@@ -83,8 +92,8 @@ function fromRow(row: OtpSessionRow): OtpSession {
 }
 
 /**
- * Inserts sessions (in submission order, no two of the same phone and purpose) and ends the earlier live
- * sessions of each phone and purpose, in one statement. unnest keeps the statement and its parameters the
+ * Inserts sessions (in submission order, no two of the same phone and purpose) and ends the live sessions of each
+ * phone and purpose beyond the LIVE_CODES_PER_PHONE newest (counting the new one), in one statement. unnest keeps the statement and its parameters the
  * same whatever the count; the enum goes through text[], as PGlite cannot serialise arrays of a custom type.
  */
 async function insertSessions(db: Db, sessions: readonly NewOtpSession[]): Promise<void> {
@@ -98,6 +107,9 @@ async function insertSessions(db: Db, sessions: readonly NewOtpSession[]): Promi
        update public.otp_sessions s set expires_at = least(s.expires_at, i.created_at)
          from input i
         where s.phone = i.phone and s.purpose = i.purpose::public.otp_purpose and s.verified_at is null and s.expires_at > i.created_at
+          and (select count(*) from public.otp_sessions newer
+                where newer.phone = s.phone and newer.purpose = s.purpose and newer.verified_at is null
+                  and newer.expires_at > i.created_at and newer.created_at > s.created_at) >= $11::int - 1
      )
      insert into public.otp_sessions
        (id, purpose, phone, user_id, mode, provider_session_id, code_hmac, max_attempts, expires_at, created_at)
@@ -114,6 +126,7 @@ async function insertSessions(db: Db, sessions: readonly NewOtpSession[]): Promi
       sessions.map((s) => s.maxAttempts),
       sessions.map((s) => s.expiresAt.toISOString()),
       sessions.map((s) => s.createdAt.toISOString()),
+      LIVE_CODES_PER_PHONE,
     ],
   );
 }
@@ -163,9 +176,5 @@ export function createOtpSessionsRepository(db: Db): OtpSessionsRepository {
       await db.query('update public.otp_sessions set expires_at = least(expires_at, $2) where id = $1', [id, now]);
     },
 
-    async deleteExpiredBefore(cutoff) {
-      const { rowCount } = await db.query('delete from public.otp_sessions where expires_at < $1', [cutoff]);
-      return rowCount;
-    },
   };
 }

@@ -6,7 +6,6 @@ export interface UserSessionsRepository {
   /** The user of a live session (not expired at `now`), in one query. */
   findUser(tokenHash: string, now: Date): Promise<PublicUser | undefined>;
   delete(tokenHash: string): Promise<void>;
-  deleteExpired(now: Date): Promise<number>;
 }
 
 export function createUserSessionsRepository(db: Db): UserSessionsRepository {
@@ -29,10 +28,6 @@ export function createUserSessionsRepository(db: Db): UserSessionsRepository {
     },
     async delete(tokenHash) {
       await db.query('delete from public.user_sessions where token_hash = $1', [tokenHash]);
-    },
-    async deleteExpired(now) {
-      const { rowCount } = await db.query('delete from public.user_sessions where expires_at <= $1', [now]);
-      return rowCount;
     },
   };
 }

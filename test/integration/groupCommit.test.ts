@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../server/db/db.js';
-import { createOtpSessionsRepository, type NewOtpSession } from '../../server/db/otpSessionsRepository.js';
+import { createOtpSessionsRepository, LIVE_CODES_PER_PHONE, type NewOtpSession } from '../../server/db/otpSessionsRepository.js';
 import { createUsersRepository } from '../../server/db/usersRepository.js';
 import { useTestDatabase } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
@@ -48,16 +48,17 @@ describe.each(dbKindsUnderTest())('group commit on %s', (kind) => {
     }
   });
 
-  it('still lets the newest session of a phone end the older when both are created at the same time', async () => {
+  it('keeps the sessions of one phone created at the same time in separate statements, so the newest few stay live and an older one ends', async () => {
     const { db, statements } = counting(testDb().db);
     const sessions = createOtpSessionsRepository(db);
-    const older = session(1, '+919876543210', new Date('2026-11-28T10:00:00Z'));
-    const newer = session(2, '+919876543210', new Date('2026-11-28T10:00:01Z'));
-    const other = session(3, '+919876543219', new Date('2026-11-28T10:00:01Z'));
-    await Promise.all([older, newer, other].map((s) => sessions.create(s)));
-    expect(statements()).toBe(2);
-    expect((await sessions.findById(older.id))?.expiresAt).toEqual(newer.createdAt);
-    expect((await sessions.findById(newer.id))?.expiresAt).toEqual(newer.expiresAt);
+    const start = Date.parse('2026-11-28T10:00:00Z');
+    const samePhone = Array.from({ length: LIVE_CODES_PER_PHONE + 1 }, (_, n) => session(n + 1, '+919876543210', new Date(start + n * 1000)));
+    const other = session(99, '+919876543219', new Date(start));
+    await Promise.all([...samePhone, other].map((s) => sessions.create(s)));
+    expect(statements()).toBe(samePhone.length);
+    const [oldest, ...newest] = samePhone;
+    expect((await sessions.findById(oldest!.id))?.expiresAt).toEqual(samePhone.at(-1)!.createdAt);
+    for (const s of newest) expect((await sessions.findById(s.id))?.expiresAt).toEqual(s.expiresAt);
     expect((await sessions.findById(other.id))?.expiresAt).toEqual(other.expiresAt);
   });
 
