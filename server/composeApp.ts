@@ -7,6 +7,8 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createApp, type HealthReport } from './app.js';
 import { createAuthService, type AuthService } from './auth/authService.js';
+import { createLoginThrottle } from './auth/loginThrottle.js';
+import { createTrustedDevices } from './auth/trustedDevice.js';
 import type { Config } from './config.js';
 import type { Db } from './db/db.js';
 import { createUserSessionsRepository } from './db/userSessionsRepository.js';
@@ -18,14 +20,15 @@ import { createOtpSessionsRepository } from './db/otpSessionsRepository.js';
 import { createSmsSettingsRepository } from './db/smsSettingsRepository.js';
 import { createSmsRouter } from './smsServer.js';
 import { createApiKeyCipher } from './sms/apiKeyCipher.js';
-import { createLatencySampler } from './sms/latencySampler.js';
 import { createOtpHasher } from './sms/otpCodes.js';
 import { createOtpLogWriter, type OtpLogWriter } from './sms/otpLogWriter.js';
-import { createOtpService, type OtpService } from './sms/otpService.js';
+import { createOtpService, type OtpService, type SendOutcome, type VerifyFailure } from './sms/otpService.js';
+import { createOutcomeMirror } from './sms/outcomeMirror.js';
 import { createProviderGuard, type ProviderGuard } from './sms/providerGuard.js';
 import { memoryRateGate, type ProviderRateGate } from './sms/providerRateGate.js';
 import { createProviderResolver } from './sms/providerResolver.js';
 import type { Sandbox } from './sms/sandbox.js';
+import { createSendLimits } from './sms/sendLimits.js';
 import { createSmsLimits } from './sms/smsRateLimits.js';
 import { createSmsSettings, type SmsSettings } from './sms/smsSettings.js';
 
@@ -72,6 +75,8 @@ export function composeApp(infra: Infrastructure): ComposedApp {
   const auth = createAuthService({
     users,
     sessions: createUserSessionsRepository(db),
+    throttle: createLoginThrottle(infra.limiterStores.failureCounters('login-account'), now),
+    devices: createTrustedDevices(config.appSecret, now),
     now,
     sessionTtlMs: config.sessionTtlHours * 3_600_000,
   });
@@ -94,7 +99,7 @@ export function composeApp(infra: Infrastructure): ComposedApp {
   });
   smsSettings.onProviderChange(() => providerGuard.reset());
   const otpLogs = createOtpLogsRepository(db);
-  const otpLogWriter = createOtpLogWriter(otpLogs);
+  const otpLogWriter = createOtpLogWriter(otpLogs, { logger: infra.logger });
   const otp = createOtpService({
     sessions: createOtpSessionsRepository(db),
     users,
@@ -112,8 +117,20 @@ export function composeApp(infra: Infrastructure): ComposedApp {
       maxVerifyAttempts: config.sms.maxVerifyAttempts,
       resendCooldownSeconds: config.sms.resendCooldownSeconds,
     },
-    sendLatency: createLatencySampler(),
-    verifyLatency: createLatencySampler(),
+    limits: createSendLimits({
+      store: infra.limiterStores.sendBookings({
+        cooldownBaseMs: config.sms.resendCooldownSeconds * 1000,
+        cooldownMaxMs: config.sms.resendCooldownMaxSeconds * 1000,
+        phoneDailyCap: config.sms.maxSendsPerPhonePerDay,
+        userHourlyCap: config.sms.maxSendsPerHour,
+        dailyBudget: config.sms.dailyBudget,
+      }),
+      dailyBudget: config.sms.dailyBudget,
+      now,
+      logger: infra.logger,
+    }),
+    sendOutcomes: createOutcomeMirror<SendOutcome>(),
+    verifyOutcomes: createOutcomeMirror<VerifyFailure>(),
     now,
     sleep: infra.sleep,
     logger: infra.logger,

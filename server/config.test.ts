@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, trustProxyWarning } from './config.js';
 
 const SECRET = 'a-production-secret-of-at-least-32-chars';
 const tempDirs: string[] = [];
@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       failedLoginsPer15Minutes: 10,
       seedDemoUsers: true,
       webConcurrency: 1,
+      otpLogRetentionDays: 180,
     });
     expect(config.sms).toEqual({
       apiKey: undefined,
@@ -58,7 +59,10 @@ describe('loadConfig', () => {
       maxVerifyAttempts: 5,
       sendsPerIpPerMinute: 5,
       resendCooldownSeconds: 30,
+      resendCooldownMaxSeconds: 600,
+      maxSendsPerPhonePerDay: 10,
       maxSendsPerHour: 5,
+      dailyBudget: 5000,
       verifiesPerIpPerMinute: 20,
       providerTimeoutMs: 5000,
       providerMaxRps: 200,
@@ -172,6 +176,40 @@ describe('loadConfig', () => {
 
     it('defaults to false: the socket address is the client', () => {
       expect(loadConfig({ APP_SECRET: SECRET }).trustProxy).toBe(false);
+    });
+
+    it.each(['true', '1', '2'])('warns in production that TRUST_PROXY=%s lets any client forge its address', (raw) => {
+      const config = loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, TRUST_PROXY: raw });
+      expect(trustProxyWarning(config)).toMatch(/can forge its address.*addresses or CIDRs/);
+    });
+
+    it.each([
+      ['production', 'loopback, 10.0.0.0/8'],
+      ['production', 'false'],
+      ['development', 'true'],
+    ])('does not warn in %s with TRUST_PROXY=%s', (nodeEnv, raw) => {
+      expect(trustProxyWarning(loadConfig({ NODE_ENV: nodeEnv, APP_SECRET: SECRET, TRUST_PROXY: raw }))).toBeUndefined();
+    });
+  });
+
+  describe('send limits', () => {
+    it('reads the growing cooldown, the per-phone daily cap, the daily budget and log retention', () => {
+      const config = loadConfig({
+        APP_SECRET: SECRET,
+        SMS_RESEND_COOLDOWN_S: '20',
+        SMS_RESEND_COOLDOWN_MAX_S: '300',
+        SMS_MAX_SENDS_PER_PHONE_PER_DAY: '8',
+        SMS_DAILY_BUDGET: '1200',
+        OTP_LOG_RETENTION_DAYS: '30',
+      });
+      expect(config.sms).toMatchObject({ resendCooldownSeconds: 20, resendCooldownMaxSeconds: 300, maxSendsPerPhonePerDay: 8, dailyBudget: 1200 });
+      expect(config.otpLogRetentionDays).toBe(30);
+    });
+
+    it('refuses a longest cooldown shorter than the first one', () => {
+      expect(() => loadConfig({ APP_SECRET: SECRET, SMS_RESEND_COOLDOWN_S: '60', SMS_RESEND_COOLDOWN_MAX_S: '30' })).toThrow(
+        /SMS_RESEND_COOLDOWN_MAX_S: must be at least SMS_RESEND_COOLDOWN_S/,
+      );
     });
   });
 

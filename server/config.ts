@@ -58,10 +58,14 @@ const envSchema = z.object({
   SMS_MAX_VERIFY_ATTEMPTS: env(positiveInt.max(20).default(5)),
   SMS_RATE_LIMIT_PER_MIN: env(positiveInt.default(5)),
   SMS_RESEND_COOLDOWN_S: env(positiveInt.default(30)),
+  SMS_RESEND_COOLDOWN_MAX_S: env(positiveInt.default(600)),
+  SMS_MAX_SENDS_PER_PHONE_PER_DAY: env(positiveInt.default(10)),
   SMS_MAX_SENDS_PER_HOUR: env(positiveInt.default(5)),
+  SMS_DAILY_BUDGET: env(positiveInt.default(5000)),
   SMS_VERIFY_LIMIT_PER_MIN: env(positiveInt.default(20)),
   PROVIDER_TIMEOUT_MS: env(positiveInt.max(60_000).default(5000)),
   PROVIDER_MAX_RPS: env(positiveInt.default(200)),
+  OTP_LOG_RETENTION_DAYS: env(positiveInt.max(3650).default(180)),
 });
 
 export type Environment = z.infer<typeof envSchema>;
@@ -84,6 +88,8 @@ export interface Config {
   /** Demo users are seeded only in development on the embedded database, never in production. */
   seedDemoUsers: boolean;
   webConcurrency: number;
+  /** otp_logs rows older than this are deleted by the retention job. */
+  otpLogRetentionDays: number;
   sms: SmsConfig;
 }
 
@@ -96,8 +102,14 @@ export interface SmsConfig {
   otpTtlSeconds: number;
   maxVerifyAttempts: number;
   sendsPerIpPerMinute: number;
+  /** The wait after the first unverified send to a phone; it doubles with each further one, up to the max. */
   resendCooldownSeconds: number;
+  resendCooldownMaxSeconds: number;
+  maxSendsPerPhonePerDay: number;
+  /** Sends (test and template) per signed-in user in any hour. */
   maxSendsPerHour: number;
+  /** SMS per IST day, all instances together. */
+  dailyBudget: number;
   verifiesPerIpPerMinute: number;
   providerTimeoutMs: number;
   providerMaxRps: number;
@@ -118,6 +130,11 @@ function crossVariableProblems(source: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   if (source.NODE_ENV?.trim() === 'production' && !given('APP_SECRET')) {
     problems.push('APP_SECRET: required when NODE_ENV=production (at least 32 characters)');
+  }
+  const cooldownS = Number(source.SMS_RESEND_COOLDOWN_S?.trim() || '30');
+  const cooldownMaxS = Number(source.SMS_RESEND_COOLDOWN_MAX_S?.trim() || '600');
+  if (cooldownMaxS < cooldownS) {
+    problems.push('SMS_RESEND_COOLDOWN_MAX_S: must be at least SMS_RESEND_COOLDOWN_S');
   }
   if (Number(source.WEB_CONCURRENCY?.trim() || '1') > 1) {
     // Several processes share nothing in memory: storage, limits and the provider ceiling must be shared.
@@ -158,6 +175,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     failedLoginsPer15Minutes: e.LOGIN_RATE_LIMIT_PER_15_MIN,
     seedDemoUsers: !isProduction && !e.DATABASE_URL && (e.DEMO_USERS ?? e.NODE_ENV === 'development'),
     webConcurrency: e.WEB_CONCURRENCY,
+    otpLogRetentionDays: e.OTP_LOG_RETENTION_DAYS,
     sms: {
       apiKey: e.TWO_FACTOR_API_KEY,
       baseUrl: e.TWO_FACTOR_BASE_URL.replace(/\/+$/, ''),
@@ -168,7 +186,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       maxVerifyAttempts: e.SMS_MAX_VERIFY_ATTEMPTS,
       sendsPerIpPerMinute: e.SMS_RATE_LIMIT_PER_MIN,
       resendCooldownSeconds: e.SMS_RESEND_COOLDOWN_S,
+      resendCooldownMaxSeconds: e.SMS_RESEND_COOLDOWN_MAX_S,
+      maxSendsPerPhonePerDay: e.SMS_MAX_SENDS_PER_PHONE_PER_DAY,
       maxSendsPerHour: e.SMS_MAX_SENDS_PER_HOUR,
+      dailyBudget: e.SMS_DAILY_BUDGET,
       verifiesPerIpPerMinute: e.SMS_VERIFY_LIMIT_PER_MIN,
       providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
       providerMaxRps: e.PROVIDER_MAX_RPS,
@@ -176,6 +197,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       sandboxAllowed: !isProduction && e.WEB_CONCURRENCY === 1,
     },
   });
+}
+
+/**
+ * A warning for production when TRUST_PROXY believes any peer: `true` or a hop count takes the client address
+ * from X-Forwarded-For, which any client that reaches the port directly can forge (a new IP per request defeats
+ * every per-IP limit). A list of the proxies' addresses or CIDRs cannot be forged.
+ */
+export function trustProxyWarning(config: Pick<Config, 'isProduction' | 'trustProxy'>): string | undefined {
+  if (!config.isProduction) return undefined;
+  if (config.trustProxy !== true && typeof config.trustProxy !== 'number') return undefined;
+  return `TRUST_PROXY=${String(config.trustProxy)} trusts X-Forwarded-For from any peer: a client that reaches this port directly can forge its address and escape the per-IP limits. Set TRUST_PROXY to your proxies' addresses or CIDRs instead (e.g. "10.0.0.0/8" or "loopback").`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -11,12 +11,14 @@ import {
   updateSmsConfigRequestSchema,
   verifyOtpRequestSchema,
   type SendOtpRequest,
+  type SmsUsageResponse,
   type VerifyOtpRequest,
 } from '../common/api/sms.js';
 import type { SendTemplateRequest, UpdateSmsConfigRequest } from '../common/api/sms.js';
 import { ADMIN_ROLES } from '../common/roles.js';
 import { requireRole } from './auth/authenticate.js';
 import { setSessionCookie } from './auth/sessionCookie.js';
+import { setTrustedDeviceCookie } from './auth/trustedDevice.js';
 import type { OtpLogsRepository } from './db/otpLogsRepository.js';
 import { toAppError } from './http/errorHandler.js';
 import { parseOrThrow, validateBody } from './http/validate.js';
@@ -57,7 +59,10 @@ export function createSmsRouter(deps: SmsRouterDeps): Router {
   const verifyOtp: RequestHandler = async (req, res) => {
     const { session_id, otp } = req.body as VerifyOtpRequest;
     const { response, login } = await deps.otp.verifyOtp({ sessionId: session_id, otp });
-    if (login) setSessionCookie(res, login.token, { secure: deps.secureCookies, maxAgeSeconds: deps.sessionTtlSeconds });
+    if (login) {
+      setSessionCookie(res, login.token, { secure: deps.secureCookies, maxAgeSeconds: deps.sessionTtlSeconds });
+      setTrustedDeviceCookie(res, login.deviceToken, deps.secureCookies);
+    }
     res.json(response);
   };
   router.post('/verifyOtp', validateBody(verifyOtpRequestSchema), ...deps.limits.verifyOtp, verifyOtp, verifyFailuresAreUnverified);
@@ -76,6 +81,11 @@ export function createSmsRouter(deps: SmsRouterDeps): Router {
 
   router.post('/config/test', adminOnly, async (_req, res) => {
     res.json(await deps.otp.testConnection());
+  });
+
+  router.get('/usage', adminOnly, async (_req, res) => {
+    const usage = await deps.otp.usage();
+    res.json({ sent_today: usage.sentToday, daily_budget: usage.dailyBudget, resets_at: usage.resetsAt.toISOString() } satisfies SmsUsageResponse);
   });
 
   router.get('/logs', adminOnly, async (req, res) => {

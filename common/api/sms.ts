@@ -113,6 +113,14 @@ export interface SmsConfigView {
   sandbox: boolean;
 }
 
+/** Today's SMS against the daily budget (SMS_DAILY_BUDGET), all instances together. Days are IST days. */
+export interface SmsUsageResponse {
+  sent_today: number;
+  daily_budget: number;
+  /** ISO time of the next midnight IST, when the count starts over. */
+  resets_at: string;
+}
+
 export interface ConnectionTestResponse {
   ok: boolean;
   balance?: string;

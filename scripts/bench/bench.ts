@@ -10,8 +10,8 @@
  * Environment (all optional):
  *   BENCH_DATABASE_URL  admin URL; a database is created next to it  (postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_REDIS_URL     (redis://127.0.0.1:6379); without a database index the bench uses BENCH_REDIS_DB
- *   BENCH_REDIS_DB      logical database for the app's keys during the bench (5); only `rl:*` and
- *                       `provider-rate:*` keys there are removed, never anything else
+ *   BENCH_REDIS_DB      logical database for the app's keys during the bench (5); only the app's own keys
+ *                       there (`rl:*`, `sms-book:*`, `fail:*`, `provider-rate:*`) are removed, never anything else
  *   BENCH_DURATION_S    measured seconds per full-speed and paced run (10)
  *   BENCH_WARMUP_S      warm-up seconds before each measured run (3)
  *   BENCH_CONNECTIONS   connections of the full-speed runs (50)

@@ -164,10 +164,13 @@ export function benchRedisUrl(raw: string, defaultDb: number): string {
   return url.toString();
 }
 
-/** The app's own keys (`rl:*` limiter counters, `provider-rate:*` ceiling) in the bench's database, and nothing else. */
+/**
+ * The app's own keys (`rl:*` limiter counters, `sms-book:*` send bookings, `fail:*` login failures,
+ * `provider-rate:*` ceiling) in the bench's database, and nothing else.
+ */
 export async function clearAppKeys(redis: Redis): Promise<number> {
   let removed = 0;
-  for (const pattern of ['rl:*', 'provider-rate:*']) {
+  for (const pattern of ['rl:*', 'sms-book:*', 'fail:*', 'provider-rate:*']) {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);

@@ -13,10 +13,10 @@ export interface LimiterOptions {
   /** Shown to the user when the limit is reached; the wait is added by the client from retry_after_s. */
   message: string;
   /**
-   * Which answers count: `successes` (a provider outage must not burn a phone's resend cooldown),
-   * `failures` (wrong passwords), or `all` (default).
+   * Which answers count: `all` (default; a client that hangs up still counts) or `failures` (wrong passwords;
+   * an answer that never finished counts as a failure).
    */
-  count?: 'all' | 'successes' | 'failures';
+  count?: 'all' | 'failures';
   stores: LimiterStoreFactory;
 }
 
@@ -34,7 +34,6 @@ export function createLimiter(options: LimiterOptions): RateLimitRequestHandler 
     store: options.stores.create(options.name),
     skip: (req) => options.key(req) === undefined,
     keyGenerator: (req) => options.key(req) ?? '',
-    skipFailedRequests: options.count === 'successes',
     skipSuccessfulRequests: options.count === 'failures',
     handler: (req, _res, next) => {
       const resetTime = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;

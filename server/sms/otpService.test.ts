@@ -1,17 +1,20 @@
 /**
  * The OTP service's session rules with fakes and an injected clock: expiry, the wrong-code cap, single use,
- * refunds when the provider could not check, and the newest code winning. (The same rules run end to end,
- * on real databases and the simulator, in test/integration/sms*.test.ts.)
+ * refunds when the provider could not check, the newest codes staying live, send bookings taken before the
+ * provider call, and answers for numbers nobody owns mirroring real ones. (The same rules run end to end, on real
+ * databases and the simulator, in test/integration/sms*.test.ts.)
  */
 import pino from 'pino';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PublicUser } from '../../common/api/auth.js';
-import type { NewOtpSession, OtpSession, OtpSessionsRepository } from '../db/otpSessionsRepository.js';
+import { LIVE_CODES_PER_PHONE, type NewOtpSession, type OtpSession, type OtpSessionsRepository } from '../db/otpSessionsRepository.js';
 import type { OtpLogEntry } from '../db/otpLogsRepository.js';
 import { AppError } from '../http/appError.js';
-import { createLatencySampler } from './latencySampler.js';
 import { createOtpHasher } from './otpCodes.js';
-import { createOtpService, type OtpRules, type OtpServiceDeps } from './otpService.js';
+import { createOtpService, type OtpRules, type OtpServiceDeps, type SendOutcome, type VerifyFailure } from './otpService.js';
+import { createOutcomeMirror } from './outcomeMirror.js';
+import { memorySendBookings } from './sendBookings.js';
+import { createSendLimits } from './sendLimits.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';
 import { ProviderError, type SmsOtpProvider, type VerifyOutcome } from './smsProvider.js';
 
@@ -26,11 +29,10 @@ function memorySessions(): OtpSessionsRepository & { rows: Map<string, OtpSessio
   return {
     rows,
     async create(session: NewOtpSession) {
-      for (const row of rows.values()) {
-        if (row.phone === session.phone && row.purpose === session.purpose && !row.verifiedAt && row.expiresAt > session.createdAt) {
-          row.expiresAt = session.createdAt;
-        }
-      }
+      const live = [...rows.values()]
+        .filter((row) => row.phone === session.phone && row.purpose === session.purpose && !row.verifiedAt && row.expiresAt > session.createdAt)
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      for (const row of live.slice(LIVE_CODES_PER_PHONE - 1)) row.expiresAt = session.createdAt;
       rows.set(session.id, { ...session, failedAttempts: 0, verifiedAt: null });
     },
     async findById(id) {
@@ -57,9 +59,6 @@ function memorySessions(): OtpSessionsRepository & { rows: Map<string, OtpSessio
     async expire(id, now) {
       const row = rows.get(id);
       if (row && row.expiresAt > now) row.expiresAt = now;
-    },
-    async deleteExpiredBefore() {
-      return 0;
     },
   };
 }
@@ -100,7 +99,13 @@ function setup(mode: 'autogen' | 'template' = 'autogen', overrides: Partial<OtpS
   const { provider, state } = fakeProvider();
   const logRows: OtpLogEntry[] = [];
   const settings: EffectiveSmsSettings = { apiKey: 'k', baseUrl: 'http://x', senderId: 'TFCTOR', templateName: 'OTP1', mode, sandbox: false };
-  const startSession = vi.fn(async (user: PublicUser) => ({ token: 't', login: { user, redirect: '/staff/home' } }));
+  const startSession = vi.fn(async (user: PublicUser) => ({ token: 't', login: { user, redirect: '/staff/home' }, deviceToken: 'd' }));
+  const bookings = memorySendBookings(
+    { cooldownBaseMs: 30_000, cooldownMaxMs: 600_000, phoneDailyCap: 10, userHourlyCap: 5, dailyBudget: 1000 },
+    { now: clock.now },
+  );
+  const logs: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
   const service = createOtpService({
     sessions,
     users: {
@@ -108,18 +113,23 @@ function setup(mode: 'autogen' | 'template' = 'autogen', overrides: Partial<OtpS
       confirmPhone: async (id, phone) => (id === OWNER.id && phone === PHONE ? OWNER : undefined),
     },
     auth: { startSession },
-    logs: { write: async (row) => void logRows.push(row), drain: async () => undefined },
-    providers: { resolve: async () => ({ provider, settings, sandbox: undefined }) },
+    logs: fakeLogWriter(logRows),
+    providers: { resolve: async () => ({ provider, settings, sandbox: undefined, circuitOpen: false }) },
     hasher: createOtpHasher('otp-service-test-secret-0123456789abcd'),
     rules: RULES,
-    sendLatency: createLatencySampler(),
-    verifyLatency: createLatencySampler(),
+    limits: createSendLimits({ store: bookings, dailyBudget: 1000, now: clock.now, logger }),
+    sendOutcomes: createOutcomeMirror<SendOutcome>(),
+    verifyOutcomes: createOutcomeMirror<VerifyFailure>(),
     now: clock.now,
     sleep: async () => undefined,
-    logger: pino({ level: 'silent' }),
+    logger,
     ...overrides,
   });
-  return { service, clock, sessions, state, logRows, startSession };
+  return { service, clock, sessions, state, logRows, startSession, bookings, logs, settings, provider };
+}
+
+function fakeLogWriter(rows: OtpLogEntry[]) {
+  return { write: async (row: OtpLogEntry) => void rows.push(row), drain: async () => undefined, heldRows: () => 0 };
 }
 
 async function appError(promise: Promise<unknown>): Promise<AppError> {
@@ -142,7 +152,7 @@ describe('OTP service writes', () => {
       const sessions = memorySessions();
       const t = setup(mode, {
         sessions: { ...sessions, create: async (session) => (sessionStoreStarted(), sessions.create(session)) },
-        logs: { write: async (row) => void (await storing, logged.push(row)), drain: async () => undefined },
+        logs: { ...fakeLogWriter(logged), write: async (row) => void (await storing, logged.push(row)) },
       });
       const { session_id } = await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
       expect(logged).toHaveLength(1);
@@ -162,6 +172,7 @@ describe('OTP service stop', () => {
           provider: { ...provider, sendOtp: async (input) => (await providerAnswers, provider.sendOtp(input)) },
           settings: { apiKey: 'k', baseUrl: 'http://x', senderId: 'TFCTOR', templateName: 'OTP1', mode: 'autogen', sandbox: false },
           sandbox: undefined,
+          circuitOpen: false,
         }),
       },
     });
@@ -263,12 +274,26 @@ describe('OTP service session rules (injected clock)', () => {
     expect(t.state.verifyCalls).toBe(1);
   });
 
-  it('lets only the newest code of a phone and purpose count: a resend ends the earlier session', async () => {
-    const first = await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+  it.each([
+    [LIVE_CODES_PER_PHONE - 1, 'verified'],
+    [LIVE_CODES_PER_PHONE, 'otp_expired'],
+  ])('after %i later codes to the same phone, the first code answers %s', async (laterCodes, outcome) => {
+    const long = setup('autogen', { rules: { ...RULES, ttlSeconds: 3600 } });
+    const first = await long.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+    for (let i = 0; i < laterCodes; i++) {
+      long.clock.advance(600_000); // past the cooldown, within the code's life
+      await long.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+    }
+    const verify = long.service.verifyOtp({ sessionId: first.session_id, otp: '123456' });
+    if (outcome === 'verified') expect((await verify).response.verified).toBe(true);
+    else expect((await appError(verify)).code).toBe(outcome);
+  });
+
+  it('keeps the owner\'s code working after a stranger asks for another code for the same phone', async () => {
+    const owners = await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
     t.clock.advance(31_000);
-    const second = await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
-    expect((await appError(t.service.verifyOtp({ sessionId: first.session_id, otp: '123456' }))).code).toBe('otp_expired');
-    expect((await t.service.verifyOtp({ sessionId: second.session_id, otp: '123456' })).response.verified).toBe(true);
+    await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+    expect((await t.service.verifyOtp({ sessionId: owners.session_id, otp: '123456' })).response.verified).toBe(true);
   });
 
   it('never logs anyone in from a test session, even for the owner of the phone', async () => {
@@ -314,5 +339,216 @@ describe('OTP service in template mode', () => {
     const [code] = t.state.sentTexts[0]!;
     t.clock.advance(RULES.ttlSeconds * 1000);
     expect((await appError(t.service.verifyOtp({ sessionId: session_id, otp: code! }))).code).toBe('otp_expired');
+  });
+});
+
+describe('OTP service send bookings', () => {
+  const STRANGER = '+919000000999';
+  const send = (t: ReturnType<typeof setup>, phone = PHONE) => t.service.sendOtp({ phone, purpose: 'login' }, undefined);
+
+  it('books the phone before the provider call: a second send while the first is with the provider is refused', async () => {
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const { provider, state } = fakeProvider();
+    const t = setup('autogen', {
+      providers: { resolve: async () => ({ provider: { ...provider, sendOtp: async (input) => (await answered, provider.sendOtp(input)) }, settings: t.settings, sandbox: undefined, circuitOpen: false }) },
+    });
+    const first = send(t);
+    const second = await appError(send(t));
+    expect([second.code, second.body.retry_after_s, second.headers['Retry-After']]).toEqual(['rate_limited', 30, '30']);
+    answer();
+    await first;
+    expect(state.sendCalls).toBe(1);
+  });
+
+  it.each([
+    ['held back by the request-rate ceiling', new ProviderError('busy', 'busy', 'not called', 0, { called: false, retryAfterMs: 200 }), 'provider_busy'],
+    ['held back by the open circuit', new ProviderError('unavailable', 'open', 'not called', 0, { called: false }), 'provider_unavailable'],
+    ['refused by 2Factor', new ProviderError('rejected', 'refused', 'Invalid Phone Number', 80), 'provider_error'],
+  ])('gives the booking back when the send was %s: nothing went out', async (_case, failure, code) => {
+    const t = setup();
+    t.provider.sendOtp = async () => {
+      throw failure;
+    };
+    expect((await appError(send(t))).code).toBe(code);
+    // The booking was given back: the next try is not held by the cooldown.
+    expect((await appError(send(t))).code).toBe(code);
+    expect(await t.bookings.budgetUsed(t.clock.now())).toBe(0);
+  });
+
+  it('keeps the booking after a timeout or an unreadable answer: the SMS may have gone', async () => {
+    const t = setup();
+    t.provider.sendOtp = async () => {
+      throw new ProviderError('unavailable', 'timeout', 'timeout after 5000 ms', 5000);
+    };
+    expect((await appError(send(t))).code).toBe('provider_unavailable');
+    expect((await appError(send(t))).code).toBe('rate_limited');
+    expect(await t.bookings.budgetUsed(t.clock.now())).toBe(1);
+  });
+
+  it('grows the cooldown with each unverified send (30 s, 1 min, 2 min…) and starts over after a verified code', async () => {
+    const t = setup();
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await send(t);
+      const refused = await appError(send(t));
+      waits.push(refused.body.retry_after_s!);
+      t.clock.advance(refused.body.retry_after_s! * 1000);
+    }
+    expect(waits).toEqual([30, 60, 120]);
+    const { session_id } = await send(t);
+    expect((await appError(send(t))).body.retry_after_s).toBe(240);
+    await t.service.verifyOtp({ sessionId: session_id, otp: '123456' });
+    expect((await appError(send(t))).body.retry_after_s).toBe(30);
+  });
+
+  it('books the same limits for a number nobody owns, without spending the budget', async () => {
+    const t = setup();
+    await send(t, STRANGER);
+    expect((await appError(send(t, STRANGER))).body.retry_after_s).toBe(30);
+    expect(await t.bookings.budgetUsed(t.clock.now())).toBe(0);
+  });
+
+  it('answers 503 sms_budget_exhausted past the daily budget, for registered numbers and others alike, until midnight IST', async () => {
+    const t = setup('autogen');
+    const tight = setup('autogen', {
+      limits: createSendLimits({
+        store: memorySendBookings({ cooldownBaseMs: 30_000, cooldownMaxMs: 600_000, phoneDailyCap: 10, userHourlyCap: 5, dailyBudget: 1 }, { now: t.clock.now }),
+        dailyBudget: 1,
+        now: t.clock.now,
+        logger: pino({ level: 'silent' }),
+      }),
+      now: t.clock.now,
+    });
+    await tight.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+    for (const phone of ['+919876543211', STRANGER]) {
+      const refused = await appError(tight.service.sendOtp({ phone, purpose: 'login' }, undefined));
+      // 2026-01-01T00:00Z is 05:30 IST: the budget starts over 18 h 30 min later.
+      expect([refused.code, refused.httpStatus, refused.body.retry_after_s]).toEqual(['sms_budget_exhausted', 503, 18.5 * 3600]);
+    }
+    t.clock.advance(18.5 * 3600 * 1000);
+    await expect(tight.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined)).resolves.toMatchObject({ status: 'sent' });
+  });
+});
+
+describe('OTP service answers for numbers nobody owns', () => {
+  const STRANGER = '+919000000999';
+  const OTHER_STRANGER = '+919000000998';
+
+  it.each([
+    ['times out', new ProviderError('unavailable', 'timeout', 'timeout after 5000 ms', 5000)],
+    ['answers 5xx', new ProviderError('unavailable', '5xx', 'HTTP 502', 12)],
+    ['is over the ceiling', new ProviderError('busy', 'busy', 'not called', 0, { called: false, retryAfterMs: 1500 })],
+  ])('fails like a registered number while 2Factor %s: same code, body and headers', async (_case, failure) => {
+    const t = setup();
+    t.provider.sendOtp = async () => {
+      throw failure;
+    };
+    const real = await appError(t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined));
+    const pretend = await appError(t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined));
+    expect([pretend.code, pretend.body, pretend.headers]).toEqual([real.code, real.body, real.headers]);
+    // Its booking is kept or given back as the real one's was.
+    const realAgain = await appError(t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined));
+    const pretendAgain = await appError(t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined));
+    expect(pretendAgain.code).toBe(realAgain.code);
+  });
+
+  it('fails like a registered number while the circuit is open, even with no recent real send to mirror', async () => {
+    const t = setup('autogen', {
+      providers: {
+        resolve: async () => ({ provider: fakeProvider().provider, settings: t.settings, sandbox: undefined, circuitOpen: true }),
+      },
+    });
+    const error = await appError(t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined));
+    expect([error.code, error.headers['Retry-After']]).toEqual(['provider_unavailable', '30']);
+    // Nothing went out, so the booking was given back, as for a real send held back by the circuit.
+    expect((await appError(t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined))).code).toBe('provider_unavailable');
+  });
+
+  it('sends again like everyone else once 2Factor recovers', async () => {
+    const t = setup();
+    const working = t.provider.sendOtp;
+    t.provider.sendOtp = async () => {
+      throw new ProviderError('unavailable', '5xx', 'HTTP 502', 12);
+    };
+    await appError(t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined));
+    t.provider.sendOtp = working;
+    t.clock.advance(31_000);
+    await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+    const answers = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => t.service.sendOtp({ phone: `+91900000${String(i).padStart(4, '0')}`, purpose: 'login' }, undefined)));
+    // Drawn from the two recent real outcomes (one failure, one success): some of each, never anything else.
+    const codes = new Set(answers.map((a) => (a.status === 'fulfilled' ? 'sent' : (a.reason as AppError).code)));
+    expect([...codes].sort()).toEqual(['provider_unavailable', 'sent']);
+  });
+
+  it('waits as long as the real path took, from the point the paths part', async () => {
+    const slept: number[] = [];
+    const t = setup('autogen', { sleep: async (ms) => void slept.push(ms) });
+    const slow = t.provider.sendOtp;
+    t.provider.sendOtp = async (input) => (await new Promise((resolve) => setTimeout(resolve, 40)), slow(input));
+    await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+    await t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined);
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThanOrEqual(35);
+  });
+
+  it('checks a code like a real wrong code, and fails like a real check while 2Factor fails', async () => {
+    // The newest recent outcome is drawn, so each check mirrors the real one just before it.
+    const t = setup('autogen', { verifyOutcomes: createOutcomeMirror<VerifyFailure>({ random: () => 0.999 }) });
+    const real = await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
+    const pretend = await t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined);
+    t.state.failVerify = new ProviderError('unavailable', 'down', 'timeout after 5000 ms', 5000);
+    const realError = await appError(t.service.verifyOtp({ sessionId: real.session_id, otp: '000000' }));
+    const pretendError = await appError(t.service.verifyOtp({ sessionId: pretend.session_id, otp: '000000' }));
+    expect([pretendError.code, pretendError.body, pretendError.headers]).toEqual([realError.code, realError.body, realError.headers]);
+    // Attempts were given back on both.
+    t.state.failVerify = undefined;
+    const wrong = await appError(t.service.verifyOtp({ sessionId: real.session_id, otp: '000000' }));
+    const pretendWrong = await appError(t.service.verifyOtp({ sessionId: pretend.session_id, otp: '000000' }));
+    expect(pretendWrong.body).toEqual(wrong.body);
+  });
+
+  it('says in the sandbox log that no user has the number and no SMS went out', async () => {
+    const t = setup('autogen', {
+      providers: {
+        resolve: async () => ({
+          provider: fakeProvider().provider,
+          settings: t.settings,
+          sandbox: { baseUrl: 'http://sandbox', apiKey: 'k', codeForSession: () => undefined, close: async () => undefined },
+          circuitOpen: false,
+        }),
+      },
+    });
+    await t.service.sendOtp({ phone: OTHER_STRANGER, purpose: 'login' }, undefined);
+    expect(t.logs.join('')).toContain('sandbox: no user has the number +91******0998, so no SMS was sent');
+  });
+});
+
+describe('OTP service errors by audience', () => {
+  it("tells admins 2Factor's own words on their sends, and end users only a neutral message", async () => {
+    const t = setup();
+    t.provider.sendOtp = async () => {
+      throw new ProviderError('rejected', 'refused', 'Invalid API Key', 90);
+    };
+    const admin = await appError(t.service.sendOtp({ phone: '+919876543219', purpose: 'test' }, ADMIN));
+    expect(admin.body.provider_details).toBe('Invalid API Key');
+    const user = await appError(t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined));
+    expect(user.code).toBe('provider_error');
+    expect(user.body).not.toHaveProperty('provider_details');
+  });
+
+  it('without an API key tells end users phone login is not available, and admins how to set it up', async () => {
+    const notConfigured = new AppError('provider_not_configured', 'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.');
+    const t = setup('autogen', {
+      providers: {
+        resolve: async () => {
+          throw notConfigured;
+        },
+      },
+    });
+    const user = await appError(t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined));
+    expect(user.message).toBe('Phone login is not available right now. Please log in with your email and password.');
+    const admin = await appError(t.service.sendOtp({ phone: PHONE, purpose: 'test' }, ADMIN));
+    expect(admin.message).toContain('Settings → SMS & OTP');
   });
 });

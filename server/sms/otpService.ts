@@ -9,8 +9,15 @@
  * Modes: `autogen` lets 2Factor make and check the code (AUTOGEN + VERIFY); `template` makes the code here,
  * keeps only its HMAC, texts it with a DLT template (TSMS) and checks it here in constant time.
  *
- * Login sends to a number no user owns answer exactly like real ones (same shape, similar time) but send
- * nothing and can never verify: the endpoint does not reveal who is registered.
+ * Limits: every send is booked (sendLimits.ts: the phone's growing cooldown and daily cap, the user's hourly
+ * cap, the daily budget) before the provider call, and given back only when we know no SMS went out: the call
+ * was held back (circuit open, over the request-rate ceiling) or 2Factor refused it. Never because the client
+ * went away, never after a timeout (the SMS may have gone).
+ *
+ * Login sends to a number no user owns book the same limits and answer like real ones: the same outcomes as
+ * recent real sends (outcomeMirror.ts, so they fail too while 2Factor fails), after about the same time, but
+ * send nothing and can never verify. Checks of their codes mirror real wrong-code checks the same way. The
+ * endpoints do not reveal who is registered.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -25,15 +32,17 @@ import type {
 } from '../../common/api/sms.js';
 import { maskPhone } from '../../common/phone.js';
 import type { AuthService, StartedSession } from '../auth/authService.js';
-import type { OtpSession, OtpSessionsRepository } from '../db/otpSessionsRepository.js';
+import type { NewOtpSession, OtpSession, OtpSessionsRepository } from '../db/otpSessionsRepository.js';
 import type { UsersRepository } from '../db/usersRepository.js';
 import { AppError } from '../http/appError.js';
 import { createWorkTracker } from '../lifecycle.js';
-import type { LatencySampler } from './latencySampler.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
+import type { MirroredOutcome, OutcomeMirror } from './outcomeMirror.js';
 import { generateOtp, type OtpHasher } from './otpCodes.js';
 import { toIndianMobile } from './phone.js';
-import type { ProviderResolver } from './providerResolver.js';
+import type { ProviderResolver, ResolvedProvider } from './providerResolver.js';
+import type { Booking } from './sendBookings.js';
+import type { SendLimits } from './sendLimits.js';
 import { ProviderError, type ProviderCallResult, type VerifyOutcome } from './smsProvider.js';
 
 export interface OtpRules {
@@ -50,13 +59,23 @@ export interface OtpServiceDeps {
   providers: Pick<ProviderResolver, 'resolve'>;
   hasher: OtpHasher;
   rules: OtpRules;
-  /** Recent provider times, to make answers that skip the provider take as long as real ones. */
-  sendLatency: LatencySampler;
-  verifyLatency: LatencySampler;
+  limits: SendLimits;
+  /** How recent real sends and wrong-code checks ended, for the answers about numbers nobody owns. */
+  sendOutcomes: OutcomeMirror<SendOutcome>;
+  verifyOutcomes: OutcomeMirror<VerifyFailure>;
   now: () => number;
   sleep?: (ms: number) => Promise<void>;
   logger: Logger;
 }
+
+/** How a real send ended: its answer time, or the error it failed with and whether its booking was given back. */
+export type SendOutcome = { responseTimeMs: number; failure?: undefined } | { failure: AppError; released: boolean };
+
+/** How a real check failed: a wrong code, an expired code, or a provider failure (its attempt given back). */
+export type VerifyFailure = { kind: 'mismatch' } | { kind: 'expired' } | { kind: 'provider'; failure: AppError };
+
+/** Who asked: provider failures tell admins 2Factor's own words; end users get neutral ones. */
+type Audience = 'public' | 'admin';
 
 export interface VerifyResult {
   response: VerifyOtpResponse;
@@ -74,48 +93,52 @@ const MESSAGES = {
   providerBusy: 'We are sending a lot of messages right now. Please try again in a moment.',
 } as const;
 
+/** Before any real send has been seen: a typical 2Factor answer time. */
+const DEFAULT_SEND_MS = 250;
+
 export type OtpService = ReturnType<typeof createOtpService>;
 
 export function createOtpService(deps: OtpServiceDeps) {
-  const { sessions, logs, rules } = deps;
+  const { sessions, logs, rules, limits } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const elapsedSince = (startMs: number) => Math.max(0, Math.round(performance.now() - startMs));
+  /** Waits until `elapsedMs` after `startMs` (a performance.now() reading). */
+  const sleepUntil = (startMs: number, elapsedMs: number) => sleep(Math.max(0, startMs + elapsedMs - performance.now()));
 
   /**
-   * Runs a provider call and writes its log row, success or failure; failures become AppErrors. `alongside`
-   * (e.g. storing the new session) runs at the same time as the log write after a success, saving a round trip.
+   * Runs a provider call and writes its log row, success or failure; failures become AppErrors for `audience`.
+   * A failure that sent nothing gives `booking` back. `alongside` (e.g. storing the new session) runs at the same
+   * time as the log write after a success, saving a round trip.
    */
   async function callProvider<T>(
     call: () => Promise<ProviderCallResult<T>>,
-    row: { type: OtpLogType; userId: string | null; phone: string; sessionId: string | null; providerSessionId?: string | null },
+    row: LogRow,
     statusOf: (result: ProviderCallResult<T>) => string,
-    alongside?: (result: ProviderCallResult<T>) => Promise<void>,
+    options: { audience: Audience; booking?: Booking; alongside?: (result: ProviderCallResult<T>) => Promise<void> },
   ): Promise<ProviderCallResult<T>> {
     let result: ProviderCallResult<T>;
     try {
       result = await call();
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
-      if (error.called) {
-        await writeLog(row, error.kind === 'rejected' ? 'provider_error' : 'provider_unavailable', error.responseTimeMs, error.details);
-      }
+      const released = options.booking !== undefined && sentNothing(error);
+      await Promise.all([
+        error.called ? writeLog(row, error.kind === 'rejected' ? 'provider_error' : 'provider_unavailable', error.responseTimeMs, error.details) : undefined,
+        released ? limits.release(options.booking!) : undefined,
+      ]);
       deps.logger.warn({ kind: error.kind, details: error.details, type: row.type }, 'provider call failed');
-      throw toAppError(error);
+      throw new ProviderCallFailed(toAppError(error, options.audience), released);
     }
     const sentSession = (result.value as { providerSessionId?: string }).providerSessionId;
     // A template SMS has no session of ours: its row carries the 2Factor session id the caller was given.
     const logged = { ...row, sessionId: row.sessionId ?? sentSession ?? null, providerSessionId: row.providerSessionId ?? sentSession ?? null };
-    await Promise.all([writeLog(logged, statusOf(result), result.responseTimeMs, result.details), alongside?.(result)]);
+    await Promise.all([writeLog(logged, statusOf(result), result.responseTimeMs, result.details), options.alongside?.(result)]);
     return result;
   }
 
-  function writeLog(
-    row: { type: OtpLogType; userId: string | null; phone: string; sessionId: string | null; providerSessionId?: string | null },
-    status: string,
-    responseTimeMs: number,
-    details: string | null,
-  ): Promise<void> {
+  function writeLog(row: LogRow, status: string, responseTimeMs: number, details: string | null): Promise<void> {
     return logs.write({
+      callId: randomUUID(),
       userId: row.userId,
       phone: row.phone,
       sessionId: row.sessionId,
@@ -126,6 +149,18 @@ export function createOtpService(deps: OtpServiceDeps) {
       details,
       createdAt: new Date(deps.now()),
     });
+  }
+
+  /** The provider for this audience: end users are not told how to configure SMS. */
+  async function resolveProvider(audience: Audience): Promise<ResolvedProvider> {
+    try {
+      return await deps.providers.resolve();
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'provider_not_configured' && audience === 'public') {
+        throw new AppError('provider_not_configured', 'Phone login is not available right now. Please log in with your email and password.');
+      }
+      throw error;
+    }
   }
 
   /** Why a session that could not book an attempt is not live. */
@@ -141,12 +176,6 @@ export function createOtpService(deps: OtpServiceDeps) {
   /** What the provider (or, in template mode, our HMAC) says about this code. */
   async function checkCode(session: OtpSession, otp: string): Promise<{ outcome: VerifyOutcome; responseTimeMs: number }> {
     const row = { type: 'verify' as const, userId: session.userId, phone: session.phone, sessionId: session.id, providerSessionId: session.providerSessionId };
-    const isDecoy = session.purpose === 'login' && session.userId === null;
-    if (isDecoy) {
-      const responseTimeMs = deps.verifyLatency.sample();
-      await sleep(responseTimeMs);
-      return { outcome: 'mismatch', responseTimeMs };
-    }
     if (session.mode === 'template') {
       const startedAt = performance.now();
       const outcome = session.codeHmac && deps.hasher.matches(session.id, otp, session.codeHmac) ? 'matched' : 'mismatch';
@@ -154,30 +183,78 @@ export function createOtpService(deps: OtpServiceDeps) {
       await writeLog(row, outcomeStatus(outcome), responseTimeMs, 'checked by the server (template mode)');
       return { outcome, responseTimeMs };
     }
-    const { provider } = await deps.providers.resolve();
+    const { provider } = await resolveProvider(session.purpose === 'test' ? 'admin' : 'public');
     const result = await callProvider(
       () => provider.verifyOtp({ providerSessionId: session.providerSessionId ?? '', otp }),
       row,
       (r) => outcomeStatus(r.value.outcome),
+      { audience: session.purpose === 'test' ? 'admin' : 'public' },
     );
-    deps.verifyLatency.record(result.responseTimeMs);
     return { outcome: result.value.outcome, responseTimeMs: result.responseTimeMs };
+  }
+
+  /**
+   * A login send to a number nobody owns: the limits are booked as for a real send (by the caller), then it ends
+   * as a recent real send ended, after about as long, sending nothing. Its session can never verify.
+   */
+  async function pretendSend(
+    session: NewOtpSession,
+    booking: Booking,
+    startedAt: number,
+    resolved: ResolvedProvider,
+    answer: (responseTimeMs: number) => SendOtpResponse,
+  ): Promise<SendOtpResponse> {
+    const outcome: MirroredOutcome<SendOutcome> = resolved.circuitOpen
+      ? { result: { failure: circuitOpenError(), released: true }, elapsedMs: 0 }
+      : (deps.sendOutcomes.sample() ?? { result: { responseTimeMs: DEFAULT_SEND_MS }, elapsedMs: DEFAULT_SEND_MS });
+    const { result } = outcome;
+    if (result.failure) {
+      if (result.released) await limits.release(booking);
+      await sleepUntil(startedAt, outcome.elapsedMs);
+      throw copyOf(result.failure);
+    }
+    await sessions.create({ ...session, providerSessionId: null, codeHmac: null });
+    if (resolved.sandbox) {
+      deps.logger.info(`sandbox: no user has the number ${maskPhone(session.phone)}, so no SMS was sent (the answer still says "sent", as in production)`);
+    }
+    await sleepUntil(startedAt, outcome.elapsedMs);
+    return answer(result.responseTimeMs);
+  }
+
+  /** A check of a code "sent" to a number nobody owns: it ends as a recent real failed check ended. */
+  async function pretendCheck(session: OtpSession, startedAt: number): Promise<never> {
+    const outcome = deps.verifyOutcomes.sample() ?? { result: { kind: 'mismatch' } as const, elapsedMs: DEFAULT_SEND_MS };
+    const { result } = outcome;
+    if (result.kind === 'provider') await sessions.refundAttempt(session.id);
+    if (result.kind === 'expired') await sessions.expire(session.id, new Date(deps.now()));
+    await sleepUntil(startedAt, outcome.elapsedMs);
+    if (result.kind === 'provider') throw copyOf(result.failure);
+    if (result.kind === 'expired') throw verifyError('otp_expired', MESSAGES.expired);
+    throw mismatchError(session);
   }
 
   const operations = {
     async sendOtp(input: { phone: string; purpose: OtpPurpose }, requester: PublicUser | undefined): Promise<SendOtpResponse> {
       const phone = toIndianMobile(input.phone);
-      const { provider, settings, sandbox } = await deps.providers.resolve();
-      const owner = input.purpose === 'login' ? await deps.users.findByPhone(phone) : undefined;
-      const userId = input.purpose === 'test' ? (requester?.id ?? null) : (owner?.id ?? null);
+      const isTest = input.purpose === 'test';
+      const resolved = await resolveProvider(isTest ? 'admin' : 'public');
+      const { provider, settings, sandbox } = resolved;
+      const owner = isTest ? undefined : await deps.users.findByPhone(phone);
+      const userId = isTest ? (requester?.id ?? null) : (owner?.id ?? null);
+      const nobodysNumber = !isTest && !owner;
+      const booking = await limits.book({ phone, userId: isTest ? requester?.id : undefined, spendsBudget: !nobodysNumber });
+      const startedAt = performance.now();
+
       const id = randomUUID();
       const nowMs = deps.now();
-      const base = {
+      const session: NewOtpSession = {
         id,
         purpose: input.purpose,
         phone,
         userId,
         mode: settings.mode,
+        providerSessionId: null,
+        codeHmac: null,
         maxAttempts: rules.maxVerifyAttempts,
         expiresAt: new Date(nowMs + rules.ttlSeconds * 1000),
         createdAt: new Date(nowMs),
@@ -192,67 +269,70 @@ export function createOtpService(deps: OtpServiceDeps) {
         ...(sandboxCode ? { sandbox_code: sandboxCode } : {}),
       });
 
-      if (input.purpose === 'login' && !owner) {
-        // Unregistered number: look exactly like a send, text nobody.
-        const responseTimeMs = deps.sendLatency.sample();
-        await sleep(responseTimeMs);
-        await sessions.create({ ...base, providerSessionId: null, codeHmac: null });
-        return answer(responseTimeMs);
-      }
+      if (nobodysNumber) return pretendSend(session, booking, startedAt, resolved, answer);
 
       const row = { userId, phone, sessionId: id };
-      if (settings.mode === 'template') {
-        const code = generateOtp();
-        const result = await callProvider(
-          () => provider.sendTemplateSms({ from: settings.senderId, to: phone, templateName: settings.templateName, variables: [code] }),
-          { ...row, type: 'template' },
-          () => 'sent',
-          (sent) => sessions.create({ ...base, providerSessionId: sent.value.providerSessionId, codeHmac: deps.hasher.hash(id, code) }),
-        );
-        deps.sendLatency.record(result.responseTimeMs);
-        return answer(result.responseTimeMs, sandbox && input.purpose === 'test' ? code : undefined);
+      const audience: Audience = isTest ? 'admin' : 'public';
+      try {
+        let result: ProviderCallResult<{ providerSessionId: string }>;
+        let sandboxCode: string | undefined;
+        if (settings.mode === 'template') {
+          const code = generateOtp();
+          result = await callProvider(
+            () => provider.sendTemplateSms({ from: settings.senderId, to: phone, templateName: settings.templateName, variables: [code] }),
+            { ...row, type: 'template' },
+            () => 'sent',
+            { audience, booking, alongside: (sent) => sessions.create({ ...session, providerSessionId: sent.value.providerSessionId, codeHmac: deps.hasher.hash(id, code) }) },
+          );
+          sandboxCode = code;
+        } else {
+          result = await callProvider(
+            () => provider.sendOtp({ phone, templateName: settings.templateName }),
+            { ...row, type: 'autogen' },
+            () => 'sent',
+            { audience, booking, alongside: (sent) => sessions.create({ ...session, providerSessionId: sent.value.providerSessionId }) },
+          );
+          sandboxCode = sandbox?.codeForSession(result.value.providerSessionId);
+        }
+        deps.sendOutcomes.record({ responseTimeMs: result.responseTimeMs }, elapsedSince(startedAt));
+        return answer(result.responseTimeMs, sandbox && isTest ? sandboxCode : undefined);
+      } catch (error) {
+        if (!(error instanceof ProviderCallFailed)) throw error;
+        // What a login send to this number would have answered (admins' errors carry 2Factor's own words).
+        const publicError = isTest ? toPublicError(error.appError) : error.appError;
+        deps.sendOutcomes.record({ failure: publicError, released: error.released }, elapsedSince(startedAt));
+        throw error.appError;
       }
-
-      const result = await callProvider(
-        () => provider.sendOtp({ phone, templateName: settings.templateName }),
-        { ...row, type: 'autogen' },
-        () => 'sent',
-        (sent) => sessions.create({ ...base, providerSessionId: sent.value.providerSessionId, codeHmac: null }),
-      );
-      deps.sendLatency.record(result.responseTimeMs);
-      const providerSessionId = result.value.providerSessionId;
-      const sandboxCode = sandbox && input.purpose === 'test' ? sandbox.codeForSession(providerSessionId) : undefined;
-      return answer(result.responseTimeMs, sandboxCode);
     },
 
     async verifyOtp(input: { sessionId: string; otp: string }): Promise<VerifyResult> {
       const nowMs = deps.now();
       const session = await sessions.bookAttempt(input.sessionId, new Date(nowMs));
       if (!session) throw await notLiveError(input.sessionId, nowMs);
+      const startedAt = performance.now();
+      if (session.purpose === 'login' && session.userId === null) return pretendCheck(session, startedAt);
 
       let check: { outcome: VerifyOutcome; responseTimeMs: number };
       try {
         check = await checkCode(session, input.otp);
       } catch (error) {
         await sessions.refundAttempt(session.id); // the code was not checked: not the user's fault
-        throw error instanceof AppError ? withVerifiedFalse(error) : error;
+        if (!(error instanceof ProviderCallFailed)) throw error instanceof AppError ? withVerifiedFalse(error) : error;
+        deps.verifyOutcomes.record({ kind: 'provider', failure: withVerifiedFalse(toPublicError(error.appError)) }, elapsedSince(startedAt));
+        throw withVerifiedFalse(error.appError);
       }
 
       switch (check.outcome) {
         case 'matched':
           return verified(session, check.responseTimeMs);
-        case 'mismatch': {
-          const attemptsLeft = Math.max(0, session.maxAttempts - session.failedAttempts);
-          const message =
-            attemptsLeft > 0
-              ? `That code is not right. ${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`
-              : 'That code is not right, and no attempts are left. Please request a new code.';
-          throw verifyError('otp_mismatch', message, { attempts_left: attemptsLeft });
-        }
+        case 'mismatch':
+          deps.verifyOutcomes.record({ kind: 'mismatch' }, elapsedSince(startedAt));
+          throw mismatchError(session);
         case 'expired':
         case 'session_not_found':
           // 2Factor no longer knows the code (expired or purged): our session ends too.
           await sessions.expire(session.id, new Date(nowMs));
+          deps.verifyOutcomes.record({ kind: 'expired' }, elapsedSince(startedAt));
           throw verifyError('otp_expired', MESSAGES.expired);
       }
     },
@@ -262,14 +342,16 @@ export function createOtpService(deps: OtpServiceDeps) {
       requester: PublicUser,
     ): Promise<SendTemplateResponse> {
       const phone = toIndianMobile(input.to);
-      const { provider, settings } = await deps.providers.resolve();
+      const { provider, settings } = await resolveProvider('admin');
+      const booking = await limits.book({ userId: requester.id, spendsBudget: true });
       // Variables are positional (VAR1, VAR2): var2 alone must not move into VAR1's place in the template.
       const variables = input.var2 !== undefined ? [input.var1 ?? '', input.var2] : input.var1 !== undefined ? [input.var1] : [];
       const result = await callProvider(
         () => provider.sendTemplateSms({ from: settings.senderId, to: phone, templateName: input.template_name ?? settings.templateName, variables }),
         { type: 'template', userId: requester.id, phone, sessionId: null },
         () => 'sent',
-      );
+        { audience: 'admin', booking },
+      ).catch(unwrapProviderFailure);
       return {
         session_id: result.value.providerSessionId,
         status: 'sent',
@@ -280,7 +362,7 @@ export function createOtpService(deps: OtpServiceDeps) {
 
     /** Checks the key in force with 2Factor's balance call; sends nothing. */
     async testConnection(): Promise<ConnectionTestResponse> {
-      const { provider, sandbox } = await deps.providers.resolve();
+      const { provider, sandbox } = await resolveProvider('admin');
       try {
         const { value } = await provider.getBalance();
         const where = sandbox ? ' (sandbox simulator)' : '';
@@ -292,10 +374,8 @@ export function createOtpService(deps: OtpServiceDeps) {
       }
     },
 
-    /** Deletes sessions that ended more than a day ago. */
-    purgeOldSessions(): Promise<number> {
-      return sessions.deleteExpiredBefore(new Date(deps.now() - 86_400_000));
-    },
+    /** Today's SMS count against the daily budget, for the admin page. */
+    usage: () => limits.usage(),
   };
 
   // A handler goes on after its client hangs up: a graceful stop waits for these, log rows included.
@@ -305,7 +385,7 @@ export function createOtpService(deps: OtpServiceDeps) {
     verifyOtp: work.track(operations.verifyOtp),
     sendTemplate: work.track(operations.sendTemplate),
     testConnection: work.track(operations.testConnection),
-    purgeOldSessions: operations.purgeOldSessions,
+    usage: operations.usage,
     /** Refuses new operations (503 shutting_down) and resolves once those in progress have finished. */
     stop: () => work.close(),
   };
@@ -315,6 +395,7 @@ export function createOtpService(deps: OtpServiceDeps) {
     if (!(await sessions.markVerified(session.id, new Date(nowMs)))) {
       throw verifyError('session_not_found', MESSAGES.alreadyUsed);
     }
+    await limits.verified(session.phone);
     const response: VerifyOtpResponse = { verified: true, status: 'verified', message: 'Code verified.', response_time_ms: responseTimeMs };
     if (session.purpose !== 'login' || !session.userId) return { response };
     const user = await deps.users.confirmPhone(session.userId, session.phone, new Date(nowMs));
@@ -322,6 +403,34 @@ export function createOtpService(deps: OtpServiceDeps) {
     const login = await deps.auth.startSession(user);
     return { response: { ...response, message: 'Code verified. You are logged in.', ...login.login }, login };
   }
+}
+
+interface LogRow {
+  type: OtpLogType;
+  userId: string | null;
+  phone: string;
+  sessionId: string | null;
+  providerSessionId?: string | null;
+}
+
+/** A provider call that failed: the answer to give, and whether its booking was given back. */
+class ProviderCallFailed extends Error {
+  constructor(
+    readonly appError: AppError,
+    readonly released: boolean,
+  ) {
+    super(appError.message);
+    this.name = 'ProviderCallFailed';
+  }
+}
+
+function unwrapProviderFailure(error: unknown): never {
+  throw error instanceof ProviderCallFailed ? error.appError : error;
+}
+
+/** True when no SMS can have gone out: the call was held back, or 2Factor answered with a refusal. */
+function sentNothing(error: ProviderError): boolean {
+  return !error.called || error.kind === 'rejected';
 }
 
 function outcomeStatus(outcome: VerifyOutcome): string {
@@ -332,21 +441,45 @@ function verifyError(code: 'session_not_found' | 'otp_expired' | 'too_many_attem
   return new AppError(code, message, { verified: false, ...extra });
 }
 
+function mismatchError(session: OtpSession): AppError {
+  const attemptsLeft = Math.max(0, session.maxAttempts - session.failedAttempts);
+  const message =
+    attemptsLeft > 0
+      ? `That code is not right. ${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`
+      : 'That code is not right, and no attempts are left. Please request a new code.';
+  return verifyError('otp_mismatch', message, { attempts_left: attemptsLeft });
+}
+
 /** Every failed verify answer carries `verified: false`. */
 export function withVerifiedFalse(error: AppError): AppError {
   if (error.body.verified === false) return error;
   return new AppError(error.code, error.message, { ...error.body, verified: false }, error.headers);
 }
 
-function toAppError(error: ProviderError): AppError {
+function copyOf(error: AppError): AppError {
+  return new AppError(error.code, error.message, { ...error.body }, { ...error.headers });
+}
+
+/** The same error as an end user would get it: without 2Factor's own words. */
+function toPublicError(error: AppError): AppError {
+  const { provider_details: _details, ...body } = error.body;
+  return new AppError(error.code, error.message, body, error.headers);
+}
+
+function circuitOpenError(): AppError {
+  return toAppError(new ProviderError('unavailable', '2Factor circuit open', 'not called', 0, { called: false }), 'public');
+}
+
+function toAppError(error: ProviderError, audience: Audience): AppError {
+  const details = audience === 'admin' ? { provider_details: error.details } : {};
   switch (error.kind) {
     case 'rejected':
-      return new AppError('provider_error', MESSAGES.providerRejected);
+      return new AppError('provider_error', MESSAGES.providerRejected, details);
     case 'busy': {
       const retryAfterS = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000));
-      return new AppError('provider_busy', MESSAGES.providerBusy, { retry_after_s: retryAfterS }, { 'Retry-After': String(retryAfterS) });
+      return new AppError('provider_busy', MESSAGES.providerBusy, { retry_after_s: retryAfterS, ...details }, { 'Retry-After': String(retryAfterS) });
     }
     case 'unavailable':
-      return new AppError('provider_unavailable', MESSAGES.providerUnavailable, { retry_after_s: 30 }, { 'Retry-After': '30' });
+      return new AppError('provider_unavailable', MESSAGES.providerUnavailable, { retry_after_s: 30, ...details }, { 'Retry-After': '30' });
   }
 }

@@ -16,6 +16,8 @@ export interface ResolvedProvider {
   settings: EffectiveSmsSettings;
   /** Present in sandbox mode. */
   sandbox: Sandbox | undefined;
+  /** 2Factor failed repeatedly and calls are paused: every call fails at once without reaching it. */
+  circuitOpen: boolean;
 }
 
 export interface ProviderResolverDeps {
@@ -42,10 +44,10 @@ export function createProviderResolver(deps: ProviderResolverDeps) {
     async resolve(): Promise<ResolvedProvider> {
       const settings = await deps.settings.current();
       if (settings.apiKey) {
-        return { provider: providerFor(settings.baseUrl, settings.apiKey), settings, sandbox: undefined };
+        return { provider: providerFor(settings.baseUrl, settings.apiKey), settings, sandbox: undefined, circuitOpen: deps.guard.state() === 'open' };
       }
       if (settings.sandbox && deps.sandbox) {
-        return { provider: providerFor(deps.sandbox.baseUrl, deps.sandbox.apiKey), settings, sandbox: deps.sandbox };
+        return { provider: providerFor(deps.sandbox.baseUrl, deps.sandbox.apiKey), settings, sandbox: deps.sandbox, circuitOpen: deps.guard.state() === 'open' };
       }
       throw new AppError('provider_not_configured', 'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.');
     },

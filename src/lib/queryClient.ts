@@ -7,6 +7,9 @@ export const CURRENT_USER_QUERY_KEY = ['auth', 'me'] as const;
 /** Cache key of the SMS settings (GET /api/sms/config); a successful save writes the answer into it. */
 export const SMS_CONFIG_QUERY_KEY = ['sms', 'config'] as const;
 
+/** Today's SMS count against the daily budget (GET /api/sms/usage). */
+export const SMS_USAGE_QUERY_KEY = ['sms', 'usage'] as const;
+
 /** Prefix of every OTP log list (GET /api/sms/logs, any filter): invalidated after each send and verify. */
 export const OTP_LOGS_QUERY_KEY = ['sms', 'logs'] as const;
 

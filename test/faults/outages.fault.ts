@@ -42,7 +42,10 @@ describe('outages under load (real server process)', () => {
     // Limits raised so the load measures outages, not abuse limits; each phone is reused only every few seconds.
     SMS_RATE_LIMIT_PER_MIN: '1000000',
     SMS_RESEND_COOLDOWN_S: '1',
+    SMS_RESEND_COOLDOWN_MAX_S: '1',
     SMS_MAX_SENDS_PER_HOUR: '1000000',
+    SMS_MAX_SENDS_PER_PHONE_PER_DAY: '1000000',
+    SMS_DAILY_BUDGET: '1000000',
     ...extra,
   });
 

@@ -157,7 +157,7 @@ describe('hostile input on PGlite (property-based)', () => {
   }
 
   async function harness(env: Record<string, string> = {}): Promise<Harness> {
-    const app = buildTestApp(testDb().db, { env: simulatorEnv(recorder.simulator(), { ...NO_ABUSE_LIMITS, SMS_RESEND_COOLDOWN_S: '1', ...env }) });
+    const app = buildTestApp(testDb().db, { env: simulatorEnv(recorder.simulator(), { ...NO_ABUSE_LIMITS, SMS_RESEND_COOLDOWN_S: '1', SMS_RESEND_COOLDOWN_MAX_S: '1', ...env }) });
     const server = await listen(app.app);
     for (const phone of REGISTERED) await addUser(app, 'agent', phone);
     const cookies: Record<Who, string | undefined> = {

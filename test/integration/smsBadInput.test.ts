@@ -84,7 +84,14 @@ describe.each(dbKindsUnderTest())('SMS routes under junk input on %s', (kind) =>
   const testDb = useTestDatabase(kind);
   const sim = useSimulator();
 
-  const limitless = { SMS_RATE_LIMIT_PER_MIN: '100000', SMS_MAX_SENDS_PER_HOUR: '100000', SMS_VERIFY_LIMIT_PER_MIN: '100000', SMS_RESEND_COOLDOWN_S: '1' };
+  const limitless = {
+    SMS_RATE_LIMIT_PER_MIN: '100000',
+    SMS_MAX_SENDS_PER_HOUR: '100000',
+    SMS_MAX_SENDS_PER_PHONE_PER_DAY: '100000',
+    SMS_VERIFY_LIMIT_PER_MIN: '100000',
+    SMS_RESEND_COOLDOWN_S: '1',
+    SMS_RESEND_COOLDOWN_MAX_S: '1',
+  };
 
   it('answers every junk body on every route below 500, by the error catalogue, with verified false on verify', async () => {
     const app = buildSmsApp(testDb().db, sim(), { env: limitless });

@@ -1,13 +1,13 @@
 /**
- * The abuse limits in front of the SMS routes, through the whole app with the fake clock: per IP, per phone
- * (resend cooldown and hourly cap), per signed-in user, verify per IP, and TRUST_PROXY. A refused request
- * never reaches 2Factor.
+ * The abuse limits of the SMS routes, through the whole app with the fake clock: per IP, per phone (growing
+ * resend cooldown and daily cap), per signed-in user, the daily budget, verify per IP, and TRUST_PROXY. A refused
+ * request never reaches 2Factor.
  */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { useTestDatabase, type TestApp } from '../support/testApp.js';
-import { addUser, buildSmsApp, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
+import { addUser, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 
 describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
   const testDb = useTestDatabase(kind);
@@ -64,43 +64,108 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
     expect(refused.body.retry_after_s).toBe(30);
   });
 
-  it('caps one phone at SMS_MAX_SENDS_PER_HOUR, then sends again once the hour is over', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: { SMS_MAX_SENDS_PER_HOUR: '3', SMS_RATE_LIMIT_PER_MIN: '100' } });
+  it('grows the cooldown with each unverified send (30 s, 1 min, 2 min…) and caps a phone at SMS_MAX_SENDS_PER_PHONE_PER_DAY until midnight IST', async () => {
+    const app = buildSmsApp(testDb().db, sim(), { env: { SMS_MAX_SENDS_PER_PHONE_PER_DAY: '4', SMS_RATE_LIMIT_PER_MIN: '100' } });
     const phone = await ownedPhone(app);
-    for (let i = 0; i < 3; i++) {
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
       await send(app, phone).expect(200);
-      app.clock.advance(31_000);
+      const refused = await send(app, phone).expect(429);
+      expect(refused.headers['ratelimit']).toContain('"sms-send-phone-cooldown"; r=0');
+      waits.push(refused.body.retry_after_s);
+      app.clock.advance(refused.body.retry_after_s * 1000);
     }
-    const refused = await send(app, phone).expect(429);
-    expect(refused.body.retry_after_s).toBe(3600 - 93);
-    expect(sim().stats().byKind.autogen).toBe(3);
-    app.clock.advance((3600 - 93) * 1000);
+    expect(waits).toEqual([30, 60, 120, 240]);
+    const capped = await send(app, phone).expect(429);
+    expect(capped.body.message).toMatch(/today/);
+    expect(capped.headers['ratelimit']).toContain('"sms-send-phone-day"; r=0');
+    const msToMidnightIst = (Math.floor((app.clock.now() + 19_800_000) / 86_400_000) + 1) * 86_400_000 - 19_800_000 - app.clock.now();
+    expect(capped.body.retry_after_s).toBe(Math.ceil(msToMidnightIst / 1000));
+    expect(sim().outbox({ phone })).toHaveLength(4);
+    app.clock.advance(msToMidnightIst);
     await send(app, phone).expect(200);
   });
 
-  it('does not burn the cooldown when the provider fails', async () => {
+  it('gives the cooldown back when 2Factor refused the send (nothing went out), and keeps it after a 5xx (it may have)', async () => {
     const app = buildSmsApp(testDb().db, sim());
     const phone = await ownedPhone(app);
-    sim().setFaults({ mode: 'http500' });
-    await send(app, phone).expect(503);
     sim().setFaults({ mode: 'invalidKey' });
     await send(app, phone).expect(502);
+    sim().setFaults({ mode: 'http500' });
+    await send(app, phone).expect(503);
     sim().setFaults({ mode: 'none' });
-    await send(app, phone).expect(200);
-    await send(app, phone).expect(429);
+    expect((await send(app, phone).expect(429)).body.retry_after_s).toBe(30);
   });
 
-  it('caps a signed-in admin\'s test sends at SMS_MAX_SENDS_PER_HOUR across phones', async () => {
+  it('never makes the owner wait more than 10 minutes, however many codes a stranger asks for (up to the daily cap)', async () => {
+    const app = buildSmsApp(testDb().db, sim(), { env: { SMS_RATE_LIMIT_PER_MIN: '100', SMS_OTP_TTL_S: '3600' } });
+    const phone = await ownedPhone(app);
+    const owners = await send(app, phone).expect(200);
+    const ownersCode = codeSentTo(sim(), phone);
+    let longestWaitS = 0;
+    for (let i = 0; i < 8; i++) {
+      const refused = await send(app, phone).expect(429);
+      longestWaitS = Math.max(longestWaitS, refused.body.retry_after_s);
+      app.clock.advance(refused.body.retry_after_s * 1000);
+      await send(app, phone).expect(200); // a stranger's send
+    }
+    expect(longestWaitS).toBe(600);
+    expect(sim().outbox({ phone })).toHaveLength(9);
+    // Sends 2 to 9 were not the owner's; the owner's code (send 1) is past the newest few now.
+    const ended = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: owners.body.session_id, otp: ownersCode });
+    expect(ended.body.status).toBe('otp_expired');
+  });
+
+  it("keeps the owner's code valid through a stranger's sends within its lifetime", async () => {
+    const app = buildSmsApp(testDb().db, sim(), { env: { SMS_RATE_LIMIT_PER_MIN: '100' } });
+    const phone = await ownedPhone(app);
+    const owners = await send(app, phone).expect(200);
+    const ownersCode = codeSentTo(sim(), phone);
+    // As many as fit in the code's 5 minutes: after 30 s, 1 min 30 s and 3 min 30 s.
+    for (const waitS of [30, 60, 120]) {
+      app.clock.advance(waitS * 1000);
+      await send(app, phone).expect(200);
+    }
+    app.clock.advance(60_000);
+    expect((await send(app, phone).expect(429)).body.retry_after_s).toBe(180);
+    const verified = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: owners.body.session_id, otp: ownersCode }).expect(200);
+    expect(verified.body.verified).toBe(true);
+  });
+
+  it("caps a signed-in admin's test and template sends together at SMS_MAX_SENDS_PER_HOUR across phones", async () => {
     const app = buildSmsApp(testDb().db, sim(), { env: { SMS_MAX_SENDS_PER_HOUR: '2', SMS_RATE_LIMIT_PER_MIN: '100' } });
     const admin = await signedIn(app);
     const other = await signedIn(app, 'super_admin');
     const test = (cookie: string) => request(app.app).post('/api/sms/sendOtp').set('Cookie', cookie).send({ phone: newPhone(), purpose: 'test' });
+    const template = (cookie: string) => request(app.app).post('/api/sms/sendTemplate').set('Cookie', cookie).send({ to: newPhone(), var1: 'hello' });
     await test(admin.cookie).expect(200);
-    await test(admin.cookie).expect(200);
+    await template(admin.cookie).expect(200);
     const refused = await test(admin.cookie).expect(429);
     expect(refused.headers['ratelimit']).toContain('"sms-send-user-hour"; r=0');
+    await template(admin.cookie).expect(429);
     await test(other.cookie).expect(200);
-    expect(sim().stats().byKind.autogen).toBe(3);
+    expect(sim().stats().totalRequests).toBe(3);
+  });
+
+  it('answers 503 sms_budget_exhausted past SMS_DAILY_BUDGET for every number alike, and admins see the count', async () => {
+    const app = buildSmsApp(testDb().db, sim(), { env: { SMS_DAILY_BUDGET: '2', SMS_RATE_LIMIT_PER_MIN: '100' } });
+    await send(app, await ownedPhone(app)).expect(200);
+    await send(app, newPhone()).expect(200); // a number nobody owns: nothing is sent, nothing is spent
+    await send(app, await ownedPhone(app)).expect(200);
+    const registered = await send(app, await ownedPhone(app)).expect(503);
+    const stranger = await send(app, newPhone()).expect(503);
+    for (const refused of [registered, stranger]) {
+      expect(refused.body).toEqual({ status: 'sms_budget_exhausted', message: expect.any(String), retry_after_s: expect.any(Number) });
+      expect(refused.headers['retry-after']).toBe(String(refused.body.retry_after_s));
+    }
+    expect(Object.keys(registered.headers).sort()).toEqual(Object.keys(stranger.headers).sort());
+    expect(sim().stats().byKind.autogen).toBe(2);
+
+    const admin = await signedIn(app);
+    const usage = await request(app.app).get('/api/sms/usage').set('Cookie', admin.cookie).expect(200);
+    expect(usage.body).toEqual({ sent_today: 2, daily_budget: 2, resets_at: expect.stringMatching(/T18:30:00\.000Z$/) });
+    const staff = await signedIn(app, 'staff');
+    await request(app.app).get('/api/sms/usage').set('Cookie', staff.cookie).expect(403);
   });
 
   it('limits verifyOtp per IP at SMS_VERIFY_LIMIT_PER_MIN, with headers and verified false', async () => {

@@ -21,7 +21,12 @@ import {
   wrongCode,
 } from '../support/smsKit.js';
 
-const RAISED_LIMITS = { SMS_RATE_LIMIT_PER_MIN: '1000', SMS_MAX_SENDS_PER_HOUR: '1000', SMS_VERIFY_LIMIT_PER_MIN: '1000' };
+const RAISED_LIMITS = {
+  SMS_RATE_LIMIT_PER_MIN: '1000',
+  SMS_MAX_SENDS_PER_HOUR: '1000',
+  SMS_MAX_SENDS_PER_PHONE_PER_DAY: '1000',
+  SMS_VERIFY_LIMIT_PER_MIN: '1000',
+};
 const SAVED_KEY = 'saved-9a8b7c6d-5e4f-4031-9291-a0b1c2d3e4f5';
 
 describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
@@ -189,8 +194,10 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
     sim().setFaults({ mode: 'http500' });
     await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(503);
     sim().setFaults({ mode: 'none' });
-    await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(503); // circuit open
-    await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(429); // per-IP limit
+    const other = newPhone();
+    await addUser(app, 'staff', other);
+    await request(app.app).post('/api/sms/sendOtp').send({ phone: other }).expect(503); // circuit open
+    await request(app.app).post('/api/sms/sendOtp').send({ phone: other }).expect(429); // per-IP limit
     expect((await allLogRows(testDb().db)).map((row) => row.status)).toEqual(['provider_unavailable']);
     expect(sim().stats().totalRequests).toBe(1);
   });

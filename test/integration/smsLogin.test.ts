@@ -51,7 +51,7 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     expect(rows[0]?.phone_verified_at).not.toBeNull();
   });
 
-  it('answers an unregistered number like a registered one, in a recorded provider time, with no SMS and no log row', async () => {
+  it('answers an unregistered number like a registered one, after as long as the real send took, with no SMS and no log row', async () => {
     const sleep = vi.fn(async (_ms: number) => undefined);
     const app = buildSmsApp(testDb().db, sim(), { sleep });
     const registered = newPhone();
@@ -65,9 +65,10 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     expect(Object.keys(decoy.body).sort()).toEqual(Object.keys(real.body).sort());
     expect(decoy.body).toMatchObject({ status: 'sent', expires_in_s: real.body.expires_in_s, resend_after_s: real.body.resend_after_s });
     expect(decoy.body.message).toBe(`We sent a code to +91******${stranger.slice(-4)}.`);
-    // It waited as long as a real 2Factor call took, and says so.
+    // It waited out what was left of the time the real send took past the point where the paths part (the real one
+    // includes the 2Factor call, so at least that), and reports the same provider time.
     expect(sleep).toHaveBeenCalledTimes(1);
-    expect(sleep).toHaveBeenCalledWith(real.body.response_time_ms);
+    expect(sleep.mock.calls[0]![0]).toBeGreaterThan(real.body.response_time_ms - 5);
     expect(decoy.body.response_time_ms).toBe(real.body.response_time_ms);
 
     expect(sim().stats().totalRequests).toBe(requestsBefore);
@@ -87,7 +88,7 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     await request(app.app).post('/api/sms/verifyOtp').send({ session_id: decoy.body.session_id, otp: '123456' }).expect(429);
     // Each check waited like a 2Factor verify (default estimate before any real one), without calling it.
     expect(sleep).toHaveBeenCalledTimes(1 + 3);
-    expect(sleep.mock.calls.slice(1)).toEqual([[250], [250], [250]]);
+    for (const [ms] of sleep.mock.calls.slice(1)) expect(ms).toBeGreaterThan(240);
     expect(sim().stats().totalRequests).toBe(0);
     expect(await allLogRows(testDb().db)).toEqual([]);
   });

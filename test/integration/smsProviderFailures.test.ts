@@ -19,7 +19,12 @@ import {
   useSimulator,
 } from '../support/smsKit.js';
 
-const RAISED_LIMITS = { SMS_RATE_LIMIT_PER_MIN: '1000', SMS_MAX_SENDS_PER_HOUR: '1000', SMS_VERIFY_LIMIT_PER_MIN: '1000' };
+const RAISED_LIMITS = {
+  SMS_RATE_LIMIT_PER_MIN: '1000',
+  SMS_MAX_SENDS_PER_HOUR: '1000',
+  SMS_MAX_SENDS_PER_PHONE_PER_DAY: '1000',
+  SMS_VERIFY_LIMIT_PER_MIN: '1000',
+};
 
 describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
   const testDb = useTestDatabase(kind);

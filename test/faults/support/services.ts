@@ -214,5 +214,7 @@ export function loadTestEnv(postgres: PostgresInstance, redis: RedisInstance, tw
     TWO_FACTOR_BASE_URL: twoFactor.url,
     SMS_RATE_LIMIT_PER_MIN: '1000000',
     SMS_MAX_SENDS_PER_HOUR: '1000000',
+    SMS_MAX_SENDS_PER_PHONE_PER_DAY: '1000000',
+    SMS_DAILY_BUDGET: '1000000',
   };
 }

@@ -2,9 +2,10 @@ import { PageHeader } from '@/components/layout/PageHeader';
 import { OtpLogsPreview } from '@/components/settings/OtpLogsPreview';
 import { SmsOtpConfigForm } from '@/components/settings/SmsOtpConfigForm';
 import { SmsTestSender } from '@/components/settings/SmsTestSender';
+import { SmsUsageCard } from '@/components/settings/SmsUsageCard';
 
 /**
- * Settings → SMS & OTP (admins): API configuration, a test sender and the OTP logs.
+ * Settings → SMS & OTP (admins): API configuration, a test sender, today's SMS against the budget and the OTP logs.
  * Contract with src/routes.tsx: this module is imported lazily and must default-export the page component.
  */
 export default function SmsOtpSettingsPage() {
@@ -15,6 +16,7 @@ export default function SmsOtpSettingsPage() {
         <SmsOtpConfigForm />
         <SmsTestSender />
       </div>
+      <SmsUsageCard />
       <OtpLogsPreview />
     </div>
   );
