@@ -2,9 +2,12 @@
  * Database fixtures for the fault suite: the schema from the real migrations, users with phones (so login
  * sends really call the provider), and the log-row check every fault test ends with.
  */
+import { createUser } from '../../../server/auth/createUser.js';
 import { createPostgresDb } from '../../../server/db/postgresDb.js';
+import { createUsersRepository } from '../../../server/db/usersRepository.js';
 import { runMigrations } from '../../../server/db/migrations.js';
 import { MIGRATIONS_DIR } from '../../../server/paths.js';
+import type { OtpLogType } from '../../../common/api/sms.js';
 import type { LoadRecord } from './serverProcess.js';
 
 /** Migrates the database at `url` and gives `count` agents the phones +9190000xxxxx (first `offset`+1). */
@@ -25,6 +28,17 @@ export async function seedPhoneUsers(url: string, count: number, offset = 0): Pr
       [phones],
     );
     return phones;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Migrates the database at `url` and creates an admin who signs in with `email` and `password` (as `npm run user:add` does); returns their id. */
+export async function createAdmin(url: string, email: string, password: string): Promise<string> {
+  const db = createPostgresDb({ connectionString: url, poolSize: 1 });
+  try {
+    await runMigrations(db, MIGRATIONS_DIR);
+    return (await createUser(createUsersRepository(db), { email, password, role: 'admin' })).id;
   } finally {
     await db.close();
   }
@@ -59,6 +73,32 @@ export async function phonesWithoutLogRow(url: string, phones: readonly string[]
     );
     const logged = new Set(rows.map((row) => row.phone));
     return phones.filter((phone) => !logged.has(phone));
+  } finally {
+    await db.close();
+  }
+}
+
+/** otp_logs rows of `type`, for one phone or one user (or all). */
+export async function countLogRows(url: string, filter: { type: OtpLogType; phone?: string; userId?: string }): Promise<number> {
+  const db = createPostgresDb({ connectionString: url, poolSize: 1 });
+  try {
+    const { rows } = await db.query<{ rows: number }>(
+      `select count(*)::int as rows from public.otp_logs
+        where type = $1 and ($2::text is null or phone = $2) and ($3::uuid is null or user_id = $3)`,
+      [filter.type, filter.phone ?? null, filter.userId ?? null],
+    );
+    return rows[0]!.rows;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Every otp_logs row as `type provider-session-id`, to compare with the calls the 2Factor simulator received. */
+export async function loggedProviderCalls(url: string): Promise<string[]> {
+  const db = createPostgresDb({ connectionString: url, poolSize: 1 });
+  try {
+    const { rows } = await db.query<{ call: string }>(`select type || ' ' || coalesce(provider_session_id, '-') as call from public.otp_logs`);
+    return rows.map((row) => row.call);
   } finally {
     await db.close();
   }

@@ -4,7 +4,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../../server/paths.js';
@@ -140,6 +140,8 @@ export interface HttpResult {
   /** Set when an answer arrived. */
   status?: number;
   body?: Record<string, unknown> | string;
+  /** Set when an answer arrived (httpJson only). */
+  headers?: IncomingHttpHeaders;
   /** Transport failure (ECONNREFUSED, ECONNRESET, timeout…) when no answer arrived. */
   error?: string;
 }
@@ -183,7 +185,7 @@ export function httpJson(
           } catch {
             // not JSON: keep the text
           }
-          done({ status: res.statusCode, body: parsed });
+          done({ status: res.statusCode, body: parsed, headers: res.headers });
         });
         res.on('error', (error: NodeJS.ErrnoException) => done({ error: error.code ?? error.message }));
       },
@@ -195,6 +197,14 @@ export function httpJson(
     req.on('error', (error: NodeJS.ErrnoException) => done({ error: error.code ?? error.message }));
     req.end(payload);
   });
+}
+
+/** Signs in through /api/auth/login, as the login page does; returns the `Cookie` header of the new session. */
+export async function signIn(serverUrl: string, email: string, password: string): Promise<string> {
+  const result = await httpJson('POST', `${serverUrl}/api/auth/login`, { email, password });
+  const sessionCookie = result.headers?.['set-cookie']?.[0]?.split(';')[0];
+  if (result.status !== 200 || !sessionCookie) throw new Error(`sign-in failed: ${result.status} ${JSON.stringify(result.body)}`);
+  return sessionCookie;
 }
 
 export interface LoadRecord extends HttpResult {
