@@ -8,7 +8,7 @@ import { createUsersRepository } from '../../../server/db/usersRepository.js';
 import { runMigrations } from '../../../server/db/migrations.js';
 import { MIGRATIONS_DIR } from '../../../server/paths.js';
 import type { OtpLogType } from '../../../common/api/sms.js';
-import type { LoadRecord } from './serverProcess.js';
+import type { HttpResult, LoadRecord } from './serverProcess.js';
 
 /** Migrates the database at `url` and gives `count` agents the phones +9190000xxxxx (first `offset`+1). */
 export async function seedPhoneUsers(url: string, count: number, offset = 0): Promise<string[]> {
@@ -105,7 +105,7 @@ export async function loggedProviderCalls(url: string): Promise<string[]> {
 }
 
 /** `{200: 41, "503 database_unavailable": 12, "ECONNREFUSED": 1}`: what a run of requests got, for assertions and messages. */
-export function outcomes(records: readonly LoadRecord[]): Record<string, number> {
+export function outcomes(records: readonly HttpResult[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const record of records) {
     const key =

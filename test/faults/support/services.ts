@@ -69,8 +69,8 @@ function pgTool(bin: string, args: string[]) {
 
 export interface PostgresInstance {
   port: number;
-  /** Superuser URL (trust auth: any password is accepted, and none is checked). */
-  url: (password?: string) => string;
+  /** Superuser URL of `database` (default `postgres`); trust auth: any password is accepted, and none is checked. */
+  url: (password?: string, database?: string) => string;
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
   start(): Promise<void>;
   /** SIGSTOP / SIGCONT to the postmaster and every backend: a database that holds connections but answers nothing. */
@@ -121,7 +121,7 @@ export async function startPostgres(): Promise<PostgresInstance> {
       for (const pid of frozen) process.kill(pid, 'SIGCONT');
       frozen = [];
     },
-    url: (password) => `postgres://postgres${password ? `:${password}` : ''}@127.0.0.1:${port}/postgres`,
+    url: (password, database = 'postgres') => `postgres://postgres${password ? `:${password}` : ''}@127.0.0.1:${port}/${database}`,
     async start() {
       await pgCtl(['-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
     },
