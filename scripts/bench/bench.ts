@@ -17,7 +17,8 @@
  *   BENCH_CONNECTIONS   connections of the full-speed runs (50)
  *   BENCH_USERS         registered users (phones) seeded in PostgreSQL (100000)
  *   BENCH_PROFILE=1     run every server with --cpu-prof (profiles under bench-results/profiles/)
- *   BENCH_ONLY          comma-separated subset: baseline,pg,cluster,fixed,slow,ceiling,shared,pglite
+ *   BENCH_TIMING_SAMPLES probes of each kind (registered / nobody's number) in the timing scenario (500)
+ *   BENCH_ONLY          comma-separated subset: baseline,pg,cluster,fixed,slow,ceiling,shared,timing,pglite
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,8 +57,9 @@ import {
   type BenchContext,
   type Settings,
 } from './scenarios.js';
+import { timingProbes } from './timing.js';
 
-const SCENARIOS = ['baseline', 'pg', 'fixed', 'cluster', 'slow', 'ceiling', 'shared', 'pglite'] as const;
+const SCENARIOS = ['baseline', 'pg', 'fixed', 'cluster', 'slow', 'ceiling', 'shared', 'timing', 'pglite'] as const;
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -250,6 +252,14 @@ async function main(): Promise<number> {
     await attempt('6 two instances', async () => {
       log('6 two instances sharing PostgreSQL and Redis, default limits');
       results.twoInstances = await twoInstances(ctx);
+    });
+  }
+
+  if (only.has('timing')) {
+    await attempt('7 timing', async () => {
+      const samples = intFromEnv('BENCH_TIMING_SAMPLES', 500, 20, 5_000);
+      log(`7 timing: ${samples} login sends and wrong-code checks each for registered numbers and numbers nobody owns, one at a time`);
+      results.timing = await timingProbes(ctx, samples);
     });
   }
 

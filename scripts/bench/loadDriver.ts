@@ -250,19 +250,21 @@ async function runSequence(job: SequenceJob): Promise<StepAnswer[]> {
   assertLocal(job.steps.map((step) => step.target));
   const answers: StepAnswer[] = [];
   for (const step of job.steps) {
+    const startedAt = performance.now();
     const response = await fetch(`${step.target}${step.path}`, {
       method: step.method,
       headers: step.body === undefined ? {} : { 'content-type': 'application/json' },
       body: step.body === undefined ? undefined : JSON.stringify(step.body),
     });
     const text = await response.text();
+    const elapsedMs = performance.now() - startedAt;
     let body: Record<string, unknown> | null;
     try {
       body = JSON.parse(text) as Record<string, unknown>;
     } catch {
       body = null;
     }
-    answers.push({ status: response.status, body, retryAfter: response.headers.get('retry-after'), setsCookie: response.headers.has('set-cookie') });
+    answers.push({ status: response.status, elapsedMs, body, retryAfter: response.headers.get('retry-after'), setsCookie: response.headers.has('set-cookie') });
   }
   return answers;
 }

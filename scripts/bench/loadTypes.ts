@@ -50,6 +50,8 @@ export interface SequenceJob {
 
 export interface StepAnswer {
   status: number;
+  /** From sending the request to the last byte of the answer, at the client. */
+  elapsedMs: number;
   body: Record<string, unknown> | null;
   retryAfter: string | null;
   setsCookie: boolean;

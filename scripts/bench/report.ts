@@ -3,6 +3,7 @@
  */
 import type { LoadResult } from './loadTypes.js';
 import type { CeilingResult, LossCheck, SlowProviderResult, ThroughputResult, TwoInstancesResult } from './scenarios.js';
+import type { TimingResult } from './timing.js';
 
 export interface BenchResults {
   startedAt: string;
@@ -13,6 +14,7 @@ export interface BenchResults {
   slowProvider?: SlowProviderResult;
   ceiling: CeilingResult[];
   twoInstances?: TwoInstancesResult;
+  timing?: TimingResult;
   errors: string[];
 }
 
@@ -115,6 +117,15 @@ export function evaluateTargets(r: BenchResults): Target[] {
       measured: `${r.twoInstances.checks.length - failed.length}/${r.twoInstances.checks.length} checks pass`,
     });
   }
+  if (r.timing) {
+    const timing = r.timing;
+    targets.push({
+      kind: 'target',
+      name: `timing: a threshold tells registered numbers from others in ≤ ${Math.round(timing.accuracyTarget * 100)} % of probes (send and wrong-code check)`,
+      pass: timing.probes.every((p) => p.accuracy <= timing.accuracyTarget && p.unexpected === 0),
+      measured: timing.probes.map((p) => `${p.path} ${Math.round(p.accuracy * 1000) / 10} %${p.unexpected ? `, ${p.unexpected} unexpected answers` : ''}`).join('; '),
+    });
+  }
   return targets;
 }
 
@@ -199,8 +210,27 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     out.push('6 two instances (A, B) on shared PostgreSQL + Redis, default limits:');
     for (const c of r.twoInstances.checks) out.push(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
   }
+  if (r.timing) {
+    out.push('');
+    out.push('7 timing: one probe at a time, registered numbers and numbers nobody owns alternating (client-side ms):');
+    out.push(
+      table(
+        ['probe', 'registered p50', 'p90', 'nobody\'s p50', 'p90', 'samples each', 'threshold right'],
+        r.timing.probes.map((p) => [
+          p.path,
+          fmt2(p.registered.p50),
+          fmt2(p.registered.p90),
+          fmt2(p.unregistered.p50),
+          fmt2(p.unregistered.p90),
+          String(p.registered.count),
+          `${(p.accuracy * 100).toFixed(1)} %`,
+        ]),
+        new Set([1, 2, 3, 4, 5, 6]),
+      ),
+    );
+  }
   out.push('');
-  out.push('Targets (issue 6):');
+  out.push('Targets:');
   for (const t of targets.filter((x) => x.kind === 'target')) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);
   out.push('Scenario checks:');
   for (const t of targets.filter((x) => x.kind === 'check')) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);

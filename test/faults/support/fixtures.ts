@@ -121,8 +121,13 @@ export function outcomes(records: readonly HttpResult[]): Record<string, number>
  */
 export const OVERLOAD_503 = ['rate_limiter_unavailable', 'database_unavailable', 'provider_busy'] as const;
 
+/**
+ * A 200, an overload 503, or a 429 `rate_limited` for the phone's resend cooldown: requests for one phone held up
+ * together by an outage reach the send limits together once it ends, and only the first may send.
+ */
 export function isCleanAnswer(record: { status?: number; body?: unknown }): boolean {
   if (record.status === 200) return true;
-  const status = typeof record.body === 'object' && record.body !== null ? (record.body as { status?: unknown }).status : undefined;
-  return record.status === 503 && (OVERLOAD_503 as readonly unknown[]).includes(status);
+  const body = typeof record.body === 'object' && record.body !== null ? (record.body as { status?: unknown; retry_after_s?: unknown }) : undefined;
+  if (record.status === 429) return body?.status === 'rate_limited' && typeof body.retry_after_s === 'number';
+  return record.status === 503 && (OVERLOAD_503 as readonly unknown[]).includes(body?.status);
 }
