@@ -1,18 +1,25 @@
 /**
- * Flow 3: resends are limited. The resend button counts down the server's cooldown; sending past the hourly
- * limit gets the 429 message, and the UI keeps the button disabled, counting down `Retry-After`, until that
- * wait is over. The wait is an hour, so the browser's clock (page.clock) is fast-forwarded through it; the
- * server keeps real time.
+ * Flow 3: resends are limited. The resend button counts down the server's cooldown, which grows with each resend;
+ * sending past the phone's daily cap (or, in the Test Sender, the admin's hourly cap) gets the 429 message, and
+ * the UI keeps the button disabled, counting down `Retry-After`, until that wait is over. The wait is hours, so
+ * the browser's clock (page.clock) is fast-forwarded through it; the server keeps real time.
  *
- * Own stack: a 5 s cooldown and 2 sends per phone (and per signed-in user) per hour.
+ * Own stack: a 4 s cooldown growing to 8 s, 2 sends per phone per day and 2 per signed-in user per hour.
  */
 import type { Page, Response } from '@playwright/test';
 import { expect, test } from './support/fixtures.js';
 import { logInByEmail, openPhoneTab, openSmsSettings, testSender, typedNational } from './support/ui.js';
 import { USERS } from './support/users.js';
 
-const COOLDOWN_S = 5;
-test.use({ stackEnv: { SMS_RESEND_COOLDOWN_S: String(COOLDOWN_S), SMS_MAX_SENDS_PER_HOUR: '2' } });
+const COOLDOWN_S = 4;
+test.use({
+  stackEnv: {
+    SMS_RESEND_COOLDOWN_S: String(COOLDOWN_S),
+    SMS_RESEND_COOLDOWN_MAX_S: String(2 * COOLDOWN_S),
+    SMS_MAX_SENDS_PER_PHONE_PER_DAY: '2',
+    SMS_MAX_SENDS_PER_HOUR: '2',
+  },
+});
 
 function isRefusedSend(response: Response): boolean {
   return new URL(response.url()).pathname === '/api/sms/sendOtp' && response.status() === 429;
@@ -31,13 +38,17 @@ async function timed(action: () => Promise<void>): Promise<Span> {
 }
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const IST_OFFSET_MS = 19_800_000;
+
+/** When the wait ends: an hour after the first send (the user's sliding hour), or the next midnight IST (a day cap). */
+type WaitEnd = { hourAfter: Span } | 'midnight IST';
 
 /**
- * Does `action` (a send the server must refuse) and returns the 429's Retry-After: what is left of the hourly
- * window that the first send opened (a window starts at a key's first hit), so it lies between these bounds;
- * the body's `retry_after_s` says the same.
+ * Does `action` (a send the server must refuse) and returns the 429's Retry-After, checked against when the wait
+ * should end (between the bounds the real clock allows); the body's `retry_after_s` says the same.
  */
-async function refusedSendRetryAfter(page: Page, action: () => Promise<void>, firstSend: Span): Promise<number> {
+async function refusedSendRetryAfter(page: Page, action: () => Promise<void>, end: WaitEnd): Promise<number> {
   const refused = page.waitForResponse(isRefusedSend);
   const span = await timed(async () => {
     await action();
@@ -48,10 +59,18 @@ async function refusedSendRetryAfter(page: Page, action: () => Promise<void>, fi
   const body = (await response.json()) as { status: string; retry_after_s: number };
   expect(body.status).toBe('rate_limited');
   expect(body.retry_after_s).toBe(header);
-  const what = 'Retry-After: the rest of the hour since the first send';
-  expect(header, what).toBeGreaterThanOrEqual(Math.floor((firstSend.from + HOUR_MS - span.to) / 1000));
-  expect(header, what).toBeLessThanOrEqual(Math.ceil((firstSend.to + HOUR_MS - span.from) / 1000));
+  const [earliest, latest] =
+    end === 'midnight IST'
+      ? [nextIstMidnight(span.to) - span.to, nextIstMidnight(span.from) - span.from]
+      : [end.hourAfter.from + HOUR_MS - span.to, end.hourAfter.to + HOUR_MS - span.from];
+  const what = `Retry-After: until ${end === 'midnight IST' ? 'midnight IST' : 'an hour after the first send'}`;
+  expect(header, what).toBeGreaterThanOrEqual(Math.floor(earliest / 1000));
+  expect(header, what).toBeLessThanOrEqual(Math.ceil(latest / 1000));
   return header;
+}
+
+function nextIstMidnight(atMs: number): number {
+  return (Math.floor((atMs + IST_OFFSET_MS) / DAY_MS) + 1) * DAY_MS - IST_OFFSET_MS;
 }
 
 /** A wait in words as the app words it: rounded up, in seconds below a minute, minutes below an hour, then hours. */
@@ -68,7 +87,7 @@ async function fastForwardSeconds(page: Page, seconds: number): Promise<void> {
   await page.clock.fastForward(seconds * 1000);
 }
 
-test('login: the resend button counts down, and after the hourly limit it waits for Retry-After', async ({ page, simulator }) => {
+test("login: the resend button counts down the growing cooldown, and after the phone's daily cap it waits for Retry-After", async ({ page, simulator }) => {
   const phone = USERS.agent.phone;
   await page.clock.install();
   await openPhoneTab(page);
@@ -76,27 +95,36 @@ test('login: the resend button counts down, and after the hourly limit it waits 
   const timer = page.getByRole('timer');
 
   await page.getByRole('textbox', { name: 'Mobile number' }).fill(typedNational(phone));
-  const firstSend = await timed(async () => {
-    await page.getByRole('button', { name: 'Send code' }).click();
-    await expect(page.getByRole('textbox', { name: 'One-time code' })).toBeVisible();
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await expect(page.getByRole('textbox', { name: 'One-time code' })).toBeVisible();
+
+  await test.step('send 1: the resend button counts the cooldown down', async () => {
+    await expect(resend).toBeDisabled();
+    await expect(timer).toHaveText(/^You can ask for a new code in [1-4] seconds?\.$/);
+    await page.clock.fastForward(COOLDOWN_S * 1000);
+    await expect(timer).toBeHidden({ timeout: 30_000 });
+    await expect(resend).toBeEnabled();
+    expect(await simulator.otpCount(phone)).toBe(1);
   });
 
-  for (const send of [1, 2]) {
-    await test.step(`send ${send}: the resend button counts the cooldown down`, async () => {
-      await expect(resend).toBeDisabled();
-      await expect(timer).toHaveText(/^You can ask for a new code in [1-5] seconds?\.$/);
-      await expect(timer).toHaveText(/^You can ask for a new code in [1-3] seconds?\.$/);
-      await expect(timer).toBeHidden({ timeout: 30_000 });
-      await expect(resend).toBeEnabled();
-      expect(await simulator.otpCount(phone)).toBe(send);
-      if (send === 1) await resend.click();
-    });
-  }
+  // The browser's countdown ran on its own clock; the server's cooldown runs on real time.
+  await page.waitForTimeout(COOLDOWN_S * 1000);
+  await resend.click();
 
-  const retryAfterS = await refusedSendRetryAfter(page, () => resend.click(), firstSend);
+  await test.step('send 2: the cooldown has doubled', async () => {
+    await expect(resend).toBeDisabled();
+    await expect(timer).toHaveText(/^You can ask for a new code in [5-8] seconds\.$/);
+    await page.clock.fastForward(2 * COOLDOWN_S * 1000);
+    await expect(timer).toBeHidden({ timeout: 30_000 });
+    await expect(resend).toBeEnabled();
+    expect(await simulator.otpCount(phone)).toBe(2);
+  });
+
+  await page.waitForTimeout(2 * COOLDOWN_S * 1000);
+  const retryAfterS = await refusedSendRetryAfter(page, () => resend.click(), 'midnight IST');
 
   await test.step('the 429 message shows and the button waits for Retry-After', async () => {
-    await expect(page.getByRole('alert')).toHaveText('Too many codes were sent to this number this hour. Please try again later.');
+    await expect(page.getByRole('alert')).toHaveText('Too many codes were sent to this number today. Please try again tomorrow.');
     await expect(timer).toHaveText(`You can try again in ${waitInWords(retryAfterS)}.`);
     await expect(resend).toBeDisabled();
     expect(await simulator.otpCount(phone), 'the refused send never reached 2Factor').toBe(2);
@@ -124,7 +152,7 @@ test('Test Sender: switching numbers to force sends past the hourly limit gets a
       await sender.send.click();
       await expect(sender.result).toContainText('Send: succeeded');
     });
-    await expect(sender.timer).toHaveText(/^You can resend to this number in [1-5] seconds?\.$/);
+    await expect(sender.timer).toHaveText(/^You can resend to this number in [1-4] seconds?\.$/);
     await expect(sender.send).toBeDisabled();
     return sent;
   });
@@ -139,7 +167,7 @@ test('Test Sender: switching numbers to force sends past the hourly limit gets a
 
   await sender.phone.fill(typedNational(phones[2]));
   await expect(sender.send).toBeEnabled();
-  const retryAfterS = await refusedSendRetryAfter(page, () => sender.send.click(), firstSend);
+  const retryAfterS = await refusedSendRetryAfter(page, () => sender.send.click(), { hourAfter: firstSend });
 
   await test.step('a third send this hour is refused, and Send waits for Retry-After', async () => {
     await expect(sender.result).toContainText('Send: failed');

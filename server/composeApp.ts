@@ -115,7 +115,6 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     rules: {
       ttlSeconds: config.sms.otpTtlSeconds,
       maxVerifyAttempts: config.sms.maxVerifyAttempts,
-      resendCooldownSeconds: config.sms.resendCooldownSeconds,
     },
     limits: createSendLimits({
       store: infra.limiterStores.sendBookings({

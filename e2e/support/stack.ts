@@ -44,13 +44,15 @@ export const ENV_API_KEY = 'e2e-env-key-0000-1111';
 export const SAVED_API_KEY = 'e2e-saved-key-7f3a-9c41';
 
 /**
- * Limits for the shared stack: everything comes from 127.0.0.1, so per-IP and per-hour limits are raised;
- * the shortest resend cooldown, so specs that log the same person in by phone never wait for each other;
- * three verify attempts keep flow 4 short. A spec needing other limits passes `env` overrides (and gets its
+ * Limits for the shared stack: everything comes from 127.0.0.1, so per-IP, per-hour and per-day limits are raised;
+ * the shortest resend cooldown, not growing, so specs that log the same person in by phone never wait for each
+ * other; three verify attempts keep flow 4 short. A spec needing other limits passes `env` overrides (and gets its
  * own stack).
  */
 const DEFAULT_SERVER_ENV: Readonly<Record<string, string>> = {
   SMS_RESEND_COOLDOWN_S: '1',
+  SMS_RESEND_COOLDOWN_MAX_S: '1',
+  SMS_MAX_SENDS_PER_PHONE_PER_DAY: '1000',
   SMS_RATE_LIMIT_PER_MIN: '1000',
   SMS_VERIFY_LIMIT_PER_MIN: '1000',
   SMS_MAX_SENDS_PER_HOUR: '1000',

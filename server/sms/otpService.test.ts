@@ -21,7 +21,7 @@ import { ProviderError, type SmsOtpProvider, type VerifyOutcome } from './smsPro
 const PHONE = '+919876543210';
 const OWNER: PublicUser = { id: '00000000-0000-4000-8000-000000000001', email: 'staff@example.com', role: 'staff' };
 const ADMIN: PublicUser = { id: '00000000-0000-4000-8000-000000000002', email: 'admin@example.com', role: 'admin' };
-const RULES: OtpRules = { ttlSeconds: 300, maxVerifyAttempts: 3, resendCooldownSeconds: 30 };
+const RULES: OtpRules = { ttlSeconds: 300, maxVerifyAttempts: 3 };
 
 /** otp_sessions in memory, with the repository's documented semantics. */
 function memorySessions(): OtpSessionsRepository & { rows: Map<string, OtpSession & { createdAt: Date }> } {

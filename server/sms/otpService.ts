@@ -48,7 +48,6 @@ import { ProviderError, type ProviderCallResult, type VerifyOutcome } from './sm
 export interface OtpRules {
   ttlSeconds: number;
   maxVerifyAttempts: number;
-  resendCooldownSeconds: number;
 }
 
 export interface OtpServiceDeps {
@@ -265,7 +264,7 @@ export function createOtpService(deps: OtpServiceDeps) {
         message: `We sent a code to ${maskPhone(phone)}.`,
         response_time_ms: responseTimeMs,
         expires_in_s: rules.ttlSeconds,
-        resend_after_s: rules.resendCooldownSeconds,
+        resend_after_s: Math.ceil(booking.cooldownMs / 1000),
         ...(sandboxCode ? { sandbox_code: sandboxCode } : {}),
       });
 

@@ -58,15 +58,15 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
   it('books a phone, refuses it during its cooldown with the time left, and grows the cooldown with each unverified send', async () => {
     const store = create(POLICY);
     at(0);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, cooldownMs: 30_000 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
     at(10_000);
     expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toEqual({ granted: false, limit: 'phone_cooldown', retryAfterMs: 20_000 });
     at(30_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, cooldownMs: 60_000 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 60_000 } });
     at(89_999);
     expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: false, retryAfterMs: 1 });
     at(90_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, cooldownMs: 120_000 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 120_000 } });
   });
 
   it('starts the growth over after a verified code, or after an hour without sends', async () => {
@@ -80,11 +80,11 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
     at(59_999);
     expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: false, retryAfterMs: 1 });
     at(60_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, cooldownMs: 30_000 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
     at(90_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, cooldownMs: 60_000 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 60_000 } });
     at(90_000 + 3_600_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, cooldownMs: 30_000 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
   });
 
   it("caps a phone's sends per IST day, and lets it send again after midnight IST", async () => {
@@ -138,7 +138,7 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
     await store.book({ userId: 'admin-1', spendsBudget: true, nowMs });
     expect(await store.book({ phone: PHONE, userId: 'admin-1', spendsBudget: true, nowMs })).toMatchObject({ granted: false, limit: 'user_hourly_cap' });
     expect(await store.budgetUsed(nowMs)).toBe(1);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, cooldownMs: 30_000 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
   });
 
   it('gives a booking back whole: cooldown, growth, daily count, user send and budget', async () => {
@@ -154,7 +154,7 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
     await store.release(answer.booking);
     expect(await store.budgetUsed(nowMs)).toBe(1);
     // The phone is free again, its growth as before, and the user's hour has room again.
-    expect(await store.book({ phone: '+919000000009', userId: 'admin-2', spendsBudget: true, nowMs })).toMatchObject({ granted: true, cooldownMs: 30_000 });
+    expect(await store.book({ phone: '+919000000009', userId: 'admin-2', spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
   });
 
   it('gives back a phone only if no newer booking took it since', async () => {

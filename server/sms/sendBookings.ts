@@ -46,10 +46,12 @@ export interface Booking {
   userId: string | undefined;
   spendsBudget: boolean;
   day: number;
+  /** How long the phone now waits before its next send (0 without a phone). */
+  cooldownMs: number;
 }
 
 export type BookingAnswer =
-  | { granted: true; booking: Booking; cooldownMs: number }
+  | { granted: true; booking: Booking }
   | { granted: false; limit: SendLimit; retryAfterMs: number };
 
 export interface SendBookingStore {
@@ -153,8 +155,8 @@ export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEv
         }
       }
 
-      const booking: Booking = { id: randomUUID(), phone, userId, spendsBudget, day };
-      const cooldownMs = cooldownAfter(streak + 1, policy);
+      const cooldownMs = phone === undefined ? 0 : cooldownAfter(streak + 1, policy);
+      const booking: Booking = { id: randomUUID(), phone, userId, spendsBudget, day, cooldownMs };
       if (phone !== undefined) {
         phones.set(phone, {
           nextAtMs: nowMs + cooldownMs,
@@ -168,7 +170,7 @@ export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEv
       }
       userSends?.push({ id: booking.id, atMs: nowMs });
       if (spendsBudget) budget.set(day, (budget.get(day) ?? 0) + 1);
-      return { granted: true, booking, cooldownMs };
+      return { granted: true, booking };
     },
 
     async release(booking) {

@@ -134,7 +134,7 @@ export function redisSendBookings(redis: Redis, policy: SendBookingPolicy, prefi
         flag(userId),
       );
       if (granted !== 1) return { granted: false, limit: limit as SendLimit, retryAfterMs: Number(ms) };
-      return { granted: true, booking: { id, phone, userId, spendsBudget, day }, cooldownMs: Number(ms) };
+      return { granted: true, booking: { id, phone, userId, spendsBudget, day, cooldownMs: phone === undefined ? 0 : Number(ms) } };
     },
 
     async release(booking) {

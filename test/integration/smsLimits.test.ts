@@ -68,14 +68,17 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
     const app = buildSmsApp(testDb().db, sim(), { env: { SMS_MAX_SENDS_PER_PHONE_PER_DAY: '4', SMS_RATE_LIMIT_PER_MIN: '100' } });
     const phone = await ownedPhone(app);
     const waits: number[] = [];
+    const announced: number[] = [];
     for (let i = 0; i < 4; i++) {
-      await send(app, phone).expect(200);
+      announced.push((await send(app, phone).expect(200)).body.resend_after_s);
       const refused = await send(app, phone).expect(429);
       expect(refused.headers['ratelimit']).toContain('"sms-send-phone-cooldown"; r=0');
       waits.push(refused.body.retry_after_s);
       app.clock.advance(refused.body.retry_after_s * 1000);
     }
     expect(waits).toEqual([30, 60, 120, 240]);
+    // Each send's answer told the client its own wait.
+    expect(announced).toEqual(waits);
     const capped = await send(app, phone).expect(429);
     expect(capped.body.message).toMatch(/today/);
     expect(capped.headers['ratelimit']).toContain('"sms-send-phone-day"; r=0');
