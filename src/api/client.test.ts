@@ -66,6 +66,27 @@ describe('apiRequest', () => {
     expect(error).toMatchObject({ status: 'otp_mismatch', attempts_left: 2, issues: [{ path: 'otp', message: 'Wrong code' }] });
   });
 
+  it("carries the provider's own words (provider_details) of an admin's failed send", async () => {
+    stubFetch({
+      'POST /api/sms/sendOtp': () =>
+        jsonResponse(502, { status: 'provider_error', message: 'We could not send the code.', provider_details: 'Invalid API Key' }),
+    });
+
+    const error = await caught(apiRequest('/api/sms/sendOtp', { method: 'POST', body: {} }));
+
+    expect(error).toMatchObject({ httpStatus: 502, status: 'provider_error', provider_details: 'Invalid API Key' });
+  });
+
+  it('ignores a provider_details that is not a non-empty string', async () => {
+    stubFetch({
+      'POST /api/sms/sendOtp': () => jsonResponse(502, { status: 'provider_error', message: 'No.', provider_details: { raw: 1 } }),
+      'POST /api/sms/verifyOtp': () => jsonResponse(502, { status: 'provider_error', message: 'No.', provider_details: '  ' }),
+    });
+
+    expect((await caught(apiRequest('/api/sms/sendOtp', { method: 'POST' }))).provider_details).toBeUndefined();
+    expect((await caught(apiRequest('/api/sms/verifyOtp', { method: 'POST' }))).provider_details).toBeUndefined();
+  });
+
   it('reads the wait from the Retry-After header when the body has none', async () => {
     stubFetch({
       'POST /api/sms/send': () => jsonResponse(429, { status: 'rate_limited', message: 'Slow down.' }, { 'Retry-After': '30' }),

@@ -15,6 +15,7 @@ export interface ApiErrorInit {
   message: string;
   retry_after_s?: number;
   attempts_left?: number;
+  provider_details?: string;
   issues?: ErrorBody['issues'];
 }
 
@@ -26,6 +27,8 @@ export class ApiError extends Error {
   /** Seconds to wait before trying again (429, some 503): from the body, else the Retry-After header. */
   readonly retry_after_s: number | undefined;
   readonly attempts_left: number | undefined;
+  /** What the SMS provider itself said (`Invalid API Key`); only admins' calls carry it. */
+  readonly provider_details: string | undefined;
   readonly issues: ErrorBody['issues'] | undefined;
 
   constructor(init: ApiErrorInit) {
@@ -35,6 +38,7 @@ export class ApiError extends Error {
     this.status = init.status;
     this.retry_after_s = init.retry_after_s;
     this.attempts_left = init.attempts_left;
+    this.provider_details = init.provider_details;
     this.issues = init.issues;
   }
 }
@@ -134,6 +138,7 @@ function toApiError(response: Response, body: unknown): ApiError {
     message: message ?? UNEXPECTED_ANSWER_MESSAGE,
     retry_after_s: retryAfterS,
     attempts_left: nonNegativeNumber(record.attempts_left),
+    provider_details: nonEmptyString(record.provider_details),
     issues: Array.isArray(record.issues) ? (record.issues as ErrorBody['issues']) : undefined,
   });
 }
@@ -150,6 +155,10 @@ export function parseRetryAfter(header: string | null, nowMs: number = Date.now(
 
 function nonNegativeNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -123,6 +123,64 @@ describe('useSmsService', () => {
     expect(result.current.canSend).toBe(false);
   });
 
+  it.each([
+    ['provider_unavailable', 30],
+    ['provider_busy', 2],
+    ['database_unavailable', 5],
+  ])('does not turn a 503 %s with Retry-After into a rate-limit back-off', async (status, retryAfterS) => {
+    const { result } = renderService({
+      'POST /api/sms/sendOtp': () =>
+        jsonResponse(503, { status, message: 'Not now.', retry_after_s: retryAfterS }, { 'Retry-After': String(retryAfterS) }),
+      'POST /api/sms/verifyOtp': () =>
+        jsonResponse(503, { status, message: 'Not now.', verified: false }, { 'Retry-After': String(retryAfterS) }),
+    });
+
+    const outcome = await act(() => result.current.send('+919876543210', 'login'));
+
+    expect(outcome.ok).toBe(false);
+    expect(result.current.lastError).toMatchObject({ httpStatus: 503, status });
+    expect(result.current.sendRetryInS).toBe(0);
+    expect(result.current.canSend).toBe(true);
+  });
+
+  it('does not back verifies off after a 503 either', async () => {
+    const { result } = renderService({
+      'POST /api/sms/sendOtp': () => jsonResponse(200, SENT),
+      'POST /api/sms/verifyOtp': () =>
+        jsonResponse(503, { status: 'provider_unavailable', message: 'Down.', verified: false, retry_after_s: 30 }),
+    });
+
+    await act(() => result.current.send('+919876543210', 'login'));
+    await act(() => result.current.verify('123456'));
+
+    expect(result.current.verifyRetryInS).toBe(0);
+    expect(result.current.canVerify).toBe(true);
+  });
+
+  it('once the code expires, refuses to verify it and allows a resend at once, even inside the cooldown', async () => {
+    const { result } = renderService({
+      'POST /api/sms/sendOtp': () => jsonResponse(200, { ...SENT, expires_in_s: 20, resend_after_s: 60 }),
+    });
+
+    await act(() => result.current.send('+919876543210', 'login'));
+    act(() => vi.advanceTimersByTime(19_000));
+    expect(result.current).toMatchObject({ codeExpired: false, canVerify: true, resendInS: 41, expiresInS: 1 });
+
+    act(() => vi.advanceTimersByTime(1_000));
+
+    expect(result.current).toMatchObject({ codeExpired: true, needsNewCode: true, canVerify: false, resendInS: 0, expiresInS: 0 });
+    expect(result.current.canSend).toBe(true);
+  });
+
+  it('forgets the last result on clearResult, keeping the session', async () => {
+    const { result } = renderService({ 'POST /api/sms/sendOtp': () => jsonResponse(200, SENT) });
+
+    await act(() => result.current.send('+919876543210', 'login'));
+    act(() => result.current.clearResult());
+
+    expect(result.current).toMatchObject({ sessionId: SESSION_ID, lastResult: null, lastError: null });
+  });
+
   it('refreshes the OTP logs after a send', async () => {
     const { result, queryClient } = renderService({ 'POST /api/sms/sendOtp': () => jsonResponse(200, SENT) });
     const invalidate = vi.spyOn(queryClient, 'invalidateQueries');

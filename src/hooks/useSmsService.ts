@@ -60,6 +60,15 @@ function asApiError(error: unknown): ApiError {
   return isApiError(error) ? error : new ApiError({ httpStatus: 0, status: 'network_error', message: NETWORK_ERROR_MESSAGE });
 }
 
+/**
+ * The wait of a rate limit (429 `rate_limited`), or undefined. Only a rate limit holds the buttons back with a
+ * countdown: a 503 may carry Retry-After too (provider down or busy, database away), but that is a hint about
+ * a fault, not a limit the person hit, and each such status has its own message.
+ */
+function rateLimitWaitS(error: ApiError): number | undefined {
+  return error.status === 'rate_limited' ? error.retry_after_s : undefined;
+}
+
 /** Whole seconds left until `at` (rounded up: never announce "0" while the server still refuses). */
 function secondsUntil(at: number | null, now: number): number {
   return at === null ? 0 : Math.max(0, Math.ceil((at - now) / 1000));
@@ -78,7 +87,7 @@ export function useSmsService() {
   const [session, setSession] = useState<OtpSession>(NO_SESSION);
   const [lastResult, setLastResult] = useState<SmsResult | null>(null);
   const [lastError, setLastError] = useState<ApiError | null>(null);
-  /** Epoch ms until which Send / Verify stay disabled after a 429 (or a 503 with Retry-After). */
+  /** Epoch ms until which Send / Verify stay disabled after a 429 rate_limited. */
   const [sendRetryAt, setSendRetryAt] = useState<number | null>(null);
   const [verifyRetryAt, setVerifyRetryAt] = useState<number | null>(null);
   /** The clock the countdowns read: set when an answer arrives and on every tick, never during render. */
@@ -140,7 +149,8 @@ export function useSmsService() {
         const error = asApiError(caught);
         const at = Date.now();
         setNow(at);
-        if (error.retry_after_s !== undefined) setSendRetryAt(at + error.retry_after_s * 1000);
+        const backOffS = rateLimitWaitS(error);
+        if (backOffS !== undefined) setSendRetryAt(at + backOffS * 1000);
         setLastError(error);
         setLastResult({ action: 'send', ok: false, status: error.status, message: error.message });
         return { ok: false, error };
@@ -190,7 +200,8 @@ export function useSmsService() {
           needsNewCode: current.needsNewCode || ended,
         }));
         // too_many_attempts is a 429 too, but waiting does not revive the session: no back-off for it.
-        if (error.retry_after_s !== undefined && !ended) setVerifyRetryAt(at + error.retry_after_s * 1000);
+        const backOffS = rateLimitWaitS(error);
+        if (backOffS !== undefined && !ended) setVerifyRetryAt(at + backOffS * 1000);
         setLastError(error);
         setLastResult({ action: 'verify', ok: false, status: error.status, message: error.message });
         return { ok: false, error };
@@ -208,10 +219,21 @@ export function useSmsService() {
     setLastError(null);
   }, []);
 
+  /** Forget the last outcome (e.g. when a new mistake in the form makes it stale); the session stays. */
+  const clearResult = useCallback(() => {
+    setLastResult(null);
+    setLastError(null);
+  }, []);
+
   const isSending = sendMutation.isPending;
   const isVerifying = verifyMutation.isPending;
   const sendRetryInS = secondsUntil(sendRetryAt, now);
   const verifyRetryInS = secondsUntil(verifyRetryAt, now);
+  // An expired code can never verify, and the cooldown exists to stop a second SMS for a code that still
+  // works: once the code has expired, asking for a new one is the only way on, so it is not held back.
+  const codeExpired =
+    session.sessionId !== null && !session.verified && session.expiresAt !== null && now >= session.expiresAt;
+  const needsNewCode = session.needsNewCode || codeExpired;
 
   return {
     sessionId: session.sessionId,
@@ -220,12 +242,15 @@ export function useSmsService() {
     sandboxCode: session.sandboxCode,
     attemptsLeft: session.attemptsLeft,
     verified: session.verified,
-    needsNewCode: session.needsNewCode,
-    /** Seconds until the server accepts another send to the session's phone. */
-    resendInS: secondsUntil(session.resendAt, now),
+    /** The session can no longer verify (expired, used, too many attempts): only a new code helps. */
+    needsNewCode,
+    /** The code's lifetime (`expires_in_s`) ran out before it was verified. */
+    codeExpired,
+    /** Seconds until another send to the session's phone is allowed (0 once the code has expired). */
+    resendInS: codeExpired ? 0 : secondsUntil(session.resendAt, now),
     /** Seconds until the current code expires (0 when none or expired). */
     expiresInS: secondsUntil(session.expiresAt, now),
-    /** Seconds of 429 back-off left for sends; Send stays disabled while it runs. */
+    /** Seconds of 429 rate-limit back-off left for sends; Send stays disabled while it runs. */
     sendRetryInS,
     /** Seconds of 429 back-off left for verifies. */
     verifyRetryInS,
@@ -234,10 +259,11 @@ export function useSmsService() {
     isSending,
     isVerifying,
     canSend: !isSending && sendRetryInS === 0,
-    canVerify: session.sessionId !== null && !session.verified && !session.needsNewCode && !isVerifying && verifyRetryInS === 0,
+    canVerify: session.sessionId !== null && !session.verified && !needsNewCode && !isVerifying && verifyRetryInS === 0,
     send,
     verify,
     reset,
+    clearResult,
   };
 }
 
