@@ -9,8 +9,17 @@ export const phoneSchema = z
   .trim()
   .regex(INDIAN_MOBILE_E164, PHONE_FORMAT_HINT);
 
-export const OTP_HINT = 'Enter the 4 to 6 digit code from the SMS.';
-export const otpSchema = z.string({ error: OTP_HINT }).trim().regex(/^[0-9]{4,6}$/, OTP_HINT);
+/** Digits in the codes this app sends (2Factor AUTOGEN and template mode alike): the forms show this many boxes. */
+export const OTP_LENGTH = 6;
+
+/** What the forms say about a code that is not complete: the boxes the person sees, not the API's range. */
+export const OTP_HINT = `Enter the ${OTP_LENGTH}-digit code from the SMS.`;
+/** A code as the login and test forms take it: exactly OTP_LENGTH digits, so a short one costs no attempt. */
+export const otpFormSchema = z.string({ error: OTP_HINT }).trim().regex(new RegExp(`^[0-9]{${OTP_LENGTH}}$`), OTP_HINT);
+
+const OTP_API_HINT = 'The code has 4 to 6 digits.';
+/** A code as the API takes it: 4 to 6 digits (the range 2Factor's own codes use), for any client. */
+export const otpSchema = z.string({ error: OTP_API_HINT }).trim().regex(/^[0-9]{4,6}$/, OTP_API_HINT);
 
 export const OTP_PURPOSES = ['login', 'test'] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];

@@ -198,6 +198,8 @@ export function useSmsService() {
           attemptsLeft:
             error.status === 'too_many_attempts' ? 0 : (error.attempts_left ?? current.attemptsLeft),
           needsNewCode: current.needsNewCode || ended,
+          // The server's clock has the last word on expiry: its otp_expired ends the code's lifetime here too.
+          expiresAt: error.status === 'otp_expired' ? Math.min(current.expiresAt ?? at, at) : current.expiresAt,
         }));
         // too_many_attempts is a 429 too, but waiting does not revive the session: no back-off for it.
         const backOffS = rateLimitWaitS(error);

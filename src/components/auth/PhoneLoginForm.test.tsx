@@ -178,7 +178,6 @@ describe('PhoneLoginForm', () => {
   });
 
   it.each([
-    ['otp_expired', 410, 'This code has expired. Send a new code.'],
     ['too_many_attempts', 429, 'Too many wrong codes: this code can no longer be used. Send a new code.'],
     ['session_not_found', 404, 'This code is no longer valid (it was already used or replaced). Send a new code.'],
   ])('after %s, asks for a new code and verifies the new one', async (status, httpStatus, message) => {
@@ -216,6 +215,82 @@ describe('PhoneLoginForm', () => {
       { session_id: SESSION_IDS[0], otp: '123456' },
       { session_id: SESSION_IDS[1], otp: '654321' },
     ]);
+  });
+
+  it('after the server says otp_expired, offers Resend at once, inside the cooldown', async () => {
+    renderLogin({
+      'POST /api/sms/sendOtp': () => sentAnswer(),
+      'POST /api/sms/verifyOtp': () => jsonResponse(410, { status: 'otp_expired', message: 'Server wording.', verified: false }),
+    });
+    const user = setupUser();
+
+    await requestCode(user);
+    await enterCode(user, '123456');
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('This code has expired. Send a new code.');
+    expect(screen.getByRole('button', { name: 'Verify and log in' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Resend code' })).toBeEnabled();
+    expect(screen.queryByRole('timer')).not.toBeInTheDocument();
+  });
+
+  it('when the code runs out of time, disables Verify and enables Resend, even inside the cooldown', async () => {
+    renderLogin({ 'POST /api/sms/sendOtp': () => sentAnswer(undefined, { expires_in_s: 20, resend_after_s: 60 }) });
+    const user = setupUser();
+
+    await requestCode(user);
+    await user.click(screen.getByLabelText('One-time code'));
+    await user.paste('123456');
+    expect(screen.getByRole('button', { name: 'Verify and log in' })).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Resend code' })).toBeDisabled();
+
+    act(() => vi.advanceTimersByTime(20_000));
+
+    expect(screen.getByText('This code has expired. Resend to get a new one.')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Verify and log in' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Resend code' })).toBeEnabled();
+    expect(screen.queryByRole('timer')).not.toBeInTheDocument();
+  });
+
+  it('clears an alert about an earlier answer when the code field shows a new mistake', async () => {
+    renderLogin({
+      'POST /api/sms/sendOtp': () => sentAnswer(),
+      'POST /api/sms/verifyOtp': () =>
+        jsonResponse(503, { status: 'provider_unavailable', message: 'The SMS service is not responding.', verified: false }),
+    });
+    const user = setupUser();
+
+    await requestCode(user);
+    await enterCode(user, '123456');
+    expect(await screen.findByRole('alert')).toHaveTextContent('The SMS service is not responding.');
+
+    await user.click(screen.getByLabelText('One-time code'));
+    await user.keyboard('{Backspace}{Backspace}{Backspace}');
+    await user.click(screen.getByRole('button', { name: 'Verify and log in' }));
+
+    const alerts = await screen.findAllByRole('alert');
+    expect(alerts.map((alert) => alert.textContent)).toEqual(['Enter the 6-digit code from the SMS.']);
+  });
+
+  it('shows a 503 from the SMS service as it is, without a countdown, and lets the person try again', async () => {
+    const { requests } = renderLogin({
+      'POST /api/sms/sendOtp': () =>
+        jsonResponse(
+          503,
+          { status: 'provider_unavailable', message: 'The SMS service is not responding. Please try again in a minute.', retry_after_s: 30 },
+          { 'Retry-After': '30' },
+        ),
+    });
+    const user = setupUser();
+
+    await user.click(await screen.findByRole('tab', { name: 'Phone' }));
+    await user.type(screen.getByLabelText('Mobile number'), '9876543210');
+    await user.click(screen.getByRole('button', { name: 'Send code' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('The SMS service is not responding. Please try again in a minute.');
+    expect(screen.queryByRole('timer')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Send code' })).toBeEnabled();
+    await user.click(screen.getByRole('button', { name: 'Send code' }));
+    await vi.waitFor(() => expect(posts(requests, '/api/sms/sendOtp')).toHaveLength(2));
   });
 
   it('counts the resend cooldown down from resend_after_s', async () => {

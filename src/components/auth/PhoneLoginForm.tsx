@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Loader2Icon } from 'lucide-react';
 import { useLocation, useNavigate } from 'react-router';
 import { roleSchema } from '../../../common/api/auth.js';
-import { otpSchema, type VerifyOtpResponse } from '../../../common/api/sms.js';
+import { otpFormSchema, type VerifyOtpResponse } from '../../../common/api/sms.js';
 import { maskPhone } from '../../../common/phone.js';
 import { OtpCodeInput } from '@/components/sms/OtpCodeInput';
 import { PhoneInput, phoneFromTyped } from '@/components/sms/PhoneInput';
@@ -85,9 +85,11 @@ export function PhoneLoginForm() {
   async function handleVerify(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (!sms.canVerify || loggingIn) return;
-    const parsed = otpSchema.safeParse(code);
+    const parsed = otpFormSchema.safeParse(code);
     if (!parsed.success) {
       setCodeError(parsed.error.issues[0]?.message ?? 'Enter the code from the SMS.');
+      // An alert about an earlier answer must not sit beside this new mistake.
+      setFormError(null);
       return;
     }
     setCodeError(null);
@@ -190,7 +192,7 @@ export function PhoneLoginForm() {
             autoFocus
           />
           {errorAlert}
-          {sms.expiresInS === 0 && !sms.needsNewCode ? (
+          {sms.codeExpired && !formError ? (
             <p className="text-sm text-muted-foreground">This code has expired. Resend to get a new one.</p>
           ) : null}
 

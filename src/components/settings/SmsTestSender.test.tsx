@@ -123,18 +123,76 @@ describe('SmsTestSender', () => {
     expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
-  it('follows the Retry-After header when the body has no retry_after_s (a 503 provider_busy)', async () => {
+  it('counts a 429 down from the Retry-After header when the body has no retry_after_s (a proxy)', async () => {
     renderSender({
-      'POST /api/sms/sendOtp': () =>
-        jsonResponse(503, { status: 'provider_busy', message: 'The SMS provider is busy.' }, { 'Retry-After': '5' }),
+      'POST /api/sms/sendOtp': () => new Response('Too Many Requests', { status: 429, headers: { 'Retry-After': '5' } }),
     });
     const user = setupUser();
 
     await sendTo(user, '9876543210');
 
-    expect(await screen.findByRole('timer')).toHaveTextContent('you can send again in 5 seconds.');
+    expect(await screen.findByRole('timer')).toHaveTextContent('Rate limited: you can send again in 5 seconds.');
     act(() => vi.advanceTimersByTime(5_000));
     expect(screen.getByRole('button', { name: 'Send OTP' })).toBeEnabled();
+  });
+
+  it("shows 2Factor's own reason when it refuses a send, with no countdown", async () => {
+    renderSender({
+      'POST /api/sms/sendOtp': () =>
+        jsonResponse(502, {
+          status: 'provider_error',
+          message: 'We could not send or check the code right now. Please try again later.',
+          provider_details: 'Invalid API Key',
+        }),
+    });
+    const user = setupUser();
+
+    await sendTo(user, '9876543210');
+
+    expect(await within(lastResult()).findByText('Send: failed — 2Factor refused the request')).toBeInTheDocument();
+    expect(within(lastResult()).getByText('2Factor said').nextElementSibling).toHaveTextContent('Invalid API Key');
+    expect(within(lastResult()).getByText(/Check the API key/)).toBeInTheDocument();
+    expect(screen.queryByRole('timer')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Send OTP' })).toBeEnabled();
+  });
+
+  it.each([
+    ['provider_unavailable', 30, '2Factor is not responding'],
+    ['provider_busy', 1, 'Too many SMS at this moment'],
+    ['provider_not_configured', undefined, 'No 2Factor API key is set'],
+    ['database_unavailable', 5, 'The database is unavailable'],
+  ])('explains a 503 %s in its own words, without a rate-limit countdown', async (status, retryAfterS, title) => {
+    renderSender({
+      'POST /api/sms/sendOtp': () =>
+        jsonResponse(
+          503,
+          { status, message: 'Not now.', ...(retryAfterS === undefined ? {} : { retry_after_s: retryAfterS }) },
+          retryAfterS === undefined ? {} : { 'Retry-After': String(retryAfterS) },
+        ),
+    });
+    const user = setupUser();
+
+    await sendTo(user, '9876543210');
+
+    expect(await within(lastResult()).findByText(`Send: failed — ${title}`)).toBeInTheDocument();
+    expect(within(lastResult()).getByText(status)).toBeInTheDocument();
+    expect(within(lastResult()).getByText('Not now.')).toBeInTheDocument();
+    expect(within(lastResult()).queryByText('2Factor said')).not.toBeInTheDocument();
+    expect(screen.queryByRole('timer')).not.toBeInTheDocument();
+    expect(screen.queryByText(/Rate limited/)).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Send OTP' })).toBeEnabled();
+  });
+
+  it('explains a 400 from the server beside the field it is about', async () => {
+    renderSender({
+      'POST /api/sms/sendOtp': () => jsonResponse(400, { status: 'invalid_phone', message: 'Enter an Indian mobile number.' }),
+    });
+    const user = setupUser();
+
+    await sendTo(user, '9876543210');
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Enter an Indian mobile number.');
+    expect(within(lastResult()).getByText('Send: failed — Not an Indian mobile number')).toBeInTheDocument();
   });
 
   it('shows attempts left after a wrong code, then the verified result', async () => {
@@ -189,6 +247,43 @@ describe('SmsTestSender', () => {
     expect(screen.getByRole('button', { name: 'Verify' })).toBeDisabled();
   });
 
+  it('removes the last result when a new mistake in the form makes it stale', async () => {
+    renderSender({
+      'POST /api/sms/sendOtp': () => sent(),
+      'POST /api/sms/verifyOtp': () =>
+        jsonResponse(400, { status: 'otp_mismatch', message: 'The code is wrong.', verified: false, attempts_left: 2 }),
+    });
+    const user = setupUser();
+
+    await sendTo(user, '9876543210');
+    await user.click(await screen.findByLabelText('One-time code'));
+    await user.paste('111111');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    expect(await within(lastResult()).findByText(/^Verify: failed/)).toBeInTheDocument();
+
+    await user.type(screen.getByLabelText('One-time code'), '12');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Enter the 6-digit code from the SMS.');
+    expect(lastResult()).toBeEmptyDOMElement();
+  });
+
+  it('once the code expires, disables Verify and lets the same number have a new code inside the cooldown', async () => {
+    renderSender({ 'POST /api/sms/sendOtp': () => sent({ expires_in_s: 20, resend_after_s: 60 }) });
+    const user = setupUser();
+
+    await sendTo(user, '9876543210');
+    expect(await screen.findByText(/Code sent to/)).toHaveTextContent('It expires in 20 seconds.');
+    expect(screen.getByRole('button', { name: 'Send OTP' })).toBeDisabled();
+
+    act(() => vi.advanceTimersByTime(20_000));
+
+    expect(screen.getByText(/Code sent to/)).toHaveTextContent('It has expired.');
+    expect(screen.getByRole('button', { name: 'Verify' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Send OTP' })).toBeEnabled();
+    expect(screen.queryByRole('timer')).not.toBeInTheDocument();
+  });
+
   it('checks the code length before verifying', async () => {
     const { requests } = renderSender({ 'POST /api/sms/sendOtp': () => sent() });
     const user = setupUser();
@@ -197,7 +292,7 @@ describe('SmsTestSender', () => {
     await user.type(await screen.findByLabelText('One-time code'), '12');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('Enter the 4 to 6 digit code from the SMS.');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Enter the 6-digit code from the SMS.');
     expect(requests.filter((r) => r.path === '/api/sms/verifyOtp')).toHaveLength(0);
   });
 });

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { Loader2Icon, SendIcon, ShieldCheckIcon } from 'lucide-react';
-import { otpSchema } from '../../../common/api/sms.js';
+import { otpFormSchema } from '../../../common/api/sms.js';
 import { maskPhone, normalizeTypedIndianMobile } from '../../../common/phone.js';
 import { OtpCodeInput } from '@/components/sms/OtpCodeInput';
 import { PhoneInput, phoneFromTyped } from '@/components/sms/PhoneInput';
@@ -8,8 +8,10 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Separator } from '@/components/ui/separator';
+import type { ApiError } from '@/api/client';
 import { useSmsService, type SmsResult } from '@/hooks/useSmsService';
 import { formatWait } from '@/lib/formatWait';
+import { explainSmsError } from '@/lib/smsErrorExplanation';
 import { cn } from '@/lib/utils';
 
 /**
@@ -34,7 +36,11 @@ export function SmsTestSender() {
     if (sendDisabled) return;
     const { phone, error } = phoneFromTyped(typedPhone);
     setPhoneError(error);
-    if (phone === null) return;
+    if (phone === null) {
+      // The panel would describe an earlier call next to this new mistake.
+      sms.clearResult();
+      return;
+    }
     const outcome = await sms.send(phone, 'test');
     if (outcome.ok) {
       setCode('');
@@ -47,9 +53,10 @@ export function SmsTestSender() {
   async function handleVerify(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (!sms.canVerify) return;
-    const parsed = otpSchema.safeParse(code);
+    const parsed = otpFormSchema.safeParse(code);
     if (!parsed.success) {
       setCodeError(parsed.error.issues[0]?.message ?? 'Enter the code.');
+      sms.clearResult();
       return;
     }
     setCodeError(null);
@@ -98,7 +105,7 @@ export function SmsTestSender() {
             <form noValidate onSubmit={(event) => void handleVerify(event)} className="grid gap-3">
               <p className="text-sm text-muted-foreground">
                 Code sent to <span className="font-medium text-foreground">{maskPhone(sms.phone ?? '')}</span>.
-                {sms.expiresInS > 0 && !sms.verified ? ` It expires in ${formatWait(sms.expiresInS)}.` : null}
+                {sms.codeExpired ? ' It has expired.' : sms.expiresInS > 0 && !sms.verified ? ` It expires in ${formatWait(sms.expiresInS)}.` : null}
               </p>
               {sms.sandboxCode ? (
                 <p className="w-fit rounded-md border border-dashed border-amber-500/60 px-3 py-2 text-sm">
@@ -135,6 +142,7 @@ export function SmsTestSender() {
 
         <ResultPanel
           result={sms.lastResult}
+          error={sms.lastError}
           attemptsLeft={sms.attemptsLeft}
           needsNewCode={sms.needsNewCode}
         />
@@ -146,13 +154,17 @@ export function SmsTestSender() {
 /** The outcome of the last call, in a polite live region that is always present. */
 function ResultPanel({
   result,
+  error,
   attemptsLeft,
   needsNewCode,
 }: {
   result: SmsResult | null;
+  /** The failure behind a failed result: its explanation and the provider's own words. */
+  error: ApiError | null;
   attemptsLeft: number | null;
   needsNewCode: boolean;
 }) {
+  const explanation = result && !result.ok && error ? explainSmsError(error) : null;
   return (
     <div role="status" aria-label="Last result" className="empty:hidden">
       {result ? (
@@ -162,9 +174,13 @@ function ResultPanel({
             result.ok ? 'bg-muted/40' : 'border-destructive/40 bg-destructive/5',
           )}
         >
-          <p className="font-medium">
-            {result.action === 'send' ? 'Send' : 'Verify'}: {result.ok ? 'succeeded' : 'failed'}
-          </p>
+          <div className="grid gap-1">
+            <p className="font-medium">
+              {result.action === 'send' ? 'Send' : 'Verify'}: {result.ok ? 'succeeded' : 'failed'}
+              {explanation ? ` — ${explanation.title}` : null}
+            </p>
+            {explanation?.hint ? <p className="text-muted-foreground">{explanation.hint}</p> : null}
+          </div>
           <dl className="grid gap-x-6 gap-y-2 sm:grid-cols-[max-content_1fr]">
             <dt className="text-muted-foreground">Status</dt>
             <dd>
@@ -172,6 +188,12 @@ function ResultPanel({
                 {result.status}
               </Badge>
             </dd>
+            {error?.provider_details && !result.ok ? (
+              <>
+                <dt className="text-muted-foreground">2Factor said</dt>
+                <dd className="min-w-0 font-mono break-words">{error.provider_details}</dd>
+              </>
+            ) : null}
             <dt className="text-muted-foreground">Message</dt>
             <dd className="min-w-0 break-words">{result.message}</dd>
             {result.response_time_ms !== undefined ? (

@@ -1,10 +1,9 @@
 import * as React from 'react';
 import { REGEXP_ONLY_DIGITS } from 'input-otp';
+import { OTP_LENGTH } from '../../../common/api/sms.js';
 import { InputOTP, InputOTPGroup, InputOTPSlot } from '@/components/ui/input-otp';
 import { Label } from '@/components/ui/label';
 import { cn } from '@/lib/utils';
-
-export const OTP_LENGTH = 6;
 
 /** A pasted "Your code is 123-456" becomes "123456": keep the digits, at most OTP_LENGTH of them. */
 export function digitsOfPastedCode(pasted: string): string {
