@@ -10,6 +10,7 @@ import type {
 import { ApiError, isApiError, NETWORK_ERROR_MESSAGE } from '@/api/client';
 import { sendOtp } from '@/api/sms/sendOtp';
 import { verifyOtp } from '@/api/sms/verifyOtp';
+import { COUNTDOWN_TICK_MS, secondsUntil } from '@/hooks/useCountdown';
 import { endsOtpSession } from '@/lib/otpMessages';
 import { OTP_LOGS_QUERY_KEY } from '@/lib/queryClient';
 
@@ -53,8 +54,6 @@ const NO_SESSION: OtpSession = {
   expiresAt: null,
 };
 
-/** How often the countdowns re-read the clock while one runs. */
-const TICK_MS = 250;
 
 function asApiError(error: unknown): ApiError {
   return isApiError(error) ? error : new ApiError({ httpStatus: 0, status: 'network_error', message: NETWORK_ERROR_MESSAGE });
@@ -69,10 +68,6 @@ function rateLimitWaitS(error: ApiError): number | undefined {
   return error.status === 'rate_limited' ? error.retry_after_s : undefined;
 }
 
-/** Whole seconds left until `at` (rounded up: never announce "0" while the server still refuses). */
-function secondsUntil(at: number | null, now: number): number {
-  return at === null ? 0 : Math.max(0, Math.ceil((at - now) / 1000));
-}
 
 /**
  * Send and verify one OTP at a time, for the Test Sender and the phone login tab.
@@ -111,7 +106,7 @@ export function useSmsService() {
       const at = Date.now();
       setNow(at);
       if (at >= lastDeadline) clearInterval(timer);
-    }, TICK_MS);
+    }, COUNTDOWN_TICK_MS);
     return () => clearInterval(timer);
   }, [session.resendAt, session.expiresAt, sendRetryAt, verifyRetryAt]);
 

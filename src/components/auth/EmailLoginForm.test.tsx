@@ -1,6 +1,6 @@
-import { screen } from '@testing-library/react';
+import { act, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EmailLoginForm } from '@/components/auth/EmailLoginForm';
 import { jsonResponse, meRoute, stubFetch, USERS, type FakeHandler } from '@/test/fakeServer';
 import { renderRoutes } from '@/test/renderRoutes';
@@ -98,14 +98,47 @@ describe('EmailLoginForm', () => {
     expect(screen.getByRole('button', { name: 'Log in' })).toBeEnabled();
   });
 
-  it('tells how long to wait on 429', async () => {
-    renderForm(() =>
-      jsonResponse(429, { status: 'rate_limited', message: 'Too many login attempts.', retry_after_s: 120 }, { 'Retry-After': '120' }),
-    );
+  describe('after too many failed logins (429)', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
 
-    await logIn('admin@example.com', 'guess');
+    it('counts retry_after_s down with the button disabled, then lets the person try again', async () => {
+      const { requests } = renderForm(() =>
+        jsonResponse(429, { status: 'rate_limited', message: 'Too many failed logins from your network.', retry_after_s: 65 }, { 'Retry-After': '65' }),
+      );
+      const user = userEvent.setup({ advanceTimers: (ms) => vi.advanceTimersByTime(ms) });
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('Too many login attempts. Try again in 2 minutes.');
+      await user.type(screen.getByLabelText('Email'), 'admin@example.com');
+      await user.type(screen.getByLabelText('Password'), 'guess');
+      await user.click(screen.getByRole('button', { name: 'Log in' }));
+
+      expect(await screen.findByRole('alert')).toHaveTextContent('Too many failed logins from your network.');
+      expect(screen.getByRole('timer')).toHaveTextContent('You can try again in 2 minutes.');
+      expect(screen.getByRole('button', { name: 'Log in' })).toBeDisabled();
+
+      act(() => vi.advanceTimersByTime(36_000));
+      expect(screen.getByRole('timer')).toHaveTextContent('You can try again in 29 seconds.');
+      await user.type(screen.getByLabelText('Password'), '{Enter}');
+      expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+
+      act(() => vi.advanceTimersByTime(29_000));
+      expect(screen.queryByRole('timer')).not.toBeInTheDocument();
+      expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+      expect(screen.getByRole('button', { name: 'Log in' })).toBeEnabled();
+    });
+
+    it('follows the Retry-After header when the body has no retry_after_s', async () => {
+      renderForm(() => new Response('Too Many Requests', { status: 429, headers: { 'Retry-After': '10' } }));
+
+      await logIn('admin@example.com', 'guess');
+
+      expect(await screen.findByRole('timer')).toHaveTextContent('You can try again in 10 seconds.');
+      expect(screen.getByRole('button', { name: 'Log in' })).toBeDisabled();
+    });
   });
 
   it('disables the button and says so while logging in', async () => {

@@ -10,19 +10,15 @@ import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { useAuth } from '@/hooks/useAuth';
+import { useCountdown } from '@/hooks/useCountdown';
 import { formatWait } from '@/lib/formatWait';
 import { destinationAfterLogin } from '@/lib/routeAccess';
 
 const FIELDS = ['email', 'password'] as const;
 
-/** What to tell the user about a failed login. 401 keeps the server's one generic message on purpose. */
-function loginErrorMessage(error: ApiError): string {
-  if (error.status === 'rate_limited' || error.status === 'too_many_attempts') {
-    return error.retry_after_s !== undefined
-      ? `Too many login attempts. Try again in ${formatWait(error.retry_after_s)}.`
-      : error.message;
-  }
-  return error.message;
+/** A refusal that waiting lifts: the form counts `retry_after_s` down and stays disabled meanwhile. */
+function isLoginRateLimit(error: ApiError | null): boolean {
+  return error?.status === 'rate_limited' || error?.status === 'too_many_attempts';
 }
 
 export function EmailLoginForm() {
@@ -30,6 +26,7 @@ export function EmailLoginForm() {
   const navigate = useNavigate();
   const location = useLocation();
   const id = useId();
+  const retry = useCountdown();
 
   const {
     register,
@@ -42,11 +39,13 @@ export function EmailLoginForm() {
   });
 
   const onSubmit = handleSubmit(async (values) => {
+    if (retry.secondsLeft > 0) return;
     login.reset();
     try {
       const answer = await login.mutateAsync(values);
       await navigate(destinationAfterLogin(answer.user.role, location.state, answer.redirect), { replace: true });
     } catch (error) {
+      if (isApiError(error) && isLoginRateLimit(error) && error.retry_after_s !== undefined) retry.start(error.retry_after_s);
       // 400 with per-field issues: show them under the fields; everything else shows in the alert below.
       if (isApiError(error) && error.status === 'invalid_request' && error.issues?.length) {
         for (const issue of error.issues) {
@@ -57,8 +56,12 @@ export function EmailLoginForm() {
     }
   });
 
-  const serverError = login.error && !(login.error.status === 'invalid_request' && login.error.issues?.length) ? login.error : null;
+  const fieldIssues = login.error?.status === 'invalid_request' && Boolean(login.error.issues?.length);
+  // A rate limit's alert goes once its wait is over: what it said no longer holds.
+  const waitOver = isLoginRateLimit(login.error) && login.error?.retry_after_s !== undefined && retry.secondsLeft === 0;
+  const serverError = login.error && !fieldIssues && !waitOver ? login.error : null;
   const pending = login.isPending;
+  const waiting = retry.secondsLeft > 0;
   const emailErrorId = `${id}-email-error`;
   const passwordErrorId = `${id}-password-error`;
 
@@ -103,11 +106,11 @@ export function EmailLoginForm() {
 
       {serverError ? (
         <Alert variant="destructive">
-          <AlertDescription>{loginErrorMessage(serverError)}</AlertDescription>
+          <AlertDescription>{serverError.message}</AlertDescription>
         </Alert>
       ) : null}
 
-      <Button type="submit" disabled={pending} aria-disabled={pending} className="w-full">
+      <Button type="submit" disabled={pending || waiting} className="w-full">
         {pending ? (
           <>
             <Loader2Icon className="animate-spin" aria-hidden="true" />
@@ -117,6 +120,11 @@ export function EmailLoginForm() {
           'Log in'
         )}
       </Button>
+      {waiting ? (
+        <p role="timer" className="text-sm text-muted-foreground">
+          You can try again in {formatWait(retry.secondsLeft)}.
+        </p>
+      ) : null}
     </form>
   );
 }
