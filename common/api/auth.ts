@@ -21,6 +21,7 @@ export interface LoginResponse {
   redirect: string;
 }
 
+/** GET /api/auth/me: the logged-in user, or null when there is no live session (200 either way). */
 export interface MeResponse {
-  user: PublicUser;
+  user: PublicUser | null;
 }

@@ -127,6 +127,11 @@ export function statusInPage(page: Page, path: string): Promise<number> {
   return page.evaluate<number>(`fetch(${JSON.stringify(path)}).then((response) => response.status)`);
 }
 
+/** The email of the user the page's own cookies are logged in as (GET /api/auth/me), or null when logged out. */
+export function loggedInEmailInPage(page: Page): Promise<string | null> {
+  return page.evaluate<string | null>(`fetch('/api/auth/me').then((response) => response.json()).then((body) => body.user?.email ?? null)`);
+}
+
 /** `document.documentElement.scrollWidth`: wider than the viewport means something overflows sideways. */
 export function pageScrollWidth(page: Page): Promise<number> {
   // A string, not a function: the e2e code is type-checked for Node, without the DOM's types.

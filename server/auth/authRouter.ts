@@ -1,10 +1,9 @@
 import { Router } from 'express';
-import { loginRequestSchema } from '../../common/api/auth.js';
+import { loginRequestSchema, type MeResponse } from '../../common/api/auth.js';
 import { clientIpKey, createLimiter } from '../http/rateLimit.js';
 import type { LimiterStoreFactory } from '../http/limiterStores.js';
 import { parseOrThrow } from '../http/validate.js';
 import type { AuthService } from './authService.js';
-import { requireRole } from './authenticate.js';
 import { clearSessionCookie, readSessionToken, setSessionCookie } from './sessionCookie.js';
 import { readTrustedDeviceToken, setTrustedDeviceCookie } from './trustedDevice.js';
 
@@ -39,8 +38,11 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     res.json(login);
   });
 
-  router.get('/me', requireRole(), (req, res) => {
-    res.json({ user: req.user });
+  // "Who am I" has two normal answers: a user, or nobody. Logged out is not an error here (a 401 would put
+  // an error in the browser console on every logged-out page load); other protected routes keep their 401.
+  router.get('/me', (req, res) => {
+    const answer: MeResponse = { user: req.user ?? null };
+    res.json(answer);
   });
 
   router.post('/logout', async (req, res) => {

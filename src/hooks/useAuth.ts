@@ -15,7 +15,7 @@ import { CURRENT_USER_QUERY_KEY } from '@/lib/queryClient';
 const loggedOutByUser = new WeakSet<QueryClient>();
 
 /**
- * The session as the UI sees it. `user` is null when logged out (the server's 401 is not an error here);
+ * The session as the UI sees it. `user` is null when logged out (the server answers `{ user: null }`);
  * `error` is set only when the session could not be checked (network, 5xx).
  */
 export function useAuth() {
@@ -64,7 +64,7 @@ export function useAuth() {
     user: me.data ?? null,
     /** True until the first answer about the session arrives. */
     isLoading: me.isPending,
-    /** The session could not be checked (not a 401). */
+    /** The session could not be checked (network, 5xx). */
     error: me.isError && me.data === undefined ? me.error : null,
     retry: me.refetch,
     /** The user is logged out because they pressed Log out (not because the session expired). */

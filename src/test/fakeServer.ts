@@ -62,12 +62,9 @@ export function stubFetch(routes: Record<string, FakeHandler>) {
   return { fetchMock, requests };
 }
 
-/** GET /api/auth/me answering this user, or 401 when null. */
+/** GET /api/auth/me answering this user, or `{ user: null }` (logged out), as the server does. */
 export function meRoute(user: PublicUser | null): Record<string, FakeHandler> {
-  return {
-    'GET /api/auth/me': () =>
-      user ? jsonResponse(200, { user }) : jsonResponse(401, { status: 'unauthorized', message: 'Log in to continue.' }),
-  };
+  return { 'GET /api/auth/me': () => jsonResponse(200, { user }) };
 }
 
 export const USERS = {

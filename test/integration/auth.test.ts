@@ -44,6 +44,12 @@ function me(app: TestApp, cookie?: string) {
   return cookie ? req.set('Cookie', cookie) : req;
 }
 
+/** Who GET /api/auth/me says is logged in with this cookie: a user, or null (it answers 200 either way). */
+async function loggedInUser(app: TestApp, cookie?: string): Promise<{ id: string; email: string; role: string } | null> {
+  const res = await me(app, cookie).expect(200);
+  return res.body.user;
+}
+
 describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
   const testDb = useTestDatabase(kind);
 
@@ -87,9 +93,9 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
       expect(cookie).toContain('; Path=/');
       expect(cookie).not.toContain('Domain=');
       const token = sessionCookieOf(res).split('=')[1];
-      await me(app, `__Host-sid=${token}`).expect(200);
+      expect(await loggedInUser(app, `__Host-sid=${token}`)).toMatchObject({ id: user.id });
       // The unprefixed development name is not accepted in production.
-      await me(app, `sid=${token}`).expect(401);
+      expect(await loggedInUser(app, `sid=${token}`)).toBeNull();
     });
 
     it('answers a wrong password and an unknown email with the same 401 and sets no cookie', async () => {
@@ -127,16 +133,23 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
   });
 
   describe('GET /api/auth/me', () => {
-    it('answers 401 unauthorized without a session cookie', async () => {
+    it('answers 200 with user null without a session cookie: logged out is an answer, not an error', async () => {
       const app = buildTestApp(testDb().db);
-      const res = await me(app).expect(401);
-      expect(res.body).toEqual({ status: 'unauthorized', message: expect.any(String) });
+      const res = await me(app).expect(200);
+      expect(res.body).toEqual({ user: null });
+      expect(res.headers['cache-control']).toBe('no-store');
     });
 
-    it('answers 401 for a cookie that is not a live session', async () => {
+    it('answers user null for a cookie that is not a live session', async () => {
       const app = buildTestApp(testDb().db);
-      await me(app, `sid=${'A'.repeat(43)}`).expect(401);
-      await me(app, 'sid=garbage').expect(401);
+      expect(await loggedInUser(app, `sid=${'A'.repeat(43)}`)).toBeNull();
+      expect(await loggedInUser(app, 'sid=garbage')).toBeNull();
+    });
+
+    it('keeps 401 unauthorized for the other protected routes', async () => {
+      const app = buildTestApp(testDb().db);
+      const res = await request(app.app).get('/api/sms/config').expect(401);
+      expect(res.body.status).toBe('unauthorized');
     });
 
     it('answers the logged-in user with the session cookie', async () => {
@@ -159,11 +172,10 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
       const ttlMs = app.config.sessionTtlHours * HOUR_MS;
 
       clock.advance(ttlMs - 60_000);
-      await me(app, cookie).expect(200);
+      expect(await loggedInUser(app, cookie)).toMatchObject({ id: user.id });
 
       clock.advance(60_000);
-      const res = await me(app, cookie).expect(401);
-      expect(res.body.status).toBe('unauthorized');
+      expect(await loggedInUser(app, cookie)).toBeNull();
     });
   });
 
@@ -178,7 +190,7 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
       const [cleared] = setCookies(res);
       expect(cleared).toMatch(/^sid=;/);
       expect(cleared).toContain('Max-Age=0');
-      await me(app, cookie).expect(401);
+      expect(await loggedInUser(app, cookie)).toBeNull();
     });
 
     it('ends only that session: another login of the same user stays valid', async () => {
@@ -189,8 +201,8 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
 
       await request(app.app).post('/api/auth/logout').set('Cookie', first).send({}).expect(204);
 
-      await me(app, first).expect(401);
-      await me(app, second).expect(200);
+      expect(await loggedInUser(app, first)).toBeNull();
+      expect(await loggedInUser(app, second)).toMatchObject({ id: user.id });
     });
 
     it('answers 204 without a session too', async () => {

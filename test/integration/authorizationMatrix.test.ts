@@ -66,7 +66,7 @@ const MATRIX: ReadonlyArray<readonly [route: keyof typeof ROUTES, loggedOut: num
   //  route                              logged out  agent  staff  admin  super_admin
   ['GET    /api/health',                     200,     200,   200,   200,   200],
   ['POST   /api/auth/login',                 200,     200,   200,   200,   200],
-  ['GET    /api/auth/me',                    401,     200,   200,   200,   200],
+  ['GET    /api/auth/me',                    200,     200,   200,   200,   200],
   ['POST   /api/auth/logout',                204,     204,   204,   204,   204],
   ['GET    /api/sms/config',                 401,     403,   403,   200,   200],
   ['PUT    /api/sms/config',                 401,     403,   403,   200,   200],
