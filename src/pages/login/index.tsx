@@ -54,8 +54,10 @@ export default function LoginPage() {
                 </TabsTrigger>
               ))}
             </TabsList>
+            {/* Each panel opens with a field: Tab goes from the tabs straight to it (WAI-ARIA tabs pattern),
+                so the panel itself is no Tab stop. */}
             {LOGIN_METHODS.map(({ value, Form }) => (
-              <TabsContent key={value} value={value}>
+              <TabsContent key={value} value={value} tabIndex={-1}>
                 <Form />
               </TabsContent>
             ))}
