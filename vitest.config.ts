@@ -25,6 +25,8 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['src/**/*.test.{ts,tsx}'],
           setupFiles: ['src/test/setup.ts'],
+          // Vitest blanks CSS by default; the theme's own file stays readable (`?raw`) for the colour-contrast tests.
+          css: { include: [/\/src\/index\.css/] },
           globals: false,
         },
       },

@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { PHONE_FORMAT_HINT } from '../../../common/phone.js';
 import { PhoneInput, phoneFromTyped } from '@/components/sms/PhoneInput';
+import { themeContrast } from '@/test/themeColours';
 
 function Harness({ error }: { error?: string }) {
   const [value, setValue] = useState('');
@@ -62,5 +63,13 @@ describe('PhoneInput', () => {
     expect(screen.getByRole('alert')).toHaveTextContent(PHONE_FORMAT_HINT);
     expect(screen.getByLabelText('Mobile number')).toHaveAttribute('aria-invalid', 'true');
     expect(screen.getByLabelText('Mobile number')).toHaveAccessibleDescription(expect.stringContaining(PHONE_FORMAT_HINT));
+  });
+
+  it.each(['light', 'dark'] as const)('shows the +91 prefix with a text contrast of at least 4.5:1 (%s theme)', (scheme) => {
+    render(<Harness />);
+
+    const prefix = screen.getByText('+91').parentElement!;
+
+    expect(themeContrast(prefix, scheme)).toBeGreaterThanOrEqual(4.5);
   });
 });
