@@ -3,9 +3,9 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { OtpLogItem } from '../../../common/api/sms.js';
 import { OtpLogsPreview } from '@/components/settings/OtpLogsPreview';
-import { otpLogStats, otpLogSummary } from '@/components/settings/OtpLogsChart';
 import { jsonResponse, meRoute, stubFetch, USERS, type FakeHandler } from '@/test/fakeServer';
 import { renderRoutes } from '@/test/renderRoutes';
+import { stubViewportWidth } from '@/test/viewport';
 
 function logItem(id: number, extra: Partial<OtpLogItem> = {}): OtpLogItem {
   return {
@@ -105,14 +105,23 @@ describe('OtpLogsPreview', () => {
     expect(screen.getByText('Showing 4 entries.')).toBeInTheDocument();
   });
 
-  it('charts response time and success rate, and says the same in words', async () => {
+  it('shows delivery health apart from how people did with their codes, and charts response times', async () => {
     renderLogs();
 
-    const figure = await screen.findByRole('figure');
-    expect(figure).toHaveAccessibleName(
-      '3 entries: success rate 33% (1 of 3 sent or verified); response time median 250 ms, slowest 900 ms.',
+    const delivery = await screen.findByRole('region', { name: 'Delivery' });
+    expect(delivery).toHaveTextContent('2Factor accepted 0 of 1 send (0%): 1 refused, 0 unavailable.');
+    // The wrong code is the person's outcome, not a failure of the service.
+    expect(screen.getByRole('region', { name: 'Code checks' })).toHaveTextContent(
+      '2 code checks: 1 verified, 1 wrong code, 0 expired, 0 no longer valid.',
     );
-    expect(figure.querySelectorAll('rect')).toHaveLength(3);
+    expect(screen.queryByText(/success rate/i)).not.toBeInTheDocument();
+    const figure = screen.getByRole('figure');
+    expect(figure).toHaveAccessibleName('Response time of the 3 listed entries: median 250 ms, slowest 900 ms.');
+    expect([...figure.querySelectorAll('rect')].map((rect) => rect.getAttribute('class'))).toEqual([
+      'fill-destructive',
+      'fill-chart-2',
+      'fill-chart-4',
+    ]);
   });
 
   it('refreshes on demand', async () => {
@@ -144,6 +153,25 @@ describe('OtpLogsPreview', () => {
 
     expect(await screen.findByText('No OTP activity yet. Send a test OTP to see it here.')).toBeInTheDocument();
     expect(screen.queryByRole('figure')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Show all types' })).not.toBeInTheDocument();
+  });
+
+  it.each([
+    ['template', 'No template sends yet.'],
+    ['autogen', 'No autogen sends yet.'],
+    ['verify', 'No verifications yet.'],
+  ])('with the %s filter on and nothing matching, says so and offers all types', async (type, message) => {
+    renderLogs((request) => jsonResponse(200, request.query.get('type') === null ? FIRST_PAGE : { items: [], next_before: null }));
+    const user = userEvent.setup();
+
+    await screen.findByRole('table');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Type' }), type);
+
+    expect(await screen.findByText(message)).toBeInTheDocument();
+    expect(screen.queryByText(/No OTP activity yet/)).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Show all types' }));
+    expect(await screen.findByRole('table')).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Type' })).toHaveValue('all');
   });
 
   it('offers a retry when the logs cannot be loaded', async () => {
@@ -154,18 +182,53 @@ describe('OtpLogsPreview', () => {
   });
 });
 
-describe('otpLogStats', () => {
-  it('counts sent and verified as successes and takes the median response time', () => {
-    const stats = otpLogStats([
-      logItem(1, { status: 'sent', response_time_ms: 100 }),
-      logItem(2, { status: 'verified', response_time_ms: 300 }),
-      logItem(3, { status: 'otp_expired', response_time_ms: 200 }),
-      logItem(4, { status: 'provider_unavailable', response_time_ms: 900 }),
-    ]);
+describe('OtpLogsPreview on a narrow screen', () => {
+  const entries = () => within(screen.getByRole('list', { name: 'OTP log entries, newest first' })).getAllByRole('listitem');
 
-    expect(stats).toEqual({ count: 4, successes: 2, successRatePercent: 50, medianMs: 250, maxMs: 900 });
-    expect(otpLogSummary(stats)).toBe(
-      '4 entries: success rate 50% (2 of 4 sent or verified); response time median 250 ms, slowest 900 ms.',
-    );
+  it('shows each entry as a stacked row with status, type, masked phone, response time and time, and no table', async () => {
+    stubViewportWidth(375);
+    renderLogs();
+
+    expect(await screen.findByRole('list', { name: 'OTP log entries, newest first' })).toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+    expect(entries()).toHaveLength(3);
+    const first = entries()[0]!;
+    expect(within(first).getByText('otp_mismatch')).toBeInTheDocument();
+    expect(within(first).getByText('verify')).toBeInTheDocument();
+    expect(within(first).getByText('+91******3210')).toBeInTheDocument();
+    expect(within(first).getByText('250 ms')).toBeInTheDocument();
+    expect(within(first).getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute('datetime', FIRST_PAGE.items[0]!.created_at);
+  });
+
+  it('opens the details of an entry on tap or with the keyboard: the session and the provider answer', async () => {
+    stubViewportWidth(375);
+    renderLogs();
+    const user = userEvent.setup();
+
+    await screen.findByRole('list', { name: 'OTP log entries, newest first' });
+    const refused = within(entries()[2]!).getByRole('button');
+    expect(refused).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.getByText('Invalid API Key')).not.toBeVisible();
+
+    await user.click(refused);
+    expect(refused).toHaveAttribute('aria-expanded', 'true');
+    expect(screen.getByText('Invalid API Key')).toBeVisible();
+    expect(screen.getByText('5f0c2a1e-0000-4000-8000-000000000041')).toBeVisible();
+
+    await user.keyboard('{Enter}');
+    expect(screen.getByText('Invalid API Key')).not.toBeVisible();
+    const verified = within(entries()[1]!).getByRole('button');
+    verified.focus();
+    await user.keyboard(' ');
+    expect(verified).toHaveAttribute('aria-expanded', 'true');
+    expect(screen.getByText('5f0c2a1e-0000-4000-8000-000000000042')).toBeVisible();
+  });
+
+  it('keeps the table on a wide screen', async () => {
+    stubViewportWidth(1280);
+    renderLogs();
+
+    expect(await screen.findByRole('table', { name: 'OTP log entries, newest first' })).toBeInTheDocument();
+    expect(screen.queryByRole('list', { name: 'OTP log entries, newest first' })).not.toBeInTheDocument();
   });
 });

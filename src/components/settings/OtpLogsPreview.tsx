@@ -13,15 +13,26 @@ import { Label } from '@/components/ui/label';
 import { NativeSelect, NativeSelectOption } from '@/components/ui/native-select';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { useMediaQuery } from '@/hooks/useMediaQuery';
 import { OTP_LOGS_QUERY_KEY } from '@/lib/queryClient';
 import { cn } from '@/lib/utils';
 
 const PAGE_SIZE = 20;
 const COLUMNS = 7;
+/** From this width the seven columns fit the card; below it each entry is a stacked row. */
+const TABLE_MEDIA_QUERY = '(min-width: 48rem)';
 
 type TypeFilter = OtpLogType | 'all';
 
 const TYPE_LABELS: Record<OtpLogType, string> = { autogen: 'Send (autogen)', verify: 'Verify', template: 'Send (template)' };
+
+/** What an empty list means depends on the filter: "nothing yet" only when nothing is filtered out. */
+const EMPTY_MESSAGES: Record<TypeFilter, string> = {
+  all: 'No OTP activity yet. Send a test OTP to see it here.',
+  autogen: 'No autogen sends yet.',
+  template: 'No template sends yet.',
+  verify: 'No verifications yet.',
+};
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
@@ -54,6 +65,7 @@ export function OtpLogsPreview() {
 
   const items = logs.data?.pages.flatMap((page) => page.items) ?? [];
   const refreshing = logs.isFetching && !logs.isFetchingNextPage && !logs.isPending;
+  const wide = useMediaQuery(TABLE_MEDIA_QUERY, true);
 
   return (
     <Card role="region" aria-labelledby={titleId} className="min-w-0">
@@ -103,11 +115,18 @@ export function OtpLogsPreview() {
             </AlertDescription>
           </Alert>
         ) : items.length === 0 ? (
-          <p className="text-sm text-muted-foreground">No OTP activity yet. Send a test OTP to see it here.</p>
+          <div className="grid justify-items-start gap-1 text-sm text-muted-foreground">
+            <p>{EMPTY_MESSAGES[type]}</p>
+            {type !== 'all' ? (
+              <Button variant="link" size="sm" className="h-auto px-0" onClick={() => setType('all')}>
+                Show all types
+              </Button>
+            ) : null}
+          </div>
         ) : (
           <>
             <OtpLogsChart items={items} />
-            <LogsTable items={items} />
+            {wide ? <LogsTable items={items} /> : <LogsList items={items} />}
             {logs.isError ? (
               <Alert variant="destructive">
                 <AlertDescription>{logs.error.message}</AlertDescription>
@@ -134,21 +153,75 @@ export function OtpLogsPreview() {
   );
 }
 
-function LogsTable({ items }: { items: readonly OtpLogItem[] }) {
-  const id = useId();
+/** Which entries have their details open: a set of ids, toggled one at a time. */
+function useOpenEntries() {
   const [open, setOpen] = useState<ReadonlySet<number>>(() => new Set());
-
-  function toggle(itemId: number) {
+  const toggle = (itemId: number) =>
     setOpen((current) => {
       const next = new Set(current);
       if (!next.delete(itemId)) next.add(itemId);
       return next;
     });
-  }
+  return { isOpen: (itemId: number) => open.has(itemId), toggle };
+}
+
+/**
+ * Narrow screens: one stacked row per entry (status, type, response time; masked phone, time), the whole row a
+ * button that opens the details (session, the provider's answer) below it.
+ */
+function LogsList({ items }: { items: readonly OtpLogItem[] }) {
+  const id = useId();
+  const { isOpen, toggle } = useOpenEntries();
 
   return (
-    // The table scrolls sideways inside the card on small screens (Table's own container).
-    <Table className="min-w-[44rem]">
+    <ul aria-label="OTP log entries, newest first" className="divide-y rounded-md border">
+      {items.map((item) => {
+        const expanded = isOpen(item.id);
+        const detailsId = `${id}-details-${item.id}`;
+        return (
+          <li key={item.id} className={cn(expanded && 'bg-muted/40')}>
+            <button
+              type="button"
+              aria-expanded={expanded}
+              aria-controls={detailsId}
+              onClick={() => toggle(item.id)}
+              className="grid w-full grid-cols-[1fr_auto] items-center gap-x-3 gap-y-1 rounded-md px-3 py-2.5 text-left text-sm outline-none hover:bg-muted/50 focus-visible:ring-[3px] focus-visible:ring-ring/50"
+            >
+              <span className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1">
+                <Badge variant={statusVariant(item.status)} className="font-mono">
+                  {item.status}
+                </Badge>
+                <span>{item.type}</span>
+              </span>
+              <span className="flex items-center gap-1 text-muted-foreground tabular-nums">
+                {item.response_time_ms} ms
+                <ChevronDownIcon className={cn('size-4 transition-transform', expanded && 'rotate-180')} aria-hidden="true" />
+              </span>
+              <span className="min-w-0 truncate font-mono">{item.phone}</span>
+              <time dateTime={item.created_at} className="text-right text-xs text-muted-foreground">
+                {timeFormat.format(new Date(item.created_at))}
+              </time>
+            </button>
+            <dl id={detailsId} hidden={!expanded} className="grid gap-1 px-3 pb-3 text-xs">
+              <dt className="font-medium text-muted-foreground">Session</dt>
+              <dd className="font-mono break-all">{item.session_id ?? '—'}</dd>
+              <dt className="font-medium text-muted-foreground">Provider answer</dt>
+              <dd className="font-mono break-all whitespace-pre-wrap">{item.details ?? '—'}</dd>
+            </dl>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function LogsTable({ items }: { items: readonly OtpLogItem[] }) {
+  const id = useId();
+  const { isOpen, toggle } = useOpenEntries();
+
+  return (
+    // Shown from TABLE_MEDIA_QUERY up; between that and the full layout it may still scroll a little sideways.
+    <Table className="min-w-[42rem]">
       <TableCaption className="sr-only">OTP log entries, newest first</TableCaption>
       <TableHeader>
         <TableRow>
@@ -167,7 +240,7 @@ function LogsTable({ items }: { items: readonly OtpLogItem[] }) {
       </TableHeader>
       <TableBody>
         {items.map((item) => {
-          const expanded = open.has(item.id);
+          const expanded = isOpen(item.id);
           const detailsId = `${id}-details-${item.id}`;
           return (
             <Fragment key={item.id}>
