@@ -184,7 +184,7 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
 
   return (
     <form noValidate onSubmit={(event) => void onSubmit(event)} className="flex flex-col gap-6">
-      <CardContent className="grid gap-5">
+      <CardContent className="@container grid gap-5">
         {config.sandbox ? (
           <p className="flex items-start gap-2 text-sm text-muted-foreground">
             <InfoIcon className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
@@ -241,7 +241,9 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
           </p>
         </div>
 
-        <div className="grid gap-4 sm:grid-cols-2">
+        {/* Side by side only when the card itself is wide (container query): in the two-column page layout the
+            card is narrow at any window width, and the Mode select would cut its option text. */}
+        <div className="grid gap-4 @lg:grid-cols-2">
           <div className="grid content-start gap-2">
             <Label htmlFor={`${id}-template_name`}>Template name</Label>
             <Input
