@@ -185,22 +185,26 @@ function LogsList({ items }: { items: readonly OtpLogItem[] }) {
               aria-expanded={expanded}
               aria-controls={detailsId}
               onClick={() => toggle(item.id)}
-              className="grid w-full grid-cols-[1fr_auto] items-center gap-x-3 gap-y-1 rounded-md px-3 py-2.5 text-left text-sm outline-none hover:bg-muted/50 focus-visible:ring-[3px] focus-visible:ring-ring/50"
+              className="grid w-full gap-1 rounded-md px-3 py-2.5 text-left text-sm outline-none hover:bg-muted/50 focus-visible:ring-[3px] focus-visible:ring-ring/50"
             >
-              <span className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1">
-                <Badge variant={statusVariant(item.status)} className="font-mono">
-                  {item.status}
-                </Badge>
-                <span>{item.type}</span>
+              <span className="flex items-center justify-between gap-3">
+                <span className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1">
+                  <Badge variant={statusVariant(item.status)} className="font-mono">
+                    {item.status}
+                  </Badge>
+                  <span>{item.type}</span>
+                </span>
+                <span className="flex shrink-0 items-center gap-1 text-muted-foreground tabular-nums">
+                  {item.response_time_ms} ms
+                  <ChevronDownIcon className={cn('size-4 transition-transform', expanded && 'rotate-180')} aria-hidden="true" />
+                </span>
               </span>
-              <span className="flex items-center gap-1 text-muted-foreground tabular-nums">
-                {item.response_time_ms} ms
-                <ChevronDownIcon className={cn('size-4 transition-transform', expanded && 'rotate-180')} aria-hidden="true" />
+              <span className="flex items-center justify-between gap-3">
+                <span className="min-w-0 truncate font-mono">{item.phone}</span>
+                <time dateTime={item.created_at} className="shrink-0 text-xs text-muted-foreground">
+                  {timeFormat.format(new Date(item.created_at))}
+                </time>
               </span>
-              <span className="min-w-0 truncate font-mono">{item.phone}</span>
-              <time dateTime={item.created_at} className="text-right text-xs text-muted-foreground">
-                {timeFormat.format(new Date(item.created_at))}
-              </time>
             </button>
             <dl id={detailsId} hidden={!expanded} className="grid gap-1 px-3 pb-3 text-xs">
               <dt className="font-medium text-muted-foreground">Session</dt>
