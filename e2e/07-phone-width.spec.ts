@@ -1,6 +1,6 @@
 /**
  * Flow 7: at 375 px wide (a small phone), nothing overflows sideways on the login page (both tabs), a role
- * page and Settings → SMS & OTP (with log rows, whose table scrolls inside its card). A full-page screenshot
+ * page and Settings → SMS & OTP (with log entries, listed as stacked rows). A full-page screenshot
  * of each is attached to the report and saved under test-results/screens/.
  */
 import path from 'node:path';

@@ -105,19 +105,27 @@ export async function sendTestOtp(page: Page, simulator: SimulatorClient, phone:
 
 export function logsPreview(page: Page) {
   const region = page.getByRole('region', { name: 'Logs Preview' });
-  const table = region.getByRole('table', { name: 'OTP log entries, newest first' });
-  const cell = (name: string) => page.getByRole('cell', { name, exact: true });
+  const name = 'OTP log entries, newest first';
+  /** A table on wide screens, a list of stacked rows on narrow ones. */
+  const table = region.getByRole('table', { name });
+  const list = region.getByRole('list', { name });
+  const text = (value: string) => page.getByText(value, { exact: true });
   return {
     region,
     table,
+    list,
+    /** Every entry of the list (narrow screens). */
+    entries: list.getByRole('listitem'),
     refresh: region.getByRole('button', { name: 'Refresh' }),
-    /** Rows of one (masked) phone with the given type (`autogen`, `verify`) and status (`sent`, `verified`…). */
+    typeFilter: region.getByRole('combobox', { name: 'Type' }),
+    /** Entries of one (masked) phone with the given type (`autogen`, `verify`) and status (`sent`, `verified`…), in either layout. */
     rows(phone: string, type: string, status: string): Locator {
       return table
         .getByRole('row')
-        .filter({ has: cell(maskPhone(phone)) })
-        .filter({ has: cell(type) })
-        .filter({ has: cell(status) });
+        .or(list.getByRole('listitem'))
+        .filter({ has: text(maskPhone(phone)) })
+        .filter({ has: text(type) })
+        .filter({ has: text(status) });
     },
   };
 }
