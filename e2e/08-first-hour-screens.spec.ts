@@ -132,7 +132,9 @@ test('the first-hour screens say what happened and fit 375 and 1280 px', async (
     await sender.phone.fill(typedNational(PHONE));
     await sender.send.click();
     await expect(sender.result).toContainText('Send: failed — 2Factor refused the request');
-    await expect(sender.resultValues.first()).toHaveText('provider_error');
+    // Status, then 2Factor's own words (provider_details, sent to admins only), then our message.
+    await expect(sender.resultValues.nth(0)).toHaveText('provider_error');
+    await expect(sender.resultValues.nth(1)).toHaveText('Invalid API Key');
     await expect(sender.timer).toHaveCount(0);
     await expect(sender.send).toBeEnabled();
     await screens(page, testInfo, 'test-sender-refused', async (width) => {

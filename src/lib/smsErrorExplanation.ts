@@ -27,6 +27,10 @@ const EXPLANATIONS: Record<ApiErrorStatus, SmsErrorExplanation> = {
     title: 'No 2Factor API key is set',
     hint: 'Save an API key under API Configuration, or set TWO_FACTOR_API_KEY on the server.',
   },
+  sms_budget_exhausted: {
+    title: 'Today’s SMS budget is used up',
+    hint: 'No SMS goes out until the count starts over at midnight IST. Raise SMS_DAILY_BUDGET if this traffic is expected.',
+  },
   database_unavailable: {
     title: 'The database is unavailable',
     hint: 'Nothing was sent. Try again shortly; if it lasts, check the server’s database connection.',

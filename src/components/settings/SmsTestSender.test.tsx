@@ -161,6 +161,7 @@ describe('SmsTestSender', () => {
     ['provider_busy', 1, 'Too many SMS at this moment'],
     ['provider_not_configured', undefined, 'No 2Factor API key is set'],
     ['database_unavailable', 5, 'The database is unavailable'],
+    ['sms_budget_exhausted', 3600, 'Today’s SMS budget is used up'],
   ])('explains a 503 %s in its own words, without a rate-limit countdown', async (status, retryAfterS, title) => {
     renderSender({
       'POST /api/sms/sendOtp': () =>
