@@ -67,4 +67,27 @@ describe('Settings → SMS & OTP page', () => {
     expect(await within(logsRegion).findByText('provider_error')).toBeInTheDocument();
     expect(within(sender).getByText('We could not send or check the code right now.')).toBeInTheDocument();
   });
+
+  it("counts a test send in today's SMS right after it is sent", async () => {
+    let sentToday = 7;
+    stubFetch({
+      ...meRoute(USERS.admin),
+      'GET /api/sms/config': () => jsonResponse(200, CONFIG),
+      'GET /api/sms/logs': () => jsonResponse(200, { items: [], next_before: null }),
+      'GET /api/sms/usage': () => jsonResponse(200, { sent_today: sentToday, daily_budget: 5000, resets_at: '2026-12-01T18:30:00.000Z' }),
+      'POST /api/sms/sendOtp': () => {
+        sentToday += 1;
+        return jsonResponse(200, { session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b', status: 'sent', message: 'We sent a code.', response_time_ms: 90, expires_in_s: 300, resend_after_s: 30 });
+      },
+    });
+    renderRoutes(routes, ['/settings/sms-otp']);
+    const user = userEvent.setup();
+    const usage = await screen.findByRole('region', { name: "Today's SMS" });
+    expect(await within(usage).findByRole('progressbar', { name: /^7 of 5,000/ })).toBeInTheDocument();
+
+    const sender = screen.getByRole('region', { name: 'Test Sender' });
+    await user.type(within(sender).getByLabelText('Mobile number'), '9876543210');
+    await user.click(within(sender).getByRole('button', { name: 'Send OTP' }));
+    expect(await within(usage).findByRole('progressbar', { name: /^8 of 5,000/ })).toBeInTheDocument();
+  });
 });
