@@ -25,7 +25,7 @@ const EXPLANATIONS: Record<ApiErrorStatus, SmsErrorExplanation> = {
   },
   provider_not_configured: {
     title: 'No 2Factor API key is set',
-    hint: 'Save an API key under API Configuration, or set TWO_FACTOR_API_KEY on the server.',
+    hint: 'Save an API key under API Configuration, or give the server one in its environment (see the README).',
   },
   sms_budget_exhausted: {
     title: 'Today’s SMS budget is used up',
