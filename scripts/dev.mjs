@@ -1,6 +1,7 @@
 /**
  * `npm run dev`: the API with reload on change (`tsx watch server/index.ts`, on PORT, default 3000) and
- * Vite's dev server with hot reload (http://localhost:5173, proxying /api to the API), side by side.
+ * Vite's dev server with hot reload (http://localhost:5173, or DEV_WEB_PORT; it proxies /api to the API,
+ * keeping the browser's Host so the API's cross-site guard sees a same-origin request), side by side.
  * Their output is prefixed [api] / [web]. Ctrl-C or SIGTERM stops both; if either stops by itself, the
  * other is stopped too and this exits with a failure code.
  */
@@ -88,4 +89,6 @@ process.on('exit', () => {
   }
 });
 
-console.log(`[dev] API on http://localhost:${process.env.PORT ?? 3000}, app with hot reload on http://localhost:5173 (Ctrl-C stops both)`);
+console.log(
+  `[dev] API on http://localhost:${process.env.PORT ?? 3000}, app with hot reload on http://localhost:${process.env.DEV_WEB_PORT ?? 5173} (Ctrl-C stops both)`,
+);

@@ -1,0 +1,76 @@
+/**
+ * `npm run dev` as a developer runs it (scripts/dev.mjs: `tsx watch` API + Vite with hot reload), on free
+ * ports and a fresh embedded database, in development mode (demo users, SMS sandbox). The browser talks to
+ * Vite's port only; Vite proxies /api to the API, exactly as on a developer's machine.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { baseEnv, startChild } from './processes.js';
+import { ROOT } from './stack.js';
+
+/** tsx compiles the server on the fly and PGlite creates its database: slow on a busy two-core machine. */
+const START_TIMEOUT_MS = 180_000;
+
+export interface DevStack {
+  /** Vite's dev server, as it announces itself (`http://localhost:<port>`). */
+  readonly webUrl: string;
+  /** How many sandbox SMS the API has logged so far; pass it to `sandboxCodeAfter` to read the next code. */
+  sandboxSmsCount(): number;
+  /** The code of the first sandbox SMS after the first `previousCount`, waiting for the API to log it. */
+  sandboxCodeAfter(previousCount: number): Promise<string>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on right now (the kernel's choice). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startDevStack(): Promise<DevStack> {
+  const [apiPort, webPort] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-dev-'));
+  const dev = startChild('npm run dev', process.execPath, ['scripts/dev.mjs'], {
+    cwd: ROOT,
+    env: { ...baseEnv(), PORT: String(apiPort), DEV_WEB_PORT: String(webPort), DATA_DIR: dataDir, NO_COLOR: '1' },
+  });
+  const stop = async () => {
+    // SIGTERM to scripts/dev.mjs, which stops the API and Vite (their own process groups) before exiting.
+    await dev.stop(20_000);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  /** The server prints `sandbox SMS to +91******0002: code 123456 (simulated, not sent)` for each one. */
+  const sandboxCodes = () => [...dev.output().matchAll(/sandbox SMS to \+91\*+\d{4}: code (\d{6})/g)].map((match) => match[1]!);
+  try {
+    await dev.waitForOutput(new RegExp(`\\[api\\].*listening on http://localhost:${apiPort}`), START_TIMEOUT_MS);
+    const [, webUrl] = await dev.waitForOutput(new RegExp(`\\[web\\].*Local:\\s+(http://localhost:${webPort})`), START_TIMEOUT_MS);
+    return {
+      webUrl: webUrl!,
+      output: () => dev.output(),
+      sandboxSmsCount: () => sandboxCodes().length,
+      async sandboxCodeAfter(previousCount) {
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          const code = sandboxCodes()[previousCount];
+          if (code) return code;
+          if (Date.now() > deadline) throw new Error(`no sandbox SMS in the dev server's log:\n${dev.output().slice(-4000)}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
