@@ -28,7 +28,7 @@ import type { SmsSettings } from './sms/smsSettings.js';
 
 export interface SmsRouterDeps {
   otp: OtpService;
-  settings: Pick<SmsSettings, 'view' | 'update'>;
+  settings: Pick<SmsSettings, 'view' | 'update' | 'removeSavedApiKey'>;
   logs: Pick<OtpLogsRepository, 'page'>;
   limits: SmsLimits;
   secureCookies: boolean;
@@ -77,6 +77,10 @@ export function createSmsRouter(deps: SmsRouterDeps): Router {
 
   router.put('/config', adminOnly, validateBody(updateSmsConfigRequestSchema), async (req, res) => {
     res.json(await deps.settings.update(req.body as UpdateSmsConfigRequest, req.user!.id));
+  });
+
+  router.delete('/config/api_key', adminOnly, async (req, res) => {
+    res.json(await deps.settings.removeSavedApiKey(req.user!.id));
   });
 
   router.post('/config/test', adminOnly, async (_req, res) => {

@@ -112,10 +112,20 @@ export interface SendTemplateResponse {
   response_time_ms: number;
 }
 
+/**
+ * Which 2Factor API key sends: one saved in Settings (wins), the server's TWO_FACTOR_API_KEY, the built-in
+ * simulator (no key, outside production), or none (no SMS can be sent).
+ */
+export const API_KEY_SOURCES = ['saved', 'environment', 'sandbox', 'none'] as const;
+export type ApiKeySource = (typeof API_KEY_SOURCES)[number];
+
 export interface SmsConfigView {
   api_key_set: boolean;
   /** Last 4 characters only, e.g. `••••••••3f9a`; null when no key is set. */
   api_key_masked: string | null;
+  api_key_source: ApiKeySource;
+  /** What would be in use without the saved key: what removing it leads to. */
+  api_key_source_without_saved: Exclude<ApiKeySource, 'saved'>;
   sender_id: string;
   template_name: string;
   mode: SmsMode;

@@ -98,7 +98,10 @@ function setup(mode: 'autogen' | 'template' = 'autogen', overrides: Partial<OtpS
   const sessions = memorySessions();
   const { provider, state } = fakeProvider();
   const logRows: OtpLogEntry[] = [];
-  const settings: EffectiveSmsSettings = { apiKey: 'k', baseUrl: 'http://x', senderId: 'TFCTOR', templateName: 'OTP1', mode, sandbox: false };
+  const settings: EffectiveSmsSettings = {
+    ...{ apiKey: 'k', baseUrl: 'http://x', senderId: 'TFCTOR', templateName: 'OTP1', mode, sandbox: false },
+    ...{ apiKeySource: 'environment', apiKeySourceWithoutSaved: 'environment' },
+  };
   const startSession = vi.fn(async (user: PublicUser) => ({ token: 't', login: { user, redirect: '/staff/home' }, deviceToken: 'd' }));
   const bookings = memorySendBookings(
     { cooldownBaseMs: 30_000, cooldownMaxMs: 600_000, phoneDailyCap: 10, userHourlyCap: 5, dailyBudget: 1000 },
@@ -170,7 +173,10 @@ describe('OTP service stop', () => {
       providers: {
         resolve: async () => ({
           provider: { ...provider, sendOtp: async (input) => (await providerAnswers, provider.sendOtp(input)) },
-          settings: { apiKey: 'k', baseUrl: 'http://x', senderId: 'TFCTOR', templateName: 'OTP1', mode: 'autogen', sandbox: false },
+          settings: {
+            ...{ apiKey: 'k', baseUrl: 'http://x', senderId: 'TFCTOR', templateName: 'OTP1', mode: 'autogen', sandbox: false },
+            ...{ apiKeySource: 'environment', apiKeySourceWithoutSaved: 'environment' },
+          },
           sandbox: undefined,
           circuitOpen: false,
         }),

@@ -46,7 +46,16 @@ describe('createSmsSettings', () => {
     const t = setup();
     expect(await t.settings.current()).toMatchObject({ apiKey: ENV.apiKey, templateName: 'EnvTpl', mode: 'autogen', sandbox: false });
     const view = await t.settings.update({ api_key: 'saved-key-2222-3333', template_name: 'SavedTpl', mode: 'template' }, 'admin-id');
-    expect(view).toEqual({ api_key_set: true, api_key_masked: '••••••••3333', sender_id: 'TFCTOR', template_name: 'SavedTpl', mode: 'template', sandbox: false });
+    expect(view).toEqual({
+      api_key_set: true,
+      api_key_masked: '••••••••3333',
+      api_key_source: 'saved',
+      api_key_source_without_saved: 'environment',
+      sender_id: 'TFCTOR',
+      template_name: 'SavedTpl',
+      mode: 'template',
+      sandbox: false,
+    });
     expect(await t.settings.current()).toMatchObject({ apiKey: 'saved-key-2222-3333', templateName: 'SavedTpl', mode: 'template' });
     expect(t.saved().apiKeyCiphertext).not.toContain('saved-key-2222-3333');
   });
@@ -90,6 +99,29 @@ describe('createSmsSettings', () => {
     await expect(t.settings.current()).rejects.toThrow('connection terminated');
   });
 
+  it.each([
+    [{}, 'environment'],
+    [{ apiKey: undefined }, 'sandbox'],
+    [{ apiKey: undefined, sandboxAllowed: false }, 'none'],
+  ] as const)('names the key source in force: with %o and nothing saved, %s', async (env, source) => {
+    const view = await setup(env).settings.view();
+    expect(view).toMatchObject({ api_key_source: source, api_key_source_without_saved: source, sandbox: source === 'sandbox' });
+  });
+
+  it('removes only the saved key: the one it replaced is in force again, and the other saved settings stay', async () => {
+    const t = setup({ apiKey: undefined });
+    await t.settings.update({ api_key: 'saved-key-2222-3333', template_name: 'SavedTpl' }, 'admin-id');
+    expect(await t.settings.view()).toMatchObject({ api_key_source: 'saved', api_key_source_without_saved: 'sandbox', sandbox: false });
+
+    const view = await t.settings.removeSavedApiKey('admin-id');
+
+    expect(view).toMatchObject({ api_key_set: false, api_key_masked: null, api_key_source: 'sandbox', sandbox: true, template_name: 'SavedTpl' });
+    expect(await t.settings.current()).toMatchObject({ apiKey: undefined, sandbox: true, templateName: 'SavedTpl' });
+    expect(t.saved()).toEqual({ apiKeyCiphertext: null, templateName: 'SavedTpl', mode: null });
+    // A removed key stays known to the log scrubber: it may still appear in older in-flight errors.
+    expect(t.secrets.scrub('saved-key-2222-3333')).toBe('[REDACTED]');
+  });
+
   it('tells listeners when the key in force changes, not when other settings do', async () => {
     const t = setup();
     const listener = vi.fn();
@@ -100,5 +132,8 @@ describe('createSmsSettings', () => {
     await t.settings.update({ api_key: 'saved-key-2222-3333' }, 'admin-id');
     expect(listener).toHaveBeenCalledTimes(1);
     expect(listener.mock.calls[0]![0]).toMatchObject({ apiKey: 'saved-key-2222-3333' });
+    await t.settings.removeSavedApiKey('admin-id');
+    expect(listener).toHaveBeenCalledTimes(2);
+    expect(listener.mock.calls[1]![0]).toMatchObject({ apiKey: ENV.apiKey, apiKeySource: 'environment' });
   });
 });

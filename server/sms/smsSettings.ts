@@ -5,7 +5,7 @@
  * last known settings keep serving.
  */
 import type { Logger } from 'pino';
-import type { SmsConfigView, SmsMode, UpdateSmsConfigRequest } from '../../common/api/sms.js';
+import type { ApiKeySource, SmsConfigView, SmsMode, UpdateSmsConfigRequest } from '../../common/api/sms.js';
 import type { SmsConfig } from '../config.js';
 import type { SmsSettingsRepository } from '../db/smsSettingsRepository.js';
 import type { SecretRegistry } from '../logger.js';
@@ -19,6 +19,9 @@ export interface EffectiveSmsSettings {
   mode: SmsMode;
   /** No API key and not production: the built-in simulator answers instead of 2Factor. */
   sandbox: boolean;
+  apiKeySource: ApiKeySource;
+  /** The source in force once the saved key is removed. */
+  apiKeySourceWithoutSaved: Exclude<ApiKeySource, 'saved'>;
 }
 
 export interface SmsSettingsDeps {
@@ -48,6 +51,7 @@ export function createSmsSettings(deps: SmsSettingsDeps) {
     }
     const apiKey = savedKey ?? deps.env.apiKey;
     deps.secrets.add(apiKey);
+    const withoutSaved = deps.env.apiKey ? 'environment' : deps.env.sandboxAllowed ? 'sandbox' : 'none';
     const settings: EffectiveSmsSettings = {
       apiKey,
       baseUrl: deps.env.baseUrl,
@@ -55,6 +59,8 @@ export function createSmsSettings(deps: SmsSettingsDeps) {
       templateName: saved.templateName ?? deps.env.templateName,
       mode: saved.mode ?? deps.env.mode,
       sandbox: !apiKey && deps.env.sandboxAllowed,
+      apiKeySource: savedKey ? 'saved' : withoutSaved,
+      apiKeySourceWithoutSaved: withoutSaved,
     };
     const previous = cached?.settings;
     cached = { settings, loadedAtMs: deps.now() };
@@ -84,6 +90,8 @@ export function createSmsSettings(deps: SmsSettingsDeps) {
     return {
       api_key_set: Boolean(settings.apiKey),
       api_key_masked: settings.apiKey ? maskApiKey(settings.apiKey) : null,
+      api_key_source: settings.apiKeySource,
+      api_key_source_without_saved: settings.apiKeySourceWithoutSaved,
       sender_id: settings.senderId,
       template_name: settings.templateName,
       mode: settings.mode,
@@ -111,6 +119,20 @@ export function createSmsSettings(deps: SmsSettingsDeps) {
       deps.secrets.add(patch.api_key);
       deps.logger.info({ updatedBy, fields: Object.keys(patch) }, 'SMS settings updated');
       return toView(await load());
+    },
+
+    /**
+     * Deletes the saved API key (and nothing else): the environment's key, the sandbox or no key applies
+     * again, on this instance at once and on the others within `cacheTtlMs`. Audited in the log by who did
+     * it, never by the key. Removing when nothing is saved changes nothing and answers the same view.
+     */
+    async removeSavedApiKey(removedBy: string): Promise<SmsConfigView> {
+      const saved = await deps.repository.load();
+      if (saved.apiKeyCiphertext === null) return toView(await load());
+      await deps.repository.save({ apiKeyCiphertext: null }, removedBy, new Date(deps.now()));
+      const settings = await load();
+      deps.logger.info({ removedBy, apiKeySource: settings.apiKeySource }, 'saved 2Factor API key removed');
+      return toView(settings);
     },
 
     /** Called when the API key or base URL in force changes (e.g. to reset the circuit breaker). */

@@ -44,6 +44,7 @@ const ROUTES: Record<string, Route['call']> = {
   'POST   /api/auth/logout': ({ app, cookie }) => as(request(app.app).post('/api/auth/logout'), cookie).set('Content-Type', 'application/json'),
   'GET    /api/sms/config': ({ app, cookie }) => as(request(app.app).get('/api/sms/config'), cookie),
   'PUT    /api/sms/config': ({ app, cookie }) => as(request(app.app).put('/api/sms/config'), cookie).send({ template_name: 'Matrix_Template', mode: 'autogen' }),
+  'DELETE /api/sms/config/api_key': ({ app, cookie }) => as(request(app.app).delete('/api/sms/config/api_key'), cookie).send({}),
   'POST   /api/sms/config/test': ({ app, cookie }) => as(request(app.app).post('/api/sms/config/test'), cookie).set('Content-Type', 'application/json'),
   'GET    /api/sms/logs': ({ app, cookie }) => as(request(app.app).get('/api/sms/logs?limit=5'), cookie),
   'POST   /api/sms/sendTemplate': ({ app, cookie, freshPhone }) =>
@@ -70,6 +71,7 @@ const MATRIX: ReadonlyArray<readonly [route: keyof typeof ROUTES, loggedOut: num
   ['POST   /api/auth/logout',                204,     204,   204,   204,   204],
   ['GET    /api/sms/config',                 401,     403,   403,   200,   200],
   ['PUT    /api/sms/config',                 401,     403,   403,   200,   200],
+  ['DELETE /api/sms/config/api_key',         401,     403,   403,   200,   200],
   ['POST   /api/sms/config/test',            401,     403,   403,   200,   200],
   ['GET    /api/sms/logs',                   401,     403,   403,   200,   200],
   ['POST   /api/sms/sendTemplate',           401,     403,   403,   200,   200],

@@ -115,6 +115,8 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
       expect(res.body).toEqual({
         api_key_set: true,
         api_key_masked: `••••••••${TEST_API_KEY.slice(-4)}`,
+        api_key_source: 'environment',
+        api_key_source_without_saved: 'environment',
         sender_id: 'ACMEIN',
         template_name: 'Env Tpl',
         mode: 'template',
@@ -219,6 +221,113 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
       });
       const { rows } = await testDb().db.query('select * from public.sms_settings');
       expect(rows).toHaveLength(0);
+    });
+  });
+
+  describe('DELETE /api/sms/config/api_key', () => {
+    const removeKey = (app: TestApp, cookie: string) => request(app.app).delete('/api/sms/config/api_key').set('Cookie', cookie).send({});
+
+    it('brings the sandbox back in development: sends and the connection test reach the simulator again', async () => {
+      // 2Factor (a simulator here) does not accept the key the admin saves.
+      const twoFactor = await startTwoFactorSimulator({ validApiKeys: ['only-this-key-0000'] });
+      try {
+        const app = buildTestApp(testDb().db, {
+          env: { TWO_FACTOR_BASE_URL: twoFactor.url },
+          sandbox: sandboxFromSimulator(sim()),
+          sleep: async () => undefined,
+          clock: createFakeClock(Date.now()),
+        });
+        const admin = await signedIn(app);
+        const testSend = () => request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: newPhone(), purpose: 'test' });
+        const connectionTest = async () => (await request(app.app).post('/api/sms/config/test').set('Cookie', admin.cookie).send({}).expect(200)).body;
+
+        await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ api_key: OTHER_KEY, template_name: 'Kept Tpl' }).expect(200);
+        expect((await request(app.app).get('/api/sms/config').set('Cookie', admin.cookie).expect(200)).body).toMatchObject({
+          api_key_source: 'saved',
+          api_key_source_without_saved: 'sandbox',
+          sandbox: false,
+        });
+        expect((await testSend().expect(502)).body.status).toBe('provider_error');
+        expect(await connectionTest()).toMatchObject({ ok: false });
+
+        const removed = await removeKey(app, admin.cookie).expect(200);
+
+        expect(removed.body).toMatchObject({
+          api_key_set: false,
+          api_key_masked: null,
+          api_key_source: 'sandbox',
+          sandbox: true,
+          template_name: 'Kept Tpl',
+        });
+        expect((await request(app.app).get('/api/sms/config').set('Cookie', admin.cookie).expect(200)).body).toEqual(removed.body);
+        expect(await connectionTest()).toMatchObject({ ok: true, message: expect.stringMatching(/sandbox/) });
+        const sent = await testSend().expect(200);
+        expect(sent.body.sandbox_code).toMatch(/^\d{6}$/);
+        expect(sim().outbox()).toHaveLength(1);
+        const { rows } = await testDb().db.query<{ api_key_ciphertext: string | null; template_name: string }>(
+          'select api_key_ciphertext, template_name from public.sms_settings',
+        );
+        expect(rows).toEqual([{ api_key_ciphertext: null, template_name: 'Kept Tpl' }]);
+      } finally {
+        await twoFactor.close();
+      }
+    });
+
+    it("goes back to the environment's key, and the log says who removed it, never the key", async () => {
+      const app = buildSmsApp(testDb().db, sim());
+      const admin = await signedIn(app);
+      await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ api_key: OTHER_KEY }).expect(200);
+
+      const removed = await removeKey(app, admin.cookie).expect(200);
+
+      expect(removed.body).toMatchObject({ api_key_set: true, api_key_masked: `••••••••${TEST_API_KEY.slice(-4)}`, api_key_source: 'environment' });
+      await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: newPhone(), purpose: 'test' }).expect(200);
+      expect(sim().stats().totalRequests).toBe(1);
+      const audit = app.log.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'saved 2Factor API key removed');
+      expect(audit).toEqual([expect.objectContaining({ removedBy: admin.user.id, apiKeySource: 'environment' })]);
+      expect(app.log.text()).not.toContain(OTHER_KEY);
+      expect(removed.text).not.toContain(OTHER_KEY);
+    });
+
+    it('leaves no key in production without an environment key: sends answer provider_not_configured', async () => {
+      const app = buildTestApp(testDb().db, { env: { NODE_ENV: 'production', TWO_FACTOR_BASE_URL: sim().url }, sleep: async () => undefined });
+      // Production names the session cookie __Host-sid.
+      const cookie = (await signedIn(app)).cookie.replace(/^sid=/, '__Host-sid=');
+      await request(app.app).put('/api/sms/config').set('Cookie', cookie).send({ api_key: OTHER_KEY }).expect(200);
+
+      const removed = await removeKey(app, cookie).expect(200);
+
+      expect(removed.body).toMatchObject({ api_key_set: false, api_key_source: 'none', api_key_source_without_saved: 'none', sandbox: false });
+      const send = await request(app.app).post('/api/sms/sendOtp').send({ phone: newPhone() }).expect(503);
+      expect(send.body.status).toBe('provider_not_configured');
+    });
+
+    it('changes nothing, and logs nothing, when no key is saved', async () => {
+      const app = buildSmsApp(testDb().db, sim());
+      const admin = await signedIn(app);
+      const before = await request(app.app).get('/api/sms/config').set('Cookie', admin.cookie).expect(200);
+      const removed = await removeKey(app, admin.cookie).expect(200);
+      expect(removed.body).toEqual(before.body);
+      expect(app.log.text()).not.toContain('API key removed');
+    });
+
+    it('is for admins only, refuses cross-site and non-JSON requests, and keeps the saved key', async () => {
+      const app = buildSmsApp(testDb().db, sim());
+      const admin = await signedIn(app);
+      await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ api_key: OTHER_KEY }).expect(200);
+
+      await expectAdminOnly(app, (cookie) => {
+        const call = request(app.app).delete('/api/sms/config/api_key');
+        return (cookie ? call.set('Cookie', cookie) : call).send({});
+      });
+      const crossSite = await removeKey(app, admin.cookie).set('Origin', 'https://attacker.example').expect(403);
+      expect(crossSite.body.status).toBe('cross_site_request');
+      const noJson = await request(app.app).delete('/api/sms/config/api_key').set('Cookie', admin.cookie).expect(415);
+      expect(noJson.body.status).toBe('unsupported_media_type');
+
+      const view = await request(app.app).get('/api/sms/config').set('Cookie', admin.cookie).expect(200);
+      expect(view.body).toMatchObject({ api_key_source: 'saved', api_key_masked: '••••••••e0f9' });
+      expect(app.log.text()).not.toContain('API key removed');
     });
   });
 
@@ -341,7 +450,7 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
       const app = buildTestApp(testDb().db, { sandbox: sandboxFromSimulator(sim()), sleep: async () => undefined });
       const admin = await signedIn(app);
       const view = await request(app.app).get('/api/sms/config').set('Cookie', admin.cookie).expect(200);
-      expect(view.body).toMatchObject({ api_key_set: false, api_key_masked: null, sandbox: true });
+      expect(view.body).toMatchObject({ api_key_set: false, api_key_masked: null, api_key_source: 'sandbox', sandbox: true });
 
       const phone = newPhone();
       const test = await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone, purpose: 'test' }).expect(200);

@@ -1,14 +1,22 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TEMPLATE_NAME_HINT, type SmsConfigView } from '../../../common/api/sms.js';
 import { SmsOtpConfigForm } from '@/components/settings/SmsOtpConfigForm';
 import { jsonResponse, meRoute, stubFetch, USERS, type FakeHandler, type RecordedRequest } from '@/test/fakeServer';
+
+/** What the server answers once the saved key is gone and the sandbox is back. */
+const SANDBOX: SmsConfigView = {
+  ...{ api_key_set: false, api_key_masked: null, api_key_source: 'sandbox', api_key_source_without_saved: 'sandbox' },
+  ...{ sender_id: 'OTPSMS', template_name: 'LoginOTP', mode: 'autogen', sandbox: true },
+};
 import { renderRoutes } from '@/test/renderRoutes';
 
 const SAVED: SmsConfigView = {
   api_key_set: true,
   api_key_masked: '••••••••3f9a',
+  api_key_source: 'saved',
+  api_key_source_without_saved: 'sandbox',
   sender_id: 'OTPSMS',
   template_name: 'LoginOTP',
   mode: 'autogen',
@@ -25,6 +33,14 @@ function renderForm(routes: Record<string, FakeHandler> = {}, config: SmsConfigV
 }
 
 const puts = (requests: RecordedRequest[]) => requests.filter((r) => r.method === 'PUT');
+
+/** The "Key in use: …" line. */
+const keyInUse = () =>
+  vi.waitFor(() => {
+    const line = screen.queryAllByRole('paragraph').find((paragraph) => paragraph.textContent?.startsWith('Key in use:'));
+    if (!line) throw new Error('no "Key in use" line yet');
+    return line;
+  });
 
 describe('SmsOtpConfigForm', () => {
   it('shows the saved key only in its masked form, never in the field', async () => {
@@ -197,13 +213,81 @@ describe('SmsOtpConfigForm', () => {
   });
 
   it('shows a Sandbox badge and what it means when the app runs in sandbox mode', async () => {
-    renderForm({}, { ...SAVED, api_key_set: false, api_key_masked: null, sandbox: true });
+    renderForm({}, SANDBOX);
 
     expect(await screen.findByText('Sandbox')).toBeInTheDocument();
-    expect(
-      screen.getByText('Sandbox mode: codes are simulated and no SMS is sent until an API key is saved.'),
-    ).toBeInTheDocument();
+    expect(await keyInUse()).toHaveTextContent('Key in use: the sandbox: codes are simulated and no SMS is sent');
     expect(screen.getByLabelText('API key')).toHaveAttribute('placeholder', 'Paste your 2Factor API key');
+    expect(screen.queryByRole('button', { name: 'Remove saved key' })).not.toBeInTheDocument();
+  });
+
+  it.each([
+    ['saved', SAVED, 'Key in use: the key saved here ••••••••3f9a', 'Saved key: ••••••••3f9a.'],
+    [
+      'environment',
+      { ...SAVED, api_key_source: 'environment', api_key_source_without_saved: 'environment', api_key_masked: '••••••••1111' },
+      "Key in use: the key set in the server's environment ••••••••1111",
+      "The server's key is in use.",
+    ],
+    [
+      'none',
+      { ...SANDBOX, api_key_source: 'none', api_key_source_without_saved: 'none', sandbox: false },
+      'Key in use: none: no SMS can be sent until a key is saved',
+      'No API key yet: no SMS can be sent.',
+    ],
+  ] as const)('says which key is in use when it is %s', async (_source, config, inUse, hint) => {
+    renderForm({}, config);
+
+    expect(await keyInUse()).toHaveTextContent(inUse);
+    expect(screen.getByLabelText('API key')).toHaveAccessibleDescription(expect.stringContaining(hint));
+    expect(screen.queryAllByRole('button', { name: 'Remove saved key' })).toHaveLength(config.api_key_source === 'saved' ? 1 : 0);
+  });
+
+  it('removes the saved key only after confirmation, then shows the key in use and moves focus to it', async () => {
+    const { requests } = renderForm({ 'DELETE /api/sms/config/api_key': () => jsonResponse(200, SANDBOX) });
+    const user = userEvent.setup();
+    const deletes = () => requests.filter((r) => r.method === 'DELETE');
+
+    await user.click(await screen.findByRole('button', { name: 'Remove saved key' }));
+    let dialog = screen.getByRole('alertdialog', { name: 'Remove the saved API key?' });
+    expect(dialog).toHaveAccessibleDescription(
+      'The key ••••••••3f9a is deleted from the settings. The app goes back to the sandbox: codes are simulated and no SMS is sent.',
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Keep it' }));
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Remove saved key' })).toHaveFocus();
+    expect(deletes()).toHaveLength(0);
+
+    await user.keyboard('{Enter}');
+    dialog = screen.getByRole('alertdialog', { name: 'Remove the saved API key?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Remove key' }));
+
+    expect(await screen.findByText('Saved key removed. Key in use now: the sandbox: codes are simulated and no SMS is sent.')).toBeInTheDocument();
+    expect(deletes()).toHaveLength(1);
+    expect(deletes()[0]!.headers.get('Content-Type')).toBe('application/json');
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Remove saved key' })).not.toBeInTheDocument();
+    expect(screen.getByText('Sandbox')).toBeInTheDocument();
+    expect(screen.getByLabelText('API key')).toHaveAttribute('placeholder', 'Paste your 2Factor API key');
+    const line = await keyInUse();
+    await vi.waitFor(() => expect(line).toHaveFocus());
+  });
+
+  it('keeps the dialog open with the reason when the key cannot be removed', async () => {
+    renderForm({
+      'DELETE /api/sms/config/api_key': () => jsonResponse(503, { status: 'database_unavailable', message: 'The service is temporarily unavailable.' }),
+    });
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: 'Remove saved key' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Remove the saved API key?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Remove key' }));
+
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Not removed: The service is temporarily unavailable.');
+    expect(within(dialog).getByRole('button', { name: 'Remove key' })).toBeEnabled();
+    await user.click(within(dialog).getByRole('button', { name: 'Keep it' }));
+    expect(await keyInUse()).toHaveTextContent('the key saved here');
+    expect(screen.getByRole('button', { name: 'Remove saved key' })).toBeInTheDocument();
   });
 
   it('tells how to fix OTPs that arrive as voice calls', async () => {

@@ -14,6 +14,7 @@ import type { ApiError } from '@/api/client';
 import { getSmsConfig } from '@/api/sms/getSmsConfig';
 import { testSmsConnection } from '@/api/sms/testSmsConnection';
 import { updateSmsConfig } from '@/api/sms/updateSmsConfig';
+import { API_KEY_SOURCE_LABELS, ApiKeyInUse } from '@/components/settings/ApiKeyInUse';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -56,6 +57,20 @@ function changedFields(values: FormValues, config: SmsConfigView): UpdateSmsConf
 
 function isField(path: unknown): path is Field {
   return FIELDS.some((field) => field === path);
+}
+
+/** The hint under the API key field: what typing a key there does, given the key in use. */
+function apiKeyHint(config: SmsConfigView): string {
+  switch (config.api_key_source) {
+    case 'saved':
+      return `Saved key: ${config.api_key_masked}. Type a new key to replace it, or leave this empty to keep it.`;
+    case 'environment':
+      return "The server's key is in use. Save a key here to use another one instead.";
+    case 'sandbox':
+      return 'No API key yet: the sandbox answers and no SMS is sent. Paste the key from your 2Factor.in dashboard.';
+    case 'none':
+      return 'No API key yet: no SMS can be sent. Paste the key from your 2Factor.in dashboard.';
+  }
 }
 
 /** Section 1 of Settings → SMS & OTP: the 2Factor API key, sender ID, template and mode, and a connection test. */
@@ -172,6 +187,15 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
     }
   });
 
+  const onKeyRemoved = (view: SmsConfigView) => {
+    queryClient.setQueryData(SMS_CONFIG_QUERY_KEY, view);
+    reset(formValuesOf(view));
+    setShowKey(false);
+    save.reset();
+    connection.reset();
+    setNotice(`Saved key removed. Key in use now: ${API_KEY_SOURCE_LABELS[view.api_key_source]}.`);
+  };
+
   const saveError = save.error;
   const fieldIssuesShown = saveError?.issues?.some((issue) => isField(issue.path)) ?? false;
   const describedBy = (field: Field, hintId: string) => [hintId, errors[field] ? `${id}-${field}-error` : null].filter(Boolean).join(' ');
@@ -185,12 +209,7 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
   return (
     <form noValidate onSubmit={(event) => void onSubmit(event)} className="flex flex-col gap-6">
       <CardContent className="@container grid gap-5">
-        {config.sandbox ? (
-          <p className="flex items-start gap-2 text-sm text-muted-foreground">
-            <InfoIcon className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
-            <span>Sandbox mode: codes are simulated and no SMS is sent until an API key is saved.</span>
-          </p>
-        ) : null}
+        <ApiKeyInUse config={config} onRemoved={onKeyRemoved} />
 
         <div className="grid gap-2">
           <Label htmlFor={`${id}-api_key`}>API key</Label>
@@ -201,7 +220,7 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
               autoComplete="off"
               autoCapitalize="none"
               spellCheck={false}
-              placeholder={config.api_key_masked ?? 'Paste your 2Factor API key'}
+              placeholder={config.api_key_source === 'saved' && config.api_key_masked ? config.api_key_masked : 'Paste your 2Factor API key'}
               aria-invalid={errors.api_key ? true : undefined}
               aria-describedby={describedBy('api_key', `${id}-api_key-hint`)}
               className="font-mono placeholder:font-sans"
@@ -220,9 +239,7 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
             </Button>
           </div>
           <p id={`${id}-api_key-hint`} className="text-sm text-muted-foreground">
-            {config.api_key_set && config.api_key_masked
-              ? `Saved key: ${config.api_key_masked}. Type a new key to replace it, or leave this empty to keep it.`
-              : 'No API key saved yet. Paste the key from your 2Factor.in dashboard.'}
+            {apiKeyHint(config)}
           </p>
           {fieldError('api_key')}
         </div>

@@ -9,6 +9,8 @@ import { routes } from '@/routes';
 const CONFIG: SmsConfigView = {
   api_key_set: false,
   api_key_masked: null,
+  api_key_source: 'sandbox',
+  api_key_source_without_saved: 'sandbox',
   sender_id: 'OTPSMS',
   template_name: 'LoginOTP',
   mode: 'autogen',
