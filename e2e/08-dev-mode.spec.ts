@@ -32,6 +32,8 @@ const DEMO_AGENT: E2eUser = {
 
 const test = base.extend<{ pageErrors: string[] }, { devStack: DevStack }>({
   devStack: [
+    // Playwright reads a fixture's dependencies from this pattern; this one has none.
+    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const stack = await startDevStack();
       try {
@@ -63,6 +65,11 @@ const test = base.extend<{ pageErrors: string[] }, { devStack: DevStack }>({
 
 // The first page load through Vite compiles the app on the fly.
 test.describe.configure({ timeout: 240_000 });
+
+test('the API says at startup that the sandbox sends the SMS', ({ devStack }) => {
+  const line = devStack.output().split('\n').find((text) => text.includes('listening on http'));
+  expect(line).toContain('"smsApiKey":"sandbox"');
+});
 
 test('a demo user logs in by email through the Vite port and lands on their home page', async ({ page }) => {
   await logInByEmail(page, DEMO_ADMIN);

@@ -1,7 +1,8 @@
 /**
  * Flow 9: getting back to the sandbox. A development server without TWO_FACTOR_API_KEY starts in the sandbox;
- * an admin saves a key 2Factor refuses (the sandbox is gone: the connection test fails), then removes the
- * saved key after confirming, and the sandbox is back: the page says so and the connection test passes.
+ * an admin saves a key 2Factor refuses (the sandbox is gone: the connection test fails, and a restarted
+ * server says at startup that the saved key is in use), then removes the saved key after confirming, and the
+ * sandbox is back: the page says so and the connection test passes.
  */
 import { expect, test } from './support/fixtures.js';
 import { logInByEmail, openSmsSettings, typedNational, testSender } from './support/ui.js';
@@ -12,7 +13,13 @@ const REFUSED_KEY = 'e2e-refused-key-5d1c-0a7e';
 
 test.use({ stackEnv: { NODE_ENV: 'development', TWO_FACTOR_API_KEY: '', DEMO_USERS: 'false' } });
 
-test('an admin removes the saved API key and the sandbox is back', async ({ page, simulator }) => {
+/** The `smsApiKey` of the server's startup line (`listening on …`). */
+function startupKeySource(serverOutput: string): string | undefined {
+  const line = serverOutput.split('\n').find((text) => text.includes('listening on http'));
+  return line ? (JSON.parse(line) as { smsApiKey?: string }).smsApiKey : undefined;
+}
+
+test('an admin removes the saved API key and the sandbox is back', async ({ page, simulator, stack }) => {
   await logInByEmail(page, USERS.admin);
   await openSmsSettings(page);
   const config = page.getByRole('region', { name: 'API Configuration' });
@@ -21,6 +28,7 @@ test('an admin removes the saved API key and the sandbox is back', async ({ page
   const testConnection = config.getByRole('button', { name: 'Test connection' });
 
   await test.step('the sandbox is in use at first', async () => {
+    expect(startupKeySource(stack.serverOutput())).toBe('sandbox');
     await expect(keyInUse).toContainText('the sandbox');
     await expect(sandboxBadge).toBeVisible();
     await expect(config.getByRole('button', { name: 'Remove saved key' })).toHaveCount(0);
@@ -34,6 +42,11 @@ test('an admin removes the saved API key and the sandbox is back', async ({ page
     await expect(sandboxBadge).toHaveCount(0);
     await testConnection.click();
     await expect(config.getByRole('status').filter({ hasText: 'Connection failed' })).toContainText('Invalid API Key');
+
+    await stack.restartServer();
+    expect(startupKeySource(stack.serverOutput())).toBe('saved');
+    await page.reload();
+    await expect(keyInUse).toContainText('the key saved here');
   });
 
   await test.step('removing the saved key, after confirming, brings the sandbox back', async () => {

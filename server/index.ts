@@ -112,7 +112,7 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
   const sandbox: Sandbox | undefined = config.sms.sandboxAllowed ? await startSandbox(logger) : undefined;
 
   let shuttingDown = false;
-  const { app, otp, otpLogWriter } = composeApp({
+  const { app, otp, otpLogWriter, smsSettings } = composeApp({
     config,
     db,
     logger,
@@ -126,12 +126,14 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
     isShuttingDown: () => shuttingDown,
   });
 
+  // Which 2Factor key sends (saved in Settings, TWO_FACTOR_API_KEY, the sandbox or none), as the startup line says.
+  const { apiKeySource } = await smsSettings.current();
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
     logger.info(
-      { database: describeDatabase(config), rateLimits: redis ? 'redis' : 'memory', sandbox: Boolean(sandbox), worker: cluster.worker?.id },
+      { database: describeDatabase(config), rateLimits: redis ? 'redis' : 'memory', smsApiKey: apiKeySource, worker: cluster.worker?.id },
       `listening on http://${shownHost}:${port}`,
     );
   });

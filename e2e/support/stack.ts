@@ -198,6 +198,8 @@ export interface Stack {
   readonly serverPid: number;
   /** Stops the server (SIGTERM: it drains and commits pending log rows) and starts it again on the same database and port. */
   restartServer(): Promise<void>;
+  /** What the running server has printed since it (re)started. */
+  serverOutput(): string;
   /** Server and simulator output, for failure reports. */
   diagnostics(): string;
   stop(): Promise<void>;
@@ -280,6 +282,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         server = (await startServer(port)).handle;
         console.log(`e2e: server restarted in ${((performance.now() - restartedAt) / 1000).toFixed(1)} s (pid ${server.pid})`);
       },
+      serverOutput: () => server?.output() ?? '',
       diagnostics() {
         const earlier = previousServers.map((handle, index) => `--- server run ${index + 1} (pid ${handle.pid}) ---\n${handle.output()}`);
         return [

@@ -7,7 +7,7 @@ import { createErrorHandler } from './errorHandler.js';
 
 /** An app whose one route fails with `error`, and the lines its error handler logged. */
 function failingWith(error: unknown) {
-  const lines: Array<{ level: number; msg: string }> = [];
+  const lines: Array<{ level: number; msg: string } & Record<string, unknown>> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   const app = express();
   app.get('/fail', () => {
@@ -25,10 +25,32 @@ describe('error handler', () => {
     expect(lines.map((line) => [line.level, line.msg])).toEqual([[50, 'request failed']]);
   });
 
-  it('logs an outage of a dependency at error level', async () => {
-    const { app, lines } = failingWith(new AppError('provider_unavailable', 'down', {}, { 'Retry-After': '30' }));
-    await request(app).get('/fail').expect(503);
-    expect(lines.map((line) => line.level)).toEqual([50]);
+  it.each(['provider_not_configured', 'provider_unavailable', 'rate_limiter_unavailable'] as const)(
+    'logs an expected %s refusal as a warning without a stack',
+    async (code) => {
+      const { app, lines } = failingWith(new AppError(code, 'not now', {}, { 'Retry-After': '30' }));
+      const res = await request(app).get('/fail').expect(503);
+      expect(res.body).toMatchObject({ status: code });
+      expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'request refused', status: code, method: 'GET', path: '/fail' })]);
+      expect(JSON.stringify(lines)).not.toMatch(/"stack"|"err"/);
+    },
+  );
+
+  it('logs an unreachable database as a warning naming the cause, without a stack', async () => {
+    const unreachable = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const { app, lines } = failingWith(unreachable);
+    const res = await request(app).get('/fail').expect(503);
+    expect(res.body.status).toBe('database_unavailable');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, msg: 'request refused', status: 'database_unavailable', cause: 'connect ECONNREFUSED 127.0.0.1:5432' }),
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('"stack"');
+  });
+
+  it('logs a refusal by 2Factor (502) at error level: someone must fix the key or the template', async () => {
+    const { app, lines } = failingWith(new AppError('provider_error', 'refused'));
+    await request(app).get('/fail').expect(502);
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([[50, 'request failed']]);
   });
 
   it.each(['provider_busy', 'shutting_down'] as const)('answers a deliberate %s refusal with its headers and no error line', async (code) => {

@@ -40,17 +40,32 @@ export function toAppError(error: unknown): AppError {
 }
 
 /**
- * 503s the server answers on purpose to shed load (over the provider's ceiling, stopping). They are not
- * failures: the request line records them, and a burst of them must not flood the error log.
+ * 503s the server answers on purpose to shed load (over the provider's ceiling, the day's SMS budget spent,
+ * stopping). They are not failures: the request line records them, and a burst of them must not flood the log.
  */
-const DELIBERATE_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['provider_busy', 'shutting_down', 'sms_budget_exhausted']);
+const LOAD_SHEDDING: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['provider_busy', 'shutting_down', 'sms_budget_exhausted']);
+
+/**
+ * How an answer is logged beside its request line. Every other 503 is an expected refusal with a known
+ * reason (no API key, 2Factor or the limiter store or the database out of reach; the cause is logged where it
+ * is known): a warning without a stack. Only unexpected failures (500, 502) are errors, with the stack.
+ */
+function logLevelOf(appError: AppError): 'error' | 'warn' | undefined {
+  if (appError.httpStatus < 500 || LOAD_SHEDDING.has(appError.code)) return undefined;
+  return appError.httpStatus === 503 ? 'warn' : 'error';
+}
 
 /** The one place errors become HTTP answers: `{status, message, ...}` with the catalogue's HTTP status. */
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError = toAppError(error);
-    if (appError.httpStatus >= 500 && !DELIBERATE_REFUSALS.has(appError.code)) {
+    const level = logLevelOf(appError);
+    if (level === 'error') {
       logger.error({ err: error, method: req.method, path: req.path, status: appError.code }, 'request failed');
+    } else if (level === 'warn') {
+      // What was wrong underneath (e.g. the database's own message), when the refusal wraps another error.
+      const cause = error instanceof AppError ? undefined : error instanceof Error ? error.message : undefined;
+      logger.warn({ method: req.method, path: req.path, status: appError.code, cause }, 'request refused');
     }
     if (res.headersSent) {
       res.end();
