@@ -1,10 +1,13 @@
 /**
  * Creates a user in the configured database (DATABASE_URL, or PGlite under DATA_DIR), migrating it first:
  *
- *   npm run user:add -- --email <email> --password <password> --role <role> [--phone +91XXXXXXXXXX]
+ *   npm run user:add -- --email <email> --role <role> [--phone +91XXXXXXXXXX]     (asks for the password)
+ *   … | npm run user:add -- --email <email> --role <role> --password-stdin         (scripts)
+ *   npm run user:add -- --email <email> --role <role> --password <password>        (less safe: history, ps)
  *
- * Prints the new user's id, email and role. Any problem (missing flag, bad role, weak password, bad phone,
- * email or phone already taken) is one line on stderr and exit code 1. The password is never printed.
+ * See passwordInput.ts for where the password comes from. Prints the new user's id, email and role. Any
+ * problem (missing flag, bad role, weak password, bad phone, email or phone already taken) is one line on
+ * stderr and exit code 1. The password is never printed.
  * With the embedded database, stop the server first: PGlite allows one process at a time.
  */
 import { parseArgs } from 'node:util';
@@ -17,17 +20,23 @@ import { openDb } from '../db/openDb.js';
 import { createUsersRepository, DuplicateUserError } from '../db/usersRepository.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { createUser, InvalidUserError, validateNewUser } from './createUser.js';
+import { obtainPassword, PasswordInputError } from './passwordInput.js';
 
-const USAGE = `Usage: npm run user:add -- --email <email> --password <password> --role <${ROLES.join('|')}> [--phone +91XXXXXXXXXX]`;
+const USAGE = [
+  `Usage: npm run user:add -- --email <email> --role <${ROLES.join('|')}> [--phone +91XXXXXXXXXX] [--password-stdin | --password <password>]`,
+  'Without a password option it asks for the password at a hidden prompt. --password-stdin reads it from standard input;',
+  '--password puts it in your shell history and the process list: prefer the other two.',
+].join('\n');
 
 /** A mistake in the command line or the input: reported as one line, exit code 1. */
 class UsageError extends Error {}
 
 interface UserArgs {
   email: string;
-  password: string;
   role: string;
   phone: string | undefined;
+  password: string | undefined;
+  passwordStdin: boolean;
 }
 
 function parseUserArgs(argv: string[]): UserArgs | 'help' {
@@ -38,6 +47,7 @@ function parseUserArgs(argv: string[]): UserArgs | 'help' {
       options: {
         email: { type: 'string' },
         password: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
         role: { type: 'string' },
         phone: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -62,9 +72,15 @@ function parseUserArgs(argv: string[]): UserArgs | 'help' {
     throw new UsageError('Could not read the command line.');
   }
   if (values.help) return 'help';
-  const missing = (['email', 'password', 'role'] as const).filter((name) => !values[name]);
+  const missing = (['email', 'role'] as const).filter((name) => !values[name]);
   if (missing.length > 0) throw new UsageError(`Missing ${missing.map((name) => `--${name}`).join(', ')}.`);
-  return { email: values.email!, password: values.password!, role: values.role!, phone: values.phone };
+  return {
+    email: values.email!,
+    role: values.role!,
+    phone: values.phone,
+    password: values.password,
+    passwordStdin: values['password-stdin'] ?? false,
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -85,15 +101,17 @@ async function main(argv: string[]): Promise<number> {
 
   let db: Db | undefined;
   try {
-    validateNewUser(args); // before opening the database: a typo is answered at once
+    const password = await obtainPassword(args, { input: process.stdin, prompts: process.stderr });
+    const input = { email: args.email, role: args.role, phone: args.phone, password };
+    validateNewUser(input); // before opening the database: a typo is answered at once
     const config = loadConfig();
     db = await openDb(config);
     await runMigrations(db, MIGRATIONS_DIR);
-    const user = await createUser(createUsersRepository(db), args);
+    const user = await createUser(createUsersRepository(db), input);
     console.log(`Created user id=${user.id} email=${user.email} role=${user.role} in ${describeDatabase(config)}`);
     return 0;
   } catch (error) {
-    if (error instanceof InvalidUserError || error instanceof DuplicateUserError) {
+    if (error instanceof InvalidUserError || error instanceof DuplicateUserError || error instanceof PasswordInputError) {
       console.error(`Error: ${error.message}`);
       return 1;
     }

@@ -3,7 +3,7 @@
  * TEST_DATABASE_URL) against a PostgreSQL database through DATABASE_URL. A created user can log in;
  * every refusal is one clear line and exit code 1; the password never appears in the output.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,47 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
     execFile(TSX, [CLI, ...args], { cwd: PROJECT_ROOT, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr, output: stdout + stderr });
+    });
+  });
+}
+
+/** Runs the CLI with `stdin` piped into its standard input (for --password-stdin). */
+function runCliWithStdin(args: string[], env: NodeJS.ProcessEnv, stdin: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(TSX, [CLI, ...args], { cwd: PROJECT_ROOT, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr, output: stdout + stderr });
+    });
+    child.stdin!.end(stdin);
+  });
+}
+
+const shellQuote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Runs the CLI in a pseudo-terminal (util-linux `script`), as a person at a terminal would, typing each of
+ * `typed` once the screen shows its prompt. Returns the exit code and everything the terminal showed.
+ */
+function runCliInTerminal(args: string[], env: NodeJS.ProcessEnv, typed: Array<{ after: string; text: string }>): Promise<{ code: number | null; screen: string }> {
+  const command = [TSX, CLI, ...args].map(shellQuote).join(' ');
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    cwd: PROJECT_ROOT,
+    env: { ...env, SHELL: '/bin/sh' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let screen = '';
+  const pending = [...typed];
+  child.stdout.on('data', (chunk: Buffer) => {
+    screen += chunk.toString('utf8');
+    // Type only once the prompt is up: the CLI has switched the terminal to raw mode (no echo) by then.
+    while (pending[0] && screen.includes(pending[0].after)) child.stdin.write(`${pending.shift()!.text}\r`);
+  });
+  child.stderr.on('data', (chunk: Buffer) => void (screen += chunk.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), CLI_TIMEOUT_MS);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen });
     });
   });
 }
@@ -108,6 +149,46 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
     });
   });
 
+  it('asks for the password twice at a hidden prompt when run in a terminal, and never shows it', async () => {
+    const typedPassword = 'Monsoon Tea Garden 7';
+    const result = await runCliInTerminal(['--email', email('Kavya'), '--role', 'agent'], target.env(), [
+      { after: 'Password:', text: typedPassword },
+      { after: 'Repeat the password:', text: typedPassword },
+    ]);
+
+    expect(result.screen).toMatch(/Created user id=[0-9a-f-]{36} email=kavya\.\w+@example\.com role=agent/);
+    expect(result.code).toBe(0);
+    expect(result.screen).not.toContain('Monsoon');
+    await target.withDb(async (db) => {
+      const app = buildTestApp(db);
+      await request(app.app).post('/api/auth/login').send({ email: email('kavya'), password: typedPassword }).expect(200);
+    });
+  });
+
+  it('reads the password from standard input with --password-stdin', async () => {
+    const pipedPassword = 'Harbour Lights Ferry 19';
+    const result = await runCliWithStdin(['--email', email('Imran'), '--role', 'staff', '--password-stdin'], target.env(), `${pipedPassword}\n`);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.output).not.toContain(pipedPassword);
+    await target.withDb(async (db) => {
+      const app = buildTestApp(db);
+      await request(app.app).post('/api/auth/login').send({ email: email('imran'), password: pipedPassword }).expect(200);
+    });
+  });
+
+  it('refuses to guess a password when standard input is not a terminal and no option names one', async () => {
+    const result = await runCliWithStdin(['--email', email('nopw'), '--role', 'staff'], target.env(), 'Harbour Lights Ferry 19\n');
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'Error: No password given: run this in a terminal to type it at a hidden prompt, or pipe it in with --password-stdin.',
+    );
+    await target.withDb(async (db) => {
+      expect(await buildTestApp(db).users.findByEmail(email('nopw'))).toBeUndefined();
+    });
+  });
+
   it('refuses a role that does not exist, naming the valid ones', async () => {
     const result = await runCli(['--email', email('boss'), '--password', PASSWORD, '--role', 'owner'], target.env());
     expect(result.code).toBe(1);
@@ -157,7 +238,7 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
   it('refuses missing flags and stray values with usage, never echoing them', async () => {
     const missing = await runCli(['--email', email('flags')], target.env());
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^Error: Missing --password, --role\.\nUsage: npm run user:add -- --email <email> --password <password> --role </);
+    expect(missing.stderr).toMatch(/^Error: Missing --role\.\nUsage: npm run user:add -- --email <email> --role </);
 
     // An unquoted password with a space splits into a stray value: neither part is shown.
     const stray = await runCli(['--email', email('flags'), '--password', 'Saffron', 'Kite-Lagoon-42', '--role', 'staff'], target.env());
