@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Every error `status` the API can answer, with its HTTP status code.
  * Clients branch on these strings: a shipped code is never renamed or removed.
@@ -32,17 +34,22 @@ export const ERROR_HTTP_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_HTTP_STATUS;
 
+export const ERROR_CODES = Object.keys(ERROR_HTTP_STATUS) as [ErrorCode, ...ErrorCode[]];
+
 /** The JSON body of every error answer. Extra fields (attempts_left, retry_after_s, verified) depend on the code. */
-export interface ErrorBody {
-  status: ErrorCode;
-  message: string;
-  verified?: false;
-  attempts_left?: number;
-  retry_after_s?: number;
-  /** Admin-initiated sends only: the provider's own words, e.g. `Invalid API Key`. */
-  provider_details?: string;
-  issues?: { path: string; message: string }[];
-}
+export const errorBodySchema = z.object({
+  status: z.enum(ERROR_CODES).describe('What went wrong, for programs: branch on it. A shipped code never changes.'),
+  message: z.string().describe('What went wrong, for people.'),
+  verified: z.literal(false).optional().describe('On every failed verifyOtp answer.'),
+  attempts_left: z.number().int().min(0).optional().describe('otp_mismatch: wrong codes still allowed for this session.'),
+  retry_after_s: z.number().int().min(0).optional().describe('Seconds to wait before trying again (also in Retry-After).'),
+  provider_details: z.string().optional().describe("Admin-initiated sends only: the provider's own words, e.g. `Invalid API Key`."),
+  issues: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .describe('invalid_request, invalid_phone, invalid_otp: each field that is wrong, and why.'),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_HTTP_STATUS, value);

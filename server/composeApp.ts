@@ -5,7 +5,8 @@
  */
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { createApp, type HealthReport } from './app.js';
+import type { HealthReport } from '../common/api/health.js';
+import { createApp } from './app.js';
 import { createAuthService, type AuthService } from './auth/authService.js';
 import { createLoginThrottle } from './auth/loginThrottle.js';
 import { createTrustedDevices } from './auth/trustedDevice.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES, type Role } from '../roles.js';
+import { ROLES } from '../roles.js';
 
 export const loginRequestSchema = z.object({
   email: z.string().trim().toLowerCase().max(254).pipe(z.email('Enter a valid email address.')),
@@ -9,19 +9,20 @@ export type LoginRequest = z.input<typeof loginRequestSchema>;
 
 export const roleSchema = z.enum(ROLES);
 
-export interface PublicUser {
-  id: string;
-  email: string;
-  role: Role;
-}
+export const publicUserSchema = z.object({
+  id: z.uuid(),
+  email: z.email(),
+  role: roleSchema,
+});
+export type PublicUser = z.infer<typeof publicUserSchema>;
 
 /** Answer of a successful email or phone login. */
-export interface LoginResponse {
-  user: PublicUser;
-  redirect: string;
-}
+export const loginResponseSchema = z.object({
+  user: publicUserSchema,
+  redirect: z.string().describe("Where the user lands: their role's home page."),
+});
+export type LoginResponse = z.infer<typeof loginResponseSchema>;
 
 /** GET /api/auth/me: the logged-in user, or null when there is no live session (200 either way). */
-export interface MeResponse {
-  user: PublicUser | null;
-}
+export const meResponseSchema = z.object({ user: publicUserSchema.nullable() });
+export type MeResponse = z.infer<typeof meResponseSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { INDIAN_MOBILE_E164, PHONE_FORMAT_HINT } from '../phone.js';
-import type { PublicUser } from './auth.js';
+import { publicUserSchema } from './auth.js';
 
 /** A phone as the API accepts it: E.164 Indian mobile, surrounding whitespace ignored. */
 export const phoneSchema = z
@@ -84,33 +84,38 @@ export const logsQuerySchema = z.object({
 });
 export type LogsQuery = z.input<typeof logsQuerySchema>;
 
-export interface SendOtpResponse {
-  session_id: string;
-  status: 'sent';
-  message: string;
-  response_time_ms: number;
-  expires_in_s: number;
-  resend_after_s: number;
-  /** Only in sandbox mode, only for an admin's test send: the code the simulator delivered. */
-  sandbox_code?: string;
-}
+export const sendOtpResponseSchema = z.object({
+  session_id: z.uuid().describe('Pass it to verifyOtp with the code.'),
+  status: z.literal('sent'),
+  message: z.string(),
+  response_time_ms: z.number().int().min(0),
+  expires_in_s: z.number().int().min(0).describe('How long the code stays valid.'),
+  resend_after_s: z.number().int().min(0).describe('Wait before another code can be sent to this phone.'),
+  sandbox_code: z
+    .string()
+    .regex(/^[0-9]{4,6}$/)
+    .optional()
+    .describe("Only in sandbox mode, only for an admin's test send: the code the simulator delivered."),
+});
+export type SendOtpResponse = z.infer<typeof sendOtpResponseSchema>;
 
-export interface VerifyOtpResponse {
-  verified: true;
-  status: 'verified';
-  message: string;
-  response_time_ms: number;
-  /** Present for a login session: where the logged-in user goes next. */
-  redirect?: string;
-  user?: PublicUser;
-}
+export const verifyOtpResponseSchema = z.object({
+  verified: z.literal(true),
+  status: z.literal('verified'),
+  message: z.string(),
+  response_time_ms: z.number().int().min(0),
+  redirect: z.string().optional().describe('Present for a login session: where the logged-in user goes next.'),
+  user: publicUserSchema.optional().describe('Present for a login session: who is now logged in.'),
+});
+export type VerifyOtpResponse = z.infer<typeof verifyOtpResponseSchema>;
 
-export interface SendTemplateResponse {
-  session_id: string;
-  status: 'sent';
-  message: string;
-  response_time_ms: number;
-}
+export const sendTemplateResponseSchema = z.object({
+  session_id: z.string().describe("2Factor's session id of the message."),
+  status: z.literal('sent'),
+  message: z.string(),
+  response_time_ms: z.number().int().min(0),
+});
+export type SendTemplateResponse = z.infer<typeof sendTemplateResponseSchema>;
 
 /**
  * Which 2Factor API key sends: one saved in Settings (wins), the server's TWO_FACTOR_API_KEY, the built-in
@@ -119,48 +124,50 @@ export interface SendTemplateResponse {
 export const API_KEY_SOURCES = ['saved', 'environment', 'sandbox', 'none'] as const;
 export type ApiKeySource = (typeof API_KEY_SOURCES)[number];
 
-export interface SmsConfigView {
-  api_key_set: boolean;
-  /** Last 4 characters only, e.g. `••••••••3f9a`; null when no key is set. */
-  api_key_masked: string | null;
-  api_key_source: ApiKeySource;
-  /** What would be in use without the saved key: what removing it leads to. */
-  api_key_source_without_saved: Exclude<ApiKeySource, 'saved'>;
-  sender_id: string;
-  template_name: string;
-  mode: SmsMode;
-  sandbox: boolean;
-}
+export const smsConfigViewSchema = z.object({
+  api_key_set: z.boolean(),
+  api_key_masked: z.string().nullable().describe('Last 4 characters only, e.g. `••••••••3f9a`; null when no key is set.'),
+  api_key_source: z.enum(API_KEY_SOURCES).describe('Which key sends right now.'),
+  api_key_source_without_saved: z
+    .enum(['environment', 'sandbox', 'none'])
+    .describe('What would be in use without the saved key: what removing it leads to.'),
+  sender_id: z.string(),
+  template_name: z.string(),
+  mode: z.enum(SMS_MODES),
+  sandbox: z.boolean().describe('No key, outside production: the built-in simulator answers and no SMS is sent.'),
+});
+export type SmsConfigView = z.infer<typeof smsConfigViewSchema>;
 
 /** Today's SMS against the daily budget (SMS_DAILY_BUDGET), all instances together. Days are IST days. */
-export interface SmsUsageResponse {
-  sent_today: number;
-  daily_budget: number;
-  /** ISO time of the next midnight IST, when the count starts over. */
-  resets_at: string;
-}
+export const smsUsageResponseSchema = z.object({
+  sent_today: z.number().int().min(0),
+  daily_budget: z.number().int().min(0),
+  resets_at: z.iso.datetime({ offset: true }).describe('The next midnight IST, when the count starts over.'),
+});
+export type SmsUsageResponse = z.infer<typeof smsUsageResponseSchema>;
 
-export interface ConnectionTestResponse {
-  ok: boolean;
-  balance?: string;
-  message: string;
-}
+export const connectionTestResponseSchema = z.object({
+  ok: z.boolean(),
+  balance: z.string().optional().describe("2Factor's SMS balance, as 2Factor words it."),
+  message: z.string(),
+});
+export type ConnectionTestResponse = z.infer<typeof connectionTestResponseSchema>;
 
-export interface OtpLogItem {
-  id: number;
-  user_id: string | null;
-  /** Masked: `+91******3210`. */
-  phone: string;
-  session_id: string | null;
-  type: OtpLogType;
-  status: string;
-  response_time_ms: number;
-  details: string | null;
-  created_at: string;
-}
+export const otpLogItemSchema = z.object({
+  id: z.number().int().positive(),
+  user_id: z.uuid().nullable(),
+  phone: z.string().describe('Masked: `+91******3210`.'),
+  session_id: z.string().nullable(),
+  type: z.enum(OTP_LOG_TYPES),
+  status: z.string().describe('`sent`, `verified`, `failed`, `expired`, `provider_error`, `provider_unavailable`, …'),
+  response_time_ms: z.number().int().min(0),
+  details: z.string().nullable().describe("2Factor's answer (never the API key or a code)."),
+  created_at: z.iso.datetime({ offset: true }),
+});
+export type OtpLogItem = z.infer<typeof otpLogItemSchema>;
 
-export interface OtpLogsResponse {
-  items: OtpLogItem[];
-  /** Pass as `before` to get the next (older) page; null when there is none. */
-  next_before: number | null;
-}
+export const otpLogsResponseSchema = z.object({
+  items: z.array(otpLogItemSchema),
+  next_before: z.number().int().positive().nullable().describe('Pass as `before` to get the next (older) page; null when there is none.'),
+});
+export type OtpLogsResponse = z.infer<typeof otpLogsResponseSchema>;
