@@ -1,5 +1,5 @@
 /**
- * Flow 10: the API reference page (/api/docs) works in a browser under the app's Content-Security-Policy,
+ * Flow 11: the API reference page (/api/docs) works in a browser under the app's Content-Security-Policy,
  * offline: everything it loads comes from the server itself, and it lists the API's operations.
  */
 import { expect, test } from './support/fixtures.js';

@@ -1,5 +1,5 @@
 /**
- * Flow 8: `npm run dev` works for a developer. The whole dev stack (scripts/dev.mjs: the API under
+ * Flow 9: `npm run dev` works for a developer. The whole dev stack (scripts/dev.mjs: the API under
  * `tsx watch` and Vite with hot reload) runs on free ports, and the browser uses Vite's port only, as a
  * developer does: a demo user logs in by email and lands on their home page, and a phone login sends a
  * sandbox code (read from the dev server's log, where the sandbox prints it) and logs in with it. Every
