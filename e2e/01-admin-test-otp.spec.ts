@@ -25,7 +25,7 @@ test('an admin saves the API key, sees it only masked, sends and verifies a test
   await test.step('save a new API key', async () => {
     await apiKey.fill(SAVED_API_KEY);
     await expect(apiKey).toHaveAttribute('type', 'password');
-    await config.getByRole('button', { name: 'Save' }).click();
+    await config.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(config.getByRole('status').filter({ hasText: 'Settings saved. The new API key is in use.' })).toBeVisible();
   });
 

@@ -126,7 +126,7 @@ test('the first-hour screens say what happened and fit 375 and 1280 px', async (
 
   await test.step("the Test Sender names 2Factor's refusal, without a countdown", async () => {
     await config.getByLabel('API key', { exact: true }).fill(REFUSED_API_KEY);
-    await config.getByRole('button', { name: 'Save' }).click();
+    await config.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(config.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();
 
     await sender.phone.fill(typedNational(PHONE));
@@ -144,7 +144,7 @@ test('the first-hour screens say what happened and fit 375 and 1280 px', async (
 
   await test.step('with a key 2Factor accepts: a send, a wrong code and the right one', async () => {
     await config.getByLabel('API key', { exact: true }).fill(SAVED_API_KEY);
-    await config.getByRole('button', { name: 'Save' }).click();
+    await config.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(config.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();
     const code = await sendTestOtp(page, simulator, PHONE);
     await sender.code.fill(wrongCodeFor(code));

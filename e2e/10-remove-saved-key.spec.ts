@@ -1,5 +1,5 @@
 /**
- * Flow 9: getting back to the sandbox. A development server without TWO_FACTOR_API_KEY starts in the sandbox;
+ * Flow 10: getting back to the sandbox. A development server without TWO_FACTOR_API_KEY starts in the sandbox;
  * an admin saves a key 2Factor refuses (the sandbox is gone: the connection test fails, and a restarted
  * server says at startup that the saved key is in use), then removes the saved key after confirming, and the
  * sandbox is back: the page says so and the connection test passes.
@@ -36,7 +36,7 @@ test('an admin removes the saved API key and the sandbox is back', async ({ page
 
   await test.step('saving a key ends the sandbox', async () => {
     await config.getByLabel('API key', { exact: true }).fill(REFUSED_KEY);
-    await config.getByRole('button', { name: 'Save' }).click();
+    await config.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(config.getByRole('status').filter({ hasText: 'Settings saved. The new API key is in use.' })).toBeVisible();
     await expect(keyInUse).toContainText('the key saved here');
     await expect(sandboxBadge).toHaveCount(0);
