@@ -1,5 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseDeliveryCallback } from './deliveryCallback.js';
 import { startTwoFactorSimulator, type SimulatorMessage, type TwoFactorSimulator } from './simulator.js';
 
 const KEY = '5f3a9c2e-1111-4b5b-9c9c-0123456789ab';
@@ -395,5 +398,156 @@ describe('2Factor simulator: control API over HTTP (simulator only)', () => {
 
   it('answers 404 for unknown control routes', async () => {
     expect((await control('GET', 'nope')).status).toBe(404);
+  });
+});
+
+describe('2Factor simulator: delivery reports to a callback URL', () => {
+  /** A callback receiver: every form posted to it, and the status it answers with. */
+  let receiver: Server;
+  let receiverUrl: string;
+  let answerStatus = 200;
+  const received: Array<{ contentType: string | undefined; fields: Record<string, string>; atMs: number }> = [];
+  let sim: TwoFactorSimulator;
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        received.push({ contentType: req.headers['content-type'], fields: Object.fromEntries(new URLSearchParams(body)), atMs: performance.now() });
+        res.writeHead(answerStatus).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/callback`;
+    sim = await startTwoFactorSimulator({ deliveryReports: { callbackUrl: receiverUrl, delayMs: 0 } });
+  });
+  afterEach(() => {
+    sim.reset();
+    received.length = 0;
+    answerStatus = 200;
+  });
+  afterAll(async () => {
+    await sim.close();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+
+  const settled = () => expect.poll(() => sim.deliveryReports().pending, { timeout: 5_000 }).toBe(0);
+
+  it('posts the SMS OTP form 2Factor posts (To: 10 digits), parsed by our callback parser as delivered', async () => {
+    const session = (await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`))).json.Details;
+    await settled();
+    expect(received).toEqual([
+      { contentType: 'application/x-www-form-urlencoded', fields: { mode: 'SMS_OTP', SessionId: session, To: '9876543210', Status: 'DELIVERED' }, atMs: expect.any(Number) },
+    ]);
+    expect(parseDeliveryCallback(received[0]!.fields)).toMatchObject({ providerSessionId: session, phone: PHONE, form: 'sms_otp', outcome: 'delivered' });
+    expect(sim.deliveryReports()).toMatchObject({ posted: 1, failed: 0, pending: 0 });
+  });
+
+  it('posts one transactional SMS report per recipient (SmsTo: 91 and 10 digits), with the status and error fields', async () => {
+    const { json } = await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { From: 'ABCDEF', To: '9876543210,9123456789', TemplateName: 'T', VAR1: 'x' });
+    await settled();
+    expect(received.map((report) => report.fields)).toEqual([
+      expect.objectContaining({ SessionId: json.Details, SmsTo: '919876543210', SmsStatus: 'DELIVERED', ErrorName: 'NO_ERROR', StatusName: 'DELIVERED_TO_HANDSET' }),
+      expect.objectContaining({ SessionId: json.Details, SmsTo: '919123456789', SmsStatus: 'DELIVERED' }),
+    ]);
+    expect(parseDeliveryCallback(received[0]!.fields)).toMatchObject({ form: 'tsms', phone: PHONE, outcome: 'delivered', reason: null });
+  });
+
+  it.each([
+    ['failed', 'FAILED', 'UNDELIVERABLE', 'EC_ABSENT_SUBSCRIBER'],
+    ['rejected', 'REJECTED', 'REJECTED', 'DLT_TEMPLATE_MISMATCH'],
+  ] as const)('reports %s sends as 2Factor words them (OTP %s, TSMS %s with %s)', async (outcome, otpStatus, tsmsStatus, errorName) => {
+    sim.setDeliveryReports({ mix: { delivered: 0, failed: 0, rejected: 0, [outcome]: 1 } });
+    await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
+    await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { From: 'ABCDEF', To: '9876543210', TemplateName: 'T' });
+    await settled();
+    const [otp, tsms] = received.map((report) => report.fields);
+    expect(otp).toMatchObject({ mode: 'SMS_OTP', Status: otpStatus });
+    expect(tsms).toMatchObject({ SmsStatus: tsmsStatus, ErrorName: errorName });
+    expect(parseDeliveryCallback(otp!)).toMatchObject({ outcome, reason: otpStatus });
+    expect(parseDeliveryCallback(tsms!)).toMatchObject({ outcome, reason: errorName });
+  });
+
+  it('draws outcomes in the proportions of the mix', async () => {
+    sim.setDeliveryReports({ mix: { delivered: 3, failed: 1, rejected: 0 } });
+    for (let i = 0; i < 200; i++) await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
+    await settled();
+    const failed = received.filter((report) => report.fields.Status === 'FAILED').length;
+    expect(received).toHaveLength(200);
+    expect(received.filter((report) => report.fields.Status === 'REJECTED')).toEqual([]);
+    // 50 expected; 5 standard deviations either side.
+    expect(failed).toBeGreaterThan(20);
+    expect(failed).toBeLessThan(80);
+  });
+
+  it('with the voice-instead-of-SMS fault, reports OTPs as voice calls, with call times; TSMS stay SMS', async () => {
+    sim.setDeliveryReports({ voiceInsteadOfSms: true });
+    const session = (await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`))).json.Details;
+    await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { From: 'ABCDEF', To: '9876543210', TemplateName: 'T' });
+    await settled();
+    const [voice, tsms] = received.map((report) => report.fields);
+    expect(voice).toEqual({
+      mode: 'VOICE_OTP',
+      SessionId: session,
+      To: '9876543210',
+      Status: 'DELIVERED',
+      api_request_time: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      call_start_time: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      call_end_time: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      callDetailStatus: 'DELIVERED',
+    });
+    expect(parseDeliveryCallback(voice!)).toMatchObject({ form: 'voice_otp', channel: 'voice', outcome: 'delivered' });
+    expect(tsms).toMatchObject({ SmsStatus: 'DELIVERED' });
+  });
+
+  it('waits delayMs before posting, and counts reports the receiver refused or could not take', async () => {
+    sim.setDeliveryReports({ delayMs: 150 });
+    const sentAt = performance.now();
+    await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
+    expect(sim.deliveryReports().pending).toBe(1);
+    await settled();
+    expect(received[0]!.atMs - sentAt).toBeGreaterThanOrEqual(140);
+
+    answerStatus = 500;
+    sim.setDeliveryReports({ delayMs: 0 });
+    await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
+    await settled();
+    sim.setDeliveryReports({ callbackUrl: 'http://127.0.0.1:9/closed' });
+    await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
+    await settled();
+    expect(sim.deliveryReports()).toMatchObject({ posted: 1, failed: 2 });
+  });
+
+  it('posts nothing without a callback URL, and reset cancels reports still waiting', async () => {
+    sim.setDeliveryReports({ callbackUrl: null });
+    await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
+    expect(sim.deliveryReports().pending).toBe(0);
+
+    sim.setDeliveryReports({ callbackUrl: receiverUrl, delayMs: 200 });
+    await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
+    sim.reset();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toEqual([]);
+    // Back to the start options: the receiver, at once.
+    expect(sim.deliveryReports()).toMatchObject({ callbackUrl: receiverUrl, delayMs: 0, voiceInsteadOfSms: false, posted: 0, failed: 0, pending: 0 });
+  });
+
+  it('is set and read through the control API, which refuses malformed settings', async () => {
+    const control = async (method: 'GET' | 'POST', body?: unknown) => {
+      const response = await fetch(`${sim.url}/__simulator/delivery-reports`, {
+        method,
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await control('POST', { delayMs: 25, mix: { delivered: 1, failed: 1, rejected: 0 }, voiceInsteadOfSms: true })).toEqual({
+      status: 200,
+      json: { callbackUrl: receiverUrl, delayMs: 25, mix: { delivered: 1, failed: 1, rejected: 0 }, voiceInsteadOfSms: true, posted: 0, failed: 0, pending: 0 },
+    });
+    for (const bad of [{ mix: { delivered: 0, failed: 0, rejected: 0 } }, { callbackUrl: 'ftp://example.com/x' }, { delayMs: -1 }, { colour: 'red' }, '{not json']) {
+      expect((await control('POST', bad)).status).toBe(400);
+    }
+    expect((await control('GET')).json).toMatchObject({ delayMs: 25, voiceInsteadOfSms: true });
   });
 });

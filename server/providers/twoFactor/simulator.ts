@@ -15,6 +15,14 @@
  *   GET  ADDON_SERVICES/RPT/TSMS/{session}      → XML delivery report, statusDesc DELIVERED
  *   GET  BAL/SMS, BAL/VOICE, ADDON_SERVICES/BAL/TRANSACTIONAL_SMS → balance as text
  *
+ * Delivery reports, as 2Factor posts them to the callback URL set in an account (see deliveryCallback.ts): once a
+ * callback URL is set (option `deliveryReports`, or the control API), each delivered message is reported after
+ * `delayMs` as a form POST: `mode=SMS_OTP` for OTP SMS, the transactional SMS form (`SmsStatus`, `ErrorName`, …) for
+ * TSMS. The outcome is drawn from `mix` (relative weights). The `voiceInsteadOfSms` fault reports OTPs as voice calls
+ * (`mode=VOICE_OTP`), as 2Factor does when the DLT template or sender is not mapped in the account. A report that
+ * cannot be posted is counted and dropped (no retry). The TSMS failure and rejection details are simulator
+ * inventions in 2Factor's field layout; only DELIVERED is documented.
+ *
  * Choices where 2Factor's behaviour is [unknown] (all simulator inventions, none relied on by the client):
  * - `Invalid API Key` is answered with HTTP `invalidKeyHttpStatus` (default 200).
  * - TSMS request errors (bad sender id, missing template, bad number) answer HTTP 400.
@@ -28,7 +36,10 @@
  *   GET  /__simulator/stats                 see SimulatorStats
  *   GET  /__simulator/faults                current faults
  *   POST /__simulator/faults                JSON `{latencyMs?, mode?}` merged into the faults (like setFaults)
- *   POST /__simulator/reset                 clears outbox, sessions and stats; faults back to the start options
+ *   GET  /__simulator/delivery-reports      delivery report settings, and reports posted / failed / pending
+ *   POST /__simulator/delivery-reports      JSON `{callbackUrl?, delayMs?, mix?, voiceInsteadOfSms?}` merged in
+ *   POST /__simulator/reset                 clears outbox, sessions, stats and pending reports; faults and
+ *                                           delivery report settings back to the start options
  * (In a query string `+` reads as a space; the phone filter accepts `+91…`, `%2B91…` and ` 91…` alike.)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -74,6 +85,32 @@ export interface SimulatorMessage {
   at: string;
 }
 
+/** The outcomes a delivery report can tell, with their relative weights in `mix`. */
+export interface DeliveryReportMix {
+  delivered: number;
+  failed: number;
+  rejected: number;
+}
+
+export interface DeliveryReportSettings {
+  /** Where reports are posted (a form POST, as 2Factor does); null: no reports. */
+  callbackUrl: string | null;
+  /** From a message to its report. */
+  delayMs: number;
+  mix: DeliveryReportMix;
+  /** Fault: OTP SMS are reported as voice calls (`mode=VOICE_OTP`): the DLT template or sender is not mapped. */
+  voiceInsteadOfSms: boolean;
+}
+
+export interface DeliveryReportStatus extends DeliveryReportSettings {
+  /** Reports the callback URL answered with a 2xx. */
+  posted: number;
+  /** Reports that could not be posted or were answered otherwise (not retried). */
+  failed: number;
+  /** Reports waiting for their delay or their answer. */
+  pending: number;
+}
+
 export interface SimulatorRequest {
   method: string;
   /** Exactly as received: raw path and query. */
@@ -106,6 +143,8 @@ export interface TwoFactorSimulatorOptions extends Partial<SimulatorFaults> {
   onMessage?: (message: SimulatorMessage) => void;
   /** Called on each API request as received (not control requests), before latency and faults. */
   onRequest?: (request: SimulatorRequest) => void;
+  /** Delivery reports posted to a callback URL (default: none). */
+  deliveryReports?: Partial<DeliveryReportSettings>;
 }
 
 export interface TwoFactorSimulator {
@@ -120,7 +159,10 @@ export interface TwoFactorSimulator {
   stats(): SimulatorStats;
   resetStats(): void;
   setFaults(faults: Partial<SimulatorFaults>): void;
-  /** Clears outbox, sessions and stats; faults go back to the options given at start. */
+  /** Merges `settings` into the delivery report settings; reports already scheduled keep theirs. */
+  setDeliveryReports(settings: Partial<DeliveryReportSettings>): void;
+  deliveryReports(): DeliveryReportStatus;
+  /** Clears outbox, sessions, stats and pending reports; faults and delivery report settings go back to the start options. */
   reset(): void;
 }
 
@@ -129,6 +171,27 @@ const faultsSchema = z.strictObject({
   mode: z.enum(FAULT_MODES).optional(),
 });
 
+const deliveryReportsSchema = z.strictObject({
+  callbackUrl: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
+    .optional(),
+  delayMs: z.number().int().min(0).max(600_000).optional(),
+  mix: z
+    .strictObject({ delivered: z.number().int().min(0), failed: z.number().int().min(0), rejected: z.number().int().min(0) })
+    .refine((mix) => mix.delivered + mix.failed + mix.rejected > 0, 'at least one outcome needs a weight')
+    .optional(),
+  voiceInsteadOfSms: z.boolean().optional(),
+});
+
+const DEFAULT_DELIVERY_REPORTS: DeliveryReportSettings = {
+  callbackUrl: null,
+  delayMs: 1_000,
+  mix: { delivered: 1, failed: 0, rejected: 0 },
+  voiceInsteadOfSms: false,
+};
+
+const REPORT_POST_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 64 * 1024;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -181,6 +244,13 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
   const lastCodes = new Map<string, string>();
   const pendingTimers = new Set<NodeJS.Timeout>();
   let closed = false;
+  const initialDeliveryReports: DeliveryReportSettings = { ...DEFAULT_DELIVERY_REPORTS, ...deliveryReportsSchema.parse(options.deliveryReports ?? {}) };
+  let deliveryReports: DeliveryReportSettings = { ...initialDeliveryReports };
+  const reportTimers = new Set<NodeJS.Timeout>();
+  let reportsInFlight = 0;
+  let reportCounts = { posted: 0, failed: 0 };
+  /** Aborts the reports being posted when the simulator closes or resets. */
+  let reportsAbort = new AbortController();
 
   function deliver(message: SimulatorMessage) {
     outbox.push(message);
@@ -188,6 +258,47 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     if (outbox.length >= outboxLimit + Math.max(1, Math.floor(outboxLimit / 10))) outbox = outbox.slice(-outboxLimit);
     if (message.code !== undefined) lastCodes.set(message.phone, message.code);
     options.onMessage?.(message);
+    scheduleDeliveryReport(message);
+  }
+
+  /** Draws the message's outcome now (the settings in force when it was sent) and posts its report after the delay. */
+  function scheduleDeliveryReport(message: SimulatorMessage) {
+    const settings = deliveryReports;
+    if (settings.callbackUrl === null || closed) return;
+    const outcome = drawOutcome(settings.mix);
+    const asVoice = message.kind === 'otp' && settings.voiceInsteadOfSms;
+    const timer = setTimeout(() => {
+      reportTimers.delete(timer);
+      const form = message.kind === 'otp' ? otpReportForm(message, outcome, asVoice, now()) : tsmsReportForm(message, outcome);
+      void postReport(settings.callbackUrl!, form);
+    }, settings.delayMs);
+    reportTimers.add(timer);
+  }
+
+  async function postReport(url: string, form: Record<string, string>) {
+    reportsInFlight += 1;
+    const signal = reportsAbort.signal;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(REPORT_POST_TIMEOUT_MS)]),
+      });
+      await response.arrayBuffer();
+      if (!signal.aborted) reportCounts[response.ok ? 'posted' : 'failed'] += 1;
+    } catch {
+      if (!signal.aborted) reportCounts.failed += 1;
+    } finally {
+      reportsInFlight -= 1;
+    }
+  }
+
+  function cancelReports() {
+    for (const timer of reportTimers) clearTimeout(timer);
+    reportTimers.clear();
+    reportsAbort.abort();
+    reportsAbort = new AbortController();
   }
 
   function newCode(): string {
@@ -385,6 +496,22 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
         return sendJson(res, 200, faults);
       });
     }
+    if (method === 'GET' && pathname === '/__simulator/delivery-reports') return sendJson(res, 200, api.deliveryReports());
+    if (method === 'POST' && pathname === '/__simulator/delivery-reports') {
+      return void readBody(req).then((body) => {
+        let parsed: ReturnType<typeof deliveryReportsSchema.safeParse> | undefined;
+        try {
+          parsed = deliveryReportsSchema.safeParse(JSON.parse(body ?? ''));
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed?.success) {
+          return sendJson(res, 400, { error: 'delivery reports must be JSON {callbackUrl?: http(s) URL | null, delayMs?, mix?: {delivered, failed, rejected}, voiceInsteadOfSms?}' });
+        }
+        api.setDeliveryReports(parsed.data);
+        return sendJson(res, 200, api.deliveryReports());
+      });
+    }
     if (method === 'POST' && pathname === '/__simulator/reset') {
       api.reset();
       return sendJson(res, 200, { ok: true });
@@ -439,6 +566,7 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
         closed = true;
         for (const timer of pendingTimers) clearTimeout(timer);
         pendingTimers.clear();
+        cancelReports();
         server.close(() => resolve());
         server.closeAllConnections();
       });
@@ -461,6 +589,16 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
         mode: parsed.mode ?? faults.mode,
       };
     },
+    setDeliveryReports(partial) {
+      const parsed = deliveryReportsSchema.parse(partial);
+      deliveryReports = {
+        callbackUrl: parsed.callbackUrl === undefined ? deliveryReports.callbackUrl : parsed.callbackUrl,
+        delayMs: parsed.delayMs ?? deliveryReports.delayMs,
+        mix: parsed.mix ?? deliveryReports.mix,
+        voiceInsteadOfSms: parsed.voiceInsteadOfSms ?? deliveryReports.voiceInsteadOfSms,
+      };
+    },
+    deliveryReports: () => ({ ...deliveryReports, mix: { ...deliveryReports.mix }, ...reportCounts, pending: reportTimers.size + reportsInFlight }),
     reset() {
       outbox = [];
       lastCodes.clear();
@@ -468,6 +606,9 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
       templateSessions.clear();
       stats.reset();
       faults = { ...initialFaults };
+      cancelReports();
+      deliveryReports = { ...initialDeliveryReports };
+      reportCounts = { posted: 0, failed: 0 };
     },
   };
   return api;
@@ -518,6 +659,90 @@ function send(res: ServerResponse, answer: Answer) {
 
 function sendJson(res: ServerResponse, status: number, payload: unknown) {
   send(res, { status, contentType: JSON_TYPE, body: JSON.stringify(payload) });
+}
+
+type ReportedOutcome = keyof DeliveryReportMix;
+
+function drawOutcome(mix: DeliveryReportMix): ReportedOutcome {
+  const outcomes: ReportedOutcome[] = ['delivered', 'failed', 'rejected'];
+  let pick = randomInt(0, mix.delivered + mix.failed + mix.rejected);
+  for (const outcome of outcomes) {
+    if (pick < mix[outcome]) return outcome;
+    pick -= mix[outcome];
+  }
+  return 'delivered';
+}
+
+const OTP_STATUS: Readonly<Record<ReportedOutcome, string>> = { delivered: 'DELIVERED', failed: 'FAILED', rejected: 'REJECTED' };
+
+/** 2Factor's SMS OTP or voice OTP callback form; `To` is the 10-digit number, as 2Factor posts it. */
+function otpReportForm(message: SimulatorMessage, outcome: ReportedOutcome, asVoice: boolean, nowMs: number): Record<string, string> {
+  const common = { SessionId: message.providerSessionId, To: message.phone.slice(3), Status: OTP_STATUS[outcome] };
+  if (!asVoice) return { mode: 'SMS_OTP', ...common };
+  return {
+    mode: 'VOICE_OTP',
+    ...common,
+    api_request_time: istTimestamp(Date.parse(message.at)),
+    call_start_time: istTimestamp(nowMs - 9_000),
+    call_end_time: istTimestamp(nowMs - 2_000),
+    callDetailStatus: OTP_STATUS[outcome],
+  };
+}
+
+/** Status and error fields of a transactional SMS report, per outcome (failed and rejected: simulator inventions). */
+const TSMS_REPORT_FIELDS: Readonly<Record<ReportedOutcome, Record<string, string>>> = {
+  delivered: {
+    SmsStatus: 'DELIVERED',
+    StatusGroupId: '3',
+    StatusGroupName: 'DELIVERED',
+    StatusId: '5',
+    StatusName: 'DELIVERED_TO_HANDSET',
+    StatusDescription: 'Message delivered to handset',
+    ErrorGroupId: '0',
+    ErrorGroupName: 'OK',
+    ErrorId: '0',
+    ErrorName: 'NO_ERROR',
+    ErrorDescription: 'No Error',
+    ErrorPermanent: 'false',
+  },
+  failed: {
+    SmsStatus: 'UNDELIVERABLE',
+    StatusGroupId: '2',
+    StatusGroupName: 'UNDELIVERABLE',
+    StatusId: '4',
+    StatusName: 'UNDELIVERABLE_NOT_DELIVERED',
+    StatusDescription: 'Message sent not delivered',
+    ErrorGroupId: '1',
+    ErrorGroupName: 'HANDSET_ERRORS',
+    ErrorId: '27',
+    ErrorName: 'EC_ABSENT_SUBSCRIBER',
+    ErrorDescription: 'Absent Subscriber',
+    ErrorPermanent: 'false',
+  },
+  rejected: {
+    SmsStatus: 'REJECTED',
+    StatusGroupId: '5',
+    StatusGroupName: 'REJECTED',
+    StatusId: '6',
+    StatusName: 'REJECTED_DLT',
+    StatusDescription: 'Rejected by DLT scrubbing',
+    ErrorGroupId: '2',
+    ErrorGroupName: 'OPERATOR_ERRORS',
+    ErrorId: '4001',
+    ErrorName: 'DLT_TEMPLATE_MISMATCH',
+    ErrorDescription: 'The text does not match a registered DLT template',
+    ErrorPermanent: 'true',
+  },
+};
+
+/** 2Factor's transactional SMS report form; `SmsTo` is 91 and the 10 digits. Only the DELIVERED values are documented. */
+function tsmsReportForm(message: SimulatorMessage, outcome: ReportedOutcome): Record<string, string> {
+  return { SessionId: message.providerSessionId, SmsTo: message.phone.slice(1), ...TSMS_REPORT_FIELDS[outcome] };
+}
+
+/** `2026-11-24 15:30:00`, Indian time, as 2Factor writes call times. */
+function istTimestamp(ms: number): string {
+  return new Date(ms + 5.5 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 function escapeXml(text: string): string {

@@ -3,9 +3,12 @@
  *
  *   node dist/server/server/providers/twoFactor/simulatorCli.js --port 4010 [--host 127.0.0.1]
  *        [--latency-ms 300] [--valid-key KEY]... [--otp-ttl-ms 600000]
+ *        [--callback-url http://127.0.0.1:3000/api/sms/callbacks/2factor/TOKEN] [--callback-delay-ms 1000]
  *
  * Prints exactly one line once it listens (`2Factor simulator listening on http://…`), which scripts wait
  * for, and stops cleanly on SIGTERM / SIGINT. Tests drive it through its `/__simulator/` control API.
+ * With --callback-url it posts a delivery report for every message, as 2Factor does (outcome mix and the
+ * voice-instead-of-SMS fault: POST /__simulator/delivery-reports).
  */
 import { parseArgs } from 'node:util';
 import { startTwoFactorSimulator } from './simulator.js';
@@ -27,6 +30,8 @@ async function main() {
       'latency-ms': { type: 'string' },
       'valid-key': { type: 'string', multiple: true },
       'otp-ttl-ms': { type: 'string' },
+      'callback-url': { type: 'string' },
+      'callback-delay-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -36,6 +41,10 @@ async function main() {
     latencyMs: integerOption('latency-ms', values['latency-ms'], 0, 600_000) ?? 0,
     otpTtlMs: integerOption('otp-ttl-ms', values['otp-ttl-ms'], 1, 86_400_000),
     ...(values['valid-key'] ? { validApiKeys: values['valid-key'] } : {}),
+    deliveryReports: {
+      callbackUrl: values['callback-url'] ?? null,
+      ...(values['callback-delay-ms'] === undefined ? {} : { delayMs: integerOption('callback-delay-ms', values['callback-delay-ms'], 0, 600_000) }),
+    },
   });
   console.log(`2Factor simulator listening on ${simulator.url}`);
 
