@@ -18,6 +18,7 @@ import type { LimiterStoreFactory } from './http/limiterStores.js';
 import { requestLogger } from './http/requestLogger.js';
 import { shuttingDownError } from './lifecycle.js';
 import { serveSpa } from './http/spa.js';
+import { redactCallbackToken } from './webhooks/twoFactorCallbacks.js';
 
 export interface AppDeps {
   config: Pick<Config, 'isProduction' | 'trustProxy' | 'sessionTtlHours' | 'failedLoginsPer15Minutes'>;
@@ -27,6 +28,8 @@ export interface AppDeps {
   checkHealth: () => Promise<HealthReport>;
   /** The /api/sms router (server/smsServer.ts); optional so auth-only tests can build a smaller app. */
   smsRouter?: Router;
+  /** Provider delivery callbacks under /api/sms/callbacks (server/webhooks/twoFactorCallbacks.ts). */
+  callbackRouter?: Router;
   /** Built React app to serve; omitted in API-only tests. */
   clientDir?: string;
   /** Set while the process drains on SIGTERM: new API requests get 503 shutting_down. */
@@ -54,7 +57,7 @@ export function createApp(deps: AppDeps): Express {
   );
 
   const api = express.Router();
-  api.use(requestLogger(logger));
+  api.use(requestLogger(logger, redactCallbackToken));
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
@@ -69,6 +72,8 @@ export function createApp(deps: AppDeps): Express {
   });
   // Every route is listed in apiDocs/apiOperations.ts; a test fails while one is missing.
   api.use(createApiDocsRouter());
+  // Server-to-server posts from the SMS provider: a form without Origin or cookie, so before the cross-site guard.
+  if (deps.callbackRouter) api.use('/sms/callbacks', deps.callbackRouter);
   api.use(crossSiteGuard());
   api.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
   api.use(authenticate(deps.auth, config.isProduction));

@@ -16,11 +16,15 @@ import { createUserSessionsRepository } from './db/userSessionsRepository.js';
 import { createUsersRepository, type UsersRepository } from './db/usersRepository.js';
 import type { LimiterStoreFactory } from './http/limiterStores.js';
 import type { SecretRegistry } from './logger.js';
+import { createDeliveryFunnelRepository } from './db/deliveryFunnelRepository.js';
+import { createDeliveryReportsRepository } from './db/deliveryReportsRepository.js';
 import { createOtpLogsRepository, type OtpLogsRepository } from './db/otpLogsRepository.js';
 import { createOtpSessionsRepository } from './db/otpSessionsRepository.js';
 import { createSmsSettingsRepository } from './db/smsSettingsRepository.js';
 import { createSmsRouter } from './smsServer.js';
 import { createApiKeyCipher } from './sms/apiKeyCipher.js';
+import { createDeliveryFunnel } from './sms/deliveryFunnel.js';
+import { createDeliveryReports, type DeliveryReports } from './sms/deliveryReports.js';
 import { createOtpHasher } from './sms/otpCodes.js';
 import { createOtpLogWriter, type OtpLogWriter } from './sms/otpLogWriter.js';
 import { createOtpService, type OtpService, type SendOutcome, type VerifyFailure } from './sms/otpService.js';
@@ -32,6 +36,7 @@ import type { Sandbox } from './sms/sandbox.js';
 import { createSendLimits } from './sms/sendLimits.js';
 import { createSmsLimits } from './sms/smsRateLimits.js';
 import { createSmsSettings, type SmsSettings } from './sms/smsSettings.js';
+import { createTwoFactorCallbackRouter } from './webhooks/twoFactorCallbacks.js';
 
 export interface Infrastructure {
   config: Readonly<Config>;
@@ -66,6 +71,8 @@ export interface ComposedApp {
   otpLogs: OtpLogsRepository;
   /** Drain it on shutdown: pending log rows are committed before the process exits. */
   otpLogWriter: OtpLogWriter;
+  /** 2Factor's delivery reports; `onRecorded` tells of each new one. */
+  deliveryReports: DeliveryReports;
   providerGuard: ProviderGuard;
   checkHealth: () => Promise<HealthReport>;
 }
@@ -135,10 +142,15 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     sleep: infra.sleep,
     logger: infra.logger,
   });
+  // The sandbox reports deliveries to this app itself, with a token of its own unless one is configured.
+  const callbackToken = config.sms.deliveryCallbackToken ?? infra.sandbox?.callbackToken;
+  infra.secrets.add(callbackToken);
+  const deliveryReports = createDeliveryReports({ repository: createDeliveryReportsRepository(db), now, logger: infra.logger });
   const smsRouter = createSmsRouter({
     otp,
     settings: smsSettings,
     logs: otpLogs,
+    delivery: createDeliveryFunnel({ repository: createDeliveryFunnelRepository(db), now, reportsEnabled: callbackToken !== undefined }),
     limits: createSmsLimits(config.sms, infra.limiterStores),
     secureCookies: config.isProduction,
     sessionTtlSeconds: config.sessionTtlHours * 3600,
@@ -161,8 +173,9 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     limiterStores: infra.limiterStores,
     checkHealth,
     smsRouter,
+    callbackRouter: createTwoFactorCallbackRouter({ token: callbackToken, reports: deliveryReports }),
     clientDir: infra.clientDir,
     isShuttingDown: infra.isShuttingDown,
   });
-  return { app, users, auth, otp, smsSettings, otpLogs, otpLogWriter, providerGuard, checkHealth };
+  return { app, users, auth, otp, smsSettings, otpLogs, otpLogWriter, deliveryReports, providerGuard, checkHealth };
 }

@@ -52,6 +52,7 @@ describe('loadConfig', () => {
     expect(config.sms).toEqual({
       apiKey: undefined,
       baseUrl: 'https://2factor.in',
+      deliveryCallbackToken: undefined,
       senderId: 'TFCTOR',
       templateName: 'SMSTemplate1',
       mode: 'autogen',
@@ -210,6 +211,22 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ APP_SECRET: SECRET, SMS_RESEND_COOLDOWN_S: '60', SMS_RESEND_COOLDOWN_MAX_S: '30' })).toThrow(
         /SMS_RESEND_COOLDOWN_MAX_S: must be at least SMS_RESEND_COOLDOWN_S/,
       );
+    });
+  });
+
+  describe('TWO_FACTOR_CALLBACK_TOKEN', () => {
+    const token = 'cb_7Qm2-x9LrT4vW8yZ1aB3cD5eF6gH0jK';
+
+    it('is taken from the environment: the secret path segment of the delivery callback URL', () => {
+      expect(loadConfig({ APP_SECRET: SECRET, TWO_FACTOR_CALLBACK_TOKEN: token }).sms.deliveryCallbackToken).toBe(token);
+    });
+
+    it('must be at least 32 URL-safe characters, and a bad one is not shown', () => {
+      for (const bad of [token.slice(0, 31), `${token.slice(0, 31)}/x`, `${token} x`]) {
+        const error = configError({ APP_SECRET: SECRET, TWO_FACTOR_CALLBACK_TOKEN: bad });
+        expect(error.problems.map((problem) => problem.split(':')[0])).toEqual(['TWO_FACTOR_CALLBACK_TOKEN']);
+        expect(error.message).not.toContain(bad);
+      }
     });
   });
 

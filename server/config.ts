@@ -51,6 +51,14 @@ const envSchema = z.object({
 
   TWO_FACTOR_API_KEY: env(z.string().regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes only').optional()),
   TWO_FACTOR_BASE_URL: env(z.url().default('https://2factor.in')),
+  TWO_FACTOR_CALLBACK_TOKEN: env(
+    z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .max(256)
+      .regex(/^[A-Za-z0-9._~-]+$/, 'letters, digits and . _ ~ - only (it is a URL path segment)')
+      .optional(),
+  ),
   SMS_SENDER_ID: env(z.string().regex(/^[A-Z]{6}$/, 'must be 6 capital letters').default('TFCTOR')),
   SMS_TEMPLATE: env(z.string().trim().max(64).regex(TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_HINT).default('SMSTemplate1')),
   SMS_MODE: env(z.enum(SMS_MODES).default('autogen')),
@@ -96,6 +104,8 @@ export interface Config {
 export interface SmsConfig {
   apiKey: string | undefined;
   baseUrl: string;
+  /** The secret path segment of the delivery callback URL; unset: the callback route does not exist. */
+  deliveryCallbackToken: string | undefined;
   senderId: string;
   templateName: string;
   mode: Environment['SMS_MODE'];
@@ -179,6 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     sms: {
       apiKey: e.TWO_FACTOR_API_KEY,
       baseUrl: e.TWO_FACTOR_BASE_URL.replace(/\/+$/, ''),
+      deliveryCallbackToken: e.TWO_FACTOR_CALLBACK_TOKEN,
       senderId: e.SMS_SENDER_ID,
       templateName: e.SMS_TEMPLATE,
       mode: e.SMS_MODE,

@@ -131,6 +131,7 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
+    sandbox?.reportDeliveriesTo({ host: config.host, port }, config.sms.deliveryCallbackToken ?? sandbox.callbackToken);
     const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
     logger.info(
       { database: describeDatabase(config), rateLimits: redis ? 'redis' : 'memory', smsApiKey: apiKeySource, worker: cluster.worker?.id },

@@ -15,6 +15,7 @@ import {
   type VerifyOtpRequest,
 } from '../common/api/sms.js';
 import type { SendTemplateRequest, UpdateSmsConfigRequest } from '../common/api/sms.js';
+import { funnelQuerySchema } from '../common/api/delivery.js';
 import { ADMIN_ROLES } from '../common/roles.js';
 import { requireRole } from './auth/authenticate.js';
 import { setSessionCookie } from './auth/sessionCookie.js';
@@ -22,6 +23,7 @@ import { setTrustedDeviceCookie } from './auth/trustedDevice.js';
 import type { OtpLogsRepository } from './db/otpLogsRepository.js';
 import { toAppError } from './http/errorHandler.js';
 import { parseOrThrow, validateBody } from './http/validate.js';
+import type { DeliveryFunnel } from './sms/deliveryFunnel.js';
 import { withVerifiedFalse, type OtpService } from './sms/otpService.js';
 import type { SmsLimits } from './sms/smsRateLimits.js';
 import type { SmsSettings } from './sms/smsSettings.js';
@@ -30,6 +32,7 @@ export interface SmsRouterDeps {
   otp: OtpService;
   settings: Pick<SmsSettings, 'view' | 'update' | 'removeSavedApiKey'>;
   logs: Pick<OtpLogsRepository, 'page'>;
+  delivery: Pick<DeliveryFunnel, 'funnel'>;
   limits: SmsLimits;
   secureCookies: boolean;
   sessionTtlSeconds: number;
@@ -96,6 +99,11 @@ export function createSmsRouter(deps: SmsRouterDeps): Router {
     const query = parseOrThrow(logsQuerySchema, req.query);
     const page = await deps.logs.page(query);
     res.json({ items: page.items, next_before: page.nextBefore });
+  });
+
+  router.get('/funnel', adminOnly, async (req, res) => {
+    const { period } = parseOrThrow(funnelQuerySchema, req.query);
+    res.json(await deps.delivery.funnel(period));
   });
 
   return router;

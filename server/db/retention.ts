@@ -2,7 +2,9 @@
  * Retention: deletes what no one needs any more, so tables stop growing with traffic.
  * - otp_sessions once expired (codes sent to numbers nobody owns included: they cost no rows past their lifetime);
  * - user_sessions once expired;
- * - otp_logs older than `otpLogRetentionDays`.
+ * - otp_logs older than `otpLogRetentionDays`;
+ * - delivery reports (sms_delivery_events) and send delivery states (sms_deliveries) older than that too, so the
+ *   funnel never joins a send to a report it no longer has.
  *
  * One instance at a time: each batch runs in a transaction that first takes a PostgreSQL advisory lock
  * (`pg_try_advisory_xact_lock`); an instance that does not get it leaves the work to the one that has it. Batches
@@ -14,6 +16,8 @@ export interface PurgeCounts {
   otpSessions: number;
   userSessions: number;
   otpLogs: number;
+  deliveryEvents: number;
+  deliveries: number;
 }
 
 export interface Retention {
@@ -32,6 +36,10 @@ const STATEMENTS: Record<keyof PurgeCounts, string> = {
                    select token_hash from public.user_sessions where expires_at <= $1 limit $2)`,
   otpLogs: `delete from public.otp_logs where id in (
               select id from public.otp_logs where created_at < $1 order by id limit $2)`,
+  deliveryEvents: `delete from public.sms_delivery_events where id in (
+                     select id from public.sms_delivery_events where received_at < $1 order by id limit $2)`,
+  deliveries: `delete from public.sms_deliveries where provider_session_id in (
+                 select provider_session_id from public.sms_deliveries where last_report_at < $1 limit $2)`,
 };
 
 export function createRetention(db: Db, options: { otpLogRetentionDays: number; now: () => number; batchSize?: number }): Retention {
@@ -48,12 +56,15 @@ export function createRetention(db: Db, options: { otpLogRetentionDays: number; 
   return {
     async purge() {
       const nowMs = options.now();
+      const logCutoff = new Date(nowMs - options.otpLogRetentionDays * DAY_MS);
       const cutoffs: Record<keyof PurgeCounts, Date> = {
         otpSessions: new Date(nowMs),
         userSessions: new Date(nowMs),
-        otpLogs: new Date(nowMs - options.otpLogRetentionDays * DAY_MS),
+        otpLogs: logCutoff,
+        deliveryEvents: logCutoff,
+        deliveries: logCutoff,
       };
-      const counts: PurgeCounts = { otpSessions: 0, userSessions: 0, otpLogs: 0 };
+      const counts: PurgeCounts = { otpSessions: 0, userSessions: 0, otpLogs: 0, deliveryEvents: 0, deliveries: 0 };
       for (const table of Object.keys(STATEMENTS) as Array<keyof PurgeCounts>) {
         for (;;) {
           const deleted = await batch(STATEMENTS[table], cutoffs[table]);

@@ -520,7 +520,14 @@ describe('OTP service answers for numbers nobody owns', () => {
         resolve: async () => ({
           provider: fakeProvider().provider,
           settings: t.settings,
-          sandbox: { baseUrl: 'http://sandbox', apiKey: 'k', codeForSession: () => undefined, close: async () => undefined },
+          sandbox: {
+            baseUrl: 'http://sandbox',
+            apiKey: 'k',
+            codeForSession: () => undefined,
+            callbackToken: 'sandbox-callback-token-0123456789abcdef',
+            reportDeliveriesTo: () => undefined,
+            close: async () => undefined,
+          },
           circuitOpen: false,
         }),
       },

@@ -9,6 +9,7 @@ import { ROLES, type Role } from '../../common/roles.js';
 import { createUser } from '../../server/auth/createUser.js';
 import { buildTestApp, useTestDatabase, type TestApp } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
+import { CALLBACK_PATH, CALLBACK_TOKEN } from '../support/deliveryKit.js';
 import { addUser, cookieFor, NO_ABUSE_LIMITS, simulatorEnv, testPhone, useRecordingSimulator } from '../support/securityKit.js';
 
 type Caller = 'logged out' | Role;
@@ -47,6 +48,12 @@ const ROUTES: Record<string, Route['call']> = {
   'DELETE /api/sms/config/api_key': ({ app, cookie }) => as(request(app.app).delete('/api/sms/config/api_key'), cookie).send({}),
   'POST   /api/sms/config/test': ({ app, cookie }) => as(request(app.app).post('/api/sms/config/test'), cookie).set('Content-Type', 'application/json'),
   'GET    /api/sms/logs': ({ app, cookie }) => as(request(app.app).get('/api/sms/logs?limit=5'), cookie),
+  'GET    /api/sms/funnel': ({ app, cookie }) => as(request(app.app).get('/api/sms/funnel?period=7d'), cookie),
+  // 2Factor's servers post with no cookie; a cookie neither helps nor hurts. The token in the path decides.
+  'POST   /api/sms/callbacks/2factor/{token}': ({ app, cookie }) =>
+    as(request(app.app).post(CALLBACK_PATH), cookie).type('form').send({ mode: 'SMS_OTP', SessionId: 'matrix', To: '9876543210', Status: 'DELIVERED' }),
+  'POST   /api/sms/callbacks/2factor/{wrong}': ({ app, cookie }) =>
+    as(request(app.app).post(`${CALLBACK_PATH}-wrong`), cookie).type('form').send({ mode: 'SMS_OTP', SessionId: 'matrix', Status: 'DELIVERED' }),
   'POST   /api/sms/sendTemplate': ({ app, cookie, freshPhone }) =>
     as(request(app.app).post('/api/sms/sendTemplate'), cookie).send({ to: freshPhone(), template_name: 'Order_Update', var1: 'A-1' }),
   'POST   /api/sms/sendOtp (test)': ({ app, cookie, freshPhone }) =>
@@ -74,6 +81,9 @@ const MATRIX: ReadonlyArray<readonly [route: keyof typeof ROUTES, loggedOut: num
   ['DELETE /api/sms/config/api_key',         401,     403,   403,   200,   200],
   ['POST   /api/sms/config/test',            401,     403,   403,   200,   200],
   ['GET    /api/sms/logs',                   401,     403,   403,   200,   200],
+  ['GET    /api/sms/funnel',                 401,     403,   403,   200,   200],
+  ['POST   /api/sms/callbacks/2factor/{token}', 200,   200,   200,   200,   200],
+  ['POST   /api/sms/callbacks/2factor/{wrong}', 404,   404,   404,   404,   404],
   ['POST   /api/sms/sendTemplate',           401,     403,   403,   200,   200],
   ['POST   /api/sms/sendOtp (test)',         401,     403,   403,   200,   200],
   ['POST   /api/sms/sendOtp (login)',        200,     200,   200,   200,   200],
@@ -92,7 +102,7 @@ describe.each(dbKindsUnderTest())('authorization matrix on %s', (kind) => {
   it.each(MATRIX.map(([route, ...statuses]) => [route.trim().replace(/\s+/g, ' '), route, statuses] as const))(
     '%s',
     async (_title, route, statuses) => {
-      const app = buildTestApp(testDb().db, { env: simulatorEnv(recorder.simulator(), NO_ABUSE_LIMITS) });
+      const app = buildTestApp(testDb().db, { env: simulatorEnv(recorder.simulator(), { ...NO_ABUSE_LIMITS, TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN }) });
       await createUser(app.users, { email: LOGIN_EMAIL, password: LOGIN_PASSWORD, role: 'staff' });
       let phoneCounter = 0;
       const freshPhone = () => testPhone(++phoneCounter);

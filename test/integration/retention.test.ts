@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { createDeliveryReportsRepository } from '../../server/db/deliveryReportsRepository.js';
 import { createOtpLogsRepository, type OtpLogEntry } from '../../server/db/otpLogsRepository.js';
 import { createOtpSessionsRepository } from '../../server/db/otpSessionsRepository.js';
 import { createRetention, PURGE_LOCK_KEY } from '../../server/db/retention.js';
@@ -67,7 +68,7 @@ describe.each(dbKindsUnderTest())('retention on %s', (kind) => {
     await loginSessions.create('live-token-hash', user.id, new Date(NOW + DAY_MS));
 
     const counts = await createRetention(testDb().db, { otpLogRetentionDays: 180, now: () => NOW, batchSize: 3 }).purge();
-    expect(counts).toEqual({ otpSessions: 8, userSessions: 1, otpLogs: 0 });
+    expect(counts).toEqual({ otpSessions: 8, userSessions: 1, otpLogs: 0, deliveryEvents: 0, deliveries: 0 });
     expect(await count('otp_sessions')).toBe(2);
     expect(await count('user_sessions')).toBe(1);
   });
@@ -81,8 +82,31 @@ describe.each(dbKindsUnderTest())('retention on %s', (kind) => {
     const counts = await createRetention(counting, { otpLogRetentionDays: 30, now: () => NOW, batchSize: 2 }).purge();
     expect(counts?.otpLogs).toBe(5);
     expect(await count('otp_logs')).toBe(2);
-    // otp_sessions 1, user_sessions 1, otp_logs 3 full batches + 1 that found less than a batch.
-    expect(statements).toBe(1 + 1 + 3);
+    // otp_sessions 1, user_sessions 1, otp_logs 3 full batches + 1 that found less than a batch, delivery events 1, deliveries 1.
+    expect(statements).toBe(1 + 1 + 3 + 1 + 1);
+  });
+
+  it('deletes delivery reports and send delivery states older than OTP_LOG_RETENTION_DAYS with the log rows, and keeps the rest', async () => {
+    const reports = createDeliveryReportsRepository(testDb().db);
+    const report = (sessionId: string, receivedAtMs: number) =>
+      reports.record({
+        report: { providerSessionId: sessionId, phone: '+919876543210', form: 'sms_otp', channel: 'sms', outcome: 'delivered', providerStatus: 'DELIVERED', reason: null, fields: { SessionId: sessionId } },
+        reportKey: `${sessionId}-${receivedAtMs}`,
+        outcomeRank: 3,
+        receivedAt: new Date(receivedAtMs),
+      });
+    await report('old-1', NOW - 31 * DAY_MS);
+    await report('old-2', NOW - 40 * DAY_MS);
+    await report('recent', NOW - 29 * DAY_MS);
+    // A session reported long ago and again recently keeps its state; its old report goes.
+    await report('both', NOW - 35 * DAY_MS);
+    await report('both', NOW - DAY_MS);
+
+    const counts = await createRetention(testDb().db, { otpLogRetentionDays: 30, now: () => NOW }).purge();
+    expect(counts).toMatchObject({ deliveryEvents: 3, deliveries: 2 });
+    expect(await count('sms_delivery_events')).toBe(2);
+    const { rows } = await testDb().db.query<{ provider_session_id: string }>('select provider_session_id from public.sms_deliveries order by 1');
+    expect(rows.map((row) => row.provider_session_id)).toEqual(['both', 'recent']);
   });
 
   it('stores a log row written twice once: a retry after an unacknowledged commit adds nothing', async () => {

@@ -152,7 +152,7 @@ export async function openBlankTestDb(kind: DbKind, templates: TemplateInfo): Pr
   };
 }
 
-const APP_TABLES = ['otp_logs', 'otp_sessions', 'sms_settings', 'user_sessions', 'user_contact_settings', 'users'];
+const APP_TABLES = ['sms_delivery_events', 'sms_deliveries', 'otp_logs', 'otp_sessions', 'sms_settings', 'user_sessions', 'user_contact_settings', 'users'];
 
 /** Empties every application table (keeps the migration records). */
 export async function resetTestDb(db: Db): Promise<void> {
