@@ -12,7 +12,7 @@ import { sendOtp } from '@/api/sms/sendOtp';
 import { verifyOtp } from '@/api/sms/verifyOtp';
 import { COUNTDOWN_TICK_MS, secondsUntil } from '@/hooks/useCountdown';
 import { endsOtpSession } from '@/lib/otpMessages';
-import { OTP_LOGS_QUERY_KEY, SMS_USAGE_QUERY_KEY } from '@/lib/queryClient';
+import { DELIVERY_FUNNEL_QUERY_KEY, OTP_LOGS_QUERY_KEY, SMS_USAGE_QUERY_KEY } from '@/lib/queryClient';
 
 /** The outcome of the last send or verify, as the UI shows it. */
 export interface SmsResult {
@@ -110,10 +110,11 @@ export function useSmsService() {
     return () => clearInterval(timer);
   }, [session.resendAt, session.expiresAt, sendRetryAt, verifyRetryAt]);
 
-  // A send or check adds log rows, and a send may spend the daily budget: the admin page shows both.
+  // A send or check adds log rows, may spend the daily budget and moves the funnel: the admin page shows all three.
   const invalidateLogs = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: OTP_LOGS_QUERY_KEY });
     void queryClient.invalidateQueries({ queryKey: SMS_USAGE_QUERY_KEY });
+    void queryClient.invalidateQueries({ queryKey: DELIVERY_FUNNEL_QUERY_KEY });
   }, [queryClient]);
 
   const send = useCallback(

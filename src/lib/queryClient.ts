@@ -10,6 +10,9 @@ export const SMS_CONFIG_QUERY_KEY = ['sms', 'config'] as const;
 /** Today's SMS count against the daily budget (GET /api/sms/usage). */
 export const SMS_USAGE_QUERY_KEY = ['sms', 'usage'] as const;
 
+/** Prefix of the delivery funnel of every period (GET /api/sms/funnel): refreshed after each send and check. */
+export const DELIVERY_FUNNEL_QUERY_KEY = ['sms', 'funnel'] as const;
+
 /** Prefix of every OTP log list (GET /api/sms/logs, any filter): invalidated after each send and verify. */
 export const OTP_LOGS_QUERY_KEY = ['sms', 'logs'] as const;
 

@@ -32,7 +32,7 @@ function log(id: number, status: string): OtpLogItem {
 }
 
 describe('Settings → SMS & OTP page', () => {
-  it('shows the three sections to an admin', async () => {
+  it('shows every section to an admin', async () => {
     stubFetch({
       ...meRoute(USERS.admin),
       'GET /api/sms/config': () => jsonResponse(200, CONFIG),
@@ -44,6 +44,7 @@ describe('Settings → SMS & OTP page', () => {
     expect(screen.getByRole('region', { name: 'API Configuration' })).toBeInTheDocument();
     expect(screen.getByRole('region', { name: 'Test Sender' })).toBeInTheDocument();
     expect(screen.getByRole('region', { name: 'Logs Preview' })).toBeInTheDocument();
+    expect(screen.getByRole('region', { name: 'Delivery funnel' })).toBeInTheDocument();
     expect(await screen.findByText('Sandbox')).toBeInTheDocument();
   });
 
@@ -91,5 +92,46 @@ describe('Settings → SMS & OTP page', () => {
     await user.type(within(sender).getByLabelText('Mobile number'), '9876543210');
     await user.click(within(sender).getByRole('button', { name: 'Send OTP' }));
     expect(await within(usage).findByRole('progressbar', { name: /^8 of 5,000/ })).toBeInTheDocument();
+  });
+
+  it('counts a test send in the delivery funnel right after it is sent', async () => {
+    let accepted = 0;
+    stubFetch({
+      ...meRoute(USERS.admin),
+      'GET /api/sms/config': () => jsonResponse(200, CONFIG),
+      'GET /api/sms/logs': () => jsonResponse(200, { items: [], next_before: null }),
+      'GET /api/sms/funnel': () =>
+        jsonResponse(200, {
+          period: '24h',
+          from: '2026-11-23T12:00:00.000Z',
+          to: '2026-11-24T12:00:00.000Z',
+          reports_enabled: true,
+          accepted,
+          delivered: 0,
+          failed: 0,
+          awaiting_report: accepted,
+          verified: 0,
+          delivered_as_voice: 0,
+          failure_reasons: [],
+          delivery_time_ms: { p50: null, p95: null },
+          by_hour: Array.from({ length: 24 }, (_, hour) => ({ hour, accepted: hour === 10 ? accepted : 0, delivered: 0, failed: 0, verified: 0 })),
+          unmatched_reports: 0,
+          voice_instead_of_sms: { last_7_days: 0, last_at: null },
+        }),
+      'POST /api/sms/sendOtp': () => {
+        accepted += 1;
+        return jsonResponse(200, { session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b', status: 'sent', message: 'We sent a code.', response_time_ms: 90, expires_in_s: 300, resend_after_s: 30 });
+      },
+    });
+    renderRoutes(routes, ['/settings/sms-otp']);
+    const user = userEvent.setup();
+    const funnel = await screen.findByRole('region', { name: 'Delivery funnel' });
+    expect(await within(funnel).findByText('No OTP was sent in the last 24 hours.')).toBeInTheDocument();
+
+    const sender = screen.getByRole('region', { name: 'Test Sender' });
+    await user.type(within(sender).getByLabelText('Mobile number'), '9876543210');
+    await user.click(within(sender).getByRole('button', { name: 'Send OTP' }));
+    const stages = await within(funnel).findByRole('list', { name: 'Funnel' });
+    expect(within(stages).getAllByRole('listitem')[0]).toHaveTextContent(/Accepted by 2Factor\s*1$/);
   });
 });
