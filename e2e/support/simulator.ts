@@ -2,9 +2,9 @@
  * The 2Factor simulator's control API (`/__simulator/…`, simulator only, never on 2Factor), seen from the
  * tests: what it delivered, and how many API calls reached it. Codes come from here, never from server logs.
  */
-import type { SimulatorMessage, SimulatorStats } from '../../server/providers/twoFactor/simulator.js';
+import type { DeliveryReportSettings, DeliveryReportStatus, SimulatorMessage, SimulatorStats } from '../../server/providers/twoFactor/simulator.js';
 
-export type { SimulatorMessage, SimulatorStats };
+export type { DeliveryReportSettings, DeliveryReportStatus, SimulatorMessage, SimulatorStats };
 
 /** How long to wait for the server's provider call to show up in the simulator. */
 const DELIVERY_TIMEOUT_MS = 20_000;
@@ -56,6 +56,22 @@ export class SimulatorClient {
       if (Date.now() > deadline) throw new Error(`simulator: no OTP #${previousCount + 1} delivered to ${phone} within ${DELIVERY_TIMEOUT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  /** Delivery report settings (merged in): where reports go, their delay, outcome mix and the voice fault. */
+  async setDeliveryReports(settings: Partial<DeliveryReportSettings>): Promise<DeliveryReportStatus> {
+    const response = await fetch(`${this.url}/__simulator/delivery-reports`, {
+      method: 'POST',
+      body: JSON.stringify(settings),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`simulator delivery-reports: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as DeliveryReportStatus;
+  }
+
+  /** Reports posted, failed and still pending, with the settings in force. */
+  deliveryReports(): Promise<DeliveryReportStatus> {
+    return this.get('/__simulator/delivery-reports');
   }
 
   async reset(): Promise<void> {

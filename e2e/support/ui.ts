@@ -145,3 +145,22 @@ export function pageScrollWidth(page: Page): Promise<number> {
   // A string, not a function: the e2e code is type-checked for Node, without the DOM's types.
   return page.evaluate<number>('document.documentElement.scrollWidth');
 }
+
+/** Settings → SMS & OTP: the Delivery funnel card. */
+export function deliveryFunnel(page: Page) {
+  const region = page.getByRole('region', { name: 'Delivery funnel' });
+  const stages = region.getByRole('list', { name: 'Funnel' });
+  return {
+    region,
+    refresh: region.getByRole('button', { name: 'Refresh' }),
+    tab: (name: 'Last 24 hours' | 'Last 7 days') => region.getByRole('tab', { name }),
+    /** One stage of the funnel (`Accepted by 2Factor`, `Delivered`, `Verified`): its text holds the count. */
+    stage: (label: string) => stages.getByRole('listitem').filter({ hasText: label }),
+    /** The value beside a figure's term (`Failed`, `Awaiting a report`, `As a voice call`, `Median (p50)`…). */
+    figure: (term: string) => region.getByRole('term').filter({ hasText: new RegExp(`^${escapeRegExp(term)}$`) }).locator('xpath=following-sibling::dd[1]'),
+    failureReasons: region.getByRole('list', { name: 'Why sends failed' }).getByRole('listitem'),
+    byHour: region.getByRole('table', { name: 'Sends by hour of the day (IST)' }),
+    voiceWarning: region.getByRole('alert').filter({ hasText: 'OTPs delivered as voice calls' }),
+    empty: region.getByText(/^No OTP was sent in the last/),
+  };
+}
