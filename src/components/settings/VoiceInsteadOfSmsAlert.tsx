@@ -22,7 +22,7 @@ export function VoiceInsteadOfSmsAlert({ voice }: { voice: DeliveryFunnelRespons
           account, so 2Factor called instead.
         </p>
         <p className="font-medium text-foreground">How to fix it</p>
-        <ol className="list-decimal space-y-1 pl-5">
+        <ol className="list-decimal space-y-1 pl-5 text-foreground">
           <li>In the 2Factor dashboard, map your DLT-approved sender id (header) and OTP template to your account.</li>
           <li>Check the template text matches its DLT registration exactly, with XXXX where the code goes, and that its name is the Template name above.</li>
           <li>Send a test OTP from this page: it should arrive as an SMS, and this warning clears 7 days after the last voice call.</li>
