@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { loginRequestSchema, loginResponseSchema, meResponseSchema } from '../../common/api/auth.js';
+import { deliveryCallbackFormSchema, deliveryCallbackResponseSchema, deliveryFunnelResponseSchema, funnelQuerySchema } from '../../common/api/delivery.js';
 import { healthReportSchema } from '../../common/api/health.js';
 import {
   connectionTestResponseSchema,
@@ -35,7 +36,7 @@ export interface ApiOperation {
   method: HttpMethod;
   /** The full path as mounted, OpenAPI style (`/api/things/{id}`). */
   path: string;
-  tag: 'Health' | 'Authentication' | 'SMS OTP' | 'SMS settings' | 'Reference';
+  tag: 'Health' | 'Authentication' | 'SMS OTP' | 'SMS settings' | 'Webhooks' | 'Reference';
   summary: string;
   description?: string;
   /** `signed_in`: any logged-in user (401 otherwise); `admin`: admin or super_admin (401, 403). */
@@ -43,6 +44,8 @@ export interface ApiOperation {
   request?: {
     /** JSON body. Writes without a documented body still send `{}`: the cross-site guard wants JSON. */
     body?: z.ZodType;
+    /** The body's media types when not only JSON (a webhook taking a form). */
+    bodyMediaTypes?: string[];
     query?: z.ZodObject;
     params?: z.ZodObject;
     example?: unknown;
@@ -66,6 +69,8 @@ export interface ApiOperation {
   rateLimited?: boolean;
   /** Answered before the session cookie is looked up (so no database_unavailable from that lookup). */
   servedBeforeSessionLookup?: boolean;
+  /** A server-to-server webhook served before the cross-site guard: no cross_site_request, any media type. */
+  servedBeforeCrossSiteGuard?: boolean;
   /** Error bodies worth showing, keyed by code. */
   errorExamples?: Partial<Record<ErrorCode, ErrorBody>>;
 }
@@ -325,6 +330,65 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
         next_before: 41,
       },
     },
+  },
+  {
+    method: 'get',
+    path: '/api/sms/funnel',
+    tag: 'SMS settings',
+    summary: 'The delivery funnel: sent → delivered → verified',
+    description:
+      "Of the OTP sends of the last 24 hours or 7 days: how many 2Factor then reported delivered, failed (and why) or not yet, the time to delivery (p50, p95), how many codes were verified, and all of it by hour of the day (IST). Delivery counts need 2Factor's delivery reports (TWO_FACTOR_CALLBACK_TOKEN).",
+    access: 'admin',
+    request: { query: funnelQuerySchema },
+    success: {
+      status: 200,
+      description: 'The funnel of the period.',
+      schema: deliveryFunnelResponseSchema,
+      example: {
+        period: '24h',
+        from: '2026-11-23T12:00:00.000Z',
+        to: '2026-11-24T12:00:00.000Z',
+        reports_enabled: true,
+        accepted: 120,
+        delivered: 111,
+        failed: 6,
+        awaiting_report: 3,
+        verified: 97,
+        delivered_as_voice: 0,
+        failure_reasons: [
+          { reason: 'EC_ABSENT_SUBSCRIBER', count: 4, share: 0.6667 },
+          { reason: 'REJECTED', count: 2, share: 0.3333 },
+        ],
+        delivery_time_ms: { p50: 2_140, p95: 7_900 },
+        by_hour: Array.from({ length: 24 }, (_, hour) => (hour === 10 ? { hour, accepted: 120, delivered: 111, failed: 6, verified: 97 } : { hour, accepted: 0, delivered: 0, failed: 0, verified: 0 })),
+        unmatched_reports: 0,
+        voice_instead_of_sms: { last_7_days: 0, last_at: null },
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/sms/callbacks/2factor/{token}',
+    tag: 'Webhooks',
+    summary: "2Factor's delivery reports",
+    description: [
+      'Set this URL as the delivery callback in the 2Factor account (SMS OTP and transactional SMS). 2Factor posts a form',
+      'per SMS OTP (`mode=SMS_OTP`), voice OTP (`mode=VOICE_OTP`) and transactional SMS report; JSON is taken too.',
+      '`token` is TWO_FACTOR_CALLBACK_TOKEN: a wrong one, or none configured, answers 404 like an unknown route and',
+      'records nothing. Any report is answered 200 once stored: unknown sessions, unknown status words, fields and',
+      'duplicates included. No cookie, no Origin needed; the body is at most 4 kB.',
+    ].join(' '),
+    access: 'public',
+    servedBeforeSessionLookup: true,
+    servedBeforeCrossSiteGuard: true,
+    request: {
+      params: z.object({ token: z.string().min(32).describe('TWO_FACTOR_CALLBACK_TOKEN.') }),
+      body: deliveryCallbackFormSchema,
+      bodyMediaTypes: ['application/x-www-form-urlencoded', 'application/json'],
+      example: { mode: 'SMS_OTP', SessionId: 'c8e46da6-7b5c-4515-a3b2-83bf045cce44', To: '9876543210', Status: 'DELIVERED' },
+    },
+    success: { status: 200, description: 'Stored.', schema: deliveryCallbackResponseSchema, example: { received: true } },
+    errors: ['not_found', 'database_unavailable'],
   },
   {
     method: 'get',

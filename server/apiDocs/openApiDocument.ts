@@ -50,7 +50,8 @@ export function errorCodesOf(operation: ApiOperation): ErrorCode[] {
   const codes = new Set<ErrorCode>(['internal_error', 'shutting_down', ...(operation.errors ?? [])]);
   if (!operation.servedBeforeSessionLookup) codes.add('database_unavailable');
   if (WRITE_METHODS.has(operation.method)) {
-    for (const code of ['cross_site_request', 'unsupported_media_type', 'payload_too_large', 'invalid_request'] as const) codes.add(code);
+    const bodyChecks = operation.servedBeforeCrossSiteGuard ? (['payload_too_large', 'invalid_request'] as const) : (['cross_site_request', 'unsupported_media_type', 'payload_too_large', 'invalid_request'] as const);
+    for (const code of bodyChecks) codes.add(code);
   }
   if (operation.request?.body || operation.request?.query) codes.add('invalid_request');
   if (operation.access !== 'public') codes.add('unauthorized');
@@ -216,9 +217,10 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
       const body = operation.request?.body
         ? component(operation.request.body, `${capitalised.replace(/^(Get|Post|Put|Delete)/, '')}Request`)
         : z.object({}).describe('No fields: send `{}`. Every write must be JSON.');
+      const mediaTypes = operation.request?.bodyMediaTypes ?? ['application/json'];
       request.body = {
         required: true,
-        content: { 'application/json': { schema: body, example: operation.request?.example ?? {} } },
+        content: Object.fromEntries(mediaTypes.map((mediaType) => [mediaType, { schema: body, example: operation.request?.example ?? {} }])),
       };
     }
 
@@ -250,7 +252,8 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
     tags: [
       { name: 'Authentication', description: 'Email login, who am I, logout.' },
       { name: 'SMS OTP', description: 'Send and check one-time codes (phone login, admin test sends).' },
-      { name: 'SMS settings', description: 'Admins: 2Factor key, template and mode, test sends, provider log.' },
+      { name: 'SMS settings', description: 'Admins: 2Factor key, template and mode, test sends, delivery funnel, provider log.' },
+      { name: 'Webhooks', description: 'Posted by other systems: 2Factor delivery reports.' },
       { name: 'Health', description: 'For load balancers and monitoring.' },
       { name: 'Reference', description: 'This reference.' },
     ],

@@ -43,7 +43,7 @@ export function createTwoFactorCallbackRouter(deps: TwoFactorCallbackDeps): Rout
     res.json({ received: true });
   });
   // Anything else under /2factor (another method, a missing token) is as unknown as a wrong token.
-  router.all('/2factor{/*rest}', (_req, _res, next) => next(new AppError('not_found', 'No such API route.')));
+  router.use('/2factor', (_req, _res, next) => next(new AppError('not_found', 'No such API route.')));
 
   return router;
 }

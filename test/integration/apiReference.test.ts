@@ -271,9 +271,26 @@ describe('API reference', () => {
       expectDocumented(await as(request(app.app).get('/api/sms/usage')).expect(200), 'get', '/api/sms/usage');
       expectDocumented(await as(request(app.app).get('/api/sms/logs?limit=1')).expect(200), 'get', '/api/sms/logs');
       expectDocumented(await as(request(app.app).get('/api/sms/logs?limit=0')).expect(400), 'get', '/api/sms/logs');
+      expectDocumented(await as(request(app.app).get('/api/sms/funnel?period=7d')).expect(200), 'get', '/api/sms/funnel');
+      expectDocumented(await as(request(app.app).get('/api/sms/funnel?period=30d')).expect(400), 'get', '/api/sms/funnel');
 
       const staff = await cookieFor(app, await addUser(app, 'staff'));
       expectDocumented(await request(app.app).get('/api/sms/config').set('Cookie', staff).expect(403), 'get', '/api/sms/config');
+    });
+
+    it("for 2Factor's delivery reports", async () => {
+      const token = 'docs-callback-token-0123456789abcdef-0123';
+      const app = appFor({ TWO_FACTOR_CALLBACK_TOKEN: token });
+      const pathName = '/api/sms/callbacks/2factor/{token}';
+      const form = { mode: 'SMS_OTP', SessionId: 'c8e46da6-7b5c-4515-a3b2-83bf045cce44', To: '9876543210', Status: 'DELIVERED' };
+      expectDocumented(await request(app.app).post(`/api/sms/callbacks/2factor/${token}`).type('form').send(form).expect(200), 'post', pathName);
+      expectDocumented(await request(app.app).post(`/api/sms/callbacks/2factor/${token}`).send(form).expect(200), 'post', pathName);
+      expectDocumented(await request(app.app).post(`/api/sms/callbacks/2factor/${token}-wrong`).type('form').send(form).expect(404), 'post', pathName);
+      expectDocumented(
+        await request(app.app).post(`/api/sms/callbacks/2factor/${token}`).type('form').send({ ...form, Padding: 'x'.repeat(5_000) }).expect(413),
+        'post',
+        pathName,
+      );
     });
 
     it('for the reference itself', async () => {
