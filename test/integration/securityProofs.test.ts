@@ -196,6 +196,7 @@ describe('secrets', () => {
   const SAVED_KEY = 'saved-7e3a91c4-5d2b-4c8e-b1f0-2a9d6e4c8b13';
   const APP_SECRET = 'bundle-probe-app-secret-5f1e2d3c4b5a69788796a5b4';
   const DB_PASSWORD = 'bundle-probe-db-password-3141';
+  const CALLBACK_TOKEN = 'bundle-probe-callback-token-2718281828459045';
 
   function filesUnder(dir: string): string[] {
     return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -214,6 +215,7 @@ describe('secrets', () => {
           TWO_FACTOR_API_KEY: SECURITY_API_KEY,
           APP_SECRET,
           DATABASE_URL: `postgres://app:${DB_PASSWORD}@db.example.internal:5432/app`,
+          TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -227,7 +229,7 @@ describe('secrets', () => {
       expect(files.some((file) => file.endsWith('.js'))).toBe(true);
       for (const file of files) {
         const text = readFileSync(file, 'latin1');
-        for (const secret of [SECURITY_API_KEY, APP_SECRET, DB_PASSWORD, 'TWO_FACTOR_API_KEY', 'APP_SECRET', 'DATABASE_URL', '/API/V1/']) {
+        for (const secret of [SECURITY_API_KEY, APP_SECRET, DB_PASSWORD, CALLBACK_TOKEN, 'TWO_FACTOR_API_KEY', 'TWO_FACTOR_CALLBACK_TOKEN', 'APP_SECRET', 'DATABASE_URL', '/API/V1/']) {
           expect(text.includes(secret), `${secret} in ${path.relative(outDir, file)}`).toBe(false);
         }
       }

@@ -108,7 +108,7 @@ describe('DeliveryFunnelCard', () => {
   it('says delivery reports are off, and how to turn them on, when the server has no callback token', async () => {
     const { card } = renderCard(() => jsonResponse(200, funnel({ reports_enabled: false, delivered: 0, failed: 0, awaiting_report: 12, failure_reasons: [], delivery_time_ms: { p50: null, p95: null } })));
     const notice = (await within(card).findByText('Delivery reports are off')).closest('[role="status"]');
-    expect(notice).toHaveTextContent('Set TWO_FACTOR_CALLBACK_TOKEN on the server');
+    expect(notice).toHaveTextContent('Give the server a delivery callback token in its environment (see the README)');
     expect(notice).toHaveTextContent(`${window.location.origin}/api/sms/callbacks/2factor/<token>`);
     expect(within(card).getByText('No delivery reported yet.')).toBeInTheDocument();
     expect(within(card).getByText('No failure reported.')).toBeInTheDocument();

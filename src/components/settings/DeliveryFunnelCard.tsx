@@ -124,15 +124,19 @@ function PeriodFunnel({ query, periodText }: { query: UseQueryResult<DeliveryFun
   );
 }
 
-/** Without TWO_FACTOR_CALLBACK_TOKEN 2Factor cannot report, so nothing is ever counted delivered: say how to turn it on. */
+/**
+ * Without a callback token the server takes no reports, so nothing is ever counted delivered: say how to turn them on.
+ * (No server variable names in the client bundle: the README names the variable.)
+ */
 function ReportsOffNotice() {
   return (
     <Alert role="status">
       <AlertTitle className="line-clamp-none">Delivery reports are off</AlertTitle>
       <AlertDescription>
         <p>
-          Set TWO_FACTOR_CALLBACK_TOKEN on the server, then enter <code className="break-all">{`${window.location.origin}/api/sms/callbacks/2factor/<token>`}</code> as
-          the delivery callback URL in your 2Factor account. Until then no send counts as delivered.
+          Give the server a delivery callback token in its environment (see the README), then enter{' '}
+          <code className="break-all">{`${window.location.origin}/api/sms/callbacks/2factor/<token>`}</code> as the delivery callback URL in your
+          2Factor account. Until then no send counts as delivered.
         </p>
       </AlertDescription>
     </Alert>
