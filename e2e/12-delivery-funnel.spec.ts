@@ -1,5 +1,5 @@
 /**
- * Flow 9: the delivery funnel on Settings → SMS & OTP fills as 2Factor (the simulator, posting its callbacks to the
+ * Flow 12: the delivery funnel on Settings → SMS & OTP fills as 2Factor (the simulator, posting its callbacks to the
  * server's callback route like 2Factor does) reports deliveries: a send is accepted at once and awaits its report,
  * becomes delivered when the report arrives (the card refreshes by itself), verified once its code is checked; a
  * failed send shows its reason; a code delivered as a voice call raises the DLT warning. Screenshots at 375 and
