@@ -49,6 +49,7 @@ const ROUTES: Record<string, Route['call']> = {
   'POST   /api/sms/config/test': ({ app, cookie }) => as(request(app.app).post('/api/sms/config/test'), cookie).set('Content-Type', 'application/json'),
   'GET    /api/sms/logs': ({ app, cookie }) => as(request(app.app).get('/api/sms/logs?limit=5'), cookie),
   'GET    /api/sms/funnel': ({ app, cookie }) => as(request(app.app).get('/api/sms/funnel?period=7d'), cookie),
+  'GET    /api/sms/usage': ({ app, cookie }) => as(request(app.app).get('/api/sms/usage'), cookie),
   // 2Factor's servers post with no cookie; a cookie neither helps nor hurts. The token in the path decides.
   'POST   /api/sms/callbacks/2factor/{token}': ({ app, cookie }) =>
     as(request(app.app).post(CALLBACK_PATH), cookie).type('form').send({ mode: 'SMS_OTP', SessionId: 'matrix', To: '9876543210', Status: 'DELIVERED' }),
@@ -82,6 +83,7 @@ const MATRIX: ReadonlyArray<readonly [route: keyof typeof ROUTES, loggedOut: num
   ['POST   /api/sms/config/test',            401,     403,   403,   200,   200],
   ['GET    /api/sms/logs',                   401,     403,   403,   200,   200],
   ['GET    /api/sms/funnel',                 401,     403,   403,   200,   200],
+  ['GET    /api/sms/usage',                  401,     403,   403,   200,   200],
   ['POST   /api/sms/callbacks/2factor/{token}', 200,   200,   200,   200,   200],
   ['POST   /api/sms/callbacks/2factor/{wrong}', 404,   404,   404,   404,   404],
   ['POST   /api/sms/sendTemplate',           401,     403,   403,   200,   200],
