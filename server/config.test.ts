@@ -68,7 +68,10 @@ describe('loadConfig', () => {
       providerTimeoutMs: 5000,
       providerMaxRps: 200,
       sandboxAllowed: true,
+      testNumbers: [],
     });
+    expect(config.alerts).toEqual({ webhookUrl: undefined, balanceBelow: 100 });
+    expect(config.metricsToken).toBeUndefined();
   });
 
   it('resolves DATA_DIR to an absolute path (default ./data)', () => {
@@ -296,5 +299,57 @@ describe('loadConfig', () => {
     const names = configError({ NODE_ENV: 'production', PORT: 'eighty', WEB_CONCURRENCY: '2', REDIS_URL: 'redis://cache' })
       .problems.map((problem) => problem.split(':')[0]);
     expect(names).toEqual(['PORT', 'APP_SECRET', 'DATABASE_URL']);
+  });
+
+  describe('SMS_TEST_NUMBERS', () => {
+    it('reads phone:code pairs', () => {
+      const config = loadConfig({ APP_SECRET: SECRET, SMS_TEST_NUMBERS: ' +919999900001:123456, +919999900002 : 654321 ,' });
+      expect(config.sms.testNumbers).toEqual([
+        { phone: '+919999900001', code: '123456' },
+        { phone: '+919999900002', code: '654321' },
+      ]);
+    });
+
+    it.each([
+      ['a landline', '+911123456789:123456'],
+      ['a short code', '+919876512345:1234'],
+      ['no code', '+919876512345'],
+      ['a phone twice', '+919876512345:123456,+919876512345:654321'],
+      ['an extra colon', '+919876512345:123456:1'],
+    ])('refuses %s without printing the value', (_what, raw) => {
+      const error = configError({ APP_SECRET: SECRET, SMS_TEST_NUMBERS: raw });
+      expect(error.problems).toEqual([expect.stringMatching(/^SMS_TEST_NUMBERS: comma-separated \+91 mobile:6-digit code pairs/)]);
+      expect(error.message).not.toContain('9876512345');
+    });
+
+    it('is refused in production unless SMS_TEST_NUMBERS_IN_PRODUCTION=true', () => {
+      const production = { NODE_ENV: 'production', APP_SECRET: SECRET, SMS_TEST_NUMBERS: '+919999900001:123456' };
+      expect(configError(production).problems).toEqual([
+        'SMS_TEST_NUMBERS: refused when NODE_ENV=production unless SMS_TEST_NUMBERS_IN_PRODUCTION=true',
+      ]);
+      expect(configError({ ...production, SMS_TEST_NUMBERS_IN_PRODUCTION: 'false' }).problems).toHaveLength(1);
+      expect(loadConfig({ ...production, SMS_TEST_NUMBERS_IN_PRODUCTION: 'true' }).sms.testNumbers).toHaveLength(1);
+      expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, SMS_TEST_NUMBERS: '' }).sms.testNumbers).toEqual([]);
+    });
+  });
+
+  describe('alerts and metrics', () => {
+    it('reads the webhook, the balance threshold and the metrics token', () => {
+      const config = loadConfig({
+        APP_SECRET: SECRET,
+        ALERT_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
+        SMS_BALANCE_ALERT_BELOW: '2500',
+        METRICS_TOKEN: 'm'.repeat(32),
+      });
+      expect(config.alerts).toEqual({ webhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXX', balanceBelow: 2500 });
+      expect(config.metricsToken).toBe('m'.repeat(32));
+    });
+
+    it('refuses a webhook that is not http(s) and a short metrics token, without printing either', () => {
+      const error = configError({ APP_SECRET: SECRET, ALERT_WEBHOOK_URL: 'ftp://hooks.example/secret-path', METRICS_TOKEN: 'short-token-value' });
+      expect(error.problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['ALERT_WEBHOOK_URL', 'METRICS_TOKEN']);
+      expect(error.message).not.toContain('secret-path');
+      expect(error.message).not.toContain('short-token-value');
+    });
   });
 });

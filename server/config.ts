@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { SMS_MODES, TEMPLATE_NAME_HINT, TEMPLATE_NAME_PATTERN } from '../common/api/sms.js';
+import { OTP_LENGTH, SMS_MODES, TEMPLATE_NAME_HINT, TEMPLATE_NAME_PATTERN } from '../common/api/sms.js';
+import { INDIAN_MOBILE_E164 } from '../common/phone.js';
 
 /** Empty strings count as missing, so `FOO=` in a .env file falls back to the default. */
 function env<T extends z.ZodType>(schema: T) {
@@ -29,6 +30,35 @@ const trustProxy = z.string().transform((raw): boolean | number | string[] => {
   if (/^\d+$/.test(value)) return Number(value);
   return value.split(',').map((part) => part.trim()).filter(Boolean);
 });
+
+/** One phone and its fixed code, from SMS_TEST_NUMBERS. */
+export interface TestNumberEntry {
+  phone: string;
+  code: string;
+}
+
+const TEST_NUMBERS_HINT = `comma-separated +91 mobile:${OTP_LENGTH}-digit code pairs, each phone once, e.g. +919999900001:123456`;
+
+/**
+ * SMS_TEST_NUMBERS: `+919999900001:123456,+919999900002:654321`. Codes have the forms' length, so the login form
+ * takes them. Problems are described by position, never by value.
+ */
+const testNumbers = z.string().transform((raw, ctx): TestNumberEntry[] => {
+  const entries = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  const codePattern = new RegExp(`^[0-9]{${OTP_LENGTH}}$`);
+  const parsed: TestNumberEntry[] = [];
+  for (const entry of entries) {
+    const [phone = '', code = '', ...rest] = entry.split(':').map((part) => part.trim());
+    if (rest.length > 0 || !INDIAN_MOBILE_E164.test(phone) || !codePattern.test(code) || parsed.some((seen) => seen.phone === phone)) {
+      ctx.addIssue({ code: 'custom', message: TEST_NUMBERS_HINT });
+      return z.NEVER;
+    }
+    parsed.push({ phone, code });
+  }
+  return parsed;
+});
+
+const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
@@ -74,6 +104,12 @@ const envSchema = z.object({
   PROVIDER_TIMEOUT_MS: env(positiveInt.max(60_000).default(5000)),
   PROVIDER_MAX_RPS: env(positiveInt.default(200)),
   OTP_LOG_RETENTION_DAYS: env(positiveInt.max(3650).default(180)),
+
+  SMS_TEST_NUMBERS: env(testNumbers.optional()),
+  SMS_TEST_NUMBERS_IN_PRODUCTION: env(boolean.default(false)),
+  ALERT_WEBHOOK_URL: env(webhookUrl.optional()),
+  SMS_BALANCE_ALERT_BELOW: env(z.coerce.number().int().min(0).default(100)),
+  METRICS_TOKEN: env(z.string().min(32, 'must be at least 32 characters').optional()),
 });
 
 export type Environment = z.infer<typeof envSchema>;
@@ -99,6 +135,16 @@ export interface Config {
   /** otp_logs rows older than this are deleted by the retention job. */
   otpLogRetentionDays: number;
   sms: SmsConfig;
+  alerts: AlertsConfig;
+  /** Bearer token that GET /metrics requires; /metrics answers 404 when unset. */
+  metricsToken: string | undefined;
+}
+
+export interface AlertsConfig {
+  /** Slack-compatible incoming webhook; alerts are only logged when unset. */
+  webhookUrl: string | undefined;
+  /** Alert when the balance the current SMS mode spends falls below this many credits (0: never). */
+  balanceBelow: number;
 }
 
 export interface SmsConfig {
@@ -125,6 +171,8 @@ export interface SmsConfig {
   providerMaxRps: number;
   /** No API key outside production: the built-in 2Factor simulator stands in for the real API. */
   sandboxAllowed: boolean;
+  /** SMS_TEST_NUMBERS: phones that get a fixed code and no SMS. Empty unless set. */
+  testNumbers: TestNumberEntry[];
 }
 
 export class ConfigError extends Error {
@@ -145,6 +193,10 @@ function crossVariableProblems(source: NodeJS.ProcessEnv): string[] {
   const cooldownMaxS = Number(source.SMS_RESEND_COOLDOWN_MAX_S?.trim() || '600');
   if (cooldownMaxS < cooldownS) {
     problems.push('SMS_RESEND_COOLDOWN_MAX_S: must be at least SMS_RESEND_COOLDOWN_S');
+  }
+  if (source.NODE_ENV?.trim() === 'production' && given('SMS_TEST_NUMBERS') && source.SMS_TEST_NUMBERS_IN_PRODUCTION?.trim() !== 'true') {
+    // A test number logs its owner in with a fixed code: in production only on purpose (app store review).
+    problems.push('SMS_TEST_NUMBERS: refused when NODE_ENV=production unless SMS_TEST_NUMBERS_IN_PRODUCTION=true');
   }
   if (Number(source.WEB_CONCURRENCY?.trim() || '1') > 1) {
     // Several processes share nothing in memory: storage, limits and the provider ceiling must be shared.
@@ -206,7 +258,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       providerMaxRps: e.PROVIDER_MAX_RPS,
       // The sandbox simulator lives inside one process; with several workers a code sent by one could not be checked by another.
       sandboxAllowed: !isProduction && e.WEB_CONCURRENCY === 1,
+      testNumbers: e.SMS_TEST_NUMBERS ?? [],
     },
+    alerts: {
+      webhookUrl: e.ALERT_WEBHOOK_URL,
+      balanceBelow: e.SMS_BALANCE_ALERT_BELOW,
+    },
+    metricsToken: e.METRICS_TOKEN,
   });
 }
 
