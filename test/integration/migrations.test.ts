@@ -11,7 +11,20 @@ import { useTestDatabase } from '../support/testApp.js';
 import { dbKindsUnderTest, openBlankTestDb, type DbKind } from '../support/testDatabases.js';
 
 const SUPABASE_ROLES = ['anon', 'authenticated', 'service_role'];
-const APP_TABLES = ['app_migrations', 'otp_logs', 'otp_sessions', 'sms_deliveries', 'sms_settings', 'user_contact_settings', 'user_sessions', 'users'];
+const APP_TABLES = [
+  'alert_deliveries',
+  'app_migrations',
+  'otp_logs',
+  'otp_sessions',
+  'scheduled_job_runs',
+  'sms_balance_samples',
+  'sms_deliveries',
+  'sms_settings',
+  'sms_settings_changes',
+  'user_contact_settings',
+  'user_sessions',
+  'users',
+];
 
 /** Supabase's own definition of auth.uid(), which differs from the bootstrap's. */
 const SUPABASE_UID_FUNCTION = `

@@ -152,9 +152,32 @@ export async function openBlankTestDb(kind: DbKind, templates: TemplateInfo): Pr
   };
 }
 
-const APP_TABLES = ['sms_delivery_events', 'sms_deliveries', 'otp_logs', 'otp_sessions', 'sms_settings', 'user_sessions', 'user_contact_settings', 'users'];
+const APP_TABLES = [
+  'sms_delivery_events',
+  'sms_deliveries',
+  'otp_logs',
+  'otp_sessions',
+  'sms_settings',
+  'sms_settings_changes',
+  'sms_balance_samples',
+  'scheduled_job_runs',
+  'alert_deliveries',
+  'user_sessions',
+  'user_contact_settings',
+  'users',
+];
 
 /** Empties every application table (keeps the migration records). */
 export async function resetTestDb(db: Db): Promise<void> {
   await db.exec(`truncate ${APP_TABLES.map((table) => `public.${table}`).join(', ')} restart identity cascade`);
+}
+
+/**
+ * The database as another app instance sees it: its own connection pool on PostgreSQL; on PGlite (one
+ * connection, one process) the same handle, as several instances there share one.
+ */
+export function anotherInstanceDb(testDb: TestDb): { db: Db; close(): Promise<void> } {
+  if (testDb.kind === 'pglite' || !testDb.url) return { db: testDb.db, close: async () => undefined };
+  const db = createPostgresDb({ connectionString: testDb.url, poolSize: 4 });
+  return { db, close: () => db.close() };
 }
