@@ -171,3 +171,65 @@ export const otpLogsResponseSchema = z.object({
   next_before: z.number().int().positive().nullable().describe('Pass as `before` to get the next (older) page; null when there is none.'),
 });
 export type OtpLogsResponse = z.infer<typeof otpLogsResponseSchema>;
+
+/**
+ * 2Factor keeps separate balances: `otp_sms` (BAL/SMS) pays for AUTOGEN sends, `transactional_sms`
+ * (ADDON_SERVICES/BAL/TRANSACTIONAL_SMS) for template (TSMS) sends.
+ */
+export const BALANCE_ACCOUNTS = ['otp_sms', 'transactional_sms'] as const;
+export type BalanceAccount = (typeof BALANCE_ACCOUNTS)[number];
+
+/** The balance the given SMS mode spends. */
+export function balanceAccountOf(mode: SmsMode): BalanceAccount {
+  return mode === 'template' ? 'transactional_sms' : 'otp_sms';
+}
+
+export const balancePointSchema = z.object({
+  at: z.iso.datetime({ offset: true }).describe('When 2Factor reported it.'),
+  balance: z.number(),
+});
+export type BalancePoint = z.infer<typeof balancePointSchema>;
+
+export const accountBalanceSchema = z.object({
+  account: z.enum(BALANCE_ACCOUNTS),
+  balance: z.number().nullable().describe('The latest balance 2Factor reported; null before the first successful poll.'),
+  fetched_at: z.iso.datetime({ offset: true }).nullable(),
+  history: z.array(balancePointSchema).describe("The last sample of each hour over the last 7 days, oldest first."),
+});
+export type AccountBalance = z.infer<typeof accountBalanceSchema>;
+
+/** GET /api/sms/balance: 2Factor's balances as polled every few minutes by one instance. */
+export const smsBalanceResponseSchema = z.object({
+  in_use: z.enum(BALANCE_ACCOUNTS).describe('The account the current mode spends: the one SMS_BALANCE_ALERT_BELOW watches.'),
+  alert_below: z.number().int().min(0).describe('SMS_BALANCE_ALERT_BELOW (0: no alert).'),
+  poll_interval_s: z.number().int().positive(),
+  accounts: z.array(accountBalanceSchema),
+});
+export type SmsBalanceResponse = z.infer<typeof smsBalanceResponseSchema>;
+
+/** SMS_TEST_NUMBERS as admins see them: masked phones, never the codes. */
+export const testNumbersViewSchema = z.object({
+  numbers: z.array(z.string()).describe('Masked: `+91******0001`.'),
+  production: z.boolean().describe('Active in production (SMS_TEST_NUMBERS_IN_PRODUCTION=true).'),
+});
+export type TestNumbersView = z.infer<typeof testNumbersViewSchema>;
+
+export const SMS_SETTINGS_FIELDS = ['api_key', 'template_name', 'mode'] as const;
+export type SmsSettingsField = (typeof SMS_SETTINGS_FIELDS)[number];
+
+export const smsSettingsChangeSchema = z.object({
+  id: z.number().int().positive(),
+  changed_at: z.iso.datetime({ offset: true }),
+  changed_by: z
+    .object({ id: z.uuid(), email: z.string() })
+    .nullable()
+    .describe('Null once the admin who saved it was deleted.'),
+  fields: z.array(z.enum(SMS_SETTINGS_FIELDS)).describe('Which fields were saved; never their values.'),
+});
+export type SmsSettingsChange = z.infer<typeof smsSettingsChangeSchema>;
+
+/** GET /api/sms/config/changes: the newest changes first. */
+export const smsSettingsChangesResponseSchema = z.object({
+  items: z.array(smsSettingsChangeSchema),
+});
+export type SmsSettingsChangesResponse = z.infer<typeof smsSettingsChangesResponseSchema>;

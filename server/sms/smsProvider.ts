@@ -6,6 +6,8 @@
  * logs), or rejects with a ProviderError carrying the same two facts, so every call can be logged.
  */
 
+import type { BalanceAccount } from '../../common/api/sms.js';
+
 /** What the provider said about a code. `session_not_found`: it has no such session (unknown or purged). */
 export type VerifyOutcome = 'matched' | 'mismatch' | 'expired' | 'session_not_found';
 
@@ -28,8 +30,11 @@ export interface SmsOtpProvider {
     templateName: string;
     variables: readonly string[];
   }): Promise<ProviderCallResult<{ providerSessionId: string }>>;
-  /** Remaining SMS credits; used to test a key without sending anything. */
-  getBalance(): Promise<ProviderCallResult<{ balance: string }>>;
+  /**
+   * Remaining credits of one account (default `otp_sms`, what AUTOGEN sends spend); also how a key is tested
+   * without sending anything.
+   */
+  getBalance(account?: BalanceAccount): Promise<ProviderCallResult<{ balance: string }>>;
 }
 
 /**

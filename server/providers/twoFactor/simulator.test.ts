@@ -388,6 +388,20 @@ describe('2Factor simulator: control API over HTTP (simulator only)', () => {
     expect((await control('GET', 'faults')).json).toEqual({ latencyMs: 5, mode: 'http500' });
   });
 
+  it('sets balances from JSON, refuses malformed ones, and reset restores them', async () => {
+    await control('POST', 'reset');
+    expect(await control('POST', 'balances', { sms: '42', transactionalSms: '7' })).toEqual({
+      status: 200,
+      json: { sms: '42', voice: '500', transactionalSms: '7' },
+    });
+    expect((await getJson(sim, api('BAL/SMS'))).json.Details).toBe('42');
+    expect((await getJson(sim, api('ADDON_SERVICES/BAL/TRANSACTIONAL_SMS'))).json.Details).toBe('7');
+    expect((await control('POST', 'balances', { sms: 42 })).status).toBe(400);
+    expect((await control('POST', 'balances', { wallet: '1' })).status).toBe(400);
+    await control('POST', 'reset');
+    expect((await getJson(sim, api('BAL/SMS'))).json.Details).toBe('500');
+  });
+
   it('resets everything, restoring the faults given at start', async () => {
     await control('POST', 'faults', { mode: 'html', latencyMs: 0 });
     expect(await control('POST', 'reset')).toEqual({ status: 200, json: { ok: true } });

@@ -36,10 +36,11 @@
  *   GET  /__simulator/stats                 see SimulatorStats
  *   GET  /__simulator/faults                current faults
  *   POST /__simulator/faults                JSON `{latencyMs?, mode?}` merged into the faults (like setFaults)
+ *   POST /__simulator/balances              JSON `{sms?, voice?, transactionalSms?}` (strings, like setBalances)
  *   GET  /__simulator/delivery-reports      delivery report settings, and reports posted / failed / pending
  *   POST /__simulator/delivery-reports      JSON `{callbackUrl?, delayMs?, mix?, voiceInsteadOfSms?}` merged in
- *   POST /__simulator/reset                 clears outbox, sessions, stats and pending reports; faults and
- *                                           delivery report settings back to the start options
+ *   POST /__simulator/reset                 clears outbox, sessions, stats and pending reports; faults,
+ *                                           delivery report settings and balances back to the start options
  * (In a query string `+` reads as a space; the phone filter accepts `+91…`, `%2B91…` and ` 91…` alike.)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -119,6 +120,13 @@ export interface SimulatorRequest {
   body?: string;
 }
 
+/** What the BAL routes answer, as 2Factor does: text in `Details`. */
+export interface SimulatorBalances {
+  sms: string;
+  voice: string;
+  transactionalSms: string;
+}
+
 export interface TwoFactorSimulatorOptions extends Partial<SimulatorFaults> {
   host?: string;
   /** 0 (default) picks a free port. */
@@ -132,7 +140,7 @@ export interface TwoFactorSimulatorOptions extends Partial<SimulatorFaults> {
   /** How long a code can be verified (default 10 minutes). */
   otpTtlMs?: number;
   /** Balances answered by the BAL routes (default "500" each). */
-  balances?: { sms?: string; voice?: string; transactionalSms?: string };
+  balances?: Partial<SimulatorBalances>;
   /** Sessions kept at most, oldest dropped first (default 100 000). */
   maxSessions?: number;
   /** The outbox keeps at least the newest this many messages (default 10 000). */
@@ -159,12 +167,20 @@ export interface TwoFactorSimulator {
   stats(): SimulatorStats;
   resetStats(): void;
   setFaults(faults: Partial<SimulatorFaults>): void;
+  /** Changes what the BAL routes answer from now on. */
+  setBalances(balances: Partial<SimulatorBalances>): void;
   /** Merges `settings` into the delivery report settings; reports already scheduled keep theirs. */
   setDeliveryReports(settings: Partial<DeliveryReportSettings>): void;
   deliveryReports(): DeliveryReportStatus;
-  /** Clears outbox, sessions, stats and pending reports; faults and delivery report settings go back to the start options. */
+  /** Clears outbox, sessions, stats and pending reports; faults, delivery report settings and balances go back to the start options. */
   reset(): void;
 }
+
+const balancesSchema = z.strictObject({
+  sms: z.string().max(32).optional(),
+  voice: z.string().max(32).optional(),
+  transactionalSms: z.string().max(32).optional(),
+});
 
 const faultsSchema = z.strictObject({
   latencyMs: z.number().int().min(0).max(600_000).optional(),
@@ -227,7 +243,8 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
   const validKeys = options.validApiKeys ? new Set(options.validApiKeys) : undefined;
   const invalidKeyHttpStatus = options.invalidKeyHttpStatus ?? 200;
   const outboxLimit = options.outboxLimit ?? 10_000;
-  const balances = { sms: '500', voice: '500', transactionalSms: '500', ...options.balances };
+  const initialBalances: SimulatorBalances = { sms: '500', voice: '500', transactionalSms: '500', ...options.balances };
+  let balances = { ...initialBalances };
   const startFaults = faultsSchema.parse({ latencyMs: options.latencyMs, mode: options.mode });
   const initialFaults: SimulatorFaults = { latencyMs: startFaults.latencyMs ?? 0, mode: startFaults.mode ?? 'none' };
 
@@ -512,6 +529,19 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
         return sendJson(res, 200, api.deliveryReports());
       });
     }
+    if (method === 'POST' && pathname === '/__simulator/balances') {
+      return void readBody(req).then((body) => {
+        let parsed: ReturnType<typeof balancesSchema.safeParse> | undefined;
+        try {
+          parsed = balancesSchema.safeParse(JSON.parse(body ?? ''));
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed?.success) return sendJson(res, 400, { error: 'balances must be JSON {sms?, voice?, transactionalSms?} with string values' });
+        api.setBalances(parsed.data);
+        return sendJson(res, 200, balances);
+      });
+    }
     if (method === 'POST' && pathname === '/__simulator/reset') {
       api.reset();
       return sendJson(res, 200, { ok: true });
@@ -599,7 +629,16 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
       };
     },
     deliveryReports: () => ({ ...deliveryReports, mix: { ...deliveryReports.mix }, ...reportCounts, pending: reportTimers.size + reportsInFlight }),
+    setBalances(partial) {
+      const parsed = balancesSchema.parse(partial);
+      balances = {
+        sms: parsed.sms ?? balances.sms,
+        voice: parsed.voice ?? balances.voice,
+        transactionalSms: parsed.transactionalSms ?? balances.transactionalSms,
+      };
+    },
     reset() {
+      balances = { ...initialBalances };
       outbox = [];
       lastCodes.clear();
       sessions.clear();

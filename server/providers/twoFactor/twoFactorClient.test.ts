@@ -146,6 +146,13 @@ describe('2Factor client against the simulator (real HTTP)', () => {
     expect(requests[0]?.url).toBe(`/API/V1/${KEY}/BAL/SMS`);
   });
 
+  it('reads the transactional SMS balance from its own call', async () => {
+    sim.setBalances({ sms: '900', transactionalSms: '42' });
+    expect((await client.getBalance('transactional_sms')).value).toEqual({ balance: '42' });
+    expect((await client.getBalance('otp_sms')).value).toEqual({ balance: '900' });
+    expect(requests.map((request) => request.url)).toEqual([`/API/V1/${KEY}/ADDON_SERVICES/BAL/TRANSACTIONAL_SMS`, `/API/V1/${KEY}/BAL/SMS`]);
+  });
+
   it.each([
     ['http500', 'HTTP 500 from provider'],
     ['html', 'unreadable answer (HTTP 200)'],

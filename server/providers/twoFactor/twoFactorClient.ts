@@ -16,6 +16,7 @@
  * - Calls go through one keep-alive pool per process (httpTransport.ts), which never follows redirects.
  */
 import { performance } from 'node:perf_hooks';
+import type { BalanceAccount } from '../../../common/api/sms.js';
 import { AnswerTooLargeError, undiciTransport, type HttpTransport } from './httpTransport.js';
 import { ProviderError, type ProviderCallResult, type SmsOtpProvider } from '../../sms/smsProvider.js';
 import {
@@ -36,6 +37,12 @@ export interface TwoFactorClientOptions {
 }
 
 const REDACTED = '[REDACTED]';
+
+/** 2Factor's balance calls: OTP SMS (AUTOGEN) and transactional SMS (TSMS) are separate accounts. */
+const BALANCE_PATHS: Record<BalanceAccount, string> = {
+  otp_sms: 'BAL/SMS',
+  transactional_sms: 'ADDON_SERVICES/BAL/TRANSACTIONAL_SMS',
+};
 /** Provider texts go to admin logs; a runaway body must not. */
 const MAX_DETAILS_LENGTH = 500;
 
@@ -184,8 +191,8 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
       return call('sendTemplateSms', () => 'ADDON_SERVICES/SEND/TSMS', { method: 'POST', body }, classifySendAnswer);
     },
 
-    getBalance() {
-      return call('getBalance', () => 'BAL/SMS', { method: 'GET' }, classifyBalanceAnswer);
+    getBalance(account = 'otp_sms') {
+      return call('getBalance', () => BALANCE_PATHS[account], { method: 'GET' }, classifyBalanceAnswer);
     },
   };
 }
