@@ -7,6 +7,7 @@ import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { HealthReport } from '../common/api/health.js';
+import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { createApiDocsRouter } from './apiDocs/apiDocsRouter.js';
 import type { AuthService } from './auth/authService.js';
@@ -19,6 +20,7 @@ import { requestLogger } from './http/requestLogger.js';
 import { shuttingDownError } from './lifecycle.js';
 import { serveSpa } from './http/spa.js';
 import { redactCallbackToken } from './webhooks/twoFactorCallbacks.js';
+import { metricsEndpoint } from './metrics/metricsEndpoint.js';
 
 export interface AppDeps {
   config: Pick<Config, 'isProduction' | 'trustProxy' | 'sessionTtlHours' | 'failedLoginsPer15Minutes'>;
@@ -34,6 +36,8 @@ export interface AppDeps {
   clientDir?: string;
   /** Set while the process drains on SIGTERM: new API requests get 503 shutting_down. */
   isShuttingDown?: () => boolean;
+  /** GET /metrics (Prometheus), behind METRICS_TOKEN; off (404) without a token. */
+  metrics?: { token: string | undefined; registry: Registry };
 }
 
 export const JSON_BODY_LIMIT = '16kb';
@@ -91,6 +95,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(notFoundApiHandler);
   api.use(createErrorHandler(logger));
   app.use('/api', api);
+  // Outside /api (Prometheus' default path, no session or CSRF), and before the SPA, which would answer any GET.
+  if (deps.metrics) app.get('/metrics', metricsEndpoint(deps.metrics));
 
   const spa = deps.clientDir ? serveSpa(deps.clientDir) : undefined;
   if (spa) app.use(spa);

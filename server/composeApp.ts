@@ -6,6 +6,9 @@
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { HealthReport } from '../common/api/health.js';
+import { createAlertWatch, budgetReachedCheck, circuitOpenCheck, lowBalanceAlerter, type AlertWatch } from './alerts/alertWatch.js';
+import { createAlerts, type Alerts } from './alerts/alerts.js';
+import type { WebhookPoster } from './alerts/webhookPoster.js';
 import { createApp } from './app.js';
 import { createAuthService, type AuthService } from './auth/authService.js';
 import { createLoginThrottle } from './auth/loginThrottle.js';
@@ -18,9 +21,14 @@ import type { LimiterStoreFactory } from './http/limiterStores.js';
 import type { SecretRegistry } from './logger.js';
 import { createDeliveryFunnelRepository } from './db/deliveryFunnelRepository.js';
 import { createDeliveryReportsRepository } from './db/deliveryReportsRepository.js';
+import { createAlertDeliveriesRepository } from './db/alertDeliveriesRepository.js';
 import { createOtpLogsRepository, type OtpLogsRepository } from './db/otpLogsRepository.js';
 import { createOtpSessionsRepository } from './db/otpSessionsRepository.js';
+import { createScheduledJobsRepository } from './db/scheduledJobsRepository.js';
+import { createSmsBalanceRepository } from './db/smsBalanceRepository.js';
 import { createSmsSettingsRepository } from './db/smsSettingsRepository.js';
+import { createAppMetrics, type AppMetrics } from './metrics/appMetrics.js';
+import { ceilingObserver, instrumentOtpService, instrumentProvider } from './metrics/instrumentation.js';
 import { createSmsRouter } from './smsServer.js';
 import { createApiKeyCipher } from './sms/apiKeyCipher.js';
 import { createDeliveryFunnel } from './sms/deliveryFunnel.js';
@@ -35,8 +43,10 @@ import { createProviderResolver } from './sms/providerResolver.js';
 import type { Sandbox } from './sms/sandbox.js';
 import { createSendLimits } from './sms/sendLimits.js';
 import { createSmsLimits } from './sms/smsRateLimits.js';
+import { createSmsBalance, type SmsBalance } from './sms/smsBalance.js';
 import { createSmsSettings, type SmsSettings } from './sms/smsSettings.js';
 import { createTwoFactorCallbackRouter } from './webhooks/twoFactorCallbacks.js';
+import { createTestNumbers } from './sms/testNumbers.js';
 
 export interface Infrastructure {
   config: Readonly<Config>;
@@ -57,6 +67,8 @@ export interface Infrastructure {
   breaker?: { failuresToOpen: number; halfOpenAfterMs: number };
   /** The wait before a login send or verify for an unregistered number answers; tests make it instant. */
   sleep?: (ms: number) => Promise<void>;
+  /** How alerts reach ALERT_WEBHOOK_URL; tests shorten the retry pauses. */
+  postAlert?: WebhookPoster;
 }
 
 /** How long a provider call may wait for a rate slot before it is refused as provider_busy. */
@@ -75,10 +87,20 @@ export interface ComposedApp {
   deliveryReports: DeliveryReports;
   providerGuard: ProviderGuard;
   checkHealth: () => Promise<HealthReport>;
+  metrics: AppMetrics;
+  alerts: Alerts;
+  /** Tick it periodically (server/index.ts): the budget and circuit alerts; the delivery reports add theirs. */
+  alertWatch: AlertWatch;
+  /** Call `pollIfDue` periodically (server/index.ts): one instance polls 2Factor's balances per interval. */
+  smsBalance: SmsBalance;
 }
 
 export function composeApp(infra: Infrastructure): ComposedApp {
   const { config, db, now } = infra;
+  infra.secrets.add(config.alerts.webhookUrl);
+  infra.secrets.add(config.metricsToken);
+  const metrics = createAppMetrics();
+  const countRefusal = (limit: string) => metrics.limitRefusals.inc({ limit });
   const users = createUsersRepository(db);
   const auth = createAuthService({
     users,
@@ -104,40 +126,48 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     slotLeaseMs: config.sms.providerTimeoutMs + 1_000,
     failuresToOpen: infra.breaker?.failuresToOpen ?? 5,
     halfOpenAfterMs: infra.breaker?.halfOpenAfterMs ?? 15_000,
+    observer: ceilingObserver(metrics),
+    now,
+  });
+  const providers = createProviderResolver({
+    settings: smsSettings,
+    guard: providerGuard,
+    timeoutMs: config.sms.providerTimeoutMs,
+    sandbox: infra.sandbox,
+    instrument: (client) => instrumentProvider(client, metrics),
   });
   smsSettings.onProviderChange(() => providerGuard.reset());
   const otpLogs = createOtpLogsRepository(db);
   const otpLogWriter = createOtpLogWriter(otpLogs, { logger: infra.logger });
-  const otp = createOtpService({
+  const limits = createSendLimits({
+    store: infra.limiterStores.sendBookings({
+      cooldownBaseMs: config.sms.resendCooldownSeconds * 1000,
+      cooldownMaxMs: config.sms.resendCooldownMaxSeconds * 1000,
+      phoneDailyCap: config.sms.maxSendsPerPhonePerDay,
+      userHourlyCap: config.sms.maxSendsPerHour,
+      dailyBudget: config.sms.dailyBudget,
+    }),
+    dailyBudget: config.sms.dailyBudget,
+    now,
+    logger: infra.logger,
+    onRefused: countRefusal,
+  });
+  const testNumbers = createTestNumbers(config.sms.testNumbers);
+  const otpService = createOtpService({
     sessions: createOtpSessionsRepository(db),
     users,
     auth,
     logs: otpLogWriter,
-    providers: createProviderResolver({
-      settings: smsSettings,
-      guard: providerGuard,
-      timeoutMs: config.sms.providerTimeoutMs,
-      sandbox: infra.sandbox,
-    }),
+    providers,
     hasher: createOtpHasher(config.appSecret),
     rules: {
       ttlSeconds: config.sms.otpTtlSeconds,
       maxVerifyAttempts: config.sms.maxVerifyAttempts,
     },
-    limits: createSendLimits({
-      store: infra.limiterStores.sendBookings({
-        cooldownBaseMs: config.sms.resendCooldownSeconds * 1000,
-        cooldownMaxMs: config.sms.resendCooldownMaxSeconds * 1000,
-        phoneDailyCap: config.sms.maxSendsPerPhonePerDay,
-        userHourlyCap: config.sms.maxSendsPerHour,
-        dailyBudget: config.sms.dailyBudget,
-      }),
-      dailyBudget: config.sms.dailyBudget,
-      now,
-      logger: infra.logger,
-    }),
+    limits,
     sendOutcomes: createOutcomeMirror<SendOutcome>(),
     verifyOutcomes: createOutcomeMirror<VerifyFailure>(),
+    testNumbers,
     now,
     sleep: infra.sleep,
     logger: infra.logger,
@@ -146,12 +176,49 @@ export function composeApp(infra: Infrastructure): ComposedApp {
   const callbackToken = config.sms.deliveryCallbackToken ?? infra.sandbox?.callbackToken;
   infra.secrets.add(callbackToken);
   const deliveryReports = createDeliveryReports({ repository: createDeliveryReportsRepository(db), now, logger: infra.logger });
+  const otp = instrumentOtpService(otpService, metrics);
+
+  const alerts = createAlerts({
+    webhookUrl: config.alerts.webhookUrl,
+    deliveries: createAlertDeliveriesRepository(db),
+    secrets: infra.secrets,
+    logger: infra.logger,
+    now,
+    post: infra.postAlert,
+  });
+  const alertWatch = createAlertWatch({
+    alerts,
+    checks: [budgetReachedCheck(() => limits.usage()), circuitOpenCheck(providerGuard, now)],
+    logger: infra.logger,
+  });
+  const balanceSamples = createSmsBalanceRepository(db);
+  const smsBalance = createSmsBalance({
+    providers,
+    settings: smsSettings,
+    samples: balanceSamples,
+    jobs: createScheduledJobsRepository(db),
+    alertBelow: config.alerts.balanceBelow,
+    onPolled: lowBalanceAlerter(alerts, config.alerts.balanceBelow),
+    now,
+    logger: infra.logger,
+  });
+  metrics.watchState(
+    {
+      budget: () => limits.usage(),
+      balances: () => balanceSamples.latest(),
+      heldLogRows: () => otpLogWriter.heldRows(),
+      circuitOpen: () => providerGuard.state() !== 'closed',
+    },
+    (error) => infra.logger.warn({ err: error }, 'a metric could not be read for /metrics'),
+  );
   const smsRouter = createSmsRouter({
     otp,
     settings: smsSettings,
     logs: otpLogs,
     delivery: createDeliveryFunnel({ repository: createDeliveryFunnelRepository(db), now, reportsEnabled: callbackToken !== undefined }),
-    limits: createSmsLimits(config.sms, infra.limiterStores),
+    balance: smsBalance,
+    testNumbers: { numbers: testNumbers.masked(), production: config.isProduction },
+    limits: createSmsLimits(config.sms, infra.limiterStores, countRefusal),
     secureCookies: config.isProduction,
     sessionTtlSeconds: config.sessionTtlHours * 3600,
   });
@@ -176,6 +243,7 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     callbackRouter: createTwoFactorCallbackRouter({ token: callbackToken, reports: deliveryReports }),
     clientDir: infra.clientDir,
     isShuttingDown: infra.isShuttingDown,
+    metrics: { token: config.metricsToken, registry: metrics.registry },
   });
-  return { app, users, auth, otp, smsSettings, otpLogs, otpLogWriter, deliveryReports, providerGuard, checkHealth };
+  return { app, users, auth, otp, smsSettings, otpLogs, otpLogWriter, deliveryReports, providerGuard, checkHealth, metrics, alerts, alertWatch, smsBalance };
 }

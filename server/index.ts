@@ -11,6 +11,8 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { collectDefaultMetrics } from 'prom-client';
+import { ALERT_TICK_MS } from './alerts/alertWatch.js';
 import { seedDemoUsers } from './auth/demoUsers.js';
 import { composeApp } from './composeApp.js';
 import { ConfigError, loadConfig, trustProxyWarning, type Config } from './config.js';
@@ -27,6 +29,7 @@ import { CLIENT_DIST_DIR, MIGRATIONS_DIR } from './paths.js';
 import { createRedis } from './redis.js';
 import { memoryRateGate, redisRateGate } from './sms/providerRateGate.js';
 import { startSandbox, type Sandbox } from './sms/sandbox.js';
+import { BALANCE_POLL_TICK_MS } from './sms/smsBalance.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How often expired sessions and old log rows are deleted (one instance at a time, see db/retention.ts). */
@@ -100,6 +103,10 @@ function setUp(): { config: Readonly<Config>; logger: Logger; secrets: SecretReg
   const logger = createLogger({ level: config.logLevel, secrets, pretty: !config.isProduction && process.stdout.isTTY });
   const proxyWarning = trustProxyWarning(config);
   if (proxyWarning && !cluster.isWorker) logger.warn(proxyWarning);
+  if (config.sms.testNumbers.length > 0 && !cluster.isWorker) {
+    const level = config.isProduction ? 'warn' : 'info';
+    logger[level]({ testNumbers: config.sms.testNumbers.length }, 'SMS_TEST_NUMBERS is set: those numbers log in with a fixed code and are sent no SMS');
+  }
   return { config, logger, secrets };
 }
 
@@ -112,7 +119,7 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
   const sandbox: Sandbox | undefined = config.sms.sandboxAllowed ? await startSandbox(logger) : undefined;
 
   let shuttingDown = false;
-  const { app, otp, otpLogWriter, smsSettings } = composeApp({
+  const { app, otp, otpLogWriter, smsSettings, metrics, smsBalance, alertWatch } = composeApp({
     config,
     db,
     logger,
@@ -156,12 +163,24 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
   housekeeping.unref();
   setTimeout(purge, PURGE_INTERVAL_MS / 10).unref();
 
+  // Every instance ticks; the database decides which one polls the balance and which one sends an alert.
+  const pollBalance = () =>
+    void smsBalance.pollIfDue().catch((error: unknown) => logger.warn({ err: error }, 'SMS balance poll failed; it runs again later'));
+  const balanceTimer = setInterval(pollBalance, BALANCE_POLL_TICK_MS);
+  balanceTimer.unref();
+  setTimeout(pollBalance, 5_000).unref();
+  const alertTimer = setInterval(() => void alertWatch.tick(), ALERT_TICK_MS);
+  alertTimer.unref();
+  collectDefaultMetrics({ register: metrics.registry });
+
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: draining requests');
     await drainHttpServer(server, SHUTDOWN_GRACE_MS);
     clearInterval(housekeeping);
+    clearInterval(balanceTimer);
+    clearInterval(alertTimer);
     // Clients that hung up leave their handlers running: their provider calls finish and are logged first.
     await otp.stop();
     await otpLogWriter.drain();

@@ -12,6 +12,7 @@ import {
   verifyOtpRequestSchema,
   type SendOtpRequest,
   type SmsUsageResponse,
+  type TestNumbersView,
   type VerifyOtpRequest,
 } from '../common/api/sms.js';
 import type { SendTemplateRequest, UpdateSmsConfigRequest } from '../common/api/sms.js';
@@ -25,14 +26,18 @@ import { toAppError } from './http/errorHandler.js';
 import { parseOrThrow, validateBody } from './http/validate.js';
 import type { DeliveryFunnel } from './sms/deliveryFunnel.js';
 import { withVerifiedFalse, type OtpService } from './sms/otpService.js';
+import type { SmsBalance } from './sms/smsBalance.js';
 import type { SmsLimits } from './sms/smsRateLimits.js';
 import type { SmsSettings } from './sms/smsSettings.js';
 
 export interface SmsRouterDeps {
   otp: OtpService;
-  settings: Pick<SmsSettings, 'view' | 'update' | 'removeSavedApiKey'>;
+  settings: Pick<SmsSettings, 'view' | 'update' | 'removeSavedApiKey' | 'changes'>;
   logs: Pick<OtpLogsRepository, 'page'>;
   delivery: Pick<DeliveryFunnel, 'funnel'>;
+  balance: Pick<SmsBalance, 'overview'>;
+  /** SMS_TEST_NUMBERS as admins may see them (fixed at boot). */
+  testNumbers: TestNumbersView;
   limits: SmsLimits;
   secureCookies: boolean;
   sessionTtlSeconds: number;
@@ -88,6 +93,18 @@ export function createSmsRouter(deps: SmsRouterDeps): Router {
 
   router.post('/config/test', adminOnly, async (_req, res) => {
     res.json(await deps.otp.testConnection());
+  });
+
+  router.get('/config/changes', adminOnly, async (_req, res) => {
+    res.json(await deps.settings.changes());
+  });
+
+  router.get('/test-numbers', adminOnly, (_req, res) => {
+    res.json(deps.testNumbers);
+  });
+
+  router.get('/balance', adminOnly, async (_req, res) => {
+    res.json(await deps.balance.overview());
   });
 
   router.get('/usage', adminOnly, async (_req, res) => {

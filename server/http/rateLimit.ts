@@ -18,6 +18,8 @@ export interface LimiterOptions {
    */
   count?: 'all' | 'failures';
   stores: LimiterStoreFactory;
+  /** Told the limiter's name each time it refuses a request (metrics). */
+  onRefused?: (name: string) => void;
 }
 
 /**
@@ -36,6 +38,7 @@ export function createLimiter(options: LimiterOptions): RateLimitRequestHandler 
     keyGenerator: (req) => options.key(req) ?? '',
     skipSuccessfulRequests: options.count === 'failures',
     handler: (req, _res, next) => {
+      options.onRefused?.(options.name);
       const resetTime = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
       // Stores report resetTime on the wall clock, as express-rate-limit (and its Retry-After header) reads it.
       const retryAfterS = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(options.windowMs / 1000);

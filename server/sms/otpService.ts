@@ -18,6 +18,9 @@
  * recent real sends (outcomeMirror.ts, so they fail too while 2Factor fails), after about the same time, but
  * send nothing and can never verify. Checks of their codes mirror real wrong-code checks the same way. The
  * endpoints do not reveal who is registered.
+ *
+ * Test numbers (testNumbers.ts) take their fixed code: no 2Factor call, no booking, no otp_logs row (that table
+ * records 2Factor calls); the server log marks each send and check with `testNumber: true`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -43,6 +46,7 @@ import { toIndianMobile } from './phone.js';
 import type { ProviderResolver, ResolvedProvider } from './providerResolver.js';
 import type { Booking } from './sendBookings.js';
 import type { SendLimits } from './sendLimits.js';
+import type { TestNumbers } from './testNumbers.js';
 import { ProviderError, type ProviderCallResult, type VerifyOutcome } from './smsProvider.js';
 
 export interface OtpRules {
@@ -62,6 +66,8 @@ export interface OtpServiceDeps {
   /** How recent real sends and wrong-code checks ended, for the answers about numbers nobody owns. */
   sendOutcomes: OutcomeMirror<SendOutcome>;
   verifyOutcomes: OutcomeMirror<VerifyFailure>;
+  /** SMS_TEST_NUMBERS; none when omitted. */
+  testNumbers?: TestNumbers;
   now: () => number;
   sleep?: (ms: number) => Promise<void>;
   logger: Logger;
@@ -179,7 +185,11 @@ export function createOtpService(deps: OtpServiceDeps) {
       const startedAt = performance.now();
       const outcome = session.codeHmac && deps.hasher.matches(session.id, otp, session.codeHmac) ? 'matched' : 'mismatch';
       const responseTimeMs = elapsedSince(startedAt);
-      await writeLog(row, outcomeStatus(outcome), responseTimeMs, 'checked by the server (template mode)');
+      if (isTestNumber(session.phone)) {
+        deps.logger.info({ testNumber: true, phone: maskPhone(session.phone), outcome }, 'test number: code checked against its fixed code');
+      } else {
+        await writeLog(row, outcomeStatus(outcome), responseTimeMs, 'checked by the server (template mode)');
+      }
       return { outcome, responseTimeMs };
     }
     const { provider } = await resolveProvider(session.purpose === 'test' ? 'admin' : 'public');
@@ -220,6 +230,44 @@ export function createOtpService(deps: OtpServiceDeps) {
     return answer(result.responseTimeMs);
   }
 
+  const isTestNumber = (phone: string) => deps.testNumbers?.codeFor(phone) !== undefined;
+
+  /** A session as a send creates it, before the provider's session id or the code's HMAC is known. */
+  function draftSession(purpose: OtpPurpose, phone: string, userId: string | null, mode: NewOtpSession['mode']): NewOtpSession {
+    const nowMs = deps.now();
+    return {
+      id: randomUUID(),
+      purpose,
+      phone,
+      userId,
+      mode,
+      providerSessionId: null,
+      codeHmac: null,
+      maxAttempts: rules.maxVerifyAttempts,
+      expiresAt: new Date(nowMs + rules.ttlSeconds * 1000),
+      createdAt: new Date(nowMs),
+    };
+  }
+
+  /**
+   * A send to a test number: its fixed code is stored as a template-mode session (checked here, by HMAC) and
+   * nothing goes to 2Factor. No limit is booked, so the answer has no resend wait.
+   */
+  async function sendToTestNumber(phone: string, code: string, purpose: OtpPurpose, requester: PublicUser | undefined): Promise<SendOtpResponse> {
+    const userId = purpose === 'test' ? (requester?.id ?? null) : ((await deps.users.findByPhone(phone))?.id ?? null);
+    const session = draftSession(purpose, phone, userId, 'template');
+    await sessions.create({ ...session, codeHmac: deps.hasher.hash(session.id, code) });
+    deps.logger.info({ testNumber: true, phone: maskPhone(phone), purpose }, 'test number: no SMS sent; its fixed code applies');
+    return {
+      session_id: session.id,
+      status: 'sent',
+      message: `We sent a code to ${maskPhone(phone)}.`,
+      response_time_ms: 0,
+      expires_in_s: rules.ttlSeconds,
+      resend_after_s: 0,
+    };
+  }
+
   /** A check of a code "sent" to a number nobody owns: it ends as a recent real failed check ended. */
   async function pretendCheck(session: OtpSession, startedAt: number): Promise<never> {
     const outcome = deps.verifyOutcomes.sample() ?? { result: { kind: 'mismatch' } as const, elapsedMs: DEFAULT_SEND_MS };
@@ -235,6 +283,8 @@ export function createOtpService(deps: OtpServiceDeps) {
   const operations = {
     async sendOtp(input: { phone: string; purpose: OtpPurpose }, requester: PublicUser | undefined): Promise<SendOtpResponse> {
       const phone = toIndianMobile(input.phone);
+      const testCode = deps.testNumbers?.codeFor(phone);
+      if (testCode !== undefined) return sendToTestNumber(phone, testCode, input.purpose, requester);
       const isTest = input.purpose === 'test';
       const resolved = await resolveProvider(isTest ? 'admin' : 'public');
       const { provider, settings, sandbox } = resolved;
@@ -244,20 +294,8 @@ export function createOtpService(deps: OtpServiceDeps) {
       const booking = await limits.book({ phone, userId: isTest ? requester?.id : undefined, spendsBudget: !nobodysNumber });
       const startedAt = performance.now();
 
-      const id = randomUUID();
-      const nowMs = deps.now();
-      const session: NewOtpSession = {
-        id,
-        purpose: input.purpose,
-        phone,
-        userId,
-        mode: settings.mode,
-        providerSessionId: null,
-        codeHmac: null,
-        maxAttempts: rules.maxVerifyAttempts,
-        expiresAt: new Date(nowMs + rules.ttlSeconds * 1000),
-        createdAt: new Date(nowMs),
-      };
+      const session = draftSession(input.purpose, phone, userId, settings.mode);
+      const { id } = session;
       const answer = (responseTimeMs: number, sandboxCode?: string): SendOtpResponse => ({
         session_id: id,
         status: 'sent',
@@ -341,6 +379,15 @@ export function createOtpService(deps: OtpServiceDeps) {
       requester: PublicUser,
     ): Promise<SendTemplateResponse> {
       const phone = toIndianMobile(input.to);
+      if (isTestNumber(phone)) {
+        deps.logger.info({ testNumber: true, phone: maskPhone(phone), type: 'template' }, 'test number: template SMS not sent');
+        return {
+          session_id: randomUUID(),
+          status: 'sent',
+          message: `${maskPhone(phone)} is a test number (SMS_TEST_NUMBERS): nothing was sent to 2Factor.`,
+          response_time_ms: 0,
+        };
+      }
       const { provider, settings } = await resolveProvider('admin');
       const booking = await limits.book({ userId: requester.id, spendsBudget: true });
       // Variables are positional (VAR1, VAR2): var2 alone must not move into VAR1's place in the template.

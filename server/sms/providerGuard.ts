@@ -31,6 +31,17 @@ export interface ProviderGuardOptions {
   slotLeaseMs?: number;
   failuresToOpen: number;
   halfOpenAfterMs: number;
+  /** Told about rate slots (metrics). */
+  observer?: ProviderGuardObserver;
+  /** For `openSince`. */
+  now?: () => number;
+}
+
+export interface ProviderGuardObserver {
+  /** A call got its rate slot after waiting `waitedMs` in line. */
+  slotGranted(waitedMs: number): void;
+  /** A call was refused as busy: its slot could not come in time. */
+  slotRefused(): void;
 }
 
 export interface ProviderGuard {
@@ -38,19 +49,34 @@ export interface ProviderGuard {
   /** Closes the circuit, e.g. after an admin saved a new API key. */
   reset(): void;
   readonly state: () => 'closed' | 'open' | 'half-open';
+  /** When the circuit opened, while it stays open or half-open (trials failing); undefined once closed. */
+  readonly openSince: () => number | undefined;
 }
 
 export function createProviderGuard(options: ProviderGuardOptions): ProviderGuard {
-  let breaker = newBreaker(options);
+  const now = options.now ?? Date.now;
+  let openSinceMs: number | undefined;
+  const watch = (policy: CircuitBreakerPolicy) => {
+    policy.onBreak(() => {
+      openSinceMs ??= now();
+    });
+    policy.onReset(() => {
+      openSinceMs = undefined;
+    });
+    return policy;
+  };
+  let breaker = watch(newBreaker(options));
   const slots = createSlotLine(options.gate, { maxWaitMs: options.maxSlotWaitMs, leaseMs: options.slotLeaseMs, slotSpacingMs: options.gate.slotSpacingMs ?? 0 });
 
   const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await breaker.execute(async () => {
         let slot: string | undefined;
+        const waitStartedAt = performance.now();
         try {
           slot = await slots.take();
         } catch (error) {
+          options.observer?.slotRefused();
           const retry = error instanceof ProviderBusyError ? error.retryAfterMs : 1_000;
           throw new ProviderError('busy', 'provider request-rate ceiling reached', `not called: over the request-rate ceiling, retry in ${retry} ms`, 0, {
             cause: error,
@@ -58,6 +84,7 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
             retryAfterMs: retry,
           });
         }
+        options.observer?.slotGranted(performance.now() - waitStartedAt);
         if (slot === undefined) return call();
         const leased = slot;
         try {
@@ -83,16 +110,18 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
         sendOtp: (input) => guarded(() => provider.sendOtp(input)),
         verifyOtp: (input) => guarded(() => provider.verifyOtp(input)),
         sendTemplateSms: (input) => guarded(() => provider.sendTemplateSms(input)),
-        getBalance: () => guarded(() => provider.getBalance()),
+        getBalance: (account) => guarded(() => provider.getBalance(account)),
       };
     },
     reset() {
-      breaker = newBreaker(options);
+      breaker = watch(newBreaker(options));
+      openSinceMs = undefined;
     },
     state: () => {
       const state = breaker.state;
       return state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open';
     },
+    openSince: () => openSinceMs,
   };
 }
 

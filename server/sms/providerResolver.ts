@@ -25,6 +25,8 @@ export interface ProviderResolverDeps {
   guard: ProviderGuard;
   timeoutMs: number;
   sandbox?: Sandbox | undefined;
+  /** Wraps each 2Factor client inside the guard (metrics: only calls that reach 2Factor are timed). */
+  instrument?: (client: SmsOtpProvider) => SmsOtpProvider;
 }
 
 export type ProviderResolver = ReturnType<typeof createProviderResolver>;
@@ -35,7 +37,7 @@ export function createProviderResolver(deps: ProviderResolverDeps) {
   function providerFor(baseUrl: string, apiKey: string): SmsOtpProvider {
     if (cached?.baseUrl !== baseUrl || cached.apiKey !== apiKey) {
       const client = createTwoFactorClient({ baseUrl, apiKey, timeoutMs: deps.timeoutMs });
-      cached = { baseUrl, apiKey, provider: deps.guard.wrap(client) };
+      cached = { baseUrl, apiKey, provider: deps.guard.wrap(deps.instrument ? deps.instrument(client) : client) };
     }
     return cached.provider;
   }

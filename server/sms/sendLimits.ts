@@ -33,12 +33,22 @@ const REFUSALS: Record<SendLimit, { name: string; message: string }> = {
   daily_budget: { name: 'sms-daily-budget', message: 'We cannot send more text messages today. Please try again later.' },
 };
 
-export function createSendLimits(deps: { store: SendBookingStore; dailyBudget: number; now: () => number; logger: Logger }): SendLimits {
+export interface SendLimitsDeps {
+  store: SendBookingStore;
+  dailyBudget: number;
+  now: () => number;
+  logger: Logger;
+  /** Told the name of each limit that refused a send (as in the RateLimit header), for the metrics. */
+  onRefused?: (limitName: string) => void;
+}
+
+export function createSendLimits(deps: SendLimitsDeps): SendLimits {
   const { store, now, logger } = deps;
 
   const refusal = (limit: SendLimit, retryAfterMs: number): AppError => {
     const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
     const { name, message } = REFUSALS[limit];
+    deps.onRefused?.(name);
     const headers = { 'Retry-After': String(retryAfterS), RateLimit: `"${name}"; r=0; t=${retryAfterS}` };
     const code = limit === 'daily_budget' ? 'sms_budget_exhausted' : 'rate_limited';
     return new AppError(code, message, { retry_after_s: retryAfterS }, headers);

@@ -24,7 +24,8 @@ type LimitSettings = Pick<SmsConfig, 'sendsPerIpPerMinute' | 'verifiesPerIpPerMi
 
 const MINUTE_MS = 60_000;
 
-export function createSmsLimits(settings: LimitSettings, stores: LimiterStoreFactory): SmsLimits {
+/** `onRefused` is told the limiter's name at each refusal (metrics). */
+export function createSmsLimits(settings: LimitSettings, stores: LimiterStoreFactory, onRefused?: (name: string) => void): SmsLimits {
   return {
     sendOtp: [
       createLimiter({
@@ -34,6 +35,7 @@ export function createSmsLimits(settings: LimitSettings, stores: LimiterStoreFac
         key: clientIpKey,
         message: 'Too many codes requested from your network. Please wait before trying again.',
         stores,
+        onRefused,
       }),
     ],
     verifyOtp: [
@@ -44,6 +46,7 @@ export function createSmsLimits(settings: LimitSettings, stores: LimiterStoreFac
         key: clientIpKey,
         message: 'Too many code checks from your network. Please wait before trying again.',
         stores,
+        onRefused,
       }),
     ],
     sendTemplate: [
@@ -54,6 +57,7 @@ export function createSmsLimits(settings: LimitSettings, stores: LimiterStoreFac
         key: clientIpKey,
         message: 'Too many messages sent from your network. Please wait before trying again.',
         stores,
+        onRefused,
       }),
     ],
   };

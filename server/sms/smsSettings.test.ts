@@ -25,6 +25,7 @@ function setup(env: Partial<typeof ENV> = {}) {
         mode: patch.mode !== undefined ? patch.mode : saved.mode,
       };
     },
+    changes: async () => [],
   };
   const secrets = new SecretRegistry();
   const logger = pino({ level: 'silent' });

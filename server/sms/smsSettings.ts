@@ -5,7 +5,7 @@
  * last known settings keep serving.
  */
 import type { Logger } from 'pino';
-import type { ApiKeySource, SmsConfigView, SmsMode, UpdateSmsConfigRequest } from '../../common/api/sms.js';
+import type { ApiKeySource, SmsConfigView, SmsMode, SmsSettingsChangesResponse, UpdateSmsConfigRequest } from '../../common/api/sms.js';
 import type { SmsConfig } from '../config.js';
 import type { SmsSettingsRepository } from '../db/smsSettingsRepository.js';
 import type { SecretRegistry } from '../logger.js';
@@ -35,6 +35,9 @@ export interface SmsSettingsDeps {
 }
 
 export type SmsSettings = ReturnType<typeof createSmsSettings>;
+
+/** Changes the admin page lists. */
+const CHANGES_SHOWN = 20;
 
 export function createSmsSettings(deps: SmsSettingsDeps) {
   const cacheTtlMs = deps.cacheTtlMs ?? 5_000;
@@ -133,6 +136,19 @@ export function createSmsSettings(deps: SmsSettingsDeps) {
       const settings = await load();
       deps.logger.info({ removedBy, apiKeySource: settings.apiKeySource }, 'saved 2Factor API key removed');
       return toView(settings);
+    },
+
+    /** The audit trail: who saved which fields, newest first (never a value, so never the key). */
+    async changes(limit = CHANGES_SHOWN): Promise<SmsSettingsChangesResponse> {
+      const records = await deps.repository.changes(limit);
+      return {
+        items: records.map((record) => ({
+          id: record.id,
+          changed_at: record.changedAt.toISOString(),
+          changed_by: record.changedBy,
+          fields: record.fields,
+        })),
+      };
     },
 
     /** Called when the API key or base URL in force changes (e.g. to reset the circuit breaker). */

@@ -55,6 +55,9 @@ const ROUTES: Record<string, Route['call']> = {
     as(request(app.app).post(CALLBACK_PATH), cookie).type('form').send({ mode: 'SMS_OTP', SessionId: 'matrix', To: '9876543210', Status: 'DELIVERED' }),
   'POST   /api/sms/callbacks/2factor/{wrong}': ({ app, cookie }) =>
     as(request(app.app).post(`${CALLBACK_PATH}-wrong`), cookie).type('form').send({ mode: 'SMS_OTP', SessionId: 'matrix', Status: 'DELIVERED' }),
+  'GET    /api/sms/config/changes': ({ app, cookie }) => as(request(app.app).get('/api/sms/config/changes'), cookie),
+  'GET    /api/sms/balance': ({ app, cookie }) => as(request(app.app).get('/api/sms/balance'), cookie),
+  'GET    /api/sms/test-numbers': ({ app, cookie }) => as(request(app.app).get('/api/sms/test-numbers'), cookie),
   'POST   /api/sms/sendTemplate': ({ app, cookie, freshPhone }) =>
     as(request(app.app).post('/api/sms/sendTemplate'), cookie).send({ to: freshPhone(), template_name: 'Order_Update', var1: 'A-1' }),
   'POST   /api/sms/sendOtp (test)': ({ app, cookie, freshPhone }) =>
@@ -86,6 +89,9 @@ const MATRIX: ReadonlyArray<readonly [route: keyof typeof ROUTES, loggedOut: num
   ['GET    /api/sms/usage',                  401,     403,   403,   200,   200],
   ['POST   /api/sms/callbacks/2factor/{token}', 200,   200,   200,   200,   200],
   ['POST   /api/sms/callbacks/2factor/{wrong}', 404,   404,   404,   404,   404],
+  ['GET    /api/sms/config/changes',         401,     403,   403,   200,   200],
+  ['GET    /api/sms/balance',                401,     403,   403,   200,   200],
+  ['GET    /api/sms/test-numbers',           401,     403,   403,   200,   200],
   ['POST   /api/sms/sendTemplate',           401,     403,   403,   200,   200],
   ['POST   /api/sms/sendOtp (test)',         401,     403,   403,   200,   200],
   ['POST   /api/sms/sendOtp (login)',        200,     200,   200,   200,   200],

@@ -1,0 +1,71 @@
+/**
+ * What raises alerts. The periodic checks: every instance runs `tick()` (every 15 s from server/index.ts); each
+ * check looks at one condition and returns the alert to raise, if any (budget reached, circuit open). The low
+ * balance is checked after each balance poll instead (lowBalanceAlerter), by the instance that polled. Raising dedupes across instances (alerts.ts), so a
+ * condition seen by every instance still sends one message per hour.
+ *
+ * `add` takes more checks after start: the delivery reports add the failure-share check
+ * (alertKinds.ts: deliveryFailureShareAlert) this way.
+ */
+import type { Logger } from 'pino';
+import type { SmsUsage } from '../sms/sendLimits.js';
+import type { ProviderGuard } from '../sms/providerGuard.js';
+import type { PolledBalances } from '../sms/smsBalance.js';
+import { balanceLowAlert, budgetReachedAlert, circuitOpenAlert, type Alert } from './alertKinds.js';
+import type { Alerts } from './alerts.js';
+
+export const ALERT_TICK_MS = 15_000;
+/** The circuit alert waits this long: a short outage heals by itself and pages nobody. */
+export const CIRCUIT_OPEN_ALERT_AFTER_MS = 60_000;
+
+export type AlertCheck = () => Promise<Alert | undefined>;
+
+export interface AlertWatch {
+  add(check: AlertCheck): void;
+  tick(): Promise<void>;
+}
+
+export function createAlertWatch(deps: { alerts: Pick<Alerts, 'raise'>; checks: AlertCheck[]; logger: Logger }): AlertWatch {
+  const checks = [...deps.checks];
+  return {
+    add: (check) => void checks.push(check),
+    async tick() {
+      for (const check of checks) {
+        try {
+          const alert = await check();
+          if (alert) await deps.alerts.raise(alert);
+        } catch (error) {
+          deps.logger.warn({ err: error }, 'an alert check failed; it runs again at the next tick');
+        }
+      }
+    },
+  };
+}
+
+/** Today's SMS reached SMS_DAILY_BUDGET. */
+export function budgetReachedCheck(usage: () => Promise<SmsUsage>): AlertCheck {
+  return async () => {
+    const today = await usage();
+    return today.sentToday >= today.dailyBudget ? budgetReachedAlert(today) : undefined;
+  };
+}
+
+/** This instance's circuit to 2Factor has stayed open (or half-open) for over a minute. */
+export function circuitOpenCheck(guard: Pick<ProviderGuard, 'openSince'>, now: () => number): AlertCheck {
+  return async () => {
+    const since = guard.openSince();
+    if (since === undefined) return undefined;
+    const openForMs = now() - since;
+    return openForMs > CIRCUIT_OPEN_ALERT_AFTER_MS ? circuitOpenAlert({ openForMs }) : undefined;
+  };
+}
+
+/** After each balance poll: the balance the current mode spends is under SMS_BALANCE_ALERT_BELOW (0: never). */
+export function lowBalanceAlerter(alerts: Pick<Alerts, 'raise'>, threshold: number): (polled: PolledBalances) => Promise<void> {
+  return async ({ samples, inUse }) => {
+    const sample = samples.find((candidate) => candidate.account === inUse);
+    if (threshold > 0 && sample && sample.balance < threshold) {
+      await alerts.raise(balanceLowAlert({ account: inUse, balance: sample.balance, threshold }));
+    }
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The Prometheus metrics (prom-client), one registry per app so tests can build many apps in one process.
+ * Labels take values from small fixed sets only (outcomes, error codes, limit names, operations): never a
+ * phone number, a user id or a session id, so the number of series stays bounded whatever the traffic.
+ *
+ * Counters and histograms are recorded where things happen (instrumentation.ts, the provider guard, the limits);
+ * gauges read the current state when Prometheus scrapes (`watchState`).
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BalanceAccount } from '../../common/api/sms.js';
+
+/** What a delivery report said, as the delivery part records it (sms_delivery_reports_total{status}). */
+export const DELIVERY_REPORT_STATUSES = ['delivered', 'failed', 'rejected', 'voice_instead_of_sms', 'unknown'] as const;
+export type DeliveryReportStatus = (typeof DELIVERY_REPORT_STATUSES)[number];
+
+export type ProviderOperation = 'send_otp' | 'verify_otp' | 'send_template' | 'balance';
+
+export interface MetricsState {
+  /** Today's SMS against the budget. */
+  budget(): Promise<{ sentToday: number; dailyBudget: number }>;
+  /** The latest polled balance of each account. */
+  balances(): Promise<Array<{ account: BalanceAccount; balance: number }>>;
+  /** otp_logs rows held in memory while the database is unreachable. */
+  heldLogRows(): number;
+  circuitOpen(): boolean;
+}
+
+export type AppMetrics = ReturnType<typeof createAppMetrics>;
+
+export function createAppMetrics() {
+  const registry = new Registry();
+  const registers = [registry];
+
+  const metrics = {
+    registry,
+    otpSends: new Counter({
+      name: 'otp_sends_total',
+      help: 'OTP send requests answered, by purpose (login, test) and outcome (sent, or the error code answered).',
+      labelNames: ['purpose', 'outcome'] as const,
+      registers,
+    }),
+    otpVerifies: new Counter({
+      name: 'otp_verifies_total',
+      help: 'OTP checks answered, by outcome (verified, or the error code answered, e.g. otp_mismatch).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    providerDuration: new Histogram({
+      name: 'sms_provider_request_duration_seconds',
+      help: 'Calls that reached 2Factor: time to its answer, by operation and outcome (answered, rejected, unavailable).',
+      labelNames: ['operation', 'outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    ceilingWait: new Histogram({
+      name: 'sms_provider_ceiling_wait_seconds',
+      help: 'Time a call to 2Factor waited for a slot under PROVIDER_MAX_RPS before it was made.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    }),
+    ceilingRefusals: new Counter({
+      name: 'sms_provider_ceiling_refusals_total',
+      help: 'Calls to 2Factor refused (503 provider_busy) because no slot under PROVIDER_MAX_RPS came in time.',
+      registers,
+    }),
+    limitRefusals: new Counter({
+      name: 'sms_limit_refusals_total',
+      help: 'Sends and checks refused by a limit, by limit name (as in the RateLimit header).',
+      labelNames: ['limit'] as const,
+      registers,
+    }),
+    deliveryReports: new Counter({
+      name: 'sms_delivery_reports_total',
+      help: 'Delivery reports received from 2Factor, by status.',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+  };
+  // Known label values start at 0, so rates and alerts work before the first event.
+  for (const status of DELIVERY_REPORT_STATUSES) metrics.deliveryReports.inc({ status }, 0);
+  metrics.otpSends.inc({ purpose: 'login', outcome: 'sent' }, 0);
+  metrics.otpVerifies.inc({ outcome: 'verified' }, 0);
+  metrics.ceilingRefusals.inc(0);
+
+  return {
+    ...metrics,
+    /** The delivery part's hook: one report received. */
+    deliveryReported(status: DeliveryReportStatus): void {
+      metrics.deliveryReports.inc({ status });
+    },
+    /** Adds the gauges read at scrape time. Sources that fail leave their gauge at its last value. */
+    watchState(state: MetricsState, onError: (error: unknown) => void): void {
+      new Gauge({
+        name: 'sms_daily_budget_used',
+        help: 'SMS booked today (IST day), all instances together.',
+        registers,
+        async collect() {
+          await state.budget().then((usage) => this.set(usage.sentToday), onError);
+        },
+      });
+      new Gauge({
+        name: 'sms_daily_budget',
+        help: 'SMS_DAILY_BUDGET: SMS allowed per IST day.',
+        registers,
+        async collect() {
+          await state.budget().then((usage) => this.set(usage.dailyBudget), onError);
+        },
+      });
+      new Gauge({
+        name: 'sms_balance',
+        help: 'The latest 2Factor balance polled, by account (otp_sms, transactional_sms).',
+        labelNames: ['account'] as const,
+        registers,
+        async collect() {
+          await state.balances().then((balances) => {
+            for (const { account, balance } of balances) this.set({ account }, balance);
+          }, onError);
+        },
+      });
+      new Gauge({
+        name: 'otp_log_rows_held',
+        help: 'otp_logs rows held in memory until the database is reachable again.',
+        registers,
+        collect() {
+          this.set(state.heldLogRows());
+        },
+      });
+      new Gauge({
+        name: 'sms_provider_circuit_open',
+        help: '1 while calls to 2Factor are paused after repeated failures (circuit open or half-open), else 0.',
+        registers,
+        collect() {
+          this.set(state.circuitOpen() ? 1 : 0);
+        },
+      });
+    },
+  };
+}
