@@ -176,7 +176,7 @@ export function composeApp(infra: Infrastructure): ComposedApp {
   const callbackToken = config.sms.deliveryCallbackToken ?? infra.sandbox?.callbackToken;
   infra.secrets.add(callbackToken);
   const deliveryReports = createDeliveryReports({ repository: createDeliveryReportsRepository(db), now, logger: infra.logger });
-  const otp = instrumentOtpService(otpService, metrics);
+  const otp = instrumentOtpService(otpService, metrics, testNumbers);
 
   const alerts = createAlerts({
     webhookUrl: config.alerts.webhookUrl,

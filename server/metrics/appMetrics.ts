@@ -35,7 +35,7 @@ export function createAppMetrics() {
     registry,
     otpSends: new Counter({
       name: 'otp_sends_total',
-      help: 'OTP send requests answered, by purpose (login, test) and outcome (sent, or the error code answered).',
+      help: 'OTP send requests answered, by purpose (login, test) and outcome (sent, test_number, or the error code answered).',
       labelNames: ['purpose', 'outcome'] as const,
       registers,
     }),

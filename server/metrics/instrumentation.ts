@@ -5,6 +5,7 @@
 import { AppError } from '../http/appError.js';
 import type { OtpService } from '../sms/otpService.js';
 import type { ProviderGuardObserver } from '../sms/providerGuard.js';
+import type { TestNumbers } from '../sms/testNumbers.js';
 import { ProviderError, type ProviderCallResult, type SmsOtpProvider } from '../sms/smsProvider.js';
 import type { AppMetrics, ProviderOperation } from './appMetrics.js';
 
@@ -13,14 +14,18 @@ function outcomeOf(error: unknown): string {
   return error instanceof AppError ? error.code : 'internal_error';
 }
 
-/** Counts each send by purpose and outcome, and each check by outcome. */
-export function instrumentOtpService(otp: OtpService, metrics: AppMetrics): OtpService {
+/**
+ * Counts each send by purpose and outcome, and each check by outcome. A send to a test number counts as
+ * `test_number`, not `sent`: no SMS went out.
+ */
+export function instrumentOtpService(otp: OtpService, metrics: AppMetrics, testNumbers: Pick<TestNumbers, 'codeFor'>): OtpService {
   return {
     ...otp,
     async sendOtp(input, requester) {
       try {
         const answer = await otp.sendOtp(input, requester);
-        metrics.otpSends.inc({ purpose: input.purpose, outcome: 'sent' });
+        const outcome = testNumbers.codeFor(input.phone) === undefined ? 'sent' : 'test_number';
+        metrics.otpSends.inc({ purpose: input.purpose, outcome });
         return answer;
       } catch (error) {
         metrics.otpSends.inc({ purpose: input.purpose, outcome: outcomeOf(error) });

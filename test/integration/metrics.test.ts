@@ -98,6 +98,19 @@ describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
     expect(valueOf(samples, 'sms_delivery_reports_total', { status: 'delivered' })).toBe(0);
   });
 
+  it('counts a send to a test number apart from the SMS sent', async () => {
+    const app = buildSmsApp(testDb().db, sim(), { env: { METRICS_TOKEN: TOKEN, SMS_TEST_NUMBERS: '+919999900001:246810' } });
+    await addUser(app, 'agent', '+919999900001');
+    const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone: ' +919999900001 ' }).expect(200);
+    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '246810' }).expect(200);
+
+    const samples = await scrape(app);
+    expect(valueOf(samples, 'otp_sends_total', { purpose: 'login', outcome: 'test_number' })).toBe(1);
+    expect(valueOf(samples, 'otp_sends_total', { purpose: 'login', outcome: 'sent' })).toBe(0);
+    expect(valueOf(samples, 'otp_verifies_total', { outcome: 'verified' })).toBe(1);
+    expect(valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'send_otp', outcome: 'answered' })).toBeUndefined();
+  });
+
   it('counts calls refused under the request-rate ceiling', async () => {
     const app = buildSmsApp(testDb().db, sim(), { env: { METRICS_TOKEN: TOKEN, PROVIDER_MAX_RPS: '1', SMS_RATE_LIMIT_PER_MIN: '100' } });
     const phones = [newPhone(), newPhone(), newPhone()];
