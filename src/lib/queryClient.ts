@@ -13,6 +13,15 @@ export const SMS_USAGE_QUERY_KEY = ['sms', 'usage'] as const;
 /** Prefix of the delivery funnel of every period (GET /api/sms/funnel): refreshed after each send and check. */
 export const DELIVERY_FUNNEL_QUERY_KEY = ['sms', 'funnel'] as const;
 
+/** 2Factor's balances and their trend (GET /api/sms/balance); a saved mode changes which one is in use. */
+export const SMS_BALANCE_QUERY_KEY = ['sms', 'balance'] as const;
+
+/** The active test numbers (GET /api/sms/test-numbers): fixed while the server runs. */
+export const TEST_NUMBERS_QUERY_KEY = ['sms', 'test-numbers'] as const;
+
+/** The settings audit trail (GET /api/sms/config/changes): invalidated after each save. */
+export const SMS_SETTINGS_CHANGES_QUERY_KEY = ['sms', 'config-changes'] as const;
+
 /** Prefix of every OTP log list (GET /api/sms/logs, any filter): invalidated after each send and verify. */
 export const OTP_LOGS_QUERY_KEY = ['sms', 'logs'] as const;
 

@@ -23,7 +23,7 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect, NativeSelectOption } from '@/components/ui/native-select';
 import { Skeleton } from '@/components/ui/skeleton';
-import { SMS_CONFIG_QUERY_KEY } from '@/lib/queryClient';
+import { SMS_BALANCE_QUERY_KEY, SMS_CONFIG_QUERY_KEY, SMS_SETTINGS_CHANGES_QUERY_KEY } from '@/lib/queryClient';
 
 const FIELDS = ['api_key', 'template_name', 'mode'] as const;
 type Field = (typeof FIELDS)[number];
@@ -175,6 +175,9 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
     try {
       const saved = await save.mutateAsync(parsed.data);
       queryClient.setQueryData(SMS_CONFIG_QUERY_KEY, saved);
+      // The audit trail gained a row, and a new mode spends another balance.
+      void queryClient.invalidateQueries({ queryKey: SMS_SETTINGS_CHANGES_QUERY_KEY });
+      void queryClient.invalidateQueries({ queryKey: SMS_BALANCE_QUERY_KEY });
       reset(formValuesOf(saved));
       setShowKey(false);
       connection.reset();

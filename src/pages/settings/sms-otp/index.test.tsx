@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { OtpLogItem, SmsConfigView } from '../../../../common/api/sms.js';
 import { jsonResponse, meRoute, stubFetch, USERS } from '@/test/fakeServer';
 import { renderRoutes } from '@/test/renderRoutes';
@@ -133,5 +133,48 @@ describe('Settings → SMS & OTP page', () => {
     await user.click(within(sender).getByRole('button', { name: 'Send OTP' }));
     const stages = await within(funnel).findByRole('list', { name: 'Funnel' });
     expect(within(stages).getAllByRole('listitem')[0]).toHaveTextContent(/Accepted by 2Factor\s*1$/);
+  });
+
+  it('shows the balance beside the budget, the test numbers while active, and a save in the settings history at once', async () => {
+    let changes = [{ id: 1, changed_at: '2026-12-01T18:45:00.000Z', changed_by: { id: 'u-2', email: 'admin@example.com' }, fields: ['mode'] }];
+    let saved = CONFIG;
+    stubFetch({
+      ...meRoute(USERS.admin),
+      'GET /api/sms/config': () => jsonResponse(200, saved),
+      'PUT /api/sms/config': (request) => {
+        saved = { ...saved, ...(request.body as Partial<SmsConfigView>) };
+        changes = [{ id: 2, changed_at: '2026-12-02T04:30:00.000Z', changed_by: { id: 'u-2', email: 'admin@example.com' }, fields: ['template_name'] }, ...changes];
+        return jsonResponse(200, saved);
+      },
+      'GET /api/sms/config/changes': () => jsonResponse(200, { items: changes }),
+      'GET /api/sms/logs': () => jsonResponse(200, { items: [], next_before: null }),
+      'GET /api/sms/usage': () => jsonResponse(200, { sent_today: 7, daily_budget: 5000, resets_at: '2026-12-01T18:30:00.000Z' }),
+      'GET /api/sms/test-numbers': () => jsonResponse(200, { numbers: ['+91******0001'], production: false }),
+      'GET /api/sms/balance': () =>
+        jsonResponse(200, {
+          in_use: 'otp_sms',
+          alert_below: 100,
+          poll_interval_s: 600,
+          accounts: [
+            { account: 'otp_sms', balance: 480, fetched_at: '2026-12-02T04:30:00.000Z', history: [] },
+            { account: 'transactional_sms', balance: null, fetched_at: null, history: [] },
+          ],
+        }),
+    });
+    renderRoutes(routes, ['/settings/sms-otp']);
+    const user = userEvent.setup();
+
+    await vi.waitFor(() => expect(screen.getAllByRole('status').map((status) => status.textContent)).toContainEqual(expect.stringMatching(/^Test numbers are active/)));
+    const balance = screen.getByRole('region', { name: 'SMS balance' });
+    expect(await within(balance).findByText('480')).toBeInTheDocument();
+    const history = screen.getByRole('region', { name: 'Settings history' });
+    expect(await within(history).findAllByRole('listitem')).toHaveLength(1);
+
+    const template = await screen.findByLabelText('Template name');
+    await user.clear(template);
+    await user.type(template, 'OTP_Template-2');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await vi.waitFor(() => expect(within(history).getAllByRole('listitem')).toHaveLength(2));
+    expect(within(history).getAllByRole('listitem')[0]).toHaveTextContent('Template name changed by admin@example.com');
   });
 });
