@@ -140,6 +140,37 @@ describe('createProviderGuard: circuit breaker', () => {
   });
 });
 
+describe('createProviderGuard: how long the circuit has been open (for the alert)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('keeps the time it first opened while trials fail, and forgets it once closed or reset', async () => {
+    let nowMs = 1_000;
+    const { provider, inner, guard } = guardWith({ failuresToOpen: 2, halfOpenAfterMs: 60_000, now: () => nowMs });
+    expect(guard.openSince()).toBeUndefined();
+    inner.state.behaviour = 'unavailable';
+    for (let i = 0; i < 2; i++) await provider.getBalance().catch(() => undefined);
+    expect(guard.openSince()).toBe(1_000);
+
+    nowMs = 70_000;
+    pause(60_000);
+    await provider.getBalance().catch(() => undefined); // the trial fails: open again, still since 1 000
+    expect(guard.state()).toBe('open');
+    expect(guard.openSince()).toBe(1_000);
+
+    inner.state.behaviour = 'ok';
+    pause(60_000);
+    await provider.getBalance();
+    expect(guard.state()).toBe('closed');
+    expect(guard.openSince()).toBeUndefined();
+
+    inner.state.behaviour = 'unavailable';
+    for (let i = 0; i < 2; i++) await provider.getBalance().catch(() => undefined);
+    expect(guard.openSince()).toBe(70_000);
+    guard.reset();
+    expect(guard.openSince()).toBeUndefined();
+  });
+});
+
 describe('createProviderGuard: request-rate ceiling', () => {
   afterEach(() => vi.useRealTimers());
 
@@ -211,5 +242,19 @@ describe('createProviderGuard: request-rate ceiling', () => {
     inner.state.behaviour = 'ok';
     await expect(provider.getBalance()).resolves.toMatchObject({ value: { balance: '500' } });
     expect(guard.state()).toBe('closed');
+  });
+});
+
+describe('createProviderGuard: observer (metrics)', () => {
+  it('is told how long each call waited for its slot, and each refusal', async () => {
+    const observed = { granted: [] as number[], refused: 0 };
+    const observer = { slotGranted: (ms: number) => void observed.granted.push(ms), slotRefused: () => void (observed.refused += 1) };
+    const gate = memoryRateGate(1, 60_000);
+    const { provider } = guardWith({ gate, observer });
+    await provider.getBalance();
+    await failure(provider.getBalance());
+    expect(observed.granted).toHaveLength(1);
+    expect(observed.granted[0]).toBeGreaterThanOrEqual(0);
+    expect(observed.refused).toBe(1);
   });
 });
