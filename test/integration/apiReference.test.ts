@@ -18,8 +18,11 @@ import { sandboxFromSimulator } from '../../server/sms/sandbox.js';
 import { buildTestApp, createFakeClock, useTestDatabase, type TestApp } from '../support/testApp.js';
 import { addUser, codeSentTo, cookieFor, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 
-/** Routes the app mounts that are not part of the API: the React app's page for any other path. */
-const NOT_API = new Set(['GET /{*path}']);
+/**
+ * Routes the app mounts that are not part of the JSON API: the React app's page for any other path, and
+ * Prometheus' scrape endpoint (text format behind its own bearer token; see docs/operations.md).
+ */
+const NOT_API = new Set(['GET /{*path}', 'GET /metrics']);
 
 const DOC_ID = 'https://sms-otp.test/openapi.json';
 const HTTP_METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const;
@@ -269,6 +272,12 @@ describe('API reference', () => {
       expectDocumented(await as(request(app.app).post('/api/sms/sendOtp')).send({ phone: newPhone(), purpose: 'test' }).expect(200), 'post', '/api/sms/sendOtp');
       expectDocumented(await as(request(app.app).post('/api/sms/sendTemplate')).send({ to: newPhone(), var1: 'A-1' }).expect(200), 'post', '/api/sms/sendTemplate');
       expectDocumented(await as(request(app.app).get('/api/sms/usage')).expect(200), 'get', '/api/sms/usage');
+      expectDocumented(await as(request(app.app).get('/api/sms/config/changes')).expect(200), 'get', '/api/sms/config/changes');
+      expectDocumented(await as(request(app.app).get('/api/sms/test-numbers')).expect(200), 'get', '/api/sms/test-numbers');
+      await app.smsBalance.pollIfDue();
+      const balance = await as(request(app.app).get('/api/sms/balance')).expect(200);
+      expect(balance.body.accounts[0].balance).toBe(500);
+      expectDocumented(balance, 'get', '/api/sms/balance');
       expectDocumented(await as(request(app.app).get('/api/sms/logs?limit=1')).expect(200), 'get', '/api/sms/logs');
       expectDocumented(await as(request(app.app).get('/api/sms/logs?limit=0')).expect(400), 'get', '/api/sms/logs');
       expectDocumented(await as(request(app.app).get('/api/sms/funnel?period=7d')).expect(200), 'get', '/api/sms/funnel');
