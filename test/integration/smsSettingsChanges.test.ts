@@ -51,6 +51,19 @@ describe.each(dbKindsUnderTest())('SMS settings changes on %s', (kind) => {
     expect((await request(app.app).get('/api/sms/config/changes').set('Cookie', cookie).expect(200)).body).toEqual({ items: [] });
   });
 
+  it('records removing the saved API key, and nothing when no key was saved', async () => {
+    const app = buildSmsApp(testDb().db, sim());
+    const { user, cookie } = await signedIn(app);
+    await request(app.app).delete('/api/sms/config/api_key').set('Cookie', cookie).send({}).expect(200);
+    await request(app.app).put('/api/sms/config').set('Cookie', cookie).send({ api_key: NEW_KEY }).expect(200);
+    await request(app.app).delete('/api/sms/config/api_key').set('Cookie', cookie).send({}).expect(200);
+    const res = await request(app.app).get('/api/sms/config/changes').set('Cookie', cookie).expect(200);
+    expect(res.body.items.map((item: { fields: string[]; changed_by: { id: string } }) => [item.fields, item.changed_by.id])).toEqual([
+      [['api_key'], user.id],
+      [['api_key'], user.id],
+    ]);
+  });
+
   it('keeps the change of an admin who was deleted since, without a name', async () => {
     const app = buildSmsApp(testDb().db, sim());
     const gone = await signedIn(app);
