@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { describe, expect, it, vi } from 'vitest';
 import { SecretRegistry } from '../logger.js';
 import { ALERT_KINDS, balanceLowAlert, budgetReachedAlert, circuitOpenAlert, deliveryFailureShareAlert, voiceInsteadOfSmsAlert } from './alertKinds.js';
 import { scrubAlertText } from './alerts.js';
+import { createAlertWatch } from './alertWatch.js';
 
 describe('alert texts', () => {
   it('alert on delivery failures over 20 % of at least 20 sends in the hour, and not otherwise', () => {
@@ -42,5 +44,35 @@ describe('scrubAlertText', () => {
     expect(scrubAlertText(text, secrets)).toBe(
       'key [REDACTED], phones +91******3210, +91******3211 and +91******3212 vs +91******3213; balance 500, code-like 123456',
     );
+  });
+});
+
+describe('createAlertWatch', () => {
+  it('raises what the checks return, and warns once about a check that keeps failing', async () => {
+    const logger = pino({ level: 'silent' });
+    const warn = vi.spyOn(logger, 'warn');
+    const raise = vi.fn(async () => 'sent' as const);
+    let redisDown = true;
+    const watch = createAlertWatch({
+      alerts: { raise },
+      checks: [
+        async () => {
+          if (redisDown) throw new Error('Connection is closed.');
+          return budgetReachedAlert({ sentToday: 10, dailyBudget: 10, resetsAt: new Date('2026-12-01T18:30:00Z') });
+        },
+      ],
+      logger,
+    });
+    await watch.tick();
+    await watch.tick();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(raise).not.toHaveBeenCalled();
+
+    redisDown = false;
+    await watch.tick();
+    expect(raise).toHaveBeenCalledWith(expect.objectContaining({ kind: 'budget_reached' }));
+    redisDown = true;
+    await watch.tick();
+    expect(warn).toHaveBeenCalledTimes(2);
   });
 });

@@ -27,15 +27,20 @@ export interface AlertWatch {
 
 export function createAlertWatch(deps: { alerts: Pick<Alerts, 'raise'>; checks: AlertCheck[]; logger: Logger }): AlertWatch {
   const checks = [...deps.checks];
+  // A check fails at every tick while what it reads is down (Redis, the database): say so once, and when it is back.
+  const failing = new Set<AlertCheck>();
   return {
     add: (check) => void checks.push(check),
     async tick() {
       for (const check of checks) {
         try {
           const alert = await check();
+          if (failing.delete(check)) deps.logger.info('an alert check works again');
           if (alert) await deps.alerts.raise(alert);
         } catch (error) {
-          deps.logger.warn({ err: error }, 'an alert check failed; it runs again at the next tick');
+          if (failing.has(check)) continue;
+          failing.add(check);
+          deps.logger.warn({ err: error }, 'an alert check failed; it runs again at each tick');
         }
       }
     },
