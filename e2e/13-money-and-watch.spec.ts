@@ -1,5 +1,5 @@
 /**
- * Flow 12: money and watch, in production mode with test numbers allowed (SMS_TEST_NUMBERS_IN_PRODUCTION=true,
+ * Flow 13: money and watch, in production mode with test numbers allowed (SMS_TEST_NUMBERS_IN_PRODUCTION=true,
  * as for an app store review) and screenshots at 375 and 1280 px (test-results/screens/money-<width>.png):
  * - a test number logs its owner in with the fixed code, and 2Factor (the simulator) receives nothing;
  * - Settings → SMS & OTP warns that test numbers are active in production, shows the balance one server polled
