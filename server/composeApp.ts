@@ -6,7 +6,15 @@
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { HealthReport } from '../common/api/health.js';
-import { createAlertWatch, budgetReachedCheck, circuitOpenCheck, lowBalanceAlerter, type AlertWatch } from './alerts/alertWatch.js';
+import { voiceInsteadOfSmsAlert } from './alerts/alertKinds.js';
+import {
+  budgetReachedCheck,
+  circuitOpenCheck,
+  createAlertWatch,
+  deliveryFailureShareCheck,
+  lowBalanceAlerter,
+  type AlertWatch,
+} from './alerts/alertWatch.js';
 import { createAlerts, type Alerts } from './alerts/alerts.js';
 import type { WebhookPoster } from './alerts/webhookPoster.js';
 import { createApp } from './app.js';
@@ -186,10 +194,15 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     now,
     post: infra.postAlert,
   });
+  const deliveryFunnelRepository = createDeliveryFunnelRepository(db);
   const alertWatch = createAlertWatch({
     alerts,
-    checks: [budgetReachedCheck(() => limits.usage()), circuitOpenCheck(providerGuard, now)],
+    checks: [budgetReachedCheck(() => limits.usage()), circuitOpenCheck(providerGuard, now), deliveryFailureShareCheck(deliveryFunnelRepository, now)],
     logger: infra.logger,
+  });
+  deliveryReports.onRecorded(({ report, voiceInsteadOfSms }) => {
+    metrics.deliveryReported({ outcome: report.outcome, voiceInsteadOfSms });
+    if (voiceInsteadOfSms) void alerts.raise(voiceInsteadOfSmsAlert());
   });
   const balanceSamples = createSmsBalanceRepository(db);
   const smsBalance = createSmsBalance({
@@ -215,7 +228,7 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     otp,
     settings: smsSettings,
     logs: otpLogs,
-    delivery: createDeliveryFunnel({ repository: createDeliveryFunnelRepository(db), now, reportsEnabled: callbackToken !== undefined }),
+    delivery: createDeliveryFunnel({ repository: deliveryFunnelRepository, now, reportsEnabled: callbackToken !== undefined }),
     balance: smsBalance,
     testNumbers: { numbers: testNumbers.masked(), production: config.isProduction },
     limits: createSmsLimits(config.sms, infra.limiterStores, countRefusal),

@@ -16,10 +16,9 @@ describe('alert texts', () => {
   });
 
   it('say how to fix a code delivered as a voice call', () => {
-    expect(voiceInsteadOfSmsAlert({ calls: 1 }).text).toBe(
-      '1 OTP was delivered as a voice call instead of an SMS: the DLT template or sender id is not mapped in your 2Factor account. Map them in the 2Factor dashboard.',
+    expect(voiceInsteadOfSmsAlert().text).toBe(
+      'An OTP sent as SMS was delivered as a voice call: the DLT template or sender id is not mapped in your 2Factor account. Map them in the 2Factor dashboard; Settings → SMS & OTP counts these calls.',
     );
-    expect(voiceInsteadOfSmsAlert({ calls: 3 }).text).toMatch(/^3 OTP were delivered/);
   });
 
   it('give one kind each, from the fixed list', () => {
@@ -28,7 +27,7 @@ describe('alert texts', () => {
       budgetReachedAlert({ sentToday: 5000, dailyBudget: 5000, resetsAt: new Date('2026-12-01T18:30:00Z') }),
       circuitOpenAlert({ openForMs: 125_000 }),
       deliveryFailureShareAlert({ sent: 100, failed: 50 })!,
-      voiceInsteadOfSmsAlert({ calls: 2 }),
+      voiceInsteadOfSmsAlert(),
     ].map((alert) => alert.kind);
     expect(kinds).toEqual([...ALERT_KINDS]);
     expect(budgetReachedAlert({ sentToday: 5000, dailyBudget: 5000, resetsAt: new Date('2026-12-01T18:30:00Z') }).text).toContain('until 12:00 am IST');

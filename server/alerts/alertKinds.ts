@@ -43,7 +43,7 @@ export function circuitOpenAlert(input: { openForMs: number }): Alert {
   };
 }
 
-/** For the delivery reports: call with the last hour's counts; undefined while the share is acceptable. */
+/** With the last hour's counts of OTP sends and failed reports; undefined while the share is acceptable. */
 export function deliveryFailureShareAlert(input: { sent: number; failed: number }): Alert | undefined {
   if (input.sent < DELIVERY_FAILURE_MIN_SENDS || input.failed / input.sent <= DELIVERY_FAILURE_SHARE_LIMIT) return undefined;
   const share = Math.round((input.failed / input.sent) * 100);
@@ -53,10 +53,10 @@ export function deliveryFailureShareAlert(input: { sent: number; failed: number 
   };
 }
 
-/** For the delivery reports: a code sent as SMS arrived as a voice call (`calls` of them in the report batch). */
-export function voiceInsteadOfSmsAlert(input: { calls: number }): Alert {
+/** A delivery report says a code sent as SMS reached the phone as a voice call. */
+export function voiceInsteadOfSmsAlert(): Alert {
   return {
     kind: 'voice_instead_of_sms',
-    text: `${count.format(input.calls)} OTP ${input.calls === 1 ? 'was' : 'were'} delivered as a voice call instead of an SMS: the DLT template or sender id is not mapped in your 2Factor account. Map them in the 2Factor dashboard.`,
+    text: 'An OTP sent as SMS was delivered as a voice call: the DLT template or sender id is not mapped in your 2Factor account. Map them in the 2Factor dashboard; Settings → SMS & OTP counts these calls.',
   };
 }

@@ -1,20 +1,24 @@
 /**
  * What raises alerts. The periodic checks: every instance runs `tick()` (every 15 s from server/index.ts); each
- * check looks at one condition and returns the alert to raise, if any (budget reached, circuit open). The low
+ * check looks at one condition and returns the alert to raise, if any (budget reached, circuit open, delivery
+ * failures). The low
  * balance is checked after each balance poll instead (lowBalanceAlerter), by the instance that polled. Raising dedupes across instances (alerts.ts), so a
  * condition seen by every instance still sends one message per hour.
  *
- * `add` takes more checks after start: the delivery reports add the failure-share check
- * (alertKinds.ts: deliveryFailureShareAlert) this way.
+ * `add` takes more checks after start. A voice-instead-of-SMS report raises its alert as it arrives (composeApp.ts).
  */
 import type { Logger } from 'pino';
 import type { SmsUsage } from '../sms/sendLimits.js';
 import type { ProviderGuard } from '../sms/providerGuard.js';
 import type { PolledBalances } from '../sms/smsBalance.js';
-import { balanceLowAlert, budgetReachedAlert, circuitOpenAlert, type Alert } from './alertKinds.js';
+import type { DeliveryFunnelRepository } from '../db/deliveryFunnelRepository.js';
+import { balanceLowAlert, budgetReachedAlert, circuitOpenAlert, deliveryFailureShareAlert, type Alert } from './alertKinds.js';
 import type { Alerts } from './alerts.js';
 
 export const ALERT_TICK_MS = 15_000;
+/** The delivery check reads an hour of sends and reports from the database: once a minute is enough. */
+const DELIVERY_CHECK_EVERY_MS = 60_000;
+const HOUR_MS = 3_600_000;
 /** The circuit alert waits this long: a short outage heals by itself and pages nobody. */
 export const CIRCUIT_OPEN_ALERT_AFTER_MS = 60_000;
 
@@ -62,6 +66,21 @@ export function circuitOpenCheck(guard: Pick<ProviderGuard, 'openSince'>, now: (
     if (since === undefined) return undefined;
     const openForMs = now() - since;
     return openForMs > CIRCUIT_OPEN_ALERT_AFTER_MS ? circuitOpenAlert({ openForMs }) : undefined;
+  };
+}
+
+/**
+ * Over 20 % of the last hour's OTP sends (at least 20) were reported failed or rejected. Runs at most once a
+ * minute on each instance; between runs it raises nothing.
+ */
+export function deliveryFailureShareCheck(funnel: Pick<DeliveryFunnelRepository, 'figures'>, now: () => number): AlertCheck {
+  let lastRunMs = -Infinity;
+  return async () => {
+    const nowMs = now();
+    if (nowMs - lastRunMs < DELIVERY_CHECK_EVERY_MS) return undefined;
+    lastRunMs = nowMs;
+    const { total } = await funnel.figures({ from: new Date(nowMs - HOUR_MS), to: new Date(nowMs), voiceSince: new Date(nowMs) });
+    return deliveryFailureShareAlert({ sent: total.accepted, failed: total.failed });
   };
 }
 

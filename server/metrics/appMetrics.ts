@@ -7,11 +7,8 @@
  * gauges read the current state when Prometheus scrapes (`watchState`).
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../../common/api/delivery.js';
 import type { BalanceAccount } from '../../common/api/sms.js';
-
-/** What a delivery report said, as the delivery part records it (sms_delivery_reports_total{status}). */
-export const DELIVERY_REPORT_STATUSES = ['delivered', 'failed', 'rejected', 'voice_instead_of_sms', 'unknown'] as const;
-export type DeliveryReportStatus = (typeof DELIVERY_REPORT_STATUSES)[number];
 
 export type ProviderOperation = 'send_otp' | 'verify_otp' | 'send_template' | 'balance';
 
@@ -71,22 +68,29 @@ export function createAppMetrics() {
     }),
     deliveryReports: new Counter({
       name: 'sms_delivery_reports_total',
-      help: 'Delivery reports received from 2Factor, by status.',
-      labelNames: ['status'] as const,
+      help: 'Delivery reports received from 2Factor (each stored once), by outcome: delivered, failed, rejected, pending, unknown.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    voiceInsteadOfSms: new Counter({
+      name: 'sms_voice_instead_of_sms_total',
+      help: 'Codes sent as SMS that 2Factor reported delivered by a voice call (DLT template or sender not mapped).',
       registers,
     }),
   };
   // Known label values start at 0, so rates and alerts work before the first event.
-  for (const status of DELIVERY_REPORT_STATUSES) metrics.deliveryReports.inc({ status }, 0);
+  for (const outcome of DELIVERY_OUTCOMES) metrics.deliveryReports.inc({ outcome }, 0);
+  metrics.voiceInsteadOfSms.inc(0);
   metrics.otpSends.inc({ purpose: 'login', outcome: 'sent' }, 0);
   metrics.otpVerifies.inc({ outcome: 'verified' }, 0);
   metrics.ceilingRefusals.inc(0);
 
   return {
     ...metrics,
-    /** The delivery part's hook: one report received. */
-    deliveryReported(status: DeliveryReportStatus): void {
-      metrics.deliveryReports.inc({ status });
+    /** One delivery report stored (a repeat of one already stored is not counted). */
+    deliveryReported(report: { outcome: DeliveryOutcome; voiceInsteadOfSms: boolean }): void {
+      metrics.deliveryReports.inc({ outcome: report.outcome });
+      if (report.voiceInsteadOfSms) metrics.voiceInsteadOfSms.inc();
     },
     /** Adds the gauges read at scrape time. Sources that fail leave their gauge at its last value. */
     watchState(state: MetricsState, onError: (error: unknown) => void): void {

@@ -3,14 +3,14 @@
  * them, retried while the webhook fails, and never carrying the API key, a code or a full phone number.
  */
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
-import { deliveryFailureShareAlert } from '../../server/alerts/alertKinds.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWebhookPoster } from '../../server/alerts/webhookPoster.js';
 import { memoryLimiterStores } from '../../server/http/limiterStores.js';
 import { useAlertReceiver } from '../support/alertReceiver.js';
 import { anotherInstanceDb, dbKindsUnderTest } from '../support/testDatabases.js';
 import { createFakeClock, useTestDatabase, type TestApp } from '../support/testApp.js';
-import { addUser, buildSmsApp, codeSentTo, newPhone, TEST_API_KEY, useSimulator } from '../support/smsKit.js';
+import { CALLBACK_TOKEN, postReport, smsOtpReport, testSend } from '../support/deliveryKit.js';
+import { addUser, buildSmsApp, codeSentTo, newPhone, signedIn, TEST_API_KEY, useSimulator } from '../support/smsKit.js';
 
 const HOUR_MS = 3_600_000;
 /** Retries without the production pauses. */
@@ -140,11 +140,42 @@ describe.each(dbKindsUnderTest())('alerts on %s', (kind) => {
     expect(receiver().delivered()).toEqual([{ text: expect.stringMatching(/^SMS OTP alert: 2Factor has been failing for 1 min: calls are paused/) }]);
   });
 
-  it('takes checks added later, as the delivery reports add theirs', async () => {
-    const [app] = instances(1);
-    app!.alertWatch.add(async () => deliveryFailureShareAlert({ sent: 40, failed: 10 }));
+  it('sends a voice-instead-of-SMS report once an hour, however many arrive', async () => {
+    const [app] = instances(1, { TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN });
+    const admin = await signedIn(app!);
+    for (let call = 0; call < 2; call++) {
+      const phone = newPhone();
+      const send = await testSend(app!, sim(), admin.cookie, phone);
+      await postReport(app!, { mode: 'VOICE_OTP', SessionId: send.providerSessionId, To: phone.slice(3), Status: 'DELIVERED', callDetailStatus: 'DELIVERED' }).expect(200);
+    }
+    await vi.waitFor(() => expect(receiver().delivered()).toHaveLength(1));
+    expect(receiver().delivered()[0]!.text).toMatch(/^SMS OTP alert: An OTP sent as SMS was delivered as a voice call: the DLT template or sender id is not mapped/);
+    expect(JSON.stringify(receiver().delivered())).not.toMatch(/\d{10}/);
+  });
+
+  it('sends a delivery failure share over 20 % of at least 20 sends in the last hour, checked once a minute', async () => {
+    const [app] = instances(1, { TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN, SMS_MAX_SENDS_PER_HOUR: '100', SMS_RATE_LIMIT_PER_MIN: '100' });
+    const admin = await signedIn(app!);
+    const sends = [];
+    for (let i = 0; i < 20; i++) {
+      const phone = newPhone();
+      sends.push({ phone, ...(await testSend(app!, sim(), admin.cookie, phone)) });
+    }
+    // The last send has no report yet: it counts as sent, not failed.
+    for (const [index, send] of sends.slice(0, 19).entries()) {
+      await postReport(app!, smsOtpReport(send.providerSessionId, send.phone, index < 4 ? 'FAILED' : 'DELIVERED')).expect(200);
+    }
     await app!.alertWatch.tick();
-    expect(receiver().delivered()).toEqual([{ text: expect.stringContaining("25 % of the last hour's 40 sends were not delivered") }]);
+    expect(receiver().requests()).toBe(0); // 4 of 20: 20 %, not over it
+
+    await postReport(app!, smsOtpReport(sends[19]!.providerSessionId, sends[19]!.phone, 'REJECTED')).expect(200);
+    await app!.alertWatch.tick();
+    expect(receiver().requests()).toBe(0); // the check ran a moment ago: it waits a minute
+    app!.clock.advance(60_000);
+    await app!.alertWatch.tick();
+    expect(receiver().delivered()).toEqual([
+      { text: "SMS OTP alert: SMS delivery is failing: 25 % of the last hour's 20 sends were not delivered (5 failed or rejected). See Settings → SMS & OTP for the reasons." },
+    ]);
   });
 
   it('without ALERT_WEBHOOK_URL only logs the alert, once an hour', async () => {

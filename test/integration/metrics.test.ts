@@ -6,6 +6,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { useTestDatabase, type TestApp } from '../support/testApp.js';
+import { CALLBACK_TOKEN, postReport, smsOtpReport, testSend } from '../support/deliveryKit.js';
 import { addUser, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator, wrongCode } from '../support/smsKit.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef-0123';
@@ -95,7 +96,7 @@ describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
     expect(valueOf(samples, 'sms_balance', { account: 'transactional_sms' })).toBe(56);
     expect(valueOf(samples, 'otp_log_rows_held')).toBe(0);
     expect(valueOf(samples, 'sms_provider_circuit_open')).toBe(0);
-    expect(valueOf(samples, 'sms_delivery_reports_total', { status: 'delivered' })).toBe(0);
+    expect(valueOf(samples, 'sms_delivery_reports_total', { outcome: 'delivered' })).toBe(0);
   });
 
   it('counts a send to a test number apart from the SMS sent', async () => {
@@ -109,6 +110,22 @@ describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
     expect(valueOf(samples, 'otp_sends_total', { purpose: 'login', outcome: 'sent' })).toBe(0);
     expect(valueOf(samples, 'otp_verifies_total', { outcome: 'verified' })).toBe(1);
     expect(valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'send_otp', outcome: 'answered' })).toBeUndefined();
+  });
+
+  it('counts each delivery report once by outcome, and codes delivered as a voice call', async () => {
+    const app = buildSmsApp(testDb().db, sim(), { env: { METRICS_TOKEN: TOKEN, TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN } });
+    const admin = await signedIn(app);
+    const [first, second] = [newPhone(), newPhone()];
+    const delivered = await testSend(app, sim(), admin.cookie, first);
+    const voiced = await testSend(app, sim(), admin.cookie, second);
+    await postReport(app, smsOtpReport(delivered.providerSessionId, first, 'DELIVERED')).expect(200);
+    await postReport(app, smsOtpReport(delivered.providerSessionId, first, 'DELIVERED')).expect(200);
+    await postReport(app, { mode: 'VOICE_OTP', SessionId: voiced.providerSessionId, To: second.slice(3), Status: 'DELIVERED', callDetailStatus: 'DELIVERED' }).expect(200);
+
+    const samples = await scrape(app);
+    expect(valueOf(samples, 'sms_delivery_reports_total', { outcome: 'delivered' })).toBe(2);
+    expect(valueOf(samples, 'sms_delivery_reports_total', { outcome: 'failed' })).toBe(0);
+    expect(valueOf(samples, 'sms_voice_instead_of_sms_total')).toBe(1);
   });
 
   it('counts calls refused under the request-rate ceiling', async () => {
@@ -141,7 +158,7 @@ describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
     const ours = samples.filter((sample) => /^(otp|sms)_/.test(sample.name));
     expect(ours.length).toBeGreaterThan(20);
     const labelNames = [...new Set(ours.flatMap((sample) => Object.keys(sample.labels)))].sort();
-    expect(labelNames).toEqual(['account', 'le', 'limit', 'operation', 'outcome', 'purpose', 'status']);
+    expect(labelNames).toEqual(['account', 'le', 'limit', 'operation', 'outcome', 'purpose']);
     const values = ours.flatMap((sample) => Object.values(sample.labels));
     for (const value of values) {
       expect(value).not.toMatch(/\d{10}/);
