@@ -234,6 +234,43 @@ describe('2Factor simulator: keys, expiry, hooks', () => {
     }
   });
 
+  it('forgets sessions, newest codes and delivery reports 2 × otpTtlMs after the send, also while no request comes in', async () => {
+    let nowMs = 1_000_000;
+    const sim = await startTwoFactorSimulator({ otpTtlMs: 60_000, now: () => nowMs, sweepIntervalMs: 10 });
+    try {
+      for (const phone of ['9876543210', '9876543211', '9876543212']) await getJson(sim, api(`SMS/${phone}/AUTOGEN`));
+      const report = (await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { To: '9876543213', TemplateName: 'T', VAR1: 'x' })).json.Details;
+      expect(sim.retained()).toEqual({ sessions: 3, lastCodes: 3, templateReports: 1, outbox: 4 });
+
+      nowMs += 119_999;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sim.retained()).toMatchObject({ sessions: 3, lastCodes: 3, templateReports: 1 });
+
+      nowMs += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sim.retained()).toEqual({ sessions: 0, lastCodes: 0, templateReports: 0, outbox: 4 });
+      expect(sim.lastCodeFor(PHONE)).toBeUndefined();
+      expect((await getJson(sim, api(`ADDON_SERVICES/RPT/TSMS/${report}`))).json.Details).toMatch(/No Entry Exists/);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('remembers the newest codes and delivery reports of at most maxSessions phones and messages', async () => {
+    const sim = await startTwoFactorSimulator({ maxSessions: 2 });
+    try {
+      for (const phone of ['9876543210', '9876543211', '9876543212']) {
+        await getJson(sim, api(`SMS/${phone}/AUTOGEN`));
+        await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { To: phone, TemplateName: 'T' });
+      }
+      expect(sim.retained()).toMatchObject({ sessions: 2, lastCodes: 2, templateReports: 2 });
+      expect(sim.lastCodeFor('9876543210')).toBeUndefined();
+      expect(sim.lastCodeFor('9876543212')).toMatch(/^\d{6}$/);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('keeps at most maxSessions sessions, dropping the oldest', async () => {
     const sim = await startTwoFactorSimulator({ maxSessions: 2 });
     try {

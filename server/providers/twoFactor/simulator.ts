@@ -28,6 +28,11 @@
  * - TSMS request errors (bad sender id, missing template, bad number) answer HTTP 400.
  * - An unknown route answers 404 `{"Status":"Error","Details":"Unknown API route"}`.
  * - The delivery report's XML layout is ours; only `statusDesc` is documented.
+ * - How long 2Factor remembers things: here a code can be verified for `otpTtlMs`, then answers "OTP Expired"
+ *   for another `otpTtlMs`, then is unknown. The newest code of a phone (`lastCodeFor`) and the delivery
+ *   report of a template SMS are kept as long (2 × `otpTtlMs` after the send), then forgotten, so memory
+ *   follows recent traffic: a sweep every `sweepIntervalMs` drops what has expired even while no request
+ *   comes in. The outbox keeps the newest `outboxLimit` messages whatever their age.
  *
  * ─── CONTROL API: EXISTS ONLY IN THE SIMULATOR, NEVER ON 2FACTOR ─────────────────────────────────────────
  * For tests that run the simulator in another process (e2e). Not counted in stats, never delayed or faulted.
@@ -49,6 +54,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { TWO_FACTOR_TEXT, type TwoFactorAnswer } from './wireSchemas.js';
 import { createRequestStats, type RequestKind, type SimulatorStats } from './simulatorStats.js';
+import { createExpiringMap } from './expiringMap.js';
 import { createOtpSessionStore, type SessionVerdict } from './simulatorSessions.js';
 
 export type { SimulatorStats, RequestKind } from './simulatorStats.js';
@@ -112,6 +118,16 @@ export interface DeliveryReportStatus extends DeliveryReportSettings {
   pending: number;
 }
 
+export interface SimulatorRetained {
+  /** OTP sessions, live or answered as expired. */
+  sessions: number;
+  /** Phones whose newest code is remembered. */
+  lastCodes: number;
+  /** Template SMS whose delivery report can be asked for. */
+  templateReports: number;
+  outbox: number;
+}
+
 export interface SimulatorRequest {
   method: string;
   /** Exactly as received: raw path and query. */
@@ -141,8 +157,10 @@ export interface TwoFactorSimulatorOptions extends Partial<SimulatorFaults> {
   otpTtlMs?: number;
   /** Balances answered by the BAL routes (default "500" each). */
   balances?: Partial<SimulatorBalances>;
-  /** Sessions kept at most, oldest dropped first (default 100 000). */
+  /** OTP sessions, newest codes and template reports kept at most, each, oldest dropped first (default 100 000). */
   maxSessions?: number;
+  /** How often what has expired is dropped, requests or not (default 60 000 ms). */
+  sweepIntervalMs?: number;
   /** The outbox keeps at least the newest this many messages (default 10 000). */
   outboxLimit?: number;
   /** Clock for code expiry, message times and stats (default Date.now). */
@@ -162,8 +180,10 @@ export interface TwoFactorSimulator {
   /** Stops listening and drops every connection (keep-alive and hanging ones). */
   close(): Promise<void>;
   outbox(filter?: { phone?: string }): SimulatorMessage[];
-  /** The newest OTP texted to this phone (any accepted format), or undefined. */
+  /** The newest OTP texted to this phone (any accepted format) in the last 2 × otpTtlMs, or undefined. */
   lastCodeFor(phone: string): string | undefined;
+  /** How many entries each store holds now: what the simulator's memory grows with. */
+  retained(): SimulatorRetained;
   stats(): SimulatorStats;
   resetStats(): void;
   setFaults(faults: Partial<SimulatorFaults>): void;
@@ -250,15 +270,14 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
 
   let faults: SimulatorFaults = { ...initialFaults };
   const stats = createRequestStats(now);
-  const sessions = createOtpSessionStore({
-    now,
-    ttlMs: options.otpTtlMs ?? 600_000,
-    maxSessions: options.maxSessions ?? 100_000,
-  });
-  /** TSMS session id → recipients (E.164), for delivery reports; bounded like the OTP sessions. */
-  const templateSessions = new Map<string, string[]>();
+  const ttlMs = options.otpTtlMs ?? 600_000;
+  const maxSessions = options.maxSessions ?? 100_000;
+  const sessions = createOtpSessionStore({ now, ttlMs, maxSessions });
+  const retention = { now, retentionMs: 2 * ttlMs, maxEntries: maxSessions };
+  /** TSMS session id → recipients (E.164), for delivery reports. */
+  const templateSessions = createExpiringMap<string[]>(retention);
   let outbox: SimulatorMessage[] = [];
-  const lastCodes = new Map<string, string>();
+  const lastCodes = createExpiringMap<string>(retention);
   const pendingTimers = new Set<NodeJS.Timeout>();
   let closed = false;
   const initialDeliveryReports: DeliveryReportSettings = { ...DEFAULT_DELIVERY_REPORTS, ...deliveryReportsSchema.parse(options.deliveryReports ?? {}) };
@@ -363,10 +382,6 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     const variables = templateVariables(form);
     const providerSessionId = randomUUID();
     templateSessions.set(providerSessionId, phones as string[]);
-    if (templateSessions.size > (options.maxSessions ?? 100_000)) {
-      const oldest = templateSessions.keys().next().value;
-      if (oldest !== undefined) templateSessions.delete(oldest);
-    }
     const at = new Date(now()).toISOString();
     for (const phone of phones as string[]) {
       deliver({
@@ -585,6 +600,12 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     });
   });
   const { port } = server.address() as AddressInfo;
+  const sweeper = setInterval(() => {
+    sessions.sweep();
+    lastCodes.sweep();
+    templateSessions.sweep();
+  }, options.sweepIntervalMs ?? 60_000);
+  sweeper.unref();
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
 
@@ -594,6 +615,7 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true;
+        clearInterval(sweeper);
         for (const timer of pendingTimers) clearTimeout(timer);
         pendingTimers.clear();
         cancelReports();
@@ -610,6 +632,7 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     lastCodeFor(phone) {
       return lastCodes.get(parseSimulatorPhone(phone) ?? phone);
     },
+    retained: () => ({ sessions: sessions.size, lastCodes: lastCodes.size, templateReports: templateSessions.size, outbox: outbox.length }),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     setFaults(partial) {

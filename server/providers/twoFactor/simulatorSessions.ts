@@ -7,7 +7,9 @@
  * - A matched session is consumed: verifying it again finds nothing.
  * - Wrong codes do not consume the session and are not capped: our server enforces its own attempt limit.
  * - VERIFY3 checks the newest session of a phone.
- * - At most `maxSessions` are kept (oldest dropped first), so long benchmarks run in bounded memory.
+ * - At most `maxSessions` are kept (oldest dropped first), so long benchmarks run in bounded memory; purged
+ *   sessions are dropped every 1024 creates and whenever the owner calls `sweep` (the simulator does on a
+ *   timer), so an idle simulator lets go of them too.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -25,6 +27,8 @@ export interface OtpSessionStore {
   create(phone: string, code: string): OtpSession;
   verifyById(sessionId: string, code: string): SessionVerdict;
   verifyByPhone(phone: string, code: string): SessionVerdict;
+  /** Drops the sessions expired for longer than `ttlMs` (they read as unknown already). */
+  sweep(): void;
   clear(): void;
   readonly size: number;
 }
@@ -84,6 +88,7 @@ export function createOtpSessionStore(options: { now: () => number; ttlMs: numbe
       const id = newestByPhone.get(phone);
       return verify(id === undefined ? undefined : byId.get(id), code);
     },
+    sweep,
     clear() {
       byId.clear();
       newestByPhone.clear();
