@@ -13,7 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Db } from '../../server/db/db.js';
 import { readMigrationFiles, runMigrations } from '../../server/db/migrations.js';
-import { wrapPglite } from '../../server/db/pgliteDb.js';
+import { PGLITE_OPTIONS, wrapPglite } from '../../server/db/pgliteDb.js';
 import { createPostgresDb } from '../../server/db/postgresDb.js';
 import { MIGRATIONS_DIR, PROJECT_ROOT } from '../../server/paths.js';
 
@@ -68,7 +68,7 @@ export async function buildTemplates(): Promise<TemplateInfo> {
   const cacheDir = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'test-databases');
   await mkdir(cacheDir, { recursive: true });
   const pgliteDump = path.join(cacheDir, `pglite-${hash}.tar`);
-  const pglite = await PGlite.create();
+  const pglite = await PGlite.create(PGLITE_OPTIONS);
   await runMigrations(wrapPglite(pglite), MIGRATIONS_DIR);
   const dump = await pglite.dumpDataDir('none');
   await writeFile(pgliteDump, Buffer.from(await dump.arrayBuffer()));
@@ -105,7 +105,7 @@ export interface TestDb {
 export async function openTestDb(kind: DbKind, templates: TemplateInfo): Promise<TestDb> {
   if (kind === 'pglite') {
     const dump = new Blob([await readFile(templates.pgliteDump)]);
-    const pglite = await PGlite.create({ loadDataDir: dump });
+    const pglite = await PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: dump });
     const db = wrapPglite(pglite);
     return { kind, db, close: () => db.close() };
   }
@@ -132,7 +132,7 @@ export async function openTestDb(kind: DbKind, templates: TemplateInfo): Promise
  */
 export async function openBlankTestDb(kind: DbKind, templates: TemplateInfo): Promise<TestDb> {
   if (kind === 'pglite') {
-    const db = wrapPglite(await PGlite.create());
+    const db = wrapPglite(await PGlite.create(PGLITE_OPTIONS));
     return { kind, db, close: () => db.close() };
   }
   if (!templates.postgres) throw new Error('PostgreSQL admin URL missing: TEST_DATABASE_URL was not set in global setup.');
