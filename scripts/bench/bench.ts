@@ -18,7 +18,11 @@
  *   BENCH_USERS         registered users (phones) seeded in PostgreSQL (100000)
  *   BENCH_PROFILE=1     run every server with --cpu-prof (profiles under bench-results/profiles/)
  *   BENCH_TIMING_SAMPLES probes of each kind (registered / nobody's number) in the timing scenario (500)
+ *   BENCH_MEMORY_REQUESTS  requests of the memory scenario (35000)
+ *   BENCH_MEMORY_IDLE_S    seconds the memory scenario lets the server idle before its last reading (60)
  *   BENCH_ONLY          comma-separated subset: baseline,pg,cluster,fixed,slow,ceiling,shared,timing,pglite
+ *                       (the default), and memory (about 5 minutes, so only when named; alone it needs
+ *                       neither PostgreSQL nor Redis)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +43,7 @@ import {
   type BenchDatabase,
 } from './infra.js';
 import { startLoadClient } from './loadClient.js';
+import { embeddedMemory } from './memory.js';
 import { Processes, freePort } from './processes.js';
 import { evaluateTargets, renderReport, type BenchResults } from './report.js';
 import { forReport } from './stats.js';
@@ -59,7 +64,10 @@ import {
 } from './scenarios.js';
 import { timingProbes } from './timing.js';
 
-const SCENARIOS = ['baseline', 'pg', 'fixed', 'cluster', 'slow', 'ceiling', 'shared', 'timing', 'pglite'] as const;
+const SCENARIOS = ['baseline', 'pg', 'fixed', 'cluster', 'slow', 'ceiling', 'shared', 'timing', 'pglite', 'memory'] as const;
+const DEFAULT_SCENARIOS = SCENARIOS.filter((name) => name !== 'memory');
+/** Scenarios that run without PostgreSQL, Redis and the external simulator. */
+const SELF_CONTAINED = new Set<string>(['memory']);
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -96,7 +104,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 process.on('exit', () => processes.killAllNow());
 
 async function main(): Promise<number> {
-  const only = new Set((process.env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? DEFAULT_SCENARIOS.join(',')).split(',').map((s) => s.trim()));
   for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown scenario ${name}`);
   const profileDir = process.env.BENCH_PROFILE === '1' ? path.join(ROOT, 'bench-results', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
   const settings: Settings = {
@@ -109,13 +117,19 @@ async function main(): Promise<number> {
     verifyMax: 20_000,
     profileDir,
   };
+  const memorySettings = {
+    requests: intFromEnv('BENCH_MEMORY_REQUESTS', 35_000, 1_000, 1_000_000),
+    idleS: intFromEnv('BENCH_MEMORY_IDLE_S', 60, 0, 3600),
+    users: settings.pgliteUsers,
+    connections: settings.connections,
+  };
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = benchRedisUrl(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', intFromEnv('BENCH_REDIS_DB', 5, 0, 15));
 
   const results: BenchResults = {
     startedAt: new Date(startedAtMs).toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: Math.round(loadavg()[0]! * 100) / 100 },
-    settings: { ...settings, profileDir: profileDir ? path.relative(ROOT, profileDir) : undefined, redisDb: new URL(redisUrl).pathname.slice(1), scenarios: [...only] },
+    settings: { ...settings, memory: memorySettings, profileDir: profileDir ? path.relative(ROOT, profileDir) : undefined, redisDb: new URL(redisUrl).pathname.slice(1), scenarios: [...only] },
     throughput: [],
     ceiling: [],
     errors: [],
@@ -125,6 +139,26 @@ async function main(): Promise<number> {
 
   const tmpDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-bench-'));
   cleanups.push(async () => rmSync(tmpDir, { recursive: true, force: true }));
+  const load = await startLoadClient(processes);
+  const attempt = async (name: string, work: () => Promise<void>) => {
+    if (interrupted) return;
+    try {
+      await work();
+    } catch (error) {
+      if (interrupted) return;
+      const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
+      results.errors.push(message.split('\n')[0]!);
+      console.error(message);
+    }
+  };
+
+  if (only.has('memory')) {
+    await attempt('8 memory', async () => {
+      log('8 memory of the embedded defaults (development mode: PGlite, memory store, sandbox simulator in process)');
+      results.memory = await embeddedMemory({ settings: memorySettings, processes, load, tmpDir, log });
+    });
+  }
+  if ([...only].every((name) => SELF_CONTAINED.has(name))) return finish(results);
 
   log(`PostgreSQL: creating a bench database next to ${new URL(adminUrl).host}, seeding ${settings.users} users with phones`);
   const pg: BenchDatabase = await createBenchDatabase(adminUrl, settings.users);
@@ -149,7 +183,6 @@ async function main(): Promise<number> {
   };
   const sim = await startSimulator('simulator', []);
   const slowSim = await startSimulator('simulator-300ms', ['--latency-ms', '300']);
-  const load = await startLoadClient(processes);
 
   const ctx: BenchContext = {
     settings,
@@ -163,17 +196,6 @@ async function main(): Promise<number> {
     tmpDir,
     appSecret: randomBytes(32).toString('base64url'),
     log,
-  };
-  const attempt = async (name: string, work: () => Promise<void>) => {
-    if (interrupted) return;
-    try {
-      await work();
-    } catch (error) {
-      if (interrupted) return;
-      const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
-      results.errors.push(message.split('\n')[0]!);
-      console.error(message);
-    }
   };
 
   // The bare Express route runs for the whole bench (idle between its runs): each throughput phase
@@ -298,6 +320,11 @@ async function main(): Promise<number> {
     });
   }
 
+  return finish(results);
+}
+
+/** Prints the table and the targets, saves bench-results/last.json; the exit code says whether all passed. */
+function finish(results: BenchResults): number {
   if (interrupted) return 130;
   results.machine.loadAverage1m = Math.round(loadavg()[0]! * 100) / 100;
   const targets = evaluateTargets(results);

@@ -41,6 +41,16 @@ function bodySource(spec: BodySpec): BodySource {
         size: undefined,
       };
     }
+    case 'sendTemplate': {
+      let n = 0;
+      return {
+        next() {
+          const to = phoneNumber(spec.phoneStart + (n++ % spec.phoneCount));
+          return { body: JSON.stringify({ to, var1: '1234' }), phone: to };
+        },
+        size: undefined,
+      };
+    }
     case 'verifyOtp': {
       let n = 0;
       return {
@@ -108,7 +118,7 @@ function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { 
   const request: autocannon.Request = {
     method: job.method,
     path: job.path,
-    headers: { 'content-type': 'application/json' },
+    headers: { ...job.headers, 'content-type': 'application/json' },
     setupRequest(req: autocannon.Request, context: object) {
       const next = source.next();
       if (!next) return req; // used up: `amount` ends the run before this is sent
@@ -170,7 +180,7 @@ async function runPaced(job: LoadJob, source: BodySource, tally: Tally, ratePerS
           method: job.method,
           path: job.path,
           agent: target.agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(next.body) },
+          headers: { ...job.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(next.body) },
           timeout: timeoutMs,
         },
         (res) => {
@@ -216,7 +226,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
   const tally = newTally();
   const startedAt = performance.now();
   if (job.mode.kind === 'closed') {
-    const amount = source.size;
+    const amount = source.size ?? job.mode.requests;
     const connections = amount === undefined ? job.mode.connections : Math.max(1, Math.min(job.mode.connections, amount));
     await runInstance(job, source, tally, {
       url: job.targets.length === 1 ? job.targets[0]! : job.targets,

@@ -8,12 +8,17 @@ export type BodySpec =
   | { kind: 'static'; body: string }
   /** A distinct registered phone per request: `+91` + (7000000000 + phoneStart + n), n counting up. */
   | { kind: 'sendOtp'; phoneStart: number; phoneCount: number; purpose: 'login' | 'test' }
+  /** A template SMS (`/api/sms/sendTemplate`) per request, to phones numbered as for sendOtp. */
+  | { kind: 'sendTemplate'; phoneStart: number; phoneCount: number }
   /** One session per request, in order; the run stops when they are used up. */
   | { kind: 'verifyOtp'; pairs: Array<{ session_id: string; otp: string }> };
 
 export type LoadMode =
-  /** Closed loop: `connections` keep one request in flight each, as fast as the server answers. */
-  | { kind: 'closed'; connections: number; durationS: number }
+  /**
+   * Closed loop: `connections` keep one request in flight each, as fast as the server answers, for
+   * `durationS`, or until `requests` have been sent when that is given (`durationS` then bounds the run).
+   */
+  | { kind: 'closed'; connections: number; durationS: number; requests?: number }
   /**
    * Open loop at a fixed rate: one request every 1/`ratePerS` s whatever the answers do, on keep-alive
    * connections (as many as are in flight); latency counts from each request's due time.
@@ -28,6 +33,8 @@ export interface LoadJob {
   path: string;
   body: BodySpec;
   mode: LoadMode;
+  /** Sent with every request besides `content-type` (e.g. a session cookie). */
+  headers?: Record<string, string>;
   /** Collect `{session_id, phone}` of every 2xx sendOtp answer (for the verify runs). */
   collectSessions?: boolean;
   /** Return every latency, so runs can be merged (interleaved rounds). */

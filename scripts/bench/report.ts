@@ -2,6 +2,7 @@
  * Turns the scenario results into the human table, the PASS/FAIL list of targets and the final JSON line.
  */
 import type { LoadResult } from './loadTypes.js';
+import type { MemoryResult } from './memory.js';
 import type { CeilingResult, LossCheck, SlowProviderResult, ThroughputResult, TwoInstancesResult } from './scenarios.js';
 import type { TimingResult } from './timing.js';
 
@@ -15,6 +16,7 @@ export interface BenchResults {
   ceiling: CeilingResult[];
   twoInstances?: TwoInstancesResult;
   timing?: TimingResult;
+  memory?: MemoryResult;
   errors: string[];
 }
 
@@ -108,6 +110,22 @@ export function evaluateTargets(r: BenchResults): Target[] {
       measured: `${s.completed} answers, ${s.non2xx} non-2xx, p99 ${s.latencyMs.all.p99} ms`,
     });
   }
+  if (r.memory) {
+    const [started, ...later] = r.memory.readings;
+    const grown = later.filter((x) => started && x.wasmMb > started.wasmMb);
+    targets.push({
+      kind: 'check',
+      name: "memory: PGlite's WebAssembly memory does not grow under the load (it never shrinks)",
+      pass: started !== undefined && grown.length === 0,
+      measured: r.memory.readings.map((x) => `${x.label} ${x.wasmMb} MiB (${x.wasmResidentMb ?? '?'} resident)`).join(', '),
+    });
+    targets.push({
+      kind: 'check',
+      name: 'memory: every request of the mix answered as it must (sends 2xx, wrong codes 400 otp_mismatch)',
+      pass: r.memory.unexpected === 0,
+      measured: `${r.memory.unexpected} other answers`,
+    });
+  }
   if (r.twoInstances) {
     const failed = r.twoInstances.checks.filter((c) => !c.pass);
     targets.push({
@@ -175,7 +193,7 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     );
   }
   const out: string[] = [];
-  out.push(table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', '× base', 'notes'], rows, new Set([1, 2, 3, 4, 5])));
+  if (rows.length > 0) out.push(table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', '× base', 'notes'], rows, new Set([1, 2, 3, 4, 5])));
 
   const withCpu = r.throughput.filter((t) => t.cpuMsPerRequest);
   if (withCpu.length > 0) {
@@ -229,11 +247,33 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
       ),
     );
   }
+  if (r.memory) {
+    const m = r.memory;
+    const mb = (value: number | null) => (value === null ? '–' : value.toFixed(1));
+    out.push('');
+    out.push(
+      `8 memory of the embedded defaults, MiB (${m.settings.requests} requests in ${m.loadS} s, ${m.settings.connections} connections, ` +
+        `${m.settings.users} registered users; peak RSS ${mb(m.peakRssMb)}; ${m.unexpected} unexpected answers):`,
+    );
+    out.push(
+      table(
+        ['reading', 'RSS', 'V8 heap used', 'V8 heap total', 'external', 'PGlite WASM size', 'WASM resident'],
+        m.readings.map((x) => [x.label, mb(x.rssMb), mb(x.heapUsedMb), mb(x.heapTotalMb), mb(x.externalMb), mb(x.wasmMb), mb(x.wasmResidentMb)]),
+        new Set([1, 2, 3, 4, 5, 6]),
+      ),
+    );
+    const refusals = Object.entries(m.answers).flatMap(([part, a]) => Object.entries(a.codes).map(([code, n]) => `${part}: ${n} × ${code}`));
+    if (refusals.length > 0) out.push(`  non-2xx answers by code: ${refusals.join('; ')}`);
+  }
+  const listed = (kind: Target['kind'], heading: string) => {
+    const selected = targets.filter((x) => x.kind === kind);
+    if (selected.length === 0) return;
+    out.push(heading);
+    for (const t of selected) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);
+  };
   out.push('');
-  out.push('Targets:');
-  for (const t of targets.filter((x) => x.kind === 'target')) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);
-  out.push('Scenario checks:');
-  for (const t of targets.filter((x) => x.kind === 'check')) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);
+  listed('target', 'Targets:');
+  listed('check', 'Scenario checks:');
   if (r.errors.length > 0) {
     out.push('');
     out.push('Errors:');
