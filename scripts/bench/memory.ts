@@ -147,6 +147,8 @@ export async function embeddedMemory(ctx: MemoryContext): Promise<MemoryResult> 
       DATA_DIR: dataDir,
       MEMORY_PROBE_FILE: probeFile,
       ...THROUGHPUT_LIMITS,
+      // The checks come after all the sends: on a busy machine the first codes must still be live by then.
+      SMS_OTP_TTL_S: '3600',
     },
     cwd: ROOT,
   });
