@@ -9,6 +9,9 @@
  * One instance at a time: each batch runs in a transaction that first takes a PostgreSQL advisory lock
  * (`pg_try_advisory_xact_lock`); an instance that does not get it leaves the work to the one that has it. Batches
  * of `batchSize` rows keep every transaction, and the locks it holds, short.
+ *
+ * PGlite runs PostgreSQL single-user, with no autovacuum: deleted rows would keep their space for ever and the
+ * files would grow with every purge. There, each table the purge deleted from is vacuumed right after.
  */
 import type { Db, Queryable } from './db.js';
 
@@ -28,6 +31,14 @@ export interface Retention {
 /** The advisory lock key of the purge job (any constant: it only has to differ from other advisory locks). */
 export const PURGE_LOCK_KEY = 2_026_112_401;
 const DAY_MS = 86_400_000;
+
+const TABLES: Record<keyof PurgeCounts, string> = {
+  otpSessions: 'public.otp_sessions',
+  userSessions: 'public.user_sessions',
+  otpLogs: 'public.otp_logs',
+  deliveryEvents: 'public.sms_delivery_events',
+  deliveries: 'public.sms_deliveries',
+};
 
 const STATEMENTS: Record<keyof PurgeCounts, string> = {
   otpSessions: `delete from public.otp_sessions where id in (
@@ -72,6 +83,7 @@ export function createRetention(db: Db, options: { otpLogRetentionDays: number; 
           counts[table] += deleted;
           if (deleted < batchSize) break;
         }
+        if (db.kind === 'pglite' && counts[table] > 0) await db.exec(`vacuum ${TABLES[table]}`);
       }
       return counts;
     },

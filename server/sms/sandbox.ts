@@ -34,10 +34,7 @@ export function sandboxFromSimulator(simulator: TwoFactorSimulator): Sandbox {
   return {
     baseUrl: simulator.url,
     apiKey: SANDBOX_API_KEY,
-    codeForSession(providerSessionId) {
-      const message = simulator.outbox().findLast((m) => m.providerSessionId === providerSessionId);
-      return message?.code ?? message?.variables?.[0];
-    },
+    codeForSession: (providerSessionId) => simulator.codeForSession(providerSessionId),
     callbackToken: randomBytes(32).toString('base64url'),
     reportDeliveriesTo: (app, token) => simulator.setDeliveryReports({ callbackUrl: appCallbackUrl(app.host, app.port, token) }),
     close: () => simulator.close(),

@@ -45,6 +45,13 @@ describe('2Factor simulator: the API', () => {
     },
   );
 
+  it("tells the code of a session by its id (the sandbox shows admins their test codes with it)", async () => {
+    const session = (await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`))).json.Details;
+    await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
+    expect(sim.codeForSession(session)).toBe(sim.outbox()[0]!.code);
+    expect(sim.codeForSession('no-such-session')).toBeUndefined();
+  });
+
   it.each(['98765', '09876543210', '9198765432101', 'abcdefghij'])(
     'answers HTTP 400 "Length Mismatch" for the phone %s',
     async (phone) => {

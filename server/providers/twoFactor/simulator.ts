@@ -182,6 +182,8 @@ export interface TwoFactorSimulator {
   outbox(filter?: { phone?: string }): SimulatorMessage[];
   /** The newest OTP texted to this phone (any accepted format) in the last 2 × otpTtlMs, or undefined. */
   lastCodeFor(phone: string): string | undefined;
+  /** The code texted in the 2Factor session `providerSessionId` (an OTP, or a template's VAR1), without copying the outbox. */
+  codeForSession(providerSessionId: string): string | undefined;
   /** How many entries each store holds now: what the simulator's memory grows with. */
   retained(): SimulatorRetained;
   stats(): SimulatorStats;
@@ -631,6 +633,10 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     },
     lastCodeFor(phone) {
       return lastCodes.get(parseSimulatorPhone(phone) ?? phone);
+    },
+    codeForSession(providerSessionId) {
+      const message = outbox.findLast((m) => m.providerSessionId === providerSessionId);
+      return message?.code ?? message?.variables?.[0];
     },
     retained: () => ({ sessions: sessions.size, lastCodes: lastCodes.size, templateReports: templateSessions.size, outbox: outbox.length }),
     stats: () => stats.snapshot(),
