@@ -9,12 +9,14 @@
  *
  * `entry` is a server build (tsc -p tsconfig.server.json --outDir dist/ab-b), `env` extra variables,
  * `sql` run on that variant's database once its server has migrated it, AB_SEED_SQL on both before that.
+ * AB_STORE=pglite runs both on the embedded defaults instead (each its own PGlite data directory, seeded with
+ * AB_USERS, default 40 000, and the in-memory limiter store); `sql` and AB_SEED_SQL are PostgreSQL-only.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { benchRedisUrl, clearAppKeys, connectRedis, createBenchDatabase, ROOT, SIMULATOR_ENTRY, simulatorControl } from './infra.js';
+import { benchRedisUrl, clearAppKeys, connectRedis, createBenchDatabase, preparePglite, ROOT, SIMULATOR_ENTRY, simulatorControl } from './infra.js';
 import { startLoadClient } from './loadClient.js';
 import type { LoadResult } from './loadTypes.js';
 import { cpuMsBetween, postgresBackendsOf, processesNamed, readCpu, withDescendants, type Groups } from './cpuUsage.js';
@@ -33,12 +35,15 @@ const rounds = Number(process.env.AB_ROUNDS ?? 6);
 const runS = Number(process.env.AB_RUN_S ?? 4);
 const connections = Number(process.env.AB_CONNECTIONS ?? 50);
 const kind = process.env.AB_KIND ?? 'send';
-const users = 100_000;
+const embedded = process.env.AB_STORE === 'pglite';
+const users = Number(process.env.AB_USERS ?? (embedded ? 40_000 : 100_000));
 
 const processes = new Processes();
 const tmpDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-ab-'));
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const databases = { A: await createBenchDatabase(adminUrl, users), B: await createBenchDatabase(adminUrl, users) };
+// The embedded mode still gets (small) PostgreSQL databases: the shared context expects one.
+const pgUsers = embedded ? 1_000 : users;
+const databases = { A: await createBenchDatabase(adminUrl, pgUsers), B: await createBenchDatabase(adminUrl, pgUsers) };
 const pg = databases.A;
 const redisUrl = benchRedisUrl(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', 5);
 const redis = connectRedis(redisUrl);
@@ -74,12 +79,15 @@ try {
   const startVariant = async (name: 'A' | 'B') => {
     const variant = variants[name];
     const database = databases[name];
+    const entry = variant.entry ? { entry: path.resolve(ROOT, variant.entry) } : {};
+    if (embedded) {
+      const dataDir = path.join(tmpDir, `embedded-${name}`);
+      mkdirSync(dataDir, { recursive: true });
+      await preparePglite(dataDir, users);
+      return startApp(ctx, name, { limits: { ...THROUGHPUT_LIMITS, ...variant.env }, embeddedDataDir: dataDir, ...entry });
+    }
     if (process.env.AB_SEED_SQL) await database.db.query(process.env.AB_SEED_SQL);
-    const app = await startApp(
-      { ...ctx, pg: database },
-      name,
-      { limits: { ...THROUGHPUT_LIMITS, ...variant.env }, ...(variant.entry ? { entry: path.resolve(ROOT, variant.entry) } : {}) },
-    );
+    const app = await startApp({ ...ctx, pg: database }, name, { limits: { ...THROUGHPUT_LIMITS, ...variant.env }, ...entry });
     if (variant.sql) await database.db.query(variant.sql);
     return app;
   };
@@ -112,7 +120,7 @@ try {
     server: withDescendants(apps[name].managed.pid),
     simulator: () => [simProcess.pid],
     driver: () => [load.pid],
-    postgres: postgresBackendsOf(databases[name].name),
+    postgres: embedded ? () => [] : postgresBackendsOf(databases[name].name),
     redis: processesNamed(/^redis-server /),
   });
   console.log('round variant req/s p50 p99 non2xx | CPU ms per request: server simulator driver postgres redis');

@@ -20,9 +20,25 @@
  *   BENCH_TIMING_SAMPLES probes of each kind (registered / nobody's number) in the timing scenario (500)
  *   BENCH_MEMORY_REQUESTS  requests of the memory scenario (35000)
  *   BENCH_MEMORY_IDLE_S    seconds the memory scenario lets the server idle before its last reading (60)
- *   BENCH_ONLY          comma-separated subset: baseline,pg,cluster,fixed,slow,ceiling,shared,timing,pglite
+ *   BENCH_ONLY          comma-separated subset: baseline,pg,cluster,fixed,betterauth,slow,ceiling,shared,timing,pglite
  *                       (the default), and memory (about 5 minutes, so only when named; alone it needs
- *                       neither PostgreSQL nor Redis)
+ *                       neither PostgreSQL nor Redis); betterauth runs the PostgreSQL + Redis phase with
+ *                       Better Auth beside it
+ *
+ * Better Auth (scenario `betterauth`): the issue's target is that sendOtp and verifyOtp stay at least twice as fast
+ * as Better Auth's phoneNumber plugin on the same machine. Its server (betterAuthServer.mjs) is measured inside the
+ * PostgreSQL + Redis phase, its runs interleaved with the product's (send, Better Auth, Better Auth, send; then the
+ * same for verifies), with these fairness choices:
+ *   - same machine, same load driver process, same connections (BENCH_CONNECTIONS), same run lengths and warm-ups;
+ *   - one process each, both plain `node` with NODE_ENV=production, Express 5 in front of both;
+ *   - same PostgreSQL server and database (Better Auth in a schema of its own, through its Kysely support given a
+ *     `pg` pool of 10 connections, the product's DATABASE_POOL_SIZE default), the same seeded users and phones;
+ *   - same 2Factor simulator process: Better Auth's sendOTP texts its own code with 2Factor's custom-OTP route
+ *     (fetch, awaited, checked), as the product awaits 2Factor's AUTOGEN answer;
+ *   - rate limits off on both (Better Auth's limiter disabled; the product's raised as in every throughput run).
+ * What still differs is what each one does per request: the product also books its Redis limits, writes an
+ * otp_logs row per provider call, and has 2Factor check the code (one more provider call per verify); Better Auth
+ * checks its own stored code. Its verify logs the user in (a session row and a cookie), as the product's does.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,6 +70,8 @@ import {
   slowProvider,
   startApp,
   startBaseline,
+  startBetterAuth,
+  betterAuthProviderCalls,
   BASELINE_BODY,
   BASELINE_PATH,
   THROUGHPUT_LIMITS,
@@ -64,7 +82,7 @@ import {
 } from './scenarios.js';
 import { timingProbes } from './timing.js';
 
-const SCENARIOS = ['baseline', 'pg', 'fixed', 'cluster', 'slow', 'ceiling', 'shared', 'timing', 'pglite', 'memory'] as const;
+const SCENARIOS = ['baseline', 'pg', 'fixed', 'betterauth', 'cluster', 'slow', 'ceiling', 'shared', 'timing', 'pglite', 'memory'] as const;
 const DEFAULT_SCENARIOS = SCENARIOS.filter((name) => name !== 'memory');
 /** Scenarios that run without PostgreSQL, Redis and the external simulator. */
 const SELF_CONTAINED = new Set<string>(['memory']);
@@ -217,11 +235,12 @@ async function main(): Promise<number> {
   }
 
   const pgRows = () => countLogs(pg.db);
-  if (only.has('pg') || only.has('fixed')) {
+  if (only.has('pg') || only.has('fixed') || only.has('betterauth')) {
     await attempt('2 PostgreSQL + Redis', async () => {
-      log('2 sendOtp / verifyOtp on PostgreSQL + Redis, one process');
+      log(`2 sendOtp / verifyOtp on PostgreSQL + Redis, one process${only.has('betterauth') ? ", with Better Auth's phone plugin beside it" : ''}`);
       await clearAppKeys(redis);
       const app = await startApp(ctx, 'pg-redis', { limits: THROUGHPUT_LIMITS });
+      const betterAuth = only.has('betterauth') ? await startBetterAuth(ctx) : undefined;
       try {
         const phase = await throughputPhase(ctx, 'PostgreSQL + Redis, 1 process', [app.url], {
           users: settings.users,
@@ -230,10 +249,24 @@ async function main(): Promise<number> {
           fixedRate: only.has('fixed'),
           serverPid: app.managed.pid,
           baselinePid,
+          ...(betterAuth
+            ? {
+                rival: {
+                  label: 'Better Auth phoneNumber plugin, PostgreSQL, 1 process',
+                  url: betterAuth.url,
+                  pid: betterAuth.managed.pid,
+                  // Its own phones (seeded for both): the product's sends of this phase stay below them.
+                  phoneStart: Math.floor(settings.users * 0.4),
+                  phoneCount: Math.floor(settings.users * 0.3),
+                  providerCalls: () => betterAuthProviderCalls(betterAuth),
+                },
+              }
+            : {}),
         });
         results.throughput.push(phase);
         results.baseline = phase.baseline;
       } finally {
+        if (betterAuth) await processes.stop(betterAuth.managed);
         await processes.stop(app.managed);
       }
     });

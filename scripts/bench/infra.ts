@@ -89,6 +89,16 @@ async function seedUsers(db: Db, count: number): Promise<void> {
   );
 }
 
+/** The same phones as seedUsers, as users of Better Auth's tables (created by its migrations) in `schema`. */
+export async function seedBetterAuthUsers(db: Db, schema: string, count: number): Promise<void> {
+  await db.query(
+    `insert into ${schema}."user" (id, name, email, "emailVerified", "phoneNumber", "phoneNumberVerified")
+     select 'bench-' || i, 'Bench ' || i, 'bench-' || i || '@bench.invalid', false, '+91' || ($2::bigint + i), false
+       from generate_series(0, $1::int - 1) as i`,
+    [count, PHONE_BASE],
+  );
+}
+
 export async function countLogs(db: Db): Promise<number> {
   const { rows } = await db.query<{ count: number }>('select count(*)::int as count from public.otp_logs');
   return rows[0]?.count ?? 0;

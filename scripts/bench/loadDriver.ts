@@ -31,12 +31,14 @@ function bodySource(spec: BodySpec): BodySource {
   switch (spec.kind) {
     case 'static':
       return { next: () => ({ body: spec.body }), size: undefined };
-    case 'sendOtp': {
+    case 'sendOtp':
+    case 'betterAuthSendOtp': {
       let n = 0;
+      const toBody = (phone: string) => (spec.kind === 'sendOtp' ? { phone, purpose: spec.purpose } : { phoneNumber: phone });
       return {
         next() {
           const phone = phoneNumber(spec.phoneStart + (n++ % spec.phoneCount));
-          return { body: JSON.stringify({ phone, purpose: spec.purpose }), phone };
+          return { body: JSON.stringify(toBody(phone)), phone };
         },
         size: undefined,
       };
@@ -51,14 +53,16 @@ function bodySource(spec: BodySpec): BodySource {
         size: undefined,
       };
     }
-    case 'verifyOtp': {
+    case 'verifyOtp':
+    case 'betterAuthVerify': {
       let n = 0;
+      const pairs: object[] = spec.pairs;
       return {
         next() {
-          const pair = spec.pairs[n++];
+          const pair = pairs[n++];
           return pair && { body: JSON.stringify(pair) };
         },
-        size: spec.pairs.length,
+        size: pairs.length,
       };
     }
   }
@@ -75,6 +79,7 @@ interface Tally {
   errorKinds: Record<string, number>;
   timeouts: number;
   sessions: Array<{ session_id: string; phone: string }>;
+  phones: string[];
 }
 
 function countError(tally: Tally, error: Error): void {
@@ -84,7 +89,7 @@ function countError(tally: Tally, error: Error): void {
 }
 
 function newTally(): Tally {
-  return { ok: [], failed: [], statusCounts: {}, errorCodes: {}, missingRetryAfter: 0, errors: 0, errorKinds: {}, timeouts: 0, sessions: [] };
+  return { ok: [], failed: [], statusCounts: {}, errorCodes: {}, missingRetryAfter: 0, errors: 0, errorKinds: {}, timeouts: 0, sessions: [], phones: [] };
 }
 
 function headerValue(headers: Record<string, unknown>, name: string): unknown {
@@ -99,6 +104,7 @@ function recordAnswer(job: LoadJob, tally: Tally, status: number, body: string, 
       const match = /"session_id":"([0-9a-f-]{36})"/.exec(body);
       if (phone && match) tally.sessions.push({ session_id: match[1]!, phone });
     }
+    if (job.collectPhones && phone) tally.phones.push(phone);
     return;
   }
   let code = `http_${status}`;
@@ -252,6 +258,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
     errorCodes: tally.errorCodes,
     missingRetryAfter: tally.missingRetryAfter,
     ...(job.collectSessions ? { sessions: tally.sessions } : {}),
+    ...(job.collectPhones ? { phones: tally.phones } : {}),
     ...(job.keepSamples ? { samples: { ok: tally.ok, failed: tally.failed } } : {}),
   };
 }

@@ -11,7 +11,11 @@ export type BodySpec =
   /** A template SMS (`/api/sms/sendTemplate`) per request, to phones numbered as for sendOtp. */
   | { kind: 'sendTemplate'; phoneStart: number; phoneCount: number }
   /** One session per request, in order; the run stops when they are used up. */
-  | { kind: 'verifyOtp'; pairs: Array<{ session_id: string; otp: string }> };
+  | { kind: 'verifyOtp'; pairs: Array<{ session_id: string; otp: string }> }
+  /** Better Auth's send-otp body (`{"phoneNumber"}`), phones as for `sendOtp`. */
+  | { kind: 'betterAuthSendOtp'; phoneStart: number; phoneCount: number }
+  /** Better Auth's verify body, one phone and its code per request, in order, until used up. */
+  | { kind: 'betterAuthVerify'; pairs: Array<{ phoneNumber: string; code: string }> };
 
 export type LoadMode =
   /**
@@ -37,6 +41,8 @@ export interface LoadJob {
   headers?: Record<string, string>;
   /** Collect `{session_id, phone}` of every 2xx sendOtp answer (for the verify runs). */
   collectSessions?: boolean;
+  /** Collect the phone of every 2xx answer (Better Auth's sends answer no session id). */
+  collectPhones?: boolean;
   /** Return every latency, so runs can be merged (interleaved rounds). */
   keepSamples?: boolean;
   timeoutS?: number;
@@ -92,6 +98,7 @@ export interface LoadResult {
   /** 429 and 503 answers without a Retry-After header. */
   missingRetryAfter: number;
   sessions?: Array<{ session_id: string; phone: string }>;
+  phones?: string[];
   samples?: { ok: number[]; failed: number[] };
   /** Merged results: the figures of each interleaved round. */
   rounds?: Array<{ completed: number; elapsedS: number; requestsPerS: number }>;

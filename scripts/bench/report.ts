@@ -29,6 +29,8 @@ export interface Target {
 }
 
 const SEND_RATIO_TARGET = 0.3;
+/** sendOtp and verifyOtp against Better Auth's phone plugin, req/s on the same machine in the same phase. */
+const BETTER_AUTH_RATIO_TARGET = 2;
 const FIXED_RATE_P99_TARGET_MS = 50;
 const SLOW_P99_TARGET_MS = 400;
 /** A refusal waits at most 250 ms for a slot (composeApp.ts); "fast" leaves as much again for the rest. */
@@ -58,6 +60,18 @@ export function evaluateTargets(r: BenchResults): Target[] {
       name: `sendOtp ≥ ${SEND_RATIO_TARGET} × baseline req/s (PostgreSQL + Redis, 1 process)`,
       pass: ratio >= SEND_RATIO_TARGET && pgSingle.send.non2xx === 0,
       measured: `${pgSingle.send.requestsPerS} / ${baseline.requestsPerS} = ${ratio.toFixed(2)}`,
+    });
+  }
+  if (pgSingle?.rival) {
+    const { rival } = pgSingle;
+    const sendRatio = pgSingle.send.requestsPerS / rival.send.requestsPerS;
+    const verifyRatio = pgSingle.verify.requestsPerS / rival.verify.requestsPerS;
+    const clean = (x: LoadResult) => x.non2xx + x.errors + x.timeouts === 0;
+    targets.push({
+      kind: 'target',
+      name: `send and verify ≥ ${BETTER_AUTH_RATIO_TARGET} × Better Auth (req/s, PostgreSQL + Redis, 1 process each)`,
+      pass: sendRatio >= BETTER_AUTH_RATIO_TARGET && verifyRatio >= BETTER_AUTH_RATIO_TARGET && [pgSingle.send, pgSingle.verify, rival.send, rival.verify].every(clean),
+      measured: `send ${pgSingle.send.requestsPerS} / ${rival.send.requestsPerS} = ${sendRatio.toFixed(2)}; verify ${pgSingle.verify.requestsPerS} / ${rival.verify.requestsPerS} = ${verifyRatio.toFixed(2)}`,
     });
   }
   if (pgSingle?.fixedRate) {
@@ -179,6 +193,11 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     const paired = t.baseline && t.baseline !== r.baseline ? `; baseline beside it ${t.baseline.requestsPerS}/s` : '';
     rows.push(row(`2 sendOtp · ${t.label}`, t.send, `${t.send.completed} sends${paired}`, base));
     rows.push(row(`2 verifyOtp · ${t.label}`, t.verify, `${t.verify.completed} right codes`, base));
+    if (t.rival) {
+      const ratio = (ours: LoadResult, theirs: LoadResult) => `ours ${(ours.requestsPerS / theirs.requestsPerS).toFixed(2)} × this`;
+      rows.push(row(`2 send-otp · ${t.rival.label}`, t.rival.send, `${t.rival.send.completed} sends; ${ratio(t.send, t.rival.send)}`, base));
+      rows.push(row(`2 verify · ${t.rival.label}`, t.rival.verify, `${t.rival.verify.completed} right codes; ${ratio(t.verify, t.rival.verify)}`, base));
+    }
   }
   for (const t of r.throughput) {
     if (t.fixedRate) rows.push(row(`2 sendOtp · 200 req/s offered · ${t.label}`, t.fixedRate, 'paced'));
@@ -206,6 +225,10 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     for (const t of withCpu) {
       cpuRows.push(cpuRow(`sendOtp · ${t.label}`, t.cpuMsPerRequest!.send));
       cpuRows.push(cpuRow(`verifyOtp · ${t.label}`, t.cpuMsPerRequest!.verify));
+      if (t.rival) {
+        cpuRows.push(cpuRow(`send-otp · ${t.rival.label}`, t.rival.cpuMsPerRequest.send));
+        cpuRows.push(cpuRow(`verify · ${t.rival.label}`, t.rival.cpuMsPerRequest.verify));
+      }
     }
     out.push('');
     out.push('CPU ms per request, by process (Redis is shared with other users of this machine):');

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { clearAppKeys, countLogs, SERVER_ENTRY, ROOT, type BenchDatabase, type SimulatorControl, type SimulatorStats } from './infra.js';
+import { clearAppKeys, countLogs, seedBetterAuthUsers, SERVER_ENTRY, ROOT, type BenchDatabase, type SimulatorControl, type SimulatorStats } from './infra.js';
 import type { LoadClient } from './loadClient.js';
 import type { BodySpec, LoadMode, LoadResult, StepAnswer } from './loadTypes.js';
 import { phoneNumber } from './loadTypes.js';
@@ -127,6 +127,45 @@ export async function startBaseline(ctx: BenchContext): Promise<App> {
   return { name: 'baseline', url, managed };
 }
 
+/** Better Auth's schema in the bench database: its tables never meet the product's. */
+const BETTER_AUTH_SCHEMA = 'better_auth';
+
+/**
+ * Better Auth's phone plugin (betterAuthServer.mjs) on the bench's PostgreSQL database (a schema of its own,
+ * `DATABASE_POOL_SIZE` as the product's default) and the bench's simulator, with its users: the same phones
+ * as the product's seeded users, so its verifies log existing users in, as the product's do.
+ */
+export async function startBetterAuth(ctx: BenchContext): Promise<App> {
+  const port = await freePort();
+  const flags = ctx.settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.settings.profileDir, 'better-auth')}`] : [];
+  const managed = ctx.processes.start('better-auth', process.execPath, [...flags, path.join(ROOT, 'scripts', 'bench', 'betterAuthServer.mjs')], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      DATABASE_URL: ctx.pg.url,
+      DATABASE_SCHEMA: BETTER_AUTH_SCHEMA,
+      DATABASE_POOL_SIZE: '10',
+      BETTER_AUTH_SECRET: ctx.appSecret,
+      TWO_FACTOR_BASE_URL: ctx.sim.url,
+      TWO_FACTOR_API_KEY: BENCH_API_KEY,
+    },
+    cwd: ROOT,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/api/health`, 60_000, managed);
+  await seedBetterAuthUsers(ctx.pg.db, BETTER_AUTH_SCHEMA, ctx.settings.users);
+  return { name: 'better-auth', url, managed };
+}
+
+/** The calls Better Auth's server has made to 2Factor (the simulator) since it started. */
+export async function betterAuthProviderCalls(app: App): Promise<number> {
+  const response = await fetch(`${app.url}/api/health`);
+  const { provider_calls: calls } = (await response.json()) as { provider_calls: number };
+  return calls;
+}
+
 // ─── bookkeeping: provider calls against log rows ─────────────────────────────────────────────────────────
 
 export interface LossCheck {
@@ -141,21 +180,31 @@ export interface Ledger {
   calls: number;
 }
 
-/** Provider calls the simulators counted and rows in otp_logs, now. */
-export async function ledger(countRows: () => Promise<number>, sims: SimulatorControl[]): Promise<Ledger> {
+/**
+ * Provider calls the simulators counted and rows in otp_logs, now. `otherCalls`: calls made by another server
+ * sharing the simulators (Better Auth), left out.
+ */
+export async function ledger(countRows: () => Promise<number>, sims: SimulatorControl[], otherCalls?: () => Promise<number>): Promise<Ledger> {
   const stats = await Promise.all(sims.map((sim) => sim.stats()));
-  return { logs: await countRows(), calls: stats.reduce((sum, s) => sum + s.totalRequests, 0) };
+  const others = otherCalls ? await otherCalls() : 0;
+  return { logs: await countRows(), calls: stats.reduce((sum, s) => sum + s.totalRequests, 0) - others };
 }
 
 /**
  * Waits until requests the client gave up on have finished on the server (both counts stop moving and
  * agree, or 10 s), then compares what the provider saw with what was logged since `before`.
  */
-export async function checkNoLoss(scenario: string, before: Ledger, countRows: () => Promise<number>, sims: SimulatorControl[]): Promise<LossCheck> {
+export async function checkNoLoss(
+  scenario: string,
+  before: Ledger,
+  countRows: () => Promise<number>,
+  sims: SimulatorControl[],
+  otherCalls?: () => Promise<number>,
+): Promise<LossCheck> {
   const deadline = Date.now() + 10_000;
   let previous: Ledger | undefined;
   for (;;) {
-    const now = await ledger(countRows, sims);
+    const now = await ledger(countRows, sims, otherCalls);
     const settled = previous && previous.logs === now.logs && previous.calls === now.calls;
     if ((settled && now.logs - before.logs === now.calls - before.calls) || Date.now() > deadline) {
       const providerCalls = now.calls - before.calls;
@@ -169,6 +218,17 @@ export async function checkNoLoss(scenario: string, before: Ledger, countRows: (
 
 // ─── scenario 2: sendOtp and verifyOtp at full speed ──────────────────────────────────────────────────────
 
+/** Better Auth's phone plugin measured beside the product (betterAuthServer.mjs). */
+export interface RivalResult {
+  label: string;
+  send: LoadResult;
+  verify: LoadResult;
+  verifyKind: string;
+  cpuMsPerRequest: { send: Record<string, number>; verify: Record<string, number> };
+  /** SMS it asked the (shared) simulator for: left out of the product's no-loss count. */
+  providerCalls: number;
+}
+
 export interface ThroughputResult {
   label: string;
   /** The bare Express route, measured in the same phase, interleaved with the sends (ABBA). */
@@ -180,11 +240,16 @@ export interface ThroughputResult {
   fixedRate?: LoadResult;
   /** CPU milliseconds per request in each process (Linux), during the measured sends and verifies. */
   cpuMsPerRequest?: { baseline?: Record<string, number>; send: Record<string, number>; verify: Record<string, number> };
+  /** Better Auth, interleaved with the product's runs of this phase. */
+  rival?: RivalResult;
   loss: LossCheck | undefined;
 }
 
 export const BASELINE_PATH = '/api/echo';
 export const BASELINE_BODY: BodySpec = { kind: 'static', body: '{"phone":"+919876543210","purpose":"login"}' };
+
+const RIVAL_SEND_PATH = '/api/auth/phone-number/send-otp';
+const RIVAL_VERIFY_PATH = '/api/auth/phone-number/verify';
 
 /** A run that did not happen (nothing to verify): zero everywhere. */
 function emptyResult(): LoadResult {
@@ -196,36 +261,80 @@ function sendBody(phoneStart: number, users: number): BodySpec {
   return { kind: 'sendOtp', phoneStart, phoneCount: Math.max(1, users - phoneStart), purpose: 'login' };
 }
 
-/** `{session_id, otp}` for sessions, with the code the simulator texted (outbox first, then per phone). */
-async function pairsFor(sim: SimulatorControl, sessions: Array<{ session_id: string; phone: string }>, max: number) {
-  const chosen = sessions.slice(-max);
+/** The code the simulator texted to each item's phone (outbox first, then per phone), for the newest `max` items. */
+async function withCodes<T extends { phone: string }>(sim: SimulatorControl, items: T[], max: number): Promise<Array<T & { code: string }>> {
+  const chosen = items.slice(-max);
   const codes = await sim.codesFromOutbox();
-  const pairs: Array<{ session_id: string; otp: string }> = [];
-  const missing: Array<{ session_id: string; phone: string }> = [];
-  for (const session of chosen) {
-    const code = codes.get(session.phone);
-    if (code) pairs.push({ session_id: session.session_id, otp: code });
-    else missing.push(session);
+  const found: Array<T & { code: string }> = [];
+  const missing: T[] = [];
+  for (const item of chosen) {
+    const code = codes.get(item.phone);
+    if (code) found.push({ ...item, code });
+    else missing.push(item);
   }
-  // Older sessions fell out of the outbox: ask per phone, a few at a time.
+  // Older messages fell out of the outbox: ask per phone, a few at a time.
   const deadline = Date.now() + 15_000;
   let next = 0;
   const worker = async () => {
     while (next < missing.length && Date.now() < deadline) {
-      const session = missing[next++]!;
-      const code = await sim.lastCode(session.phone);
-      if (code) pairs.push({ session_id: session.session_id, otp: code });
+      const item = missing[next++]!;
+      const code = await sim.lastCode(item.phone);
+      if (code) found.push({ ...item, code });
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
-  return pairs;
+  return found;
+}
+
+/** `{session_id, otp}` for sessions, with the code the simulator texted. */
+async function pairsFor(sim: SimulatorControl, sessions: Array<{ session_id: string; phone: string }>, max: number) {
+  return (await withCodes(sim, sessions, max)).map(({ session_id, code }) => ({ session_id, otp: code }));
+}
+
+/** Better Auth's verify bodies for the phones it texted. */
+async function rivalPairsFor(sim: SimulatorControl, phones: string[], max: number) {
+  return (await withCodes(sim, phones.map((phone) => ({ phone })), max)).map(({ phone, code }) => ({ phoneNumber: phone, code }));
+}
+
+/** Runs `work` and the CPU milliseconds each group of processes spent meanwhile. */
+async function withCpu(groups: Groups, work: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpuMs: Record<string, number> }> {
+  const before = readCpu(groups);
+  const result = await work();
+  return { result, cpuMs: cpuMsBetween(before, readCpu(groups)) };
+}
+
+function addCpu(...runs: Array<Record<string, number>>): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const run of runs) for (const [name, ms] of Object.entries(run)) total[name] = (total[name] ?? 0) + ms;
+  return total;
+}
+
+function perRequest(ms: Record<string, number>, requests: number): Record<string, number> {
+  return requests === 0 ? {} : Object.fromEntries(Object.entries(ms).map(([name, value]) => [name, Math.round((100 * value) / requests) / 100]));
+}
+
+/** The rest of a finite list of bodies after a run used some (with a margin for requests cut off at its end). */
+function unused<T>(list: T[], run: LoadResult, connections: number): T[] {
+  return list.slice(run.completed + run.errors + run.timeouts + connections);
+}
+
+/** Better Auth's server for a throughput phase, and the phones it texts (its own range: codes never mix). */
+export interface Rival {
+  label: string;
+  url: string;
+  pid: number;
+  phoneStart: number;
+  phoneCount: number;
+  /** The calls it has made to the simulator (which the product shares): left out of the product's no-loss count. */
+  providerCalls: () => Promise<number>;
 }
 
 /**
- * Warm-up sends; then the measured sends interleaved with the baseline route (baseline, send, send,
- * baseline: a load that drifts on this shared machine weighs on both alike); then the measured sends'
- * sessions verified with their right codes (after a warm-up on the warm-up sends' sessions); and
- * optionally a paced 200 req/s sendOtp run. Counts provider calls and log rows over the whole phase.
+ * Warm-up sends; then the measured sends interleaved with the baseline route and Better Auth's sends
+ * (baseline, send, rival, rival, send, baseline, each half the run: a load that drifts on this shared machine
+ * weighs on all alike); then the measured sends' sessions verified with their right codes (after a warm-up on
+ * the warm-up sends' sessions), interleaved the same way with Better Auth's verifies; and optionally a paced
+ * 200 req/s sendOtp run. Counts provider calls and log rows over the whole phase, Better Auth's calls left out.
  */
 export async function throughputPhase(
   ctx: BenchContext,
@@ -243,11 +352,13 @@ export async function throughputPhase(
     embedded?: boolean;
     /** The baseline server process, for its CPU time per request. */
     baselinePid?: number;
+    rival?: Rival;
   },
 ): Promise<ThroughputResult> {
   const { durationS, warmupS, connections, verifyMax } = ctx.settings;
+  const { rival } = options;
   const closed = (seconds: number): LoadMode => ({ kind: 'closed', connections, durationS: seconds });
-  const before = options.countAfter ? undefined : await ledger(options.countRows, [ctx.sim]);
+  const before = options.countAfter ? undefined : await ledger(options.countRows, [ctx.sim], options.rival?.providerCalls);
 
   ctx.log(`  ${label}: sendOtp warm-up ${warmupS} s`);
   let phone = 0;
@@ -257,6 +368,20 @@ export async function throughputPhase(
     return result;
   };
   const warm = await sendRun(warmupS, false);
+
+  let rivalPhone = rival?.phoneStart ?? 0;
+  const rivalSendRun = async (seconds: number, keepSamples: boolean) => {
+    const body: BodySpec = { kind: 'betterAuthSendOtp', phoneStart: rivalPhone, phoneCount: Math.max(1, rival!.phoneStart + rival!.phoneCount - rivalPhone) };
+    const result = await ctx.load.load({ targets: [rival!.url], method: 'POST', path: RIVAL_SEND_PATH, body, mode: closed(seconds), collectPhones: true, keepSamples });
+    rivalPhone += result.completed + result.errors + result.timeouts + connections * 2;
+    return result;
+  };
+  let rivalWarm: LoadResult | undefined;
+  if (rival) {
+    ctx.log(`  ${rival.label}: send-otp warm-up ${warmupS} s`);
+    rivalWarm = await rivalSendRun(warmupS, false);
+  }
+
   const groups: Groups = {
     server: options.serverPid ? withDescendants(options.serverPid) : () => [],
     simulator: () => (ctx.sim.pid ? [ctx.sim.pid] : []),
@@ -264,36 +389,42 @@ export async function throughputPhase(
     redis: processesNamed(/^redis-server /),
     'load driver': () => [ctx.load.pid],
   };
-  const perRequest = (ms: Record<string, number>, requests: number) =>
-    requests === 0 ? {} : Object.fromEntries(Object.entries(ms).map(([name, value]) => [name, Math.round((100 * value) / requests) / 100]));
-  let sendCpuMs: Record<string, number>;
-  let baselineCpuMs: Record<string, number> | undefined;
+  const rivalGroups: Groups = { ...groups, server: rival ? withDescendants(rival.pid) : () => [] };
+  const baselineGroups: Groups = { server: () => (options.baselinePid ? [options.baselinePid] : []), 'load driver': () => [ctx.load.pid] };
   const halfS = Math.max(1, Math.round(durationS / 2));
+
   let send: LoadResult;
+  let sendCpuMs: Record<string, number>;
   let baseline: LoadResult | undefined;
-  if (options.baselineUrl) {
-    ctx.log(`  ${label}: baseline ${halfS} s, sendOtp 2 × ${halfS} s, baseline ${halfS} s (${connections} connections)`);
+  let baselineCpuMs: Record<string, number> | undefined;
+  let rivalSend: LoadResult | undefined;
+  let rivalSendCpuMs: Record<string, number> = {};
+  if (options.baselineUrl || rival) {
+    const order = [options.baselineUrl && 'baseline', 'sendOtp', rival && 'Better Auth 2 ×', 'sendOtp', options.baselineUrl && 'baseline'].filter(Boolean);
+    ctx.log(`  ${label}: ${order.join(', ')}, ${halfS} s each (${connections} connections)`);
     const baselineRun = () =>
-      ctx.load.load({ targets: [options.baselineUrl!], method: 'POST', path: BASELINE_PATH, body: BASELINE_BODY, mode: closed(halfS), keepSamples: true });
-    const baselineGroups: Groups = { server: () => (options.baselinePid ? [options.baselinePid] : []), 'load driver': () => [ctx.load.pid] };
-    let baselineCpu = readCpu(baselineGroups);
-    const b1 = await baselineRun();
-    const b1CpuMs = cpuMsBetween(baselineCpu, readCpu(baselineGroups));
-    const cpuBefore = readCpu(groups);
-    const s1 = await sendRun(halfS, true);
-    const s2 = await sendRun(halfS, true);
-    sendCpuMs = cpuMsBetween(cpuBefore, readCpu(groups));
-    baselineCpu = readCpu(baselineGroups);
-    const b2 = await baselineRun();
-    const b2CpuMs = cpuMsBetween(baselineCpu, readCpu(baselineGroups));
-    send = mergeResults([s1, s2]);
-    baseline = mergeResults([b1, b2]);
-    baselineCpuMs = Object.fromEntries(Object.keys(b1CpuMs).map((name) => [name, b1CpuMs[name]! + (b2CpuMs[name] ?? 0)]));
+      withCpu(baselineGroups, () =>
+        ctx.load.load({ targets: [options.baselineUrl!], method: 'POST', path: BASELINE_PATH, body: BASELINE_BODY, mode: closed(halfS), keepSamples: true }),
+      );
+    const b1 = options.baselineUrl ? await baselineRun() : undefined;
+    const s1 = await withCpu(groups, () => sendRun(halfS, true));
+    const r1 = rival ? await withCpu(rivalGroups, () => rivalSendRun(halfS, true)) : undefined;
+    const r2 = rival ? await withCpu(rivalGroups, () => rivalSendRun(halfS, true)) : undefined;
+    const s2 = await withCpu(groups, () => sendRun(halfS, true));
+    const b2 = options.baselineUrl ? await baselineRun() : undefined;
+    send = mergeResults([s1.result, s2.result]);
+    sendCpuMs = addCpu(s1.cpuMs, s2.cpuMs);
+    if (b1 && b2) {
+      baseline = mergeResults([b1.result, b2.result]);
+      baselineCpuMs = addCpu(b1.cpuMs, b2.cpuMs);
+    }
+    if (r1 && r2) {
+      rivalSend = mergeResults([r1.result, r2.result]);
+      rivalSendCpuMs = addCpu(r1.cpuMs, r2.cpuMs);
+    }
   } else {
     ctx.log(`  ${label}: sendOtp ${durationS} s, ${connections} connections`);
-    const cpuBefore = readCpu(groups);
-    send = await sendRun(durationS, false);
-    sendCpuMs = cpuMsBetween(cpuBefore, readCpu(groups));
+    ({ result: send, cpuMs: sendCpuMs } = await withCpu(groups, () => sendRun(durationS, false)));
   }
 
   const pairs = await pairsFor(ctx.sim, send.sessions ?? [], verifyMax);
@@ -302,9 +433,45 @@ export async function throughputPhase(
   if (warmPairs.length > 0) {
     await ctx.load.load({ targets, method: 'POST', path: VERIFY_PATH, body: { kind: 'verifyOtp', pairs: warmPairs }, mode: closed(warmupS) });
   }
-  const verifyCpuBefore = readCpu(groups);
-  const verify = pairs.length > 0 ? await ctx.load.load({ targets, method: 'POST', path: VERIFY_PATH, body: { kind: 'verifyOtp', pairs }, mode: closed(durationS) }) : emptyResult();
-  const verifyCpuMs = cpuMsBetween(verifyCpuBefore, readCpu(groups));
+  const verifyRun = (list: typeof pairs, seconds: number) =>
+    withCpu(groups, async () =>
+      list.length > 0 ? ctx.load.load({ targets, method: 'POST', path: VERIFY_PATH, body: { kind: 'verifyOtp', pairs: list }, mode: closed(seconds), keepSamples: true }) : emptyResult(),
+    );
+
+  let verify: LoadResult;
+  let verifyCpuMs: Record<string, number>;
+  let rivalResult: RivalResult | undefined;
+  if (rival && rivalSend) {
+    const rivalPairs = await rivalPairsFor(ctx.sim, rivalSend.phones ?? [], verifyMax);
+    const rivalWarmPairs = await rivalPairsFor(ctx.sim, rivalWarm?.phones ?? [], Math.min(3_000, verifyMax));
+    ctx.log(`  ${rival.label}: verify warm-up (${rivalWarmPairs.length} phones), then verifyOtp and Better Auth's verify interleaved, ${halfS} s each`);
+    if (rivalWarmPairs.length > 0) {
+      await ctx.load.load({ targets: [rival.url], method: 'POST', path: RIVAL_VERIFY_PATH, body: { kind: 'betterAuthVerify', pairs: rivalWarmPairs }, mode: closed(warmupS) });
+    }
+    const rivalVerifyRun = (list: typeof rivalPairs) =>
+      withCpu(rivalGroups, async () =>
+        list.length > 0
+          ? ctx.load.load({ targets: [rival.url], method: 'POST', path: RIVAL_VERIFY_PATH, body: { kind: 'betterAuthVerify', pairs: list }, mode: closed(halfS), keepSamples: true })
+          : emptyResult(),
+      );
+    const v1 = await verifyRun(pairs, halfS);
+    const rv1 = await rivalVerifyRun(rivalPairs);
+    const rv2 = await rivalVerifyRun(unused(rivalPairs, rv1.result, connections));
+    const v2 = await verifyRun(unused(pairs, v1.result, connections), halfS);
+    verify = mergeResults([v1.result, v2.result]);
+    verifyCpuMs = addCpu(v1.cpuMs, v2.cpuMs);
+    const rivalVerify = mergeResults([rv1.result, rv2.result]);
+    rivalResult = {
+      label: rival.label,
+      send: forReport(rivalSend),
+      verify: forReport(rivalVerify),
+      verifyKind: `right codes (read from the simulator) on ${rivalPairs.length} phones of its measured sends; a match logs the user in`,
+      cpuMsPerRequest: { send: perRequest(rivalSendCpuMs, rivalSend.completed), verify: perRequest(addCpu(rv1.cpuMs, rv2.cpuMs), rivalVerify.completed) },
+      providerCalls: 0,
+    };
+  } else {
+    ({ result: verify, cpuMs: verifyCpuMs } = await verifyRun(pairs, durationS));
+  }
 
   let fixedRate: LoadResult | undefined;
   if (options.fixedRate) {
@@ -317,7 +484,8 @@ export async function throughputPhase(
       mode: { kind: 'paced', ratePerS: 200, durationS },
     });
   }
-  const loss = options.countAfter ? await options.countAfter() : await checkNoLoss(label, before!, options.countRows, [ctx.sim]);
+  const loss = options.countAfter ? await options.countAfter() : await checkNoLoss(label, before!, options.countRows, [ctx.sim], rival?.providerCalls);
+  if (rivalResult) rivalResult.providerCalls = await rival!.providerCalls();
   return {
     label,
     ...(baseline ? { baseline: forReport(baseline) } : {}),
@@ -330,6 +498,7 @@ export async function throughputPhase(
       send: perRequest(sendCpuMs, send.completed),
       verify: perRequest(verifyCpuMs, verify.completed),
     },
+    ...(rivalResult ? { rival: rivalResult } : {}),
     loss,
   };
 }

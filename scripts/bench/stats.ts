@@ -34,6 +34,7 @@ export function mergeResults(runs: readonly LoadResult[]): LoadResult {
     addCounts(errorKinds, r.errorKinds);
   }
   const sessions = runs.flatMap((r) => r.sessions ?? []);
+  const phones = runs.flatMap((r) => r.phones ?? []);
   return {
     completed,
     elapsedS: Math.round(elapsedS * 100) / 100,
@@ -47,12 +48,13 @@ export function mergeResults(runs: readonly LoadResult[]): LoadResult {
     errorCodes,
     missingRetryAfter: runs.reduce((sum, r) => sum + r.missingRetryAfter, 0),
     ...(runs.some((r) => r.sessions) ? { sessions } : {}),
+    ...(runs.some((r) => r.phones) ? { phones } : {}),
     rounds: runs.map((r) => ({ completed: r.completed, elapsedS: r.elapsedS, requestsPerS: r.requestsPerS })),
   };
 }
 
-/** A result as it goes into the report: without raw samples and collected sessions. */
+/** A result as it goes into the report: without raw samples and collected sessions or phones. */
 export function forReport(result: LoadResult): LoadResult {
-  const { samples: _samples, sessions: _sessions, ...rest } = result;
+  const { samples: _samples, sessions: _sessions, phones: _phones, ...rest } = result;
   return rest;
 }
