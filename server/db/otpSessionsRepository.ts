@@ -92,9 +92,32 @@ function fromRow(row: OtpSessionRow): OtpSession {
 }
 
 /**
- * Inserts sessions (in submission order, no two of the same phone and purpose) and ends the live sessions of each
- * phone and purpose beyond the LIVE_CODES_PER_PHONE newest (counting the new one), in one statement. unnest keeps the statement and its parameters the
- * same whatever the count; the enum goes through text[], as PGlite cannot serialise arrays of a custom type.
+ * Inserts sessions in load order, in as few statements as the newest-codes rule allows: two sessions of one phone
+ * and purpose never share a statement (the later one must see, and so end, the earlier), so a repeat goes into the
+ * next statement. Safe to repeat (the batcher's retry of a bad row): a session already stored is skipped.
+ */
+async function insertInOrder(db: Db, sessions: readonly NewOtpSession[]): Promise<void> {
+  for (const statement of withoutRepeats(sessions, (s) => `${s.purpose} ${s.phone}`)) await insertSessions(db, statement);
+}
+
+/** `items` in order, split so that no part holds two items of one key; the n-th item of a key goes to part n. */
+function withoutRepeats<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+  const parts: T[][] = [];
+  const seen = new Map<string, number>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    (parts[n] ??= []).push(item);
+  }
+  return parts;
+}
+
+/**
+ * Inserts sessions (no two of the same phone and purpose) and ends the live sessions of each phone and purpose
+ * beyond the LIVE_CODES_PER_PHONE newest (counting the new one), in one statement. unnest keeps the statement and
+ * its parameters the same whatever the count; the enum goes through text[], as PGlite cannot serialise arrays of a
+ * custom type.
  */
 async function insertSessions(db: Db, sessions: readonly NewOtpSession[]): Promise<void> {
   await db.query(
@@ -114,7 +137,8 @@ async function insertSessions(db: Db, sessions: readonly NewOtpSession[]): Promi
      insert into public.otp_sessions
        (id, purpose, phone, user_id, mode, provider_session_id, code_hmac, max_attempts, expires_at, created_at)
      select id, purpose::public.otp_purpose, phone, user_id, mode, provider_session_id, code_hmac, max_attempts, expires_at, created_at
-       from input`,
+       from input
+     on conflict (id) do nothing`,
     [
       sessions.map((s) => s.id),
       sessions.map((s) => s.purpose),
@@ -132,14 +156,11 @@ async function insertSessions(db: Db, sessions: readonly NewOtpSession[]): Promi
 }
 
 export function createOtpSessionsRepository(db: Db): OtpSessionsRepository {
-  // Sessions created while an insert is in flight share the next one (group commit). Two sessions of the same
-  // phone and purpose never share a batch, so the newer one always ends the older.
-  const inserts = createWriteBatcher((sessions: NewOtpSession[]) => insertSessions(db, sessions), {
-    conflictKey: (session) => `${session.purpose} ${session.phone}`,
-  });
+  // Every send stores a session: sessions created while an insert is in flight share the next one (docs/batching.md).
+  const inserts = createWriteBatcher((sessions: readonly NewOtpSession[]) => insertInOrder(db, sessions));
 
   return {
-    create: (session) => inserts.submit(session),
+    create: (session) => inserts.load(session),
 
     async findById(id) {
       const { rows } = await db.query<OtpSessionRow>(`select ${COLUMNS} from public.otp_sessions where id = $1`, [id]);

@@ -37,8 +37,8 @@ export interface UsersRepository {
 }
 
 export function createUsersRepository(db: Db): UsersRepository {
-  // Lookups made while one is in flight share the next query (group commit, as for writes): every login send makes one.
-  const phoneLookups = createBatcher(async (phones: string[]) => {
+  // Every login send looks its phone up: lookups made while one is in flight share the next query (docs/batching.md).
+  const phoneLookups = createBatcher(async (phones: readonly string[]) => {
     const { rows } = await db.query<PublicUser & { phone: string }>(
       `select ${PUBLIC_COLUMNS}, c.phone from public.users u
          join public.user_contact_settings c on c.user_id = u.id
@@ -59,7 +59,7 @@ export function createUsersRepository(db: Db): UsersRepository {
       return row && { id: row.id, email: row.email, role: row.role, passwordHash: row.password_hash };
     },
 
-    findByPhone: (phone) => phoneLookups.submit(phone),
+    findByPhone: (phone) => phoneLookups.load(phone),
 
     create(user) {
       return db.transaction(async (tx) => {

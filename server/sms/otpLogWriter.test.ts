@@ -44,18 +44,19 @@ function manualRepository() {
     },
     /** Settles the oldest unsettled batch. */
     async settle(outcome: 'commit' | Error = 'commit') {
-      await flushMicrotasks();
+      await letBatchesRun();
       const next = pending.shift();
       if (!next) throw new Error('no batch in flight');
       if (outcome === 'commit') next.resolve();
       else next.reject(outcome);
-      await flushMicrotasks();
+      await letBatchesRun();
     },
   };
 }
 
-async function flushMicrotasks() {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
+/** Lets due batches start and settled ones resolve their writers (a batch starts after the tick it was due in). */
+async function letBatchesRun() {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Tracks whether a promise has settled, without awaiting it. */
@@ -85,7 +86,7 @@ describe('createOtpLogWriter', () => {
     const repository = manualRepository();
     const writer = createOtpLogWriter(repository);
     const write = track(writer.write(entry(1)));
-    await flushMicrotasks();
+    await letBatchesRun();
     expect(repository.batches).toHaveLength(1);
     expect(write.settled).toBe(false);
     await repository.settle();
@@ -97,9 +98,9 @@ describe('createOtpLogWriter', () => {
     const repository = manualRepository();
     const writer = createOtpLogWriter(repository);
     const first = track(writer.write(entry(1)));
-    await flushMicrotasks();
+    await letBatchesRun();
     const later = [2, 3, 4].map((n) => track(writer.write(entry(n))));
-    await flushMicrotasks();
+    await letBatchesRun();
     expect(repository.batches).toHaveLength(1);
     await repository.settle();
     expect(first.settled).toBe(true);
@@ -145,12 +146,12 @@ describe('createOtpLogWriter', () => {
     const writer = createOtpLogWriter(repository, { maxBatchSize: 2 });
     const writes = [1, 2, 3].map((n) => track(writer.write(entry(n))));
     const drained = track(writer.drain());
-    await flushMicrotasks();
+    await letBatchesRun();
     expect(drained.settled).toBe(false);
     await repository.settle();
     expect(drained.settled).toBe(false);
     await repository.settle(new Error('disk full'));
-    await flushMicrotasks();
+    await letBatchesRun();
     expect(drained).toEqual({ settled: true, error: undefined });
     expect(writes.map((w) => w.error === undefined)).toEqual([true, true, false]);
     expect(repository.committed).toEqual([entry(1), entry(2)]);
@@ -166,7 +167,7 @@ describe('createOtpLogWriter', () => {
     const drained = track(writer.drain());
     await repository.settle();
     await write;
-    await flushMicrotasks();
+    await letBatchesRun();
     expect(drained.settled).toBe(true);
     expect(repository.batches).toEqual([[entry(9)]]);
   });
@@ -198,6 +199,27 @@ describe('createOtpLogWriter while the database is unreachable', () => {
     repository.state.down = false;
     await vi.waitFor(() => expect(repository.state.committed).toEqual([entry(1), entry(2), entry(3)]), { timeout: 2000 });
     expect(writer.heldRows()).toBe(0);
+  });
+
+  it('drops (and logs) a held row the database refuses once it is back, and writes the others', async () => {
+    const committed: OtpLogEntry[] = [];
+    let down = true;
+    const repository = {
+      async insertMany(entries: readonly OtpLogEntry[]) {
+        if (down) throw unreachable();
+        if (entries.some((e) => e.responseTimeMs === 2)) throw Object.assign(new Error('value out of range'), { code: '22003' });
+        committed.push(...entries);
+      },
+    };
+    const errors: unknown[] = [];
+    const logger = { warn: () => undefined, info: () => undefined, error: (...args: unknown[]) => void errors.push(args[1]) };
+    const writer = createOtpLogWriter(repository, { firstRetryDelayMs: 60_000, logger });
+    await Promise.all([1, 2, 3].map((n) => writer.write(entry(n))));
+    down = false;
+    await writer.drain();
+    expect(committed).toEqual([entry(1), entry(3)]);
+    expect(writer.heldRows()).toBe(0);
+    expect(errors).toEqual(['otp_logs: a held log row was refused by the database and dropped']);
   });
 
   it('writes the held rows on drain (shutdown) when the database is back by then', async () => {

@@ -2,7 +2,7 @@
  * Writes otp_logs rows in batches, and keeps the row of every provider call even while the database is down.
  *
  * `write(entry)` resolves once the row's batch is committed, and requests await it before they answer. Rows
- * written while a batch is in flight are grouped into the next one (group commit, see db/batcher.ts), so under
+ * written while a batch is in flight are grouped into the next one (db/batcher.ts, docs/batching.md), so under
  * load many requests share one INSERT and one round trip instead of one each. A batch that fails for a bad row is
  * retried row by row, and only that row's write fails.
  *
@@ -45,7 +45,9 @@ export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMa
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 10_000;
   const maxBatchSize = options.maxBatchSize ?? 500;
   const now = options.now ?? Date.now;
-  const batcher = createWriteBatcher((entries: OtpLogEntry[]) => repository.insertMany(entries), { maxBatchSize });
+  const batcher = createWriteBatcher((entries: readonly OtpLogEntry[]) => repository.insertMany(entries), { maxBatchSize });
+  /** Writes not settled yet, for drain. */
+  const inFlight = new Set<Promise<unknown>>();
 
   let held: Array<{ entry: OtpLogEntry; heldAtMs: number }> = [];
   let retryTimer: NodeJS.Timeout | undefined;
@@ -80,13 +82,23 @@ export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMa
     retryTimer.unref();
   };
 
-  /** Writes the held rows, oldest first, in batches; stops at the first sign the database is still down. */
+  /**
+   * Writes the held rows, oldest first, through the same batcher, up to a batch at a time; stops at the first sign
+   * the database is still down. A row the database refuses (a bad row, not an outage) is dropped and logged.
+   */
   const retryHeld = async (): Promise<void> => {
     while (held.length > 0) {
-      const batch = held.slice(0, maxBatchSize);
-      const written = await insertHeld(batch.map((item) => item.entry));
-      held = held.slice(written);
-      if (written < batch.length) {
+      const part = held.slice(0, maxBatchSize);
+      const outcomes = await Promise.all(part.map(({ entry }) => batcher.load(entry).then(() => undefined, (error: unknown) => error)));
+      const stillDown = outcomes.some(isDatabaseUnavailableError);
+      for (const error of outcomes) {
+        if (error !== undefined && !isDatabaseUnavailableError(error)) {
+          options.logger?.error({ err: error }, 'otp_logs: a held log row was refused by the database and dropped');
+        }
+      }
+      const done = new Set(part.filter((_, i) => !isDatabaseUnavailableError(outcomes[i])));
+      held = held.filter((item) => !done.has(item));
+      if (stillDown) {
         retryDelayMs = Math.min(retryDelayMs * 2, maxRetryDelayMs);
         return;
       }
@@ -95,37 +107,22 @@ export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMa
     options.logger?.info('otp_logs: the database is back; the held log rows are written');
   };
 
-  /** How many of `entries` (from the first) are done: written, or dropped as bad rows. Stops if the database is down. */
-  const insertHeld = async (entries: OtpLogEntry[]): Promise<number> => {
-    try {
-      await repository.insertMany(entries);
-      return entries.length;
-    } catch (error) {
-      if (isDatabaseUnavailableError(error)) return 0;
-      if (entries.length === 1) {
-        options.logger?.error({ err: error }, 'otp_logs: a held log row was refused by the database and dropped');
-        return 1;
-      }
-    }
-    // A bad row among them: each alone, so only that one is dropped.
-    for (let done = 0; done < entries.length; done += 1) {
-      if ((await insertHeld([entries[done]!])) === 0) return done;
-    }
-    return entries.length;
-  };
-
   return {
     async write(entry) {
+      const written = batcher.load(entry);
+      inFlight.add(written);
       try {
-        await batcher.submit(entry);
+        await written;
       } catch (error) {
         if (!isDatabaseUnavailableError(error)) throw error;
         hold(entry);
+      } finally {
+        inFlight.delete(written);
       }
     },
 
     async drain() {
-      await batcher.drain();
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       if (held.length === 0 && !retrying) return;
       clearTimeout(retryTimer);
       retryTimer = undefined;
