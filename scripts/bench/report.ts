@@ -49,6 +49,10 @@ export function allLossChecks(r: BenchResults): LossCheck[] {
   ];
 }
 
+const cpuTotal = (values: Record<string, number>) => Object.values(values).reduce((sum, v) => sum + v, 0);
+const cpuRatio = (theirs: Record<string, number>, ours: Record<string, number> | undefined) =>
+  ours && cpuTotal(ours) > 0 ? `${cpuTotal(theirs).toFixed(2)} / ${cpuTotal(ours).toFixed(2)} = ${(cpuTotal(theirs) / cpuTotal(ours)).toFixed(2)}` : '–';
+
 export function evaluateTargets(r: BenchResults): Target[] {
   const targets: Target[] = [];
   const pgSingle = r.throughput.find((t) => t.label.startsWith('PostgreSQL + Redis, 1 process'));
@@ -71,7 +75,9 @@ export function evaluateTargets(r: BenchResults): Target[] {
       kind: 'target',
       name: `send and verify ≥ ${BETTER_AUTH_RATIO_TARGET} × Better Auth (req/s, PostgreSQL + Redis, 1 process each)`,
       pass: sendRatio >= BETTER_AUTH_RATIO_TARGET && verifyRatio >= BETTER_AUTH_RATIO_TARGET && [pgSingle.send, pgSingle.verify, rival.send, rival.verify].every(clean),
-      measured: `send ${pgSingle.send.requestsPerS} / ${rival.send.requestsPerS} = ${sendRatio.toFixed(2)}; verify ${pgSingle.verify.requestsPerS} / ${rival.verify.requestsPerS} = ${verifyRatio.toFixed(2)}`,
+      measured:
+        `send ${pgSingle.send.requestsPerS} / ${rival.send.requestsPerS} = ${sendRatio.toFixed(2)}; verify ${pgSingle.verify.requestsPerS} / ${rival.verify.requestsPerS} = ${verifyRatio.toFixed(2)}` +
+        ` (CPU ms per request, all processes, theirs / ours: send ${cpuRatio(rival.cpuMsPerRequest.send, pgSingle.cpuMsPerRequest?.send)}, verify ${cpuRatio(rival.cpuMsPerRequest.verify, pgSingle.cpuMsPerRequest?.verify)})`,
     });
   }
   if (pgSingle?.fixedRate) {

@@ -181,13 +181,13 @@ export interface Ledger {
 }
 
 /**
- * Provider calls the simulators counted and rows in otp_logs, now. `otherCalls`: calls made by another server
- * sharing the simulators (Better Auth), left out.
+ * Provider calls the simulators counted and rows in otp_logs, now. Balance polls (smsBalance.ts) have no log row
+ * by design and are left out, as are `otherCalls`: calls made by another server sharing the simulators (Better Auth).
  */
 export async function ledger(countRows: () => Promise<number>, sims: SimulatorControl[], otherCalls?: () => Promise<number>): Promise<Ledger> {
   const stats = await Promise.all(sims.map((sim) => sim.stats()));
   const others = otherCalls ? await otherCalls() : 0;
-  return { logs: await countRows(), calls: stats.reduce((sum, s) => sum + s.totalRequests, 0) - others };
+  return { logs: await countRows(), calls: stats.reduce((sum, s) => sum + s.totalRequests - (s.byKind['balance'] ?? 0), 0) - others };
 }
 
 /**
