@@ -62,6 +62,21 @@ describe.each(dbKindsUnderTest())('group commit on %s', (kind) => {
     expect((await sessions.findById(other.id))?.expiresAt).toEqual(other.expiresAt);
   });
 
+  it('fails only the send whose session the database refuses, storing each of the others once', async () => {
+    const sessions = createOtpSessionsRepository(testDb().db);
+    const at = new Date('2026-11-28T10:00:00Z');
+    const later = new Date(at.getTime() + 1000);
+    // Two phones, twice each: the batch goes out as two statements, and the second fails on a user who does not exist.
+    const a1 = session(1, '+919876543211', at);
+    const b1 = session(2, '+919876543212', at);
+    const a2 = session(3, '+919876543211', later);
+    const b2 = { ...session(4, '+919876543212', later), userId: '00000000-0000-4000-8000-00000000dead' };
+    const results = await Promise.allSettled([a1, b1, a2, b2].map((s) => sessions.create(s)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    for (const s of [a1, b1, a2]) expect(await sessions.findById(s.id)).toMatchObject({ id: s.id, expiresAt: s.expiresAt, verifiedAt: null });
+    expect(await sessions.findById(b2.id)).toBeUndefined();
+  });
+
   it('looks up the phones of concurrent sends in one query, each caller getting its own owner or none', async () => {
     const setup = createUsersRepository(testDb().db);
     const asha = await setup.create({ email: 'asha@example.com', passwordHash: 'x', role: 'agent', phone: '+919876500001' });
