@@ -1,0 +1,128 @@
+/**
+ * Row-level security proven through a real Data API: PostgREST (what Supabase serves at /rest/v1) over a
+ * PostgreSQL database built from our migrations, with JWTs signed as Supabase Auth signs them (HS256, `role`,
+ * `sub`). After real sends through the app, user A's token reads only A's otp_logs rows over HTTP, `anon`
+ * reads nothing, and no token can insert, update or delete a row or read the other tables.
+ *
+ * PostgreSQL only (PostgREST cannot serve PGlite); under CI=true a missing TEST_DATABASE_URL or PostgREST
+ * binary fails the run.
+ */
+import request from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PublicUser } from '../../common/api/auth.js';
+import { ensureAuthenticatorRole, postgrestAvailable, startPostgrest, type PostgrestServer } from '../support/postgrest.js';
+import { allLogRows, addUser, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
+import { useTestDatabase } from '../support/testApp.js';
+import { dbKindsUnderTest } from '../support/testDatabases.js';
+
+const runs = dbKindsUnderTest().includes('postgres') && postgrestAvailable();
+
+describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
+  const testDb = useTestDatabase('postgres');
+  const sim = useSimulator();
+  let api: PostgrestServer;
+  let people: { admin: PublicUser; staff: PublicUser; agent: PublicUser };
+
+  beforeAll(async () => {
+    await ensureAuthenticatorRole(testDb().db);
+    api = await startPostgrest(testDb().url!);
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  /** A staff and an agent who each log in by phone, and an admin who sends a test code. */
+  beforeEach(async () => {
+    const app = buildSmsApp(testDb().db, sim());
+    const admin = await signedIn(app);
+    const loggedIn: PublicUser[] = [];
+    for (const role of ['staff', 'agent'] as const) {
+      const phone = newPhone();
+      const user = await addUser(app, role, phone);
+      const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
+      await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(200);
+      loggedIn.push(user);
+    }
+    await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: newPhone(), purpose: 'test' }).expect(200);
+    const [staff, agent] = loggedIn as [PublicUser, PublicUser];
+    people = { admin: admin.user, staff, agent };
+  });
+
+  const bearer = (token: string | undefined): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
+  const asUser = (user: { id: string }) => api.tokenFor({ role: 'authenticated', sub: user.id });
+  const asAnon = () => api.tokenFor({ role: 'anon' });
+
+  async function get(path: string, token: string | undefined) {
+    const res = await fetch(`${api.url}${path}`, { headers: bearer(token) });
+    return { status: res.status, body: (await res.json()) as unknown };
+  }
+
+  async function send(method: 'POST' | 'PATCH' | 'DELETE', path: string, token: string | undefined, body?: unknown) {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { ...bearer(token), 'Content-Type': 'application/json', Prefer: 'return=representation' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as unknown };
+  }
+
+  it('gives an authenticated user exactly the rows whose user_id is their sub', async () => {
+    const { admin, staff, agent } = people;
+    expect(await allLogRows(testDb().db)).toHaveLength(5);
+    const ownRows = async (user: PublicUser) => get('/otp_logs?select=user_id,type,status&order=id', asUser(user));
+    expect(await ownRows(staff)).toEqual({
+      status: 200,
+      body: [
+        { user_id: staff.id, type: 'autogen', status: 'sent' },
+        { user_id: staff.id, type: 'verify', status: 'verified' },
+      ],
+    });
+    expect(await ownRows(agent)).toEqual({
+      status: 200,
+      body: [
+        { user_id: agent.id, type: 'autogen', status: 'sent' },
+        { user_id: agent.id, type: 'verify', status: 'verified' },
+      ],
+    });
+    expect(await ownRows(admin)).toEqual({ status: 200, body: [{ user_id: admin.id, type: 'autogen', status: 'sent' }] });
+  });
+
+  it("returns nothing for a filter on someone else's rows, and nothing to a sub that owns no rows", async () => {
+    const { staff, agent } = people;
+    expect(await get(`/otp_logs?user_id=eq.${agent.id}`, asUser(staff))).toEqual({ status: 200, body: [] });
+    expect(await get('/otp_logs', api.tokenFor({ role: 'authenticated', sub: '00000000-0000-4000-8000-000000000000' }))).toEqual({ status: 200, body: [] });
+    expect(await get('/otp_logs', api.tokenFor({ role: 'authenticated' }))).toEqual({ status: 200, body: [] });
+  });
+
+  it('refuses anon, with or without a token, and a token signed with another secret', async () => {
+    for (const token of [undefined, asAnon()]) {
+      expect(await get('/otp_logs', token)).toMatchObject({ status: 401, body: { code: '42501' } });
+    }
+    const forged = api.tokenFor({ role: 'authenticated', sub: people.staff.id }, 'not-the-project-jwt-secret-0123456789abcdef');
+    expect(await get('/otp_logs', forged)).toMatchObject({ status: 401, body: { code: 'PGRST301' } });
+  });
+
+  it('lets nobody insert, update or delete a log row, not even their own, and leaves the table as it was', async () => {
+    const { staff } = people;
+    const before = await allLogRows(testDb().db);
+    const forged = { user_id: staff.id, phone: '+919876543210', type: 'verify', status: 'verified', response_time_ms: 1 };
+    for (const [token, status] of [
+      [asUser(staff), 403],
+      [asAnon(), 401],
+      [undefined, 401],
+    ] as const) {
+      expect(await send('POST', '/otp_logs', token, forged)).toMatchObject({ status, body: { code: '42501' } });
+      expect(await send('PATCH', `/otp_logs?user_id=eq.${staff.id}`, token, { status: 'provider_error' })).toMatchObject({ status, body: { code: '42501' } });
+      expect(await send('DELETE', `/otp_logs?user_id=eq.${staff.id}`, token)).toMatchObject({ status, body: { code: '42501' } });
+    }
+    expect(await allLogRows(testDb().db)).toEqual(before);
+  });
+
+  it('exposes neither the OTP sessions, the SMS settings nor the users to anon or to a signed-in user', async () => {
+    for (const table of ['otp_sessions', 'sms_settings', 'users', 'user_sessions']) {
+      expect(await get(`/${table}`, undefined)).toMatchObject({ status: 401, body: { code: '42501' } });
+      expect(await get(`/${table}`, asUser(people.staff))).toMatchObject({ status: 403, body: { code: '42501' } });
+    }
+  });
+});
