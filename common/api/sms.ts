@@ -30,6 +30,10 @@ export type SmsMode = (typeof SMS_MODES)[number];
 export const OTP_LOG_TYPES = ['autogen', 'verify', 'template'] as const;
 export type OtpLogType = (typeof OTP_LOG_TYPES)[number];
 
+/** Where an otp_logs row came from: our phone login, an admin's test send or template SMS, Supabase's Send SMS Hook. */
+export const OTP_LOG_ORIGINS = ['login', 'test', 'supabase_hook'] as const;
+export type OtpLogOrigin = (typeof OTP_LOG_ORIGINS)[number];
+
 export const sendOtpRequestSchema = z.object({
   phone: phoneSchema,
   purpose: z.enum(OTP_PURPOSES).default('login'),
@@ -159,6 +163,7 @@ export const otpLogItemSchema = z.object({
   phone: z.string().describe('Masked: `+91******3210`.'),
   session_id: z.string().nullable(),
   type: z.enum(OTP_LOG_TYPES),
+  origin: z.enum(OTP_LOG_ORIGINS).describe('Where the call came from: `login` (phone login), `test` (an admin\'s test send or template SMS), `supabase_hook` (Supabase Auth\'s Send SMS Hook).'),
   status: z.string().describe('`sent`, `verified`, `failed`, `expired`, `provider_error`, `provider_unavailable`, …'),
   response_time_ms: z.number().int().min(0),
   details: z.string().nullable().describe("2Factor's answer (never the API key or a code)."),

@@ -378,6 +378,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
             phone: '+91******3210',
             session_id: OTP_SESSION_ID,
             type: 'autogen',
+            origin: 'login',
             status: 'sent',
             response_time_ms: 214,
             details: OTP_SESSION_ID,

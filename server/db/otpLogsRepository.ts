@@ -1,4 +1,4 @@
-import type { OtpLogItem, OtpLogType } from '../../common/api/sms.js';
+import type { OtpLogItem, OtpLogOrigin, OtpLogType } from '../../common/api/sms.js';
 import { maskPhone } from '../../common/phone.js';
 import type { Db } from './db.js';
 
@@ -6,11 +6,13 @@ import type { Db } from './db.js';
 export interface OtpLogEntry {
   /** Unique per provider call: a row written twice (a retry after an unacknowledged commit) is stored once. */
   callId: string;
+  /** The id auth.uid() returns for this person: our app user, or a Supabase Auth user for a hook send. */
   userId: string | null;
   phone: string;
   sessionId: string | null;
   providerSessionId: string | null;
   type: OtpLogType;
+  origin: OtpLogOrigin;
   status: string;
   responseTimeMs: number;
   details: string | null;
@@ -37,6 +39,7 @@ interface OtpLogRow {
   phone: string;
   session_id: string | null;
   type: OtpLogType;
+  origin: OtpLogOrigin;
   status: string;
   response_time_ms: number;
   details: string | null;
@@ -47,13 +50,13 @@ export function createOtpLogsRepository(db: Db): OtpLogsRepository {
   return {
     async insertMany(entries) {
       if (entries.length === 0) return;
-      // unnest keeps the statement and its 10 parameters the same whatever the batch size. The enum array goes
+      // unnest keeps the statement and its 11 parameters the same whatever the batch size. The enum array goes
       // through text[]: PGlite cannot serialise arrays of a custom type.
       await db.query(
         `insert into public.otp_logs
-           (user_id, phone, session_id, provider_session_id, type, status, response_time_ms, details, created_at, call_id)
+           (user_id, phone, session_id, provider_session_id, type, status, response_time_ms, details, created_at, call_id, origin)
          select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]::public.otp_log_type[],
-                              $6::text[], $7::int[], $8::text[], $9::timestamptz[], $10::uuid[])
+                              $6::text[], $7::int[], $8::text[], $9::timestamptz[], $10::uuid[], $11::text[])
          on conflict (call_id) do nothing`,
         [
           entries.map((e) => e.userId),
@@ -66,13 +69,14 @@ export function createOtpLogsRepository(db: Db): OtpLogsRepository {
           entries.map((e) => e.details),
           entries.map((e) => e.createdAt.toISOString()),
           entries.map((e) => e.callId),
+          entries.map((e) => e.origin),
         ],
       );
     },
 
     async page({ limit, before, type }) {
       const { rows } = await db.query<OtpLogRow>(
-        `select id, user_id, phone, session_id, type, status, response_time_ms, details, created_at
+        `select id, user_id, phone, session_id, type, origin, status, response_time_ms, details, created_at
            from public.otp_logs
           where ($1::bigint is null or id < $1) and ($2::public.otp_log_type is null or type = $2)
           order by id desc
@@ -86,6 +90,7 @@ export function createOtpLogsRepository(db: Db): OtpLogsRepository {
           phone: maskPhone(row.phone),
           session_id: row.session_id,
           type: row.type,
+          origin: row.origin,
           status: row.status,
           response_time_ms: row.response_time_ms,
           details: row.details,

@@ -10,6 +10,7 @@ function entry(n: number): OtpLogEntry {
     sessionId: `s-${n}`,
     providerSessionId: null,
     type: 'autogen',
+    origin: 'login',
     status: 'sent',
     responseTimeMs: n,
     details: null,

@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import type { PublicUser } from '../../common/api/auth.js';
 import type {
   ConnectionTestResponse,
+  OtpLogOrigin,
   OtpLogType,
   OtpPurpose,
   SendOtpResponse,
@@ -149,6 +150,7 @@ export function createOtpService(deps: OtpServiceDeps) {
       sessionId: row.sessionId,
       providerSessionId: row.providerSessionId ?? null,
       type: row.type,
+      origin: row.origin,
       status,
       responseTimeMs,
       details,
@@ -180,7 +182,7 @@ export function createOtpService(deps: OtpServiceDeps) {
 
   /** What the provider (or, in template mode, our HMAC) says about this code. */
   async function checkCode(session: OtpSession, otp: string): Promise<{ outcome: VerifyOutcome; responseTimeMs: number }> {
-    const row = { type: 'verify' as const, userId: session.userId, phone: session.phone, sessionId: session.id, providerSessionId: session.providerSessionId };
+    const row = { type: 'verify' as const, origin: session.purpose, userId: session.userId, phone: session.phone, sessionId: session.id, providerSessionId: session.providerSessionId };
     if (session.mode === 'template') {
       const startedAt = performance.now();
       const outcome = session.codeHmac && deps.hasher.matches(session.id, otp, session.codeHmac) ? 'matched' : 'mismatch';
@@ -308,7 +310,7 @@ export function createOtpService(deps: OtpServiceDeps) {
 
       if (nobodysNumber) return pretendSend(session, booking, startedAt, resolved, answer);
 
-      const row = { userId, phone, sessionId: id };
+      const row = { origin: input.purpose, userId, phone, sessionId: id };
       const audience: Audience = isTest ? 'admin' : 'public';
       try {
         let result: ProviderCallResult<{ providerSessionId: string }>;
@@ -394,7 +396,7 @@ export function createOtpService(deps: OtpServiceDeps) {
       const variables = input.var2 !== undefined ? [input.var1 ?? '', input.var2] : input.var1 !== undefined ? [input.var1] : [];
       const result = await callProvider(
         () => provider.sendTemplateSms({ from: settings.senderId, to: phone, templateName: input.template_name ?? settings.templateName, variables }),
-        { type: 'template', userId: requester.id, phone, sessionId: null },
+        { type: 'template', origin: 'test', userId: requester.id, phone, sessionId: null },
         () => 'sent',
         { audience: 'admin', booking },
       ).catch(unwrapProviderFailure);
@@ -453,6 +455,7 @@ export function createOtpService(deps: OtpServiceDeps) {
 
 interface LogRow {
   type: OtpLogType;
+  origin: OtpLogOrigin;
   userId: string | null;
   phone: string;
   sessionId: string | null;

@@ -10,6 +10,7 @@ function row(type: OtpLogType, status: string, responseTimeMs = 100): OtpLogItem
     phone: '+91******3210',
     session_id: null,
     type,
+    origin: 'login',
     status,
     response_time_ms: responseTimeMs,
     details: null,

@@ -3,6 +3,9 @@
  * bootstrap creates what Supabase would have (schema auth, auth.uid(), roles anon/authenticated/service_role)
  * and on a Supabase-like database it leaves those alone; row-level security keeps otp_logs per user.
  */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import type { Db, Queryable } from '../../server/db/db.js';
 import { readMigrationFiles, runMigrations } from '../../server/db/migrations.js';
@@ -165,6 +168,83 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
       // Supabase's auth.uid() serves the migrations' policies just as well.
       const { rows: policies } = await db.query<{ policyname: string }>(`select policyname from pg_policies where tablename = 'otp_logs'`);
       expect(policies.map((p) => p.policyname)).toEqual(['otp_logs_select_own']);
+    });
+  });
+
+  describe('otp_logs for any signed-in person', () => {
+    const supabaseUser = '3b241101-e2bb-4255-8caf-4136c566a962';
+
+    it('keeps rows for a Supabase Auth user who is not in public.users, and that user reads them', async () => {
+      const { db } = testDb();
+      await db.query(
+        `insert into public.otp_logs (user_id, phone, type, origin, status, response_time_ms, provider_session_id)
+         values ($1, '+919876543210', 'autogen', 'supabase_hook', 'sent', 120, 'tf-session-1')`,
+        [supabaseUser],
+      );
+      // A delivery report copies the send row's user id.
+      await db.query(
+        `insert into public.sms_delivery_events (report_key, provider_session_id, user_id, form, channel, outcome)
+         values ('k1', 'tf-session-1', $1, 'sms_otp', 'sms', 'delivered')`,
+        [supabaseUser],
+      );
+
+      const visible = await asRole(db, 'authenticated', { sub: supabaseUser, role: 'authenticated' }, async (tx) => {
+        const { rows } = await tx.query<{ origin: string }>('select origin from public.otp_logs');
+        return rows;
+      });
+      expect(visible).toEqual([{ origin: 'supabase_hook' }]);
+    });
+
+    it('refuses an origin it does not know, and calls a row without one a login', async () => {
+      const { db } = testDb();
+      await expect(
+        db.query(`insert into public.otp_logs (phone, type, origin, status, response_time_ms) values ('+919876543210', 'autogen', 'elsewhere', 'sent', 1)`),
+      ).rejects.toMatchObject({ code: '23514' });
+      const { rows } = await db.query<{ origin: string }>(
+        `insert into public.otp_logs (phone, type, status, response_time_ms) values ('+919876543210', 'autogen', 'sent', 1) returning origin`,
+      );
+      expect(rows).toEqual([{ origin: 'login' }]);
+    });
+
+    it('gives rows written before it the origin of their session, and admin template SMS the origin test', async () => {
+      const files = await readMigrationFiles(MIGRATIONS_DIR);
+      const newest = files.at(-1)!;
+      expect(newest.name).toBe('otp_logs_for_any_auth_user');
+      const olderDir = await mkdtemp(path.join(tmpdir(), 'older-migrations-'));
+      try {
+        for (const file of files.slice(0, -1)) {
+          await cp(path.join(MIGRATIONS_DIR, `${file.version}_${file.name}.sql`), path.join(olderDir, `${file.version}_${file.name}.sql`));
+        }
+        await withBlankDb(kind, async (db) => {
+          await runMigrations(db, olderDir);
+          const session = (purpose: string) =>
+            db.query<{ id: string }>(
+              `insert into public.otp_sessions (purpose, phone, mode, max_attempts, expires_at) values ($1, '+919876543210', 'autogen', 3, now()) returning id`,
+              [purpose],
+            );
+          const loginSession = (await session('login')).rows[0]!.id;
+          const testSession = (await session('test')).rows[0]!.id;
+          const log = (sessionId: string | null, providerSessionId: string | null, type: string) =>
+            db.query(
+              `insert into public.otp_logs (phone, session_id, provider_session_id, type, status, response_time_ms)
+               values ('+919876543210', $1, $2, $3, 'sent', 1)`,
+              [sessionId, providerSessionId, type],
+            );
+          await log(loginSession, 'tf-1', 'autogen');
+          await log(testSession, 'tf-2', 'autogen');
+          await log(testSession, null, 'verify');
+          await log('tf-3', 'tf-3', 'template'); // an admin's template SMS from Settings
+          await log(null, null, 'template'); // the same, refused by 2Factor
+          await log('0f9d8c7b-0000-4000-8000-000000000001', 'tf-4', 'template'); // a template-mode login send, session purged
+
+          expect((await runMigrations(db, MIGRATIONS_DIR)).applied).toEqual([`${newest.version}_${newest.name}`]);
+
+          const { rows } = await db.query<{ origin: string }>('select origin from public.otp_logs order by id');
+          expect(rows.map((row) => row.origin)).toEqual(['login', 'test', 'test', 'test', 'test', 'login']);
+        });
+      } finally {
+        await rm(olderDir, { recursive: true, force: true });
+      }
     });
   });
 

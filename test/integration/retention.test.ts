@@ -26,6 +26,7 @@ function logEntry(createdAtMs: number): OtpLogEntry {
     sessionId: null,
     providerSessionId: null,
     type: 'autogen',
+    origin: 'login',
     status: 'sent',
     responseTimeMs: 100,
     details: null,

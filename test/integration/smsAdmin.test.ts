@@ -399,8 +399,8 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
       expect(items).toHaveLength(6);
       expect(all.body.next_before).toBeNull();
       expect(items.map((item) => item.id)).toEqual([...items.map((item) => item.id)].sort((a, b) => b - a));
-      expect(items[0]).toMatchObject({ type: 'autogen', status: 'sent', phone: `+91******${phones[4]!.slice(-4)}`, user_id: admin.user.id });
-      expect(Object.keys(items[0]!).sort()).toEqual(['created_at', 'details', 'id', 'phone', 'response_time_ms', 'session_id', 'status', 'type', 'user_id']);
+      expect(items[0]).toMatchObject({ type: 'autogen', origin: 'test', status: 'sent', phone: `+91******${phones[4]!.slice(-4)}`, user_id: admin.user.id });
+      expect(Object.keys(items[0]!).sort()).toEqual(['created_at', 'details', 'id', 'origin', 'phone', 'response_time_ms', 'session_id', 'status', 'type', 'user_id']);
       for (const item of items) {
         expect(item.phone).toMatch(/^\+91\*{6}\d{4}$/);
         expect(JSON.stringify(item)).not.toContain(phones.find((p) => p.endsWith(item.phone.slice(-4)))!);

@@ -48,7 +48,7 @@ const SENDS: Send[] = [
 ];
 
 function logRow(fields: Partial<OtpLogEntry> & Pick<OtpLogEntry, 'type' | 'status' | 'createdAt'>): OtpLogEntry {
-  return { callId: randomUUID(), userId: null, phone: PHONE, sessionId: null, providerSessionId: null, responseTimeMs: 200, details: null, ...fields };
+  return { callId: randomUUID(), origin: 'login', userId: null, phone: PHONE, sessionId: null, providerSessionId: null, responseTimeMs: 200, details: null, ...fields };
 }
 
 describe.each(dbKindsUnderTest())('delivery funnel on %s', (kind) => {

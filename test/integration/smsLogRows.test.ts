@@ -41,7 +41,7 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
     return [logRows, sessionRows, settings, app.log.text(), ...answers];
   }
 
-  it('writes exactly one row per provider call, typed, timed, and owned by the right user', async () => {
+  it('writes exactly one row per provider call, typed, timed, owned by the right user and marked with its origin', async () => {
     const app = buildSmsApp(testDb().db, sim(), { env: RAISED_LIMITS });
     const admin = await signedIn(app);
     const phone = newPhone();
@@ -66,13 +66,13 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
     const rows = await allLogRows(testDb().db);
     const stats = sim().stats();
     expect(rows).toHaveLength(stats.totalRequests);
-    expect(rows.map((row) => [row.type, row.status, row.user_id, row.phone, row.session_id])).toEqual([
-      ['autogen', 'sent', owner.id, phone, login.body.session_id],
-      ['verify', 'otp_mismatch', owner.id, phone, login.body.session_id],
-      ['verify', 'verified', owner.id, phone, login.body.session_id],
-      ['autogen', 'sent', admin.user.id, testPhone, test.body.session_id],
-      ['verify', 'verified', admin.user.id, testPhone, test.body.session_id],
-      ['template', 'sent', admin.user.id, templateTo, template.body.session_id],
+    expect(rows.map((row) => [row.type, row.origin, row.status, row.user_id, row.phone, row.session_id])).toEqual([
+      ['autogen', 'login', 'sent', owner.id, phone, login.body.session_id],
+      ['verify', 'login', 'otp_mismatch', owner.id, phone, login.body.session_id],
+      ['verify', 'login', 'verified', owner.id, phone, login.body.session_id],
+      ['autogen', 'test', 'sent', admin.user.id, testPhone, test.body.session_id],
+      ['verify', 'test', 'verified', admin.user.id, testPhone, test.body.session_id],
+      ['template', 'test', 'sent', admin.user.id, templateTo, template.body.session_id],
     ]);
     for (const row of rows) {
       expect(Number.isInteger(row.response_time_ms) && (row.response_time_ms as number) >= 0).toBe(true);

@@ -14,6 +14,7 @@ function logItem(id: number, extra: Partial<OtpLogItem> = {}): OtpLogItem {
     phone: '+91******3210',
     session_id: `5f0c2a1e-0000-4000-8000-${String(id).padStart(12, '0')}`,
     type: 'autogen',
+    origin: 'login',
     status: 'sent',
     response_time_ms: 100 + id,
     details: null,

@@ -24,6 +24,7 @@ function log(id: number, status: string): OtpLogItem {
     phone: '+91******3210',
     session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b',
     type: 'autogen',
+    origin: 'login',
     status,
     response_time_ms: 120,
     details: null,
