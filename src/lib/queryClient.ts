@@ -22,6 +22,9 @@ export const TEST_NUMBERS_QUERY_KEY = ['sms', 'test-numbers'] as const;
 /** The settings audit trail (GET /api/sms/config/changes): invalidated after each save. */
 export const SMS_SETTINGS_CHANGES_QUERY_KEY = ['sms', 'config-changes'] as const;
 
+/** Supabase's Send SMS Hook: enabled, its URL, its last call (GET /api/sms/supabase-hook). */
+export const SUPABASE_HOOK_QUERY_KEY = ['sms', 'supabase-hook'] as const;
+
 /** Prefix of every OTP log list (GET /api/sms/logs, any filter): invalidated after each send and verify. */
 export const OTP_LOGS_QUERY_KEY = ['sms', 'logs'] as const;
 

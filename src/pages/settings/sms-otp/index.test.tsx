@@ -46,6 +46,7 @@ describe('Settings → SMS & OTP page', () => {
     expect(screen.getByRole('region', { name: 'Test Sender' })).toBeInTheDocument();
     expect(screen.getByRole('region', { name: 'Logs Preview' })).toBeInTheDocument();
     expect(screen.getByRole('region', { name: 'Delivery funnel' })).toBeInTheDocument();
+    expect(screen.getByRole('region', { name: 'Supabase Auth hook' })).toBeInTheDocument();
     expect(await screen.findByText('Sandbox')).toBeInTheDocument();
   });
 

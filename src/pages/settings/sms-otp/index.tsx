@@ -6,11 +6,13 @@ import { SmsOtpConfigForm } from '@/components/settings/SmsOtpConfigForm';
 import { SmsSettingsChanges } from '@/components/settings/SmsSettingsChanges';
 import { SmsTestSender } from '@/components/settings/SmsTestSender';
 import { SmsUsageCard } from '@/components/settings/SmsUsageCard';
+import { SupabaseHookCard } from '@/components/settings/SupabaseHookCard';
 import { TestNumbersNotice } from '@/components/settings/TestNumbersNotice';
 
 /**
  * Settings → SMS & OTP (admins): API configuration, a test sender, today's SMS against the budget beside the
- * 2Factor balance, the delivery funnel, the OTP logs and the settings history; a notice while test numbers are active.
+ * 2Factor balance, Supabase Auth's Send SMS Hook, the delivery funnel, the OTP logs and the settings history; a
+ * notice while test numbers are active.
  * Contract with src/routes.tsx: this module is imported lazily and must default-export the page component.
  */
 export default function SmsOtpSettingsPage() {
@@ -26,6 +28,7 @@ export default function SmsOtpSettingsPage() {
         <SmsUsageCard />
         <SmsBalanceCard />
       </div>
+      <SupabaseHookCard />
       <DeliveryFunnelCard />
       <OtpLogsPreview />
       <SmsSettingsChanges />
