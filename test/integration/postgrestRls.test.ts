@@ -1,15 +1,18 @@
 /**
  * Row-level security proven through a real Data API: PostgREST (what Supabase serves at /rest/v1) over a
  * PostgreSQL database built from our migrations, with JWTs signed as Supabase Auth signs them (HS256, `role`,
- * `sub`). After real sends through the app, user A's token reads only A's otp_logs rows over HTTP, `anon`
- * reads nothing, and no token can insert, update or delete a row or read the other tables.
+ * `sub`). After real sends through the app and a Send SMS Hook row for a Supabase Auth user, user A's token
+ * reads only A's otp_logs rows over HTTP, `anon` reads nothing, and no token can insert, update or delete a row
+ * or read the other tables.
  *
  * PostgreSQL only (PostgREST cannot serve PGlite); under CI=true a missing TEST_DATABASE_URL or PostgREST
  * binary fails the run.
  */
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublicUser } from '../../common/api/auth.js';
+import { createOtpLogsRepository } from '../../server/db/otpLogsRepository.js';
 import { ensureAuthenticatorRole, postgrestAvailable, startPostgrest, type PostgrestServer } from '../support/postgrest.js';
 import { allLogRows, addUser, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 import { useTestDatabase } from '../support/testApp.js';
@@ -21,7 +24,7 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
   const testDb = useTestDatabase('postgres');
   const sim = useSimulator();
   let api: PostgrestServer;
-  let people: { admin: PublicUser; staff: PublicUser; agent: PublicUser };
+  let people: { admin: PublicUser; staff: PublicUser; agent: PublicUser; supabaseUser: { id: string } };
 
   beforeAll(async () => {
     await ensureAuthenticatorRole(testDb().db);
@@ -31,7 +34,11 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
     await api?.stop();
   });
 
-  /** A staff and an agent who each log in by phone, and an admin who sends a test code. */
+  /**
+   * A staff and an agent who each log in by phone, an admin who sends a test code, and a Supabase Auth user
+   * (in auth.users on a real project, never in public.users) whose code went out through the Send SMS Hook:
+   * that row is written by the server's own log repository, as the hook writes it.
+   */
   beforeEach(async () => {
     const app = buildSmsApp(testDb().db, sim());
     const admin = await signedIn(app);
@@ -44,8 +51,24 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
       loggedIn.push(user);
     }
     await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: newPhone(), purpose: 'test' }).expect(200);
+    const supabaseUser = { id: randomUUID() };
+    await createOtpLogsRepository(testDb().db).insertMany([
+      {
+        callId: randomUUID(),
+        userId: supabaseUser.id,
+        phone: newPhone(),
+        sessionId: null,
+        providerSessionId: randomUUID(),
+        type: 'autogen',
+        origin: 'supabase_hook',
+        status: 'sent',
+        responseTimeMs: 140,
+        details: 'OTP sent',
+        createdAt: new Date(),
+      },
+    ]);
     const [staff, agent] = loggedIn as [PublicUser, PublicUser];
-    people = { admin: admin.user, staff, agent };
+    people = { admin: admin.user, staff, agent, supabaseUser };
   });
 
   const bearer = (token: string | undefined): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
@@ -69,23 +92,34 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
 
   it('gives an authenticated user exactly the rows whose user_id is their sub', async () => {
     const { admin, staff, agent } = people;
-    expect(await allLogRows(testDb().db)).toHaveLength(5);
-    const ownRows = async (user: PublicUser) => get('/otp_logs?select=user_id,type,status&order=id', asUser(user));
+    expect(await allLogRows(testDb().db)).toHaveLength(6);
+    const ownRows = async (user: { id: string }) => get('/otp_logs?select=user_id,type,status,origin&order=id', asUser(user));
     expect(await ownRows(staff)).toEqual({
       status: 200,
       body: [
-        { user_id: staff.id, type: 'autogen', status: 'sent' },
-        { user_id: staff.id, type: 'verify', status: 'verified' },
+        { user_id: staff.id, type: 'autogen', status: 'sent', origin: 'login' },
+        { user_id: staff.id, type: 'verify', status: 'verified', origin: 'login' },
       ],
     });
     expect(await ownRows(agent)).toEqual({
       status: 200,
       body: [
-        { user_id: agent.id, type: 'autogen', status: 'sent' },
-        { user_id: agent.id, type: 'verify', status: 'verified' },
+        { user_id: agent.id, type: 'autogen', status: 'sent', origin: 'login' },
+        { user_id: agent.id, type: 'verify', status: 'verified', origin: 'login' },
       ],
     });
-    expect(await ownRows(admin)).toEqual({ status: 200, body: [{ user_id: admin.id, type: 'autogen', status: 'sent' }] });
+    expect(await ownRows(admin)).toEqual({ status: 200, body: [{ user_id: admin.id, type: 'autogen', status: 'sent', origin: 'test' }] });
+  });
+
+  it('gives a Supabase Auth user who is not in public.users their hook rows, and only those', async () => {
+    const { supabaseUser, staff } = people;
+    const { rows } = await testDb().db.query<{ count: number }>('select count(*)::int as count from public.users where id = $1', [supabaseUser.id]);
+    expect(rows[0]!.count).toBe(0);
+    expect(await get('/otp_logs?select=user_id,type,status,origin', asUser(supabaseUser))).toEqual({
+      status: 200,
+      body: [{ user_id: supabaseUser.id, type: 'autogen', status: 'sent', origin: 'supabase_hook' }],
+    });
+    expect(await get('/otp_logs?origin=eq.supabase_hook', asUser(staff))).toEqual({ status: 200, body: [] });
   });
 
   it("returns nothing for a filter on someone else's rows, and nothing to a sub that owns no rows", async () => {
