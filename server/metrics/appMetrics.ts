@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../../common/api/delivery.js';
 import type { BalanceAccount } from '../../common/api/sms.js';
 
-export type ProviderOperation = 'send_otp' | 'verify_otp' | 'send_template' | 'balance';
+export type ProviderOperation = 'send_otp' | 'send_given_otp' | 'verify_otp' | 'send_template' | 'balance';
 
 export interface MetricsState {
   /** Today's SMS against the budget. */

@@ -65,7 +65,8 @@ export function instrumentProvider(provider: SmsOtpProvider, metrics: AppMetrics
   return {
     sendOtp: (input) => timed('send_otp', () => provider.sendOtp(input)),
     verifyOtp: (input) => timed('verify_otp', () => provider.verifyOtp(input)),
-    sendTemplateSms: (input) => timed('send_template', () => provider.sendTemplateSms(input)),
+    sendGivenOtp: (input, options) => timed('send_given_otp', () => provider.sendGivenOtp(input, options)),
+    sendTemplateSms: (input, options) => timed('send_template', () => provider.sendTemplateSms(input, options)),
     getBalance: (account) => timed('balance', () => provider.getBalance(account)),
   };
 }

@@ -80,6 +80,9 @@ function fakeProvider() {
       const outcome: VerifyOutcome = state.forcedOutcome ?? (codes.get(providerSessionId) === otp ? 'matched' : 'mismatch');
       return { value: { outcome }, responseTimeMs: 30, details: outcome };
     },
+    async sendGivenOtp() {
+      throw new Error('the OTP service never texts a code it was given');
+    },
     async sendTemplateSms({ variables }) {
       state.sendCalls += 1;
       state.sentTexts.push([...variables]);

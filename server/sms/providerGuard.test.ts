@@ -17,6 +17,7 @@ function fakeProvider() {
   const provider: SmsOtpProvider = {
     sendOtp: () => answer({ providerSessionId: 'p-1' }),
     verifyOtp: () => answer({ outcome: 'matched' as const }),
+    sendGivenOtp: () => answer({ providerSessionId: 'g-1' }),
     sendTemplateSms: () => answer({ providerSessionId: 't-1' }),
     getBalance: () => answer({ balance: '500' }),
   };

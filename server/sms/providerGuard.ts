@@ -109,7 +109,8 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
       return {
         sendOtp: (input) => guarded(() => provider.sendOtp(input)),
         verifyOtp: (input) => guarded(() => provider.verifyOtp(input)),
-        sendTemplateSms: (input) => guarded(() => provider.sendTemplateSms(input)),
+        sendGivenOtp: (input, callOptions) => guarded(() => provider.sendGivenOtp(input, callOptions)),
+        sendTemplateSms: (input, callOptions) => guarded(() => provider.sendTemplateSms(input, callOptions)),
         getBalance: (account) => guarded(() => provider.getBalance(account)),
       };
     },

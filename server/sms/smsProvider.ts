@@ -18,9 +18,26 @@ export interface ProviderCallResult<T> {
   details: string;
 }
 
+/** Per-call options: a caller with a deadline of its own (Supabase's hook) can shorten the provider timeout. */
+export interface ProviderCallOptions {
+  /** At most this long for the call; the client's own timeout still applies when it is shorter. */
+  timeoutMs?: number;
+}
+
+/** The code lengths a provider-texted code we were given may have (2Factor's custom OTP). */
+export const GIVEN_OTP_PATTERN = /^[0-9]{4,6}$/;
+
 export interface SmsOtpProvider {
   /** The provider generates a code and texts it (2Factor AUTOGEN). Never retried: one call, at most one SMS. */
   sendOtp(input: { phone: string; templateName?: string }): Promise<ProviderCallResult<{ providerSessionId: string }>>;
+  /**
+   * Texts a code we were given, 4–6 digits (GIVEN_OTP_PATTERN; 2Factor's custom OTP), with the provider's OTP
+   * template. Never retried. The code is never part of `details` or of an error.
+   */
+  sendGivenOtp(
+    input: { phone: string; otp: string; templateName?: string },
+    options?: ProviderCallOptions,
+  ): Promise<ProviderCallResult<{ providerSessionId: string }>>;
   /** Checks a code against the provider's session (2Factor VERIFY). */
   verifyOtp(input: { providerSessionId: string; otp: string }): Promise<ProviderCallResult<{ outcome: VerifyOutcome }>>;
   /** A transactional SMS from an approved DLT template (2Factor TSMS). Success means queued, not delivered. */
@@ -29,7 +46,7 @@ export interface SmsOtpProvider {
     to: string;
     templateName: string;
     variables: readonly string[];
-  }): Promise<ProviderCallResult<{ providerSessionId: string }>>;
+  }, options?: ProviderCallOptions): Promise<ProviderCallResult<{ providerSessionId: string }>>;
   /**
    * Remaining credits of one account (default `otp_sms`, what AUTOGEN sends spend); also how a key is tested
    * without sending anything.

@@ -100,6 +100,23 @@ describe('2Factor client against the simulator (real HTTP)', () => {
     expect((await client.verifyOtp({ providerSessionId: value.providerSessionId, otp })).value).toEqual({ outcome: 'session_not_found' });
   });
 
+  it('texts a code it was given as a custom OTP, with the template as the last segment, and never echoes the code', async () => {
+    const sent = await client.sendGivenOtp({ phone: PHONE, otp: '482913', templateName: 'LoginOTP' });
+    expect(sent.value.providerSessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sent.details).not.toContain('482913');
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([`GET /API/V1/${KEY}/SMS/919876543210/482913/LoginOTP`]);
+    expect(sim.outbox({ phone: PHONE })).toMatchObject([{ kind: 'otp', code: '482913', providerSessionId: sent.value.providerSessionId }]);
+  });
+
+  it('refuses a given code that is not 4 to 6 digits without a request, and names no code', async () => {
+    for (const otp of ['1234567', '123', '12a456', 'AUTOGEN']) {
+      const error = await providerFailure(client.sendGivenOtp({ phone: PHONE, otp }));
+      expect(error.kind).toBe('rejected');
+      expect(everythingPrintable(error)).not.toContain(otp);
+    }
+    expect(requests).toEqual([]);
+  });
+
   it('rejects a phone of the wrong length with 2Factor\'s text', async () => {
     const error = await providerFailure(client.sendOtp({ phone: '+9198765' }));
     expect(error.kind).toBe('rejected');
@@ -286,6 +303,19 @@ describe('2Factor client: transport failures are unavailable', () => {
       expect(error.responseTimeMs).toBeGreaterThanOrEqual(90);
       expect(error.responseTimeMs).toBeLessThan(1000);
       expect(everythingPrintable(error)).not.toContain(KEY);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('takes a shorter timeout for one call, and never a longer one', async () => {
+    const sim = await startTwoFactorSimulator({ latencyMs: 1500 });
+    try {
+      const client = createTwoFactorClient({ baseUrl: sim.url, apiKey: KEY, timeoutMs: 300 });
+      const shorter = await providerFailure(client.sendGivenOtp({ phone: PHONE, otp: '482913' }, { timeoutMs: 100 }));
+      expect(shorter.details).toBe('timeout after 100 ms');
+      const longer = await providerFailure(client.sendTemplateSms({ from: 'TFCTOR', to: PHONE, templateName: 'T', variables: ['1'] }, { timeoutMs: 5000 }));
+      expect(longer.details).toBe('timeout after 300 ms');
     } finally {
       await sim.close();
     }

@@ -18,7 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BalanceAccount } from '../../../common/api/sms.js';
 import { AnswerTooLargeError, undiciTransport, type HttpTransport } from './httpTransport.js';
-import { ProviderError, type ProviderCallResult, type SmsOtpProvider } from '../../sms/smsProvider.js';
+import { GIVEN_OTP_PATTERN, ProviderError, type ProviderCallOptions, type ProviderCallResult, type SmsOtpProvider } from '../../sms/smsProvider.js';
 import {
   classifyBalanceAnswer,
   classifySendAnswer,
@@ -110,8 +110,10 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
     path: () => string,
     init: { method: 'GET' | 'POST'; body?: URLSearchParams },
     classify: (httpStatus: number, bodyText: string) => AnswerClassification<T>,
+    callOptions: ProviderCallOptions = {},
   ): Promise<ProviderCallResult<T>> {
     const startedAt = performance.now();
+    const callTimeoutMs = Math.min(timeoutMs, callOptions.timeoutMs ?? timeoutMs);
     const elapsedMs = () => Math.max(0, Math.round(performance.now() - startedAt));
 
     let url: string;
@@ -134,10 +136,10 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
           ? { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }
           : { accept: 'application/json' },
         body: init.body?.toString(),
-        timeoutMs,
+        timeoutMs: callTimeoutMs,
       }));
     } catch (error) {
-      const description = describeTransportFailure(error, timeoutMs);
+      const description = describeTransportFailure(error, callTimeoutMs);
       throw new ProviderError('unavailable', `2Factor ${operation} unavailable: ${description}`, description, elapsedMs(), {
         // Not the raw error: transport messages can quote the URL (key, phone, code).
         cause: new Error(forHumans(transportErrorText(error).split(url).join('[request URL]'))),
@@ -169,6 +171,21 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
       );
     },
 
+    sendGivenOtp({ phone, otp, templateName }, callOptions) {
+      return call(
+        'sendGivenOtp',
+        () => {
+          // Checked here, not only by the caller: a code of another shape would be read as a template or a route.
+          if (!GIVEN_OTP_PATTERN.test(otp)) throw new UnsendableSegment('otp (4 to 6 digits)');
+          const base = `SMS/${segment('phone', toTwoFactorPhone(phone))}/${segment('otp', otp)}`;
+          return templateName ? `${base}/${segment('templateName', templateName)}` : base;
+        },
+        { method: 'GET' },
+        classifySendAnswer,
+        callOptions,
+      );
+    },
+
     verifyOtp({ providerSessionId, otp }) {
       return call(
         'verifyOtp',
@@ -178,7 +195,7 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
       );
     },
 
-    sendTemplateSms({ from, to, templateName, variables }) {
+    sendTemplateSms({ from, to, templateName, variables }, callOptions) {
       const body = new URLSearchParams({
         From: from,
         To: to
@@ -188,7 +205,7 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
         TemplateName: templateName,
       });
       variables.forEach((value, index) => body.append(`VAR${index + 1}`, value));
-      return call('sendTemplateSms', () => 'ADDON_SERVICES/SEND/TSMS', { method: 'POST', body }, classifySendAnswer);
+      return call('sendTemplateSms', () => 'ADDON_SERVICES/SEND/TSMS', { method: 'POST', body }, classifySendAnswer, callOptions);
     },
 
     getBalance(account = 'otp_sms') {
