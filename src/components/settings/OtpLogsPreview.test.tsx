@@ -71,6 +71,22 @@ describe('OtpLogsPreview', () => {
     expect(logRequests(requests)).toEqual([{ limit: '20' }]);
   });
 
+  it('shows where each row came from: our login, a test send, or Supabase Auth through the Send SMS Hook', async () => {
+    renderLogs(() =>
+      jsonResponse(200, {
+        items: [logItem(3, { origin: 'supabase_hook', user_id: '6481a5c1-3d37-4a56-9f6a-bee08c554965' }), logItem(2, { origin: 'test' }), logItem(1)],
+        next_before: null,
+      }),
+    );
+
+    await screen.findByRole('table');
+    const [hook, test, login] = bodyRows();
+    expect(within(hook!).getByText('Supabase hook')).toHaveTextContent('from Supabase hook');
+    expect(within(test!).getByText('Test')).toBeInTheDocument();
+    expect(within(login!).getByText('Login')).toBeInTheDocument();
+    expect(within(hook!).queryByText('Login')).not.toBeInTheDocument();
+  });
+
   it('shows the provider details of a row on demand', async () => {
     renderLogs();
     const user = userEvent.setup();
@@ -199,6 +215,15 @@ describe('OtpLogsPreview on a narrow screen', () => {
     expect(within(first).getByText('+91******3210')).toBeInTheDocument();
     expect(within(first).getByText('250 ms')).toBeInTheDocument();
     expect(within(first).getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute('datetime', FIRST_PAGE.items[0]!.created_at);
+  });
+
+  it('gives each stacked entry its origin badge', async () => {
+    stubViewportWidth(375);
+    renderLogs(() => jsonResponse(200, { items: [logItem(2, { origin: 'supabase_hook' }), logItem(1, { origin: 'test' })], next_before: null }));
+
+    await screen.findByRole('list', { name: 'OTP log entries, newest first' });
+    expect(within(entries()[0]!).getByText('Supabase hook')).toBeInTheDocument();
+    expect(within(entries()[1]!).getByText('Test')).toBeInTheDocument();
   });
 
   it('opens the details of an entry on tap or with the keyboard: the session and the provider answer', async () => {

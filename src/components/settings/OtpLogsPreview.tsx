@@ -1,7 +1,7 @@
 import { Fragment, useId, useState } from 'react';
 import { useInfiniteQuery, type InfiniteData } from '@tanstack/react-query';
 import { ChevronDownIcon, Loader2Icon, RefreshCwIcon } from 'lucide-react';
-import { OTP_LOG_TYPES, type OtpLogItem, type OtpLogType, type OtpLogsResponse } from '../../../common/api/sms.js';
+import { OTP_LOG_TYPES, type OtpLogItem, type OtpLogOrigin, type OtpLogType, type OtpLogsResponse } from '../../../common/api/sms.js';
 import type { ApiError } from '@/api/client';
 import { getOtpLogs } from '@/api/sms/getOtpLogs';
 import { OtpLogsChart } from '@/components/settings/OtpLogsChart';
@@ -25,6 +25,18 @@ const TABLE_MEDIA_QUERY = '(min-width: 48rem)';
 type TypeFilter = OtpLogType | 'all';
 
 const TYPE_LABELS: Record<OtpLogType, string> = { autogen: 'Send (autogen)', verify: 'Verify', template: 'Send (template)' };
+
+/** Where a provider call came from: our phone login, an admin's test send or template SMS, or Supabase's Send SMS Hook. */
+const ORIGIN_LABELS: Record<OtpLogOrigin, string> = { login: 'Login', test: 'Test', supabase_hook: 'Supabase hook' };
+
+function OriginBadge({ origin }: { origin: OtpLogOrigin }) {
+  return (
+    <Badge variant="outline" className="font-normal text-muted-foreground">
+      <span className="sr-only">from </span>
+      {ORIGIN_LABELS[origin]}
+    </Badge>
+  );
+}
 
 /** What an empty list means depends on the filter: "nothing yet" only when nothing is filtered out. */
 const EMPTY_MESSAGES: Record<TypeFilter, string> = {
@@ -166,8 +178,8 @@ function useOpenEntries() {
 }
 
 /**
- * Narrow screens: one stacked row per entry (status, type, response time; masked phone, time), the whole row a
- * button that opens the details (session, the provider's answer) below it.
+ * Narrow screens: one stacked row per entry (status, type, origin, response time; masked phone, time), the whole
+ * row a button that opens the details (session, the provider's answer) below it.
  */
 function LogsList({ items }: { items: readonly OtpLogItem[] }) {
   const id = useId();
@@ -193,6 +205,7 @@ function LogsList({ items }: { items: readonly OtpLogItem[] }) {
                     {item.status}
                   </Badge>
                   <span>{item.type}</span>
+                  <OriginBadge origin={item.origin} />
                 </span>
                 <span className="flex shrink-0 items-center gap-1 text-muted-foreground tabular-nums">
                   {item.response_time_ms} ms
@@ -225,7 +238,7 @@ function LogsTable({ items }: { items: readonly OtpLogItem[] }) {
 
   return (
     // Shown from TABLE_MEDIA_QUERY up; between that and the full layout it may still scroll a little sideways.
-    <Table className="min-w-[42rem]">
+    <Table className="min-w-[46rem]">
       <TableCaption className="sr-only">OTP log entries, newest first</TableCaption>
       <TableHeader>
         <TableRow>
@@ -254,7 +267,12 @@ function LogsTable({ items }: { items: readonly OtpLogItem[] }) {
                     {timeFormat.format(new Date(item.created_at))}
                   </time>
                 </TableCell>
-                <TableCell>{item.type}</TableCell>
+                <TableCell>
+                  <span className="flex items-center gap-2">
+                    <span>{item.type}</span>
+                    <OriginBadge origin={item.origin} />
+                  </span>
+                </TableCell>
                 <TableCell>
                   <Badge variant={statusVariant(item.status)} className="font-mono">
                     {item.status}
