@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { jsonResponse, meRoute, stubFetch, USERS } from '@/test/fakeServer';
 import { renderRoutes } from '@/test/renderRoutes';
 import { routes } from '@/routes';
+import { PROTECTED_PAGES } from '@/routeTable';
+import type { Role } from '../common/roles.js';
 
 describe('routes', () => {
   it('sends / to the login page when logged out', async () => {
@@ -53,6 +55,19 @@ describe('routes', () => {
 
     expect(await screen.findByRole('heading', { name: "You don't have access to this page" })).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Go to your home page' })).toHaveAttribute('href', '/staff/home');
+  });
+
+  it.each(
+    PROTECTED_PAGES.map(({ path, roles }) => ({
+      path,
+      outsider: Object.values(USERS).find((user) => !(roles as readonly Role[]).includes(user.role))!,
+    })),
+  )('guards $path with the roles of the route table ($outsider.role gets the 403 page)', async ({ path, outsider }) => {
+    stubFetch(meRoute(outsider));
+    const { router } = renderRoutes(routes, [path]);
+
+    expect(await screen.findByRole('heading', { name: "You don't have access to this page" })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe(path);
   });
 
   it('logs in from the login page and comes back to the page that asked for it', async () => {

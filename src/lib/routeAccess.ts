@@ -1,23 +1,11 @@
-import { ADMIN_ROLES, ROLE_HOME, type Role } from '../../common/roles.js';
+import { ROLE_HOME, type Role } from '../../common/roles.js';
+import { PROTECTED_PAGES } from '@/routeTable';
 
-/**
- * Which roles may open each protected page. src/routes.tsx guards the routes with these lists,
- * and the login form uses them not to send a user back to a page their role cannot open.
- */
-export const ROUTE_ROLES = {
-  '/admin/dashboard': ['super_admin'],
-  '/dashboard': ADMIN_ROLES,
-  '/staff/home': ['staff'],
-  '/agent/home': ['agent'],
-  '/settings/sms-otp': ADMIN_ROLES,
-} as const satisfies Record<string, readonly Role[]>;
-
-export const SETTINGS_SMS_OTP_PATH = '/settings/sms-otp';
-
+/** Whether `role` may open `pathname` (trailing slashes ignored); pages outside PROTECTED_PAGES are open to all. */
 export function canRoleOpen(role: Role, pathname: string): boolean {
   const normalized = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
-  const allowed: readonly Role[] | undefined = (ROUTE_ROLES as Record<string, readonly Role[]>)[normalized];
-  return allowed === undefined || allowed.includes(role);
+  const page = PROTECTED_PAGES.find((entry) => entry.path === normalized);
+  return page === undefined || (page.roles as readonly Role[]).includes(role);
 }
 
 /**

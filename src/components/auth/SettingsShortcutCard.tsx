@@ -2,7 +2,7 @@ import { MessageSquareIcon } from 'lucide-react';
 import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
-import { SETTINGS_SMS_OTP_PATH } from '@/lib/routeAccess';
+import { SETTINGS_SMS_OTP_PATH } from '@/lib/paths';
 
 /** On admin home pages: the way into Settings → SMS & OTP. */
 export function SettingsShortcutCard() {

@@ -8,7 +8,7 @@ import { Button } from '@/components/ui/button';
 import { useAuth } from '@/hooks/useAuth';
 import { PRODUCT_NAME } from '@/lib/product';
 import { cn } from '@/lib/utils';
-import { SETTINGS_SMS_OTP_PATH } from '@/lib/routeAccess';
+import { SETTINGS_SMS_OTP_PATH } from '@/lib/paths';
 
 const navLinkClass = ({ isActive }: { isActive: boolean }) =>
   cn(
