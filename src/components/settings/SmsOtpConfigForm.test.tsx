@@ -140,6 +140,27 @@ describe('SmsOtpConfigForm', () => {
     expect(puts(requests)).toHaveLength(0);
   });
 
+  it('checks only the fields that changed, and asks for a template name before template mode', async () => {
+    const { requests } = renderForm(
+      { 'PUT /api/sms/config': () => jsonResponse(200, { ...SAVED, template_name: '' }) },
+      { ...SAVED, template_name: '' },
+    );
+    const user = userEvent.setup();
+
+    await user.selectOptions(await screen.findByLabelText('Mode'), 'template');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('Template mode needs a template name.');
+    expect(screen.getByLabelText('Template name')).toHaveFocus();
+    expect(puts(requests)).toHaveLength(0);
+
+    await user.selectOptions(screen.getByLabelText('Mode'), 'autogen');
+    await user.type(screen.getByLabelText('API key'), 'a1b2c3d4-e5f6');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+
+    await vi.waitFor(() => expect(puts(requests).map((r) => r.body)).toEqual([{ api_key: 'a1b2c3d4-e5f6' }]));
+  });
+
   it('never sends the masked key back, even when it is pasted into the field', async () => {
     const { requests } = renderForm();
     const user = userEvent.setup();

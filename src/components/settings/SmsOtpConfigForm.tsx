@@ -1,5 +1,7 @@
-import { useId, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { z } from 'zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { CheckCircle2Icon, EyeIcon, EyeOffIcon, InfoIcon, Loader2Icon, PlugZapIcon } from 'lucide-react';
 import {
@@ -55,6 +57,31 @@ function changedFields(values: FormValues, config: SmsConfigView): UpdateSmsConf
   return changes;
 }
 
+/**
+ * The form's validation: the fields the admin changed, checked by the request schema the server uses
+ * (common/), so both sides refuse the same values with the same words. Unchanged fields are not checked: a
+ * template name saved before a rule tightened must not block saving a new key. The output is the request.
+ */
+function configFormSchema(config: SmsConfigView) {
+  return z
+    .object({ api_key: z.string(), template_name: z.string(), mode: z.enum(SMS_MODES) })
+    .transform((values) => changedFields(values, config))
+    .pipe(updateSmsConfigRequestSchema)
+    .superRefine((changes, context) => {
+      const mode = changes.mode ?? config.mode;
+      if (mode === 'template' && (changes.template_name ?? config.template_name).trim() === '') {
+        context.addIssue({ code: 'custom', path: ['template_name'], message: 'Template mode needs a template name.' });
+      }
+    });
+}
+
+/** The request schema's words, except for an emptied template name, which reads better as an instruction. */
+const FORM_ERROR_MESSAGES = {
+  error: (issue: { code?: string; path?: PropertyKey[] }) =>
+    issue.code === 'too_small' && issue.path?.[0] === 'template_name' ? TEMPLATE_NAME_REQUIRED : undefined,
+};
+
+/** A server issue's path that names one of this form's fields. */
 function isField(path: unknown): path is Field {
   return FIELDS.some((field) => field === path);
 }
@@ -137,7 +164,10 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
     setError,
     reset,
     formState: { errors },
-  } = useForm<FormValues>({ defaultValues: formValuesOf(config) });
+  } = useForm<FormValues, unknown, UpdateSmsConfigRequest>({
+    defaultValues: formValuesOf(config),
+    resolver: zodResolver(useMemo(() => configFormSchema(config), [config]), FORM_ERROR_MESSAGES),
+  });
 
   const save = useMutation<SmsConfigView, ApiError, UpdateSmsConfigRequest>({
     mutationFn: (request) => updateSmsConfig(request),
@@ -146,34 +176,16 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
     mutationFn: () => testSmsConnection(),
   });
 
-  const onSubmit = handleSubmit(async (values) => {
+  const onSubmit = handleSubmit(async (changes) => {
     save.reset();
     setNotice(null);
-    const changes = changedFields(values, config);
     if (Object.keys(changes).length === 0) {
       setNotice('Nothing to save: no field was changed.');
       return;
     }
 
-    const parsed = updateSmsConfigRequestSchema.safeParse(changes);
-    if (!parsed.success) {
-      const shown = new Set<Field>();
-      for (const issue of parsed.error.issues) {
-        const field = issue.path[0];
-        if (!isField(field) || shown.has(field)) continue;
-        const empty = field === 'template_name' && issue.code === 'too_small';
-        setError(field, { type: 'validate', message: empty ? TEMPLATE_NAME_REQUIRED : issue.message }, { shouldFocus: shown.size === 0 });
-        shown.add(field);
-      }
-      return;
-    }
-    if (values.mode === 'template' && (parsed.data.template_name ?? config.template_name).trim() === '') {
-      setError('template_name', { type: 'validate', message: 'Template mode needs a template name.' }, { shouldFocus: true });
-      return;
-    }
-
     try {
-      const saved = await save.mutateAsync(parsed.data);
+      const saved = await save.mutateAsync(changes);
       queryClient.setQueryData(SMS_CONFIG_QUERY_KEY, saved);
       // The audit trail gained a row, and a new mode spends another balance.
       void queryClient.invalidateQueries({ queryKey: SMS_SETTINGS_CHANGES_QUERY_KEY });
@@ -181,7 +193,7 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
       reset(formValuesOf(saved));
       setShowKey(false);
       connection.reset();
-      setNotice(parsed.data.api_key !== undefined ? 'Settings saved. The new API key is in use.' : 'Settings saved.');
+      setNotice(changes.api_key !== undefined ? 'Settings saved. The new API key is in use.' : 'Settings saved.');
     } catch (error) {
       const issues = (error as ApiError).issues ?? [];
       issues.forEach((issue, index) => {
