@@ -45,11 +45,11 @@ import { createOtpHasher } from './sms/otpCodes.js';
 import { createOtpLogWriter, type OtpLogWriter } from './sms/otpLogWriter.js';
 import { createOtpService, type OtpService, type SendOutcome, type VerifyFailure } from './sms/otpService.js';
 import { createOutcomeMirror } from './sms/outcomeMirror.js';
-import { createProviderGuard, type ProviderGuard } from './sms/providerGuard.js';
-import { memoryRateGate, type ProviderRateGate } from './sms/providerRateGate.js';
-import { createProviderResolver } from './sms/providerResolver.js';
-import type { Sandbox } from './sms/sandbox.js';
-import { createSendLimits } from './sms/sendLimits.js';
+import { createProviderGuard, type ProviderGuard } from './providers/providerGuard.js';
+import { memoryRateGate, type ProviderRateGate } from './providers/providerRateGate.js';
+import { createProviderResolver } from './providers/providerResolver.js';
+import type { Sandbox } from './providers/sandbox.js';
+import { createSendLimits, sendBookingStore } from './sms/sendLimits.js';
 import { createSmsLimits } from './sms/smsRateLimits.js';
 import { createSmsBalance, type SmsBalance } from './sms/smsBalance.js';
 import { createSmsSettings, type SmsSettings } from './sms/smsSettings.js';
@@ -148,7 +148,7 @@ export function composeApp(infra: Infrastructure): ComposedApp {
   const otpLogs = createOtpLogsRepository(db);
   const otpLogWriter = createOtpLogWriter(otpLogs, { logger: infra.logger });
   const limits = createSendLimits({
-    store: infra.limiterStores.sendBookings({
+    store: sendBookingStore(infra.limiterStores, {
       cooldownBaseMs: config.sms.resendCooldownSeconds * 1000,
       cooldownMaxMs: config.sms.resendCooldownMaxSeconds * 1000,
       phoneDailyCap: config.sms.maxSendsPerPhonePerDay,

@@ -27,8 +27,8 @@ import { drainHttpServer, withRetries } from './lifecycle.js';
 import { createLogger, SecretRegistry } from './logger.js';
 import { CLIENT_DIST_DIR, MIGRATIONS_DIR } from './paths.js';
 import { createRedis } from './redis.js';
-import { memoryRateGate, redisRateGate } from './sms/providerRateGate.js';
-import { startSandbox, type Sandbox } from './sms/sandbox.js';
+import { memoryRateGate, redisRateGate } from './providers/providerRateGate.js';
+import { startSandbox, type Sandbox } from './providers/sandbox.js';
 import { BALANCE_POLL_TICK_MS } from './sms/smsBalance.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;

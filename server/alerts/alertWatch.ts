@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { SmsUsage } from '../sms/sendLimits.js';
-import type { ProviderGuard } from '../sms/providerGuard.js';
+import type { ProviderGuard } from '../providers/providerGuard.js';
 import type { PolledBalances } from '../sms/smsBalance.js';
 import type { DeliveryFunnelRepository } from '../db/deliveryFunnelRepository.js';
 import { balanceLowAlert, budgetReachedAlert, circuitOpenAlert, deliveryFailureShareAlert, type Alert } from './alertKinds.js';

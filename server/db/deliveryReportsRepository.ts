@@ -1,4 +1,4 @@
-import type { DeliveryReport } from '../sms/deliveryReport.js';
+import type { DeliveryReport } from '../providers/deliveryReport.js';
 import type { Db } from './db.js';
 
 /** One delivery report to store, with what the service worked out about it. */

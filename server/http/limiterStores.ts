@@ -7,8 +7,6 @@
 import type { Redis } from 'ioredis';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { memorySendBookings, type SendBookingPolicy, type SendBookingStore } from '../sms/sendBookings.js';
-import { redisSendBookings } from '../sms/sendBookingsRedis.js';
 import { AppError } from './appError.js';
 
 export type Clock = () => number;
@@ -16,13 +14,16 @@ export type Clock = () => number;
 export interface LimiterStoreFactory {
   /** One store per limiter: `name` keeps their keys apart. */
   create(name: string): Store;
-  /** The store of send bookings (per-phone, per-user and budget limits, see server/sms/sendBookings.ts). */
-  sendBookings(policy: SendBookingPolicy): SendBookingStore;
   /** Failure counters named `name` (e.g. failed passwords per account). */
   failureCounters(name: string): FailureCounters;
   readonly kind: 'memory' | 'redis';
   /** The clock the stores count with. */
   readonly now: Clock;
+  /**
+   * The connection of the `redis` kind, so limits kept outside this module (send bookings,
+   * server/sms/sendLimits.ts) live in the same place as the others.
+   */
+  readonly redis: Redis | undefined;
 }
 
 /**
@@ -104,8 +105,8 @@ export function memoryLimiterStores(now: Clock = Date.now): LimiterStoreFactory 
   return {
     kind: 'memory',
     now,
+    redis: undefined,
     create: (name) => failClosed(new ClockedMemoryStore(`${name}:`, now)),
-    sendBookings: (policy) => memorySendBookings(policy, { now }),
     failureCounters: (name) => memoryFailureCounters(name, now),
   };
 }
@@ -114,6 +115,7 @@ export function redisLimiterStores(redis: Redis): LimiterStoreFactory {
   return {
     kind: 'redis',
     now: Date.now,
+    redis,
     create(name) {
       const store = new RedisStore({
         prefix: `rl:${name}:`,
@@ -121,7 +123,6 @@ export function redisLimiterStores(redis: Redis): LimiterStoreFactory {
       });
       return failClosed(store, () => reloadScripts(store));
     },
-    sendBookings: (policy) => redisSendBookings(redis, policy),
     failureCounters: (name) => redisFailureCounters(redis, name),
   };
 }

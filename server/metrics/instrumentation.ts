@@ -4,9 +4,9 @@
  */
 import { AppError } from '../http/appError.js';
 import type { OtpService } from '../sms/otpService.js';
-import type { ProviderGuardObserver } from '../sms/providerGuard.js';
+import type { ProviderGuardObserver } from '../providers/providerGuard.js';
 import type { TestNumbers } from '../sms/testNumbers.js';
-import { ProviderError, type ProviderCallResult, type SmsOtpProvider } from '../sms/smsProvider.js';
+import { ProviderError, type ProviderCallResult, type SmsOtpProvider } from '../providers/smsProvider.js';
 import type { AppMetrics, ProviderOperation } from './appMetrics.js';
 
 /** The error code an operation answered with (what clients branch on: a small fixed set). */

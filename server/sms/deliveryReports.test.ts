@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { DeliveryReportEntry, DeliveryReportsRepository, StoredDeliveryReport } from '../db/deliveryReportsRepository.js';
-import type { DeliveryReport } from './deliveryReport.js';
+import type { DeliveryReport } from '../providers/deliveryReport.js';
 import { createDeliveryReports, VOICE_INSTEAD_OF_SMS_MESSAGE, type RecordedDeliveryReport } from './deliveryReports.js';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');

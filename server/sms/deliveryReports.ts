@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { maskPhone } from '../../common/phone.js';
 import type { DeliveryReportsRepository, StoredDeliveryReport } from '../db/deliveryReportsRepository.js';
-import { OUTCOME_RANK, type DeliveryReport } from './deliveryReport.js';
+import { OUTCOME_RANK, type DeliveryReport } from '../providers/deliveryReport.js';
 
 export const VOICE_INSTEAD_OF_SMS_MESSAGE = 'delivered as a voice call: the DLT template or sender is not mapped in your 2Factor account';
 

@@ -16,7 +16,7 @@ import { createOutcomeMirror } from './outcomeMirror.js';
 import { memorySendBookings } from './sendBookings.js';
 import { createSendLimits } from './sendLimits.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';
-import { ProviderError, type SmsOtpProvider, type VerifyOutcome } from './smsProvider.js';
+import { ProviderError, type SmsOtpProvider, type VerifyOutcome } from '../providers/smsProvider.js';
 
 const PHONE = '+919876543210';
 const OWNER: PublicUser = { id: '00000000-0000-4000-8000-000000000001', email: 'staff@example.com', role: 'staff' };

@@ -44,11 +44,12 @@ import type { OtpLogWriter } from './otpLogWriter.js';
 import type { MirroredOutcome, OutcomeMirror } from './outcomeMirror.js';
 import { generateOtp, type OtpHasher } from './otpCodes.js';
 import { toIndianMobile } from './phone.js';
-import type { ProviderResolver, ResolvedProvider } from './providerResolver.js';
+import type { ProviderResolver, ResolvedProvider } from '../providers/providerResolver.js';
+import type { EffectiveSmsSettings } from './smsSettings.js';
 import type { Booking } from './sendBookings.js';
 import type { SendLimits } from './sendLimits.js';
 import type { TestNumbers } from './testNumbers.js';
-import { ProviderError, type ProviderCallResult, type VerifyOutcome } from './smsProvider.js';
+import { ProviderError, type ProviderCallResult, type VerifyOutcome } from '../providers/smsProvider.js';
 
 export interface OtpRules {
   ttlSeconds: number;
@@ -60,7 +61,7 @@ export interface OtpServiceDeps {
   users: Pick<UsersRepository, 'findByPhone' | 'confirmPhone'>;
   auth: Pick<AuthService, 'startSession'>;
   logs: OtpLogWriter;
-  providers: Pick<ProviderResolver, 'resolve'>;
+  providers: ProviderResolver<EffectiveSmsSettings>;
   hasher: OtpHasher;
   rules: OtpRules;
   limits: SendLimits;
@@ -159,7 +160,7 @@ export function createOtpService(deps: OtpServiceDeps) {
   }
 
   /** The provider for this audience: end users are not told how to configure SMS. */
-  async function resolveProvider(audience: Audience): Promise<ResolvedProvider> {
+  async function resolveProvider(audience: Audience): Promise<ResolvedProvider<EffectiveSmsSettings>> {
     try {
       return await deps.providers.resolve();
     } catch (error) {
@@ -212,7 +213,7 @@ export function createOtpService(deps: OtpServiceDeps) {
     session: NewOtpSession,
     booking: Booking,
     startedAt: number,
-    resolved: ResolvedProvider,
+    resolved: ResolvedProvider<EffectiveSmsSettings>,
     answer: (responseTimeMs: number) => SendOtpResponse,
   ): Promise<SendOtpResponse> {
     const outcome: MirroredOutcome<SendOutcome> = resolved.circuitOpen

@@ -6,8 +6,22 @@
  */
 import type { Logger } from 'pino';
 import { AppError } from '../http/appError.js';
-import { limiterUnavailableError } from '../http/limiterStores.js';
-import { nextIstMidnightMs, type Booking, type BookingRequest, type SendBookingStore, type SendLimit } from './sendBookings.js';
+import { limiterUnavailableError, type LimiterStoreFactory } from '../http/limiterStores.js';
+import {
+  memorySendBookings,
+  nextIstMidnightMs,
+  type Booking,
+  type BookingRequest,
+  type SendBookingPolicy,
+  type SendBookingStore,
+  type SendLimit,
+} from './sendBookings.js';
+import { redisSendBookings } from './sendBookingsRedis.js';
+
+/** Send bookings kept where the other limits are: in their Redis, or in memory on their clock. */
+export function sendBookingStore(stores: Pick<LimiterStoreFactory, 'redis' | 'now'>, policy: SendBookingPolicy): SendBookingStore {
+  return stores.redis ? redisSendBookings(stores.redis, policy) : memorySendBookings(policy, { now: stores.now });
+}
 
 export interface SmsUsage {
   sentToday: number;

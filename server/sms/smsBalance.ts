@@ -13,9 +13,9 @@ import { balanceAccountOf, BALANCE_ACCOUNTS, type BalanceAccount, type SmsBalanc
 import type { ScheduledJobsRepository } from '../db/scheduledJobsRepository.js';
 import type { BalanceSample, SmsBalanceRepository } from '../db/smsBalanceRepository.js';
 import { AppError } from '../http/appError.js';
-import type { ProviderResolver } from './providerResolver.js';
-import type { SmsSettings } from './smsSettings.js';
-import type { SmsOtpProvider } from './smsProvider.js';
+import type { ProviderResolver } from '../providers/providerResolver.js';
+import type { EffectiveSmsSettings, SmsSettings } from './smsSettings.js';
+import type { SmsOtpProvider } from '../providers/smsProvider.js';
 
 export const BALANCE_POLL_JOB = 'sms_balance_poll';
 export const BALANCE_POLL_INTERVAL_MS = 10 * 60_000;
@@ -33,7 +33,7 @@ export interface PolledBalances {
 }
 
 export interface SmsBalanceDeps {
-  providers: Pick<ProviderResolver, 'resolve'>;
+  providers: ProviderResolver<EffectiveSmsSettings>;
   settings: Pick<SmsSettings, 'current'>;
   samples: SmsBalanceRepository;
   jobs: ScheduledJobsRepository;

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redisLimiterStores } from '../../server/http/limiterStores.js';
 import { createRedis } from '../../server/redis.js';
-import { redisRateGate } from '../../server/sms/providerRateGate.js';
+import { redisRateGate } from '../../server/providers/providerRateGate.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { useTestDatabase, type TestApp } from '../support/testApp.js';
 import { deleteRedisKeys, redisTestUrl, testRedisClient, uniqueRedisPrefix } from '../support/testRedis.js';

@@ -12,7 +12,7 @@
  * `details` here is the provider's raw text; the client redacts the API key before it goes anywhere.
  */
 import { parseTwoFactorAnswer, TWO_FACTOR_TEXT, type TwoFactorAnswer } from './wireSchemas.js';
-import type { VerifyOutcome } from '../../sms/smsProvider.js';
+import type { VerifyOutcome } from '../smsProvider.js';
 
 export type AnswerClassification<T> =
   | { ok: true; value: T; details: string }

@@ -15,7 +15,7 @@
  */
 import { normalizeTypedIndianMobile } from '../../../common/phone.js';
 import type { DeliveryOutcome } from '../../../common/api/delivery.js';
-import type { DeliveryReport, DeliveryReportForm } from '../../sms/deliveryReport.js';
+import type { DeliveryReport, DeliveryReportForm } from '../deliveryReport.js';
 
 const OUTCOME_WORDS: Readonly<Record<string, DeliveryOutcome>> = {
   DELIVERED: 'delivered',

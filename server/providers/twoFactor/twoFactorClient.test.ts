@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderError, type SmsOtpProvider } from '../../sms/smsProvider.js';
+import { ProviderError, type SmsOtpProvider } from '../smsProvider.js';
 import { startTwoFactorSimulator, type SimulatorRequest, type TwoFactorSimulator } from './simulator.js';
 import type { HttpTransport } from './httpTransport.js';
 import { createTwoFactorClient, redactApiKey, toTwoFactorPhone } from './twoFactorClient.js';

@@ -18,7 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BalanceAccount } from '../../../common/api/sms.js';
 import { AnswerTooLargeError, undiciTransport, type HttpTransport } from './httpTransport.js';
-import { GIVEN_OTP_PATTERN, ProviderError, type ProviderCallOptions, type ProviderCallResult, type SmsOtpProvider } from '../../sms/smsProvider.js';
+import { GIVEN_OTP_PATTERN, ProviderError, type ProviderCallOptions, type ProviderCallResult, type SmsOtpProvider } from '../smsProvider.js';
 import {
   classifyBalanceAnswer,
   classifySendAnswer,

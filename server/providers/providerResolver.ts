@@ -4,24 +4,31 @@
  * production, or `provider_not_configured`. Clients are reused while the key and URL stay the same;
  * every one is wrapped by the shared guard (circuit breaker + request-rate ceiling).
  */
-import { createTwoFactorClient } from '../providers/twoFactor/twoFactorClient.js';
+import { createTwoFactorClient } from './twoFactor/twoFactorClient.js';
 import { AppError } from '../http/appError.js';
 import type { ProviderGuard } from './providerGuard.js';
 import type { Sandbox } from './sandbox.js';
-import type { EffectiveSmsSettings, SmsSettings } from './smsSettings.js';
 import type { SmsOtpProvider } from './smsProvider.js';
 
-export interface ResolvedProvider {
+/** What the resolver reads of the settings in force (server/sms/smsSettings.ts gives more, passed through). */
+export interface ProviderSettings {
+  apiKey: string | undefined;
+  baseUrl: string;
+  /** No API key and not production: the built-in simulator answers instead of 2Factor. */
+  sandbox: boolean;
+}
+
+export interface ResolvedProvider<S extends ProviderSettings = ProviderSettings> {
   provider: SmsOtpProvider;
-  settings: EffectiveSmsSettings;
+  settings: S;
   /** Present in sandbox mode. */
   sandbox: Sandbox | undefined;
   /** 2Factor failed repeatedly and calls are paused: every call fails at once without reaching it. */
   circuitOpen: boolean;
 }
 
-export interface ProviderResolverDeps {
-  settings: Pick<SmsSettings, 'current'>;
+export interface ProviderResolverDeps<S extends ProviderSettings> {
+  settings: { current(): Promise<S> };
   guard: ProviderGuard;
   timeoutMs: number;
   sandbox?: Sandbox | undefined;
@@ -29,9 +36,11 @@ export interface ProviderResolverDeps {
   instrument?: (client: SmsOtpProvider) => SmsOtpProvider;
 }
 
-export type ProviderResolver = ReturnType<typeof createProviderResolver>;
+export interface ProviderResolver<S extends ProviderSettings = ProviderSettings> {
+  resolve(): Promise<ResolvedProvider<S>>;
+}
 
-export function createProviderResolver(deps: ProviderResolverDeps) {
+export function createProviderResolver<S extends ProviderSettings>(deps: ProviderResolverDeps<S>): ProviderResolver<S> {
   let cached: { baseUrl: string; apiKey: string; provider: SmsOtpProvider } | undefined;
 
   function providerFor(baseUrl: string, apiKey: string): SmsOtpProvider {
@@ -43,7 +52,7 @@ export function createProviderResolver(deps: ProviderResolverDeps) {
   }
 
   return {
-    async resolve(): Promise<ResolvedProvider> {
+    async resolve() {
       const settings = await deps.settings.current();
       if (settings.apiKey) {
         return { provider: providerFor(settings.baseUrl, settings.apiKey), settings, sandbox: undefined, circuitOpen: deps.guard.state() === 'open' };

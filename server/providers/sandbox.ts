@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { maskPhone } from '../../common/phone.js';
-import { startTwoFactorSimulator, type TwoFactorSimulator } from '../providers/twoFactor/simulator.js';
+import { startTwoFactorSimulator, type TwoFactorSimulator } from './twoFactor/simulator.js';
 
 export interface Sandbox {
   baseUrl: string;
