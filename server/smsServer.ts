@@ -25,7 +25,7 @@ import type { OtpLogsRepository } from './db/otpLogsRepository.js';
 import { toAppError } from './http/errorHandler.js';
 import { parseOrThrow, validateBody } from './http/validate.js';
 import type { DeliveryFunnel } from './sms/deliveryFunnel.js';
-import { withVerifiedFalse, type OtpService } from './sms/otpService.js';
+import type { OtpService } from './sms/otpService.js';
 import type { SmsBalance } from './sms/smsBalance.js';
 import type { SmsLimits } from './sms/smsRateLimits.js';
 import type { SmsSettings } from './sms/smsSettings.js';
@@ -54,7 +54,7 @@ const authorizePurpose: RequestHandler = (req, res, next) => {
 
 /** Whatever fails on the verify route answers with `verified: false`. */
 const verifyFailuresAreUnverified: ErrorRequestHandler = (error, _req, _res, next) => {
-  next(withVerifiedFalse(toAppError(error)));
+  next(toAppError(error).withBody({ verified: false }));
 };
 
 export function createSmsRouter(deps: SmsRouterDeps): Router {

@@ -43,8 +43,7 @@ export function createLoginThrottle(counters: FailureCounters, now: () => number
       throw new AppError(
         'rate_limited',
         'Too many wrong passwords for this account. Please wait a moment before trying again.',
-        { retry_after_s: retryAfterS },
-        { 'Retry-After': String(retryAfterS), RateLimit: `"login-account"; r=0; t=${retryAfterS}` },
+        { retryAfterS, headers: { RateLimit: `"login-account"; r=0; t=${retryAfterS}` } },
       );
     },
     async failed(key) {

@@ -29,7 +29,7 @@ export function toAppError(error: unknown): AppError {
     const parsed = fromBodyParser(error as { type?: unknown });
     if (parsed) return parsed;
     if (isDatabaseUnavailableError(error)) {
-      return new AppError('database_unavailable', 'The service is temporarily unavailable. Please try again shortly.', {}, { 'Retry-After': '5' });
+      return new AppError('database_unavailable', 'The service is temporarily unavailable. Please try again shortly.', { retryAfterS: 5 });
     }
     const status = (error as { status?: unknown; statusCode?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -55,7 +55,10 @@ function logLevelOf(appError: AppError): 'error' | 'warn' | undefined {
   return appError.httpStatus === 503 ? 'warn' : 'error';
 }
 
-/** The one place errors become HTTP answers: `{status, message, ...}` with the catalogue's HTTP status. */
+/**
+ * The one place errors become HTTP answers: `{status, message, ...}` with the catalogue's HTTP status, and for an
+ * error with a wait, both the `Retry-After` header and `retry_after_s`.
+ */
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError = toAppError(error);
@@ -71,7 +74,7 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    res.set(appError.headers);
+    res.set(appError.toHeaders());
     res.status(appError.httpStatus).json(appError.toBody());
   };
 }

@@ -118,7 +118,7 @@ describe('createLimiter over a failing store', () => {
     });
     const { app, handled } = limitedApp(memoryLimiterStores(createFakeClock().now));
     const res = await request(app).post('/limited').expect(503);
-    expect(res.body).toEqual({ status: 'rate_limiter_unavailable', message: expect.stringContaining('refused') });
+    expect(res.body).toEqual({ status: 'rate_limiter_unavailable', message: expect.stringContaining('refused'), retry_after_s: 5 });
     expect(res.headers['retry-after']).toBe('5');
     expect(handled.count).toBe(0);
   });

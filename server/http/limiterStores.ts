@@ -145,8 +145,7 @@ export function limiterUnavailableError(): AppError {
   return new AppError(
     'rate_limiter_unavailable',
     'We cannot check request limits right now, so this request was refused. Please try again shortly.',
-    {},
-    { 'Retry-After': '5' },
+    { retryAfterS: 5 },
   );
 }
 

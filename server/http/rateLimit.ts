@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo, type RateLimitRequestHandler } from 'express-rate-limit';
-import { AppError } from './appError.js';
+import { AppError, retryAfterSeconds } from './appError.js';
 import type { LimiterStoreFactory } from './limiterStores.js';
 
 export interface LimiterOptions {
@@ -41,8 +41,9 @@ export function createLimiter(options: LimiterOptions): RateLimitRequestHandler 
       options.onRefused?.(options.name);
       const resetTime = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
       // Stores report resetTime on the wall clock, as express-rate-limit (and its Retry-After header) reads it.
-      const retryAfterS = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(options.windowMs / 1000);
-      next(new AppError('rate_limited', options.message, { retry_after_s: retryAfterS }));
+      const retryAfterS = retryAfterSeconds(resetTime ? resetTime.getTime() - Date.now() : options.windowMs);
+      // The error handler writes Retry-After from the same number, over the one express-rate-limit set.
+      next(new AppError('rate_limited', options.message, { retryAfterS }));
     },
   });
 }

@@ -23,7 +23,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
   const codes = new Set(issues.map((issue) => FIELD_ERROR_CODES[issue.path.split('.')[0] ?? ''] ?? 'invalid_request'));
   const code: ErrorCode = codes.size === 1 ? [...codes][0]! : 'invalid_request';
   const message = code === 'invalid_request' ? describe(issues) : issues[0]!.message;
-  throw new AppError(code, message, { issues });
+  throw new AppError(code, message, { body: { issues } });
 }
 
 function describe(issues: { path: string; message: string }[]): string {

@@ -196,7 +196,7 @@ describe('OTP service stop', () => {
     await expect(inProgress).resolves.toMatchObject({ status: 'sent' });
     expect(t.logRows).toHaveLength(1);
     const refused = await appError(t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined));
-    expect([refused.code, refused.headers['Retry-After']]).toEqual(['shutting_down', '2']);
+    expect([refused.code, refused.retryAfterS]).toEqual(['shutting_down', 2]);
     await expect(t.service.verifyOtp({ sessionId: 'any', otp: '123456' })).rejects.toMatchObject({ code: 'shutting_down' });
   });
 });
@@ -221,7 +221,6 @@ describe('OTP service session rules (injected clock)', () => {
     t.clock.advance(300_000);
     const error = await appError(t.service.verifyOtp({ sessionId: session_id, otp: '123456' }));
     expect(error.code).toBe('otp_expired');
-    expect(error.body.verified).toBe(false);
     expect(t.state.verifyCalls).toBe(0);
   });
 
@@ -230,11 +229,11 @@ describe('OTP service session rules (injected clock)', () => {
     for (const left of [2, 1, 0]) {
       const error = await appError(t.service.verifyOtp({ sessionId: session_id, otp: '999999' }));
       expect(error.code).toBe('otp_mismatch');
-      expect(error.body).toMatchObject({ verified: false, attempts_left: left });
+      expect(error.body).toMatchObject({ attempts_left: left });
     }
     const dead = await appError(t.service.verifyOtp({ sessionId: session_id, otp: '123456' }));
     expect(dead.code).toBe('too_many_attempts');
-    expect(dead.body).toMatchObject({ verified: false, attempts_left: 0 });
+    expect(dead.body).toMatchObject({ attempts_left: 0 });
     expect(t.state.verifyCalls).toBe(3);
     expect(t.startSession).not.toHaveBeenCalled();
   });
@@ -252,7 +251,6 @@ describe('OTP service session rules (injected clock)', () => {
     await t.service.verifyOtp({ sessionId: session_id, otp: '123456' });
     const again = await appError(t.service.verifyOtp({ sessionId: session_id, otp: '123456' }));
     expect(again.code).toBe('session_not_found');
-    expect(again.body.verified).toBe(false);
     expect(t.startSession).toHaveBeenCalledTimes(1);
   });
 
@@ -267,7 +265,6 @@ describe('OTP service session rules (injected clock)', () => {
     for (let i = 0; i < 5; i++) {
       const error = await appError(t.service.verifyOtp({ sessionId: session_id, otp: '999999' }));
       expect(error.code).toBe('provider_unavailable');
-      expect(error.body.verified).toBe(false);
     }
     t.state.failVerify = undefined;
     const wrong = await appError(t.service.verifyOtp({ sessionId: session_id, otp: '999999' }));
@@ -364,7 +361,7 @@ describe('OTP service send bookings', () => {
     });
     const first = send(t);
     const second = await appError(send(t));
-    expect([second.code, second.body.retry_after_s, second.headers['Retry-After']]).toEqual(['rate_limited', 30, '30']);
+    expect([second.code, second.retryAfterS]).toEqual(['rate_limited', 30]);
     answer();
     await first;
     expect(state.sendCalls).toBe(1);
@@ -401,20 +398,20 @@ describe('OTP service send bookings', () => {
     for (let i = 0; i < 3; i++) {
       await send(t);
       const refused = await appError(send(t));
-      waits.push(refused.body.retry_after_s!);
-      t.clock.advance(refused.body.retry_after_s! * 1000);
+      waits.push(refused.retryAfterS!);
+      t.clock.advance(refused.retryAfterS! * 1000);
     }
     expect(waits).toEqual([30, 60, 120]);
     const { session_id } = await send(t);
-    expect((await appError(send(t))).body.retry_after_s).toBe(240);
+    expect((await appError(send(t))).retryAfterS).toBe(240);
     await t.service.verifyOtp({ sessionId: session_id, otp: '123456' });
-    expect((await appError(send(t))).body.retry_after_s).toBe(30);
+    expect((await appError(send(t))).retryAfterS).toBe(30);
   });
 
   it('books the same limits for a number nobody owns, without spending the budget', async () => {
     const t = setup();
     await send(t, STRANGER);
-    expect((await appError(send(t, STRANGER))).body.retry_after_s).toBe(30);
+    expect((await appError(send(t, STRANGER))).retryAfterS).toBe(30);
     expect(await t.bookings.budgetUsed(t.clock.now())).toBe(0);
   });
 
@@ -433,7 +430,7 @@ describe('OTP service send bookings', () => {
     for (const phone of ['+919876543211', STRANGER]) {
       const refused = await appError(tight.service.sendOtp({ phone, purpose: 'login' }, undefined));
       // 2026-01-01T00:00Z is 05:30 IST: the budget starts over 18 h 30 min later.
-      expect([refused.code, refused.httpStatus, refused.body.retry_after_s]).toEqual(['sms_budget_exhausted', 503, 18.5 * 3600]);
+      expect([refused.code, refused.httpStatus, refused.retryAfterS]).toEqual(['sms_budget_exhausted', 503, 18.5 * 3600]);
     }
     t.clock.advance(18.5 * 3600 * 1000);
     await expect(tight.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined)).resolves.toMatchObject({ status: 'sent' });
@@ -469,7 +466,7 @@ describe('OTP service answers for numbers nobody owns', () => {
       },
     });
     const error = await appError(t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined));
-    expect([error.code, error.headers['Retry-After']]).toEqual(['provider_unavailable', '30']);
+    expect([error.code, error.retryAfterS]).toEqual(['provider_unavailable', 30]);
     // Nothing went out, so the booking was given back, as for a real send held back by the circuit.
     expect((await appError(t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined))).code).toBe('provider_unavailable');
   });

@@ -38,7 +38,7 @@ import { maskPhone } from '../../common/phone.js';
 import type { AuthService, StartedSession } from '../auth/authService.js';
 import type { NewOtpSession, OtpSession, OtpSessionsRepository } from '../db/otpSessionsRepository.js';
 import type { UsersRepository } from '../db/usersRepository.js';
-import { AppError } from '../http/appError.js';
+import { AppError, retryAfterSeconds } from '../http/appError.js';
 import { createWorkTracker } from '../lifecycle.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
 import type { MirroredOutcome, OutcomeMirror } from './outcomeMirror.js';
@@ -357,9 +357,9 @@ export function createOtpService(deps: OtpServiceDeps) {
         check = await checkCode(session, input.otp);
       } catch (error) {
         await sessions.refundAttempt(session.id); // the code was not checked: not the user's fault
-        if (!(error instanceof ProviderCallFailed)) throw error instanceof AppError ? withVerifiedFalse(error) : error;
-        deps.verifyOutcomes.record({ kind: 'provider', failure: withVerifiedFalse(toPublicError(error.appError)) }, elapsedSince(startedAt));
-        throw withVerifiedFalse(error.appError);
+        if (!(error instanceof ProviderCallFailed)) throw error;
+        deps.verifyOutcomes.record({ kind: 'provider', failure: toPublicError(error.appError) }, elapsedSince(startedAt));
+        throw error.appError;
       }
 
       switch (check.outcome) {
@@ -488,7 +488,7 @@ function outcomeStatus(outcome: VerifyOutcome): string {
 }
 
 function verifyError(code: 'session_not_found' | 'otp_expired' | 'too_many_attempts' | 'otp_mismatch', message: string, extra: { attempts_left?: number } = {}) {
-  return new AppError(code, message, { verified: false, ...extra });
+  return new AppError(code, message, { body: extra });
 }
 
 function mismatchError(session: OtpSession): AppError {
@@ -500,20 +500,14 @@ function mismatchError(session: OtpSession): AppError {
   return verifyError('otp_mismatch', message, { attempts_left: attemptsLeft });
 }
 
-/** Every failed verify answer carries `verified: false`. */
-export function withVerifiedFalse(error: AppError): AppError {
-  if (error.body.verified === false) return error;
-  return new AppError(error.code, error.message, { ...error.body, verified: false }, error.headers);
-}
-
 function copyOf(error: AppError): AppError {
-  return new AppError(error.code, error.message, { ...error.body }, { ...error.headers });
+  return error.withBody({});
 }
 
 /** The same error as an end user would get it: without 2Factor's own words. */
 function toPublicError(error: AppError): AppError {
   const { provider_details: _details, ...body } = error.body;
-  return new AppError(error.code, error.message, body, error.headers);
+  return new AppError(error.code, error.message, { retryAfterS: error.retryAfterS, body, headers: error.headers });
 }
 
 function circuitOpenError(): AppError {
@@ -521,15 +515,13 @@ function circuitOpenError(): AppError {
 }
 
 function toAppError(error: ProviderError, audience: Audience): AppError {
-  const details = audience === 'admin' ? { provider_details: error.details } : {};
+  const body = audience === 'admin' ? { provider_details: error.details } : {};
   switch (error.kind) {
     case 'rejected':
-      return new AppError('provider_error', MESSAGES.providerRejected, details);
-    case 'busy': {
-      const retryAfterS = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000));
-      return new AppError('provider_busy', MESSAGES.providerBusy, { retry_after_s: retryAfterS, ...details }, { 'Retry-After': String(retryAfterS) });
-    }
+      return new AppError('provider_error', MESSAGES.providerRejected, { body });
+    case 'busy':
+      return new AppError('provider_busy', MESSAGES.providerBusy, { retryAfterS: retryAfterSeconds(error.retryAfterMs ?? 1000), body });
     case 'unavailable':
-      return new AppError('provider_unavailable', MESSAGES.providerUnavailable, { retry_after_s: 30, ...details }, { 'Retry-After': '30' });
+      return new AppError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterS: 30, body });
   }
 }

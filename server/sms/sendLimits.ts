@@ -5,7 +5,7 @@
  * The store failing refuses the send (503 `rate_limiter_unavailable`): limits fail closed.
  */
 import type { Logger } from 'pino';
-import { AppError } from '../http/appError.js';
+import { AppError, retryAfterSeconds } from '../http/appError.js';
 import { limiterUnavailableError, type LimiterStoreFactory } from '../http/limiterStores.js';
 import {
   memorySendBookings,
@@ -60,12 +60,11 @@ export function createSendLimits(deps: SendLimitsDeps): SendLimits {
   const { store, now, logger } = deps;
 
   const refusal = (limit: SendLimit, retryAfterMs: number): AppError => {
-    const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const retryAfterS = retryAfterSeconds(retryAfterMs);
     const { name, message } = REFUSALS[limit];
     deps.onRefused?.(name);
-    const headers = { 'Retry-After': String(retryAfterS), RateLimit: `"${name}"; r=0; t=${retryAfterS}` };
     const code = limit === 'daily_budget' ? 'sms_budget_exhausted' : 'rate_limited';
-    return new AppError(code, message, { retry_after_s: retryAfterS }, headers);
+    return new AppError(code, message, { retryAfterS, headers: { RateLimit: `"${name}"; r=0; t=${retryAfterS}` } });
   };
 
   return {
