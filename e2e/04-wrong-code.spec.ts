@@ -58,7 +58,7 @@ test('login: wrong codes show the attempts left, then the session is dead even f
   await test.step('the last wrong code ends the session', async () => {
     await codeField.fill(wrongCodeFor(code));
     await verify.click();
-    await expect(page.getByRole('alert')).toHaveText('That code is not right, and no attempts are left. Send a new code.');
+    await expect(page.getByRole('alert')).toHaveText('That code is not right, and no attempts are left. Please request a new code.');
     await expect(codeField).toBeDisabled();
     await expect(verify).toBeDisabled();
     await expect(page.getByRole('button', { name: 'Resend code' })).toBeVisible();

@@ -1,6 +1,5 @@
 import type { SendOtpResponse, VerifyOtpResponse } from '../../common/api/sms.js';
 import type { ApiError } from '@/api/client';
-import { endsOtpSession } from '@/lib/otpMessages';
 
 /** The outcome of the last send or verify, as the UI shows it. */
 export interface SmsResult {
@@ -77,6 +76,16 @@ export const INITIAL_OTP_STATE: OtpState = {
   lastError: null,
   nowMs: 0,
 };
+
+/** Verify answers after which the session can never verify: only a new code helps. */
+function endsOtpSession(error: ApiError): boolean {
+  return (
+    error.status === 'otp_expired' ||
+    error.status === 'session_not_found' ||
+    error.status === 'too_many_attempts' ||
+    (error.status === 'otp_mismatch' && error.attempts_left === 0)
+  );
+}
 
 /**
  * The wait of a rate limit (429 `rate_limited`), or undefined. Only a rate limit holds the buttons back with a

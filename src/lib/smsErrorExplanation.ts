@@ -1,16 +1,17 @@
 import type { ApiError, ApiErrorStatus } from '@/api/client';
 
-/** What went wrong with an SMS call, for an admin: a short title and, where one helps, what to do about it. */
+/** What went wrong with an SMS call, for an admin: the cause by name and what to do about it. */
 export interface SmsErrorExplanation {
   title: string;
-  hint: string | null;
+  hint: string;
 }
 
 /**
- * One entry per status the API can answer (a Record, so a new code cannot be forgotten here). Titles name
- * the cause; hints say what to do. A rate limit has no hint: its countdown says it.
+ * What an admin needs beyond the server's `message` (which speaks to end users and stays vague about
+ * faults): the cause by name and what to do. Only the faults of the SMS path have an entry; for every other
+ * status (a wrong code, a bad number, a rate limit with its countdown…) the server's message says it all.
  */
-const EXPLANATIONS: Record<ApiErrorStatus, SmsErrorExplanation> = {
+const EXPLANATIONS: Partial<Record<ApiErrorStatus, SmsErrorExplanation>> = {
   provider_error: {
     title: '2Factor refused the request',
     hint: 'Check the API key, and that the sender ID and template are approved for your 2Factor account.',
@@ -39,27 +40,11 @@ const EXPLANATIONS: Record<ApiErrorStatus, SmsErrorExplanation> = {
     title: 'The rate limiter is unavailable',
     hint: 'Sends are refused while the limit store (Redis) cannot be reached, so no limit is ever skipped.',
   },
-  shutting_down: { title: 'The server is restarting', hint: 'Try again in a few seconds.' },
   internal_error: { title: 'The server failed', hint: 'Try again; if it happens again, the server log has the details.' },
-  rate_limited: { title: 'Rate limited', hint: null },
-  too_many_attempts: { title: 'Too many wrong codes', hint: 'This code can no longer be used: send a new one.' },
-  invalid_phone: { title: 'Not an Indian mobile number', hint: null },
-  invalid_otp: { title: 'Not a valid code', hint: null },
-  invalid_request: { title: 'The request was refused as invalid', hint: null },
-  otp_mismatch: { title: 'Wrong code', hint: null },
-  otp_expired: { title: 'The code has expired', hint: 'Send a new code.' },
-  session_not_found: { title: 'The code is no longer valid', hint: 'It was already used or replaced: send a new code.' },
-  unauthorized: { title: 'Your session has ended', hint: 'Log in again.' },
-  forbidden: { title: 'Not allowed', hint: 'Only admins can send test SMS.' },
   cross_site_request: { title: 'Refused as a cross-site request', hint: 'Open the app from its own address.' },
-  not_found: { title: 'Not found', hint: null },
-  invalid_credentials: { title: 'Wrong email or password', hint: null },
-  weak_password: { title: 'Password too weak', hint: null },
-  payload_too_large: { title: 'The request is too large', hint: null },
-  unsupported_media_type: { title: 'The request was not JSON', hint: null },
-  network_error: { title: 'No answer from the server', hint: 'Check your connection and try again.' },
 };
 
-export function explainSmsError(error: ApiError): SmsErrorExplanation {
-  return EXPLANATIONS[error.status];
+/** The explanation for an admin, or null when the server's message is all there is to say. */
+export function explainSmsError(error: ApiError): SmsErrorExplanation | null {
+  return EXPLANATIONS[error.status] ?? null;
 }

@@ -163,7 +163,7 @@ describe('PhoneLoginForm', () => {
     renderLogin({
       'POST /api/sms/sendOtp': () => sentAnswer(),
       'POST /api/sms/verifyOtp': () =>
-        jsonResponse(400, { status: 'otp_mismatch', message: 'That code is not right.', verified: false, attempts_left: 2 }),
+        jsonResponse(400, { status: 'otp_mismatch', message: 'That code is not right. 2 attempts left.', verified: false, attempts_left: 2 }),
     });
     const user = setupUser();
 
@@ -177,16 +177,16 @@ describe('PhoneLoginForm', () => {
   });
 
   it.each([
-    ['too_many_attempts', 429, 'Too many wrong codes: this code can no longer be used. Send a new code.'],
-    ['session_not_found', 404, 'This code is no longer valid (it was already used or replaced). Send a new code.'],
-  ])('after %s, asks for a new code and verifies the new one', async (status, httpStatus, message) => {
+    ['too_many_attempts', 429, 'Too many wrong codes. Please request a new code.'],
+    ['session_not_found', 404, 'This code is no longer valid. Please request a new one.'],
+  ])("after %s, shows the server's message, asks for a new code and verifies the new one", async (status, httpStatus, message) => {
     let sends = 0;
     let verifies = 0;
     const { requests, router } = renderLogin({
       'POST /api/sms/sendOtp': () => sentAnswer(SESSION_IDS[sends++]),
       'POST /api/sms/verifyOtp': () =>
         ++verifies === 1
-          ? jsonResponse(httpStatus, { status, message: 'Server wording.', verified: false })
+          ? jsonResponse(httpStatus, { status, message, verified: false })
           : loggedIn(USERS.admin, '/dashboard'),
     });
     const user = setupUser();
@@ -219,14 +219,15 @@ describe('PhoneLoginForm', () => {
   it('after the server says otp_expired, offers Resend at once, inside the cooldown', async () => {
     renderLogin({
       'POST /api/sms/sendOtp': () => sentAnswer(),
-      'POST /api/sms/verifyOtp': () => jsonResponse(410, { status: 'otp_expired', message: 'Server wording.', verified: false }),
+      'POST /api/sms/verifyOtp': () =>
+        jsonResponse(410, { status: 'otp_expired', message: 'This code has expired. Please request a new one.', verified: false }),
     });
     const user = setupUser();
 
     await requestCode(user);
     await enterCode(user, '123456');
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('This code has expired. Send a new code.');
+    expect(await screen.findByRole('alert')).toHaveTextContent('This code has expired. Please request a new one.');
     expect(screen.getByRole('button', { name: 'Verify and log in' })).toBeDisabled();
     expect(screen.getByRole('button', { name: 'Resend code' })).toBeEnabled();
     expect(screen.queryByRole('timer')).not.toBeInTheDocument();

@@ -3,16 +3,15 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Loader2Icon } from 'lucide-react';
 import { useLocation, useNavigate } from 'react-router';
 import { roleSchema } from '../../../common/api/auth.js';
-import { otpFormSchema, type VerifyOtpResponse } from '../../../common/api/sms.js';
+import type { VerifyOtpResponse } from '../../../common/api/sms.js';
 import { maskPhone } from '../../../common/phone.js';
 import { OtpCodeInput } from '@/components/sms/OtpCodeInput';
-import { PhoneInput, phoneFromTyped } from '@/components/sms/PhoneInput';
+import { PhoneInput } from '@/components/sms/PhoneInput';
 import { Alert, AlertDescription } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useAuth } from '@/hooks/useAuth';
-import { useSmsService } from '@/hooks/useSmsService';
+import { useOtpForm } from '@/hooks/useOtpForm';
 import { formatWait } from '@/lib/formatWait';
-import { verifyErrorMessage } from '@/lib/otpMessages';
 import { CURRENT_USER_QUERY_KEY } from '@/lib/queryClient';
 import { destinationAfterLogin } from '@/lib/routeAccess';
 
@@ -22,18 +21,13 @@ import { destinationAfterLogin } from '@/lib/routeAccess';
  * real one, so this form never says whether a number is registered.
  */
 export function PhoneLoginForm() {
-  const sms = useSmsService();
+  const form = useOtpForm({ purpose: 'login', serverErrors: 'fields' });
+  const { sms } = form;
   const { setUser } = useAuth();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const location = useLocation();
   const id = useId();
-
-  const [typedPhone, setTypedPhone] = useState('');
-  const [phoneError, setPhoneError] = useState<string | null>(null);
-  const [code, setCode] = useState('');
-  const [codeError, setCodeError] = useState<string | null>(null);
-  const [formError, setFormError] = useState<string | null>(null);
   const [loggingIn, setLoggingIn] = useState(false);
 
   const phoneRef = useRef<HTMLInputElement>(null);
@@ -47,27 +41,6 @@ export function PhoneLoginForm() {
       phoneRef.current?.focus();
     }
   }, [step]);
-
-  async function sendCode(phone: string) {
-    setFormError(null);
-    setCodeError(null);
-    const outcome = await sms.send(phone, 'login');
-    if (outcome.ok) {
-      setCode('');
-    } else if (outcome.error.status === 'invalid_phone' && step === 'phone') {
-      setPhoneError(outcome.error.message);
-    } else {
-      setFormError(outcome.error.message);
-    }
-  }
-
-  async function handleSend(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (!sms.canSend) return;
-    const { phone, error } = phoneFromTyped(typedPhone);
-    setPhoneError(error);
-    if (phone !== null) await sendCode(phone);
-  }
 
   async function logIn(answer: VerifyOtpResponse) {
     const role = roleSchema.safeParse(answer.user?.role);
@@ -83,43 +56,22 @@ export function PhoneLoginForm() {
   }
 
   async function handleVerify(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (!sms.canVerify || loggingIn) return;
-    const parsed = otpFormSchema.safeParse(code);
-    if (!parsed.success) {
-      setCodeError(parsed.error.issues[0]?.message ?? 'Enter the code from the SMS.');
-      // An alert about an earlier answer must not sit beside this new mistake.
-      setFormError(null);
+    if (loggingIn) {
+      event.preventDefault();
       return;
     }
-    setCodeError(null);
-    setFormError(null);
-    const outcome = await sms.verify(parsed.data);
-    if (outcome.ok) {
-      setLoggingIn(true);
-      try {
-        await logIn(outcome.answer);
-      } finally {
-        setLoggingIn(false);
-      }
-      return;
+    const outcome = await form.submitCode(event);
+    if (!outcome?.ok) return;
+    setLoggingIn(true);
+    try {
+      await logIn(outcome.answer);
+    } finally {
+      setLoggingIn(false);
     }
-    const { error } = outcome;
-    if (error.status === 'otp_mismatch' || error.status === 'invalid_otp') {
-      setCode('');
-      if (error.attempts_left !== 0) {
-        setCodeError(verifyErrorMessage(error));
-        return;
-      }
-    }
-    setFormError(verifyErrorMessage(error));
   }
 
   function changeNumber() {
-    sms.reset();
-    setCode('');
-    setCodeError(null);
-    setFormError(null);
+    form.changeNumber();
     focusPhoneOnReturn.current = true;
   }
 
@@ -131,9 +83,9 @@ export function PhoneLoginForm() {
         You can try again in {formatWait(sms.sendRetryInS)}.
       </p>
     ) : null;
-  const errorAlert = formError ? (
+  const errorAlert = form.formError ? (
     <Alert variant="destructive">
-      <AlertDescription>{formError}</AlertDescription>
+      <AlertDescription>{form.formError}</AlertDescription>
     </Alert>
   ) : null;
 
@@ -144,20 +96,17 @@ export function PhoneLoginForm() {
       </p>
 
       {step === 'phone' ? (
-        <form noValidate onSubmit={(event) => void handleSend(event)} className="grid gap-4" aria-label="Log in with phone">
+        <form noValidate onSubmit={(event) => void form.submitPhone(event)} className="grid gap-4" aria-label="Log in with phone">
           <PhoneInput
             ref={phoneRef}
             id={`${id}-phone`}
-            value={typedPhone}
-            onValueChange={(value) => {
-              setTypedPhone(value);
-              if (phoneError) setPhoneError(null);
-            }}
-            error={phoneError}
+            value={form.typedPhone}
+            onValueChange={form.setTypedPhone}
+            error={form.phoneError}
             description="We will text you a one-time code."
           />
           {errorAlert}
-          <Button type="submit" disabled={!sms.canSend} className="w-full">
+          <Button type="submit" disabled={form.sendDisabled} className="w-full">
             {sms.isSending ? (
               <>
                 <Loader2Icon className="animate-spin" aria-hidden="true" />
@@ -182,17 +131,14 @@ export function PhoneLoginForm() {
 
           <OtpCodeInput
             id={`${id}-code`}
-            value={code}
-            onValueChange={(value) => {
-              setCode(value);
-              if (codeError) setCodeError(null);
-            }}
-            error={codeError}
+            value={form.code}
+            onValueChange={form.setCode}
+            error={form.codeError}
             disabled={sms.needsNewCode || loggingIn}
             autoFocus
           />
           {errorAlert}
-          {sms.codeExpired && !formError ? (
+          {sms.codeExpired && !form.formError ? (
             <p className="text-sm text-muted-foreground">This code has expired. Resend to get a new one.</p>
           ) : null}
 
@@ -218,7 +164,7 @@ export function PhoneLoginForm() {
               variant={sms.needsNewCode ? 'default' : 'outline'}
               className="w-full"
               disabled={!sms.canSend || sms.resendInS > 0 || loggingIn}
-              onClick={() => void (sms.phone ? sendCode(sms.phone) : undefined)}
+              onClick={() => void form.resend()}
             >
               {sms.isSending ? 'Sending…' : 'Resend code'}
             </Button>

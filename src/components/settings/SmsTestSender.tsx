@@ -1,16 +1,15 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId } from 'react';
 import { Loader2Icon, SendIcon, ShieldCheckIcon } from 'lucide-react';
-import { otpFormSchema } from '../../../common/api/sms.js';
-import { maskPhone, normalizeTypedIndianMobile } from '../../../common/phone.js';
+import { maskPhone } from '../../../common/phone.js';
 import { OtpCodeInput } from '@/components/sms/OtpCodeInput';
-import { PhoneInput, phoneFromTyped } from '@/components/sms/PhoneInput';
+import { PhoneInput } from '@/components/sms/PhoneInput';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Separator } from '@/components/ui/separator';
 import type { ApiError } from '@/api/client';
 import type { SmsResult } from '@/hooks/otpSessionMachine';
-import { useSmsService } from '@/hooks/useSmsService';
+import { useOtpForm } from '@/hooks/useOtpForm';
 import { formatWait } from '@/lib/formatWait';
 import { explainSmsError } from '@/lib/smsErrorExplanation';
 import { cn } from '@/lib/utils';
@@ -21,49 +20,8 @@ import { cn } from '@/lib/utils';
  */
 export function SmsTestSender() {
   const titleId = useId();
-  const sms = useSmsService();
-  const [typedPhone, setTypedPhone] = useState('');
-  const [phoneError, setPhoneError] = useState<string | null>(null);
-  const [code, setCode] = useState('');
-  const [codeError, setCodeError] = useState<string | null>(null);
-
-  // The resend cooldown is per number: another number may be sent to at once.
-  const sameNumber = sms.phone !== null && normalizeTypedIndianMobile(typedPhone) === sms.phone;
-  const resendWaitS = sameNumber ? sms.resendInS : 0;
-  const sendDisabled = !sms.canSend || resendWaitS > 0;
-
-  async function handleSend(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (sendDisabled) return;
-    const { phone, error } = phoneFromTyped(typedPhone);
-    setPhoneError(error);
-    if (phone === null) {
-      // The panel would describe an earlier call next to this new mistake.
-      sms.clearResult();
-      return;
-    }
-    const outcome = await sms.send(phone, 'test');
-    if (outcome.ok) {
-      setCode('');
-      setCodeError(null);
-    } else if (outcome.error.status === 'invalid_phone') {
-      setPhoneError(outcome.error.message);
-    }
-  }
-
-  async function handleVerify(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (!sms.canVerify) return;
-    const parsed = otpFormSchema.safeParse(code);
-    if (!parsed.success) {
-      setCodeError(parsed.error.issues[0]?.message ?? 'Enter the code.');
-      sms.clearResult();
-      return;
-    }
-    setCodeError(null);
-    const outcome = await sms.verify(parsed.data);
-    if (!outcome.ok && outcome.error.status === 'otp_mismatch') setCode('');
-  }
+  const form = useOtpForm({ purpose: 'test', serverErrors: 'result' });
+  const { sms, resendWaitS } = form;
 
   return (
     <Card role="region" aria-labelledby={titleId} className="min-w-0">
@@ -74,17 +32,14 @@ export function SmsTestSender() {
         <CardDescription>Send a test OTP to a phone and verify it, as a user would.</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-6">
-        <form noValidate onSubmit={(event) => void handleSend(event)} className="grid gap-3">
+        <form noValidate onSubmit={(event) => void form.submitPhone(event)} className="grid gap-3">
           <PhoneInput
-            value={typedPhone}
-            onValueChange={(value) => {
-              setTypedPhone(value);
-              if (phoneError) setPhoneError(null);
-            }}
-            error={phoneError}
+            value={form.typedPhone}
+            onValueChange={form.setTypedPhone}
+            error={form.phoneError}
           />
           <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
-            <Button type="submit" disabled={sendDisabled}>
+            <Button type="submit" disabled={form.sendDisabled}>
               {sms.isSending ? <Loader2Icon className="animate-spin" aria-hidden="true" /> : <SendIcon aria-hidden="true" />}
               {sms.isSending ? 'Sending…' : 'Send OTP'}
             </Button>
@@ -103,7 +58,7 @@ export function SmsTestSender() {
         {sms.sessionId !== null ? (
           <>
             <Separator />
-            <form noValidate onSubmit={(event) => void handleVerify(event)} className="grid gap-3">
+            <form noValidate onSubmit={(event) => void form.submitCode(event)} className="grid gap-3">
               <p className="text-sm text-muted-foreground">
                 Code sent to <span className="font-medium text-foreground">{maskPhone(sms.phone ?? '')}</span>.
                 {sms.codeExpired ? ' It has expired.' : sms.expiresInS > 0 && !sms.verified ? ` It expires in ${formatWait(sms.expiresInS)}.` : null}
@@ -114,12 +69,9 @@ export function SmsTestSender() {
                 </p>
               ) : null}
               <OtpCodeInput
-                value={code}
-                onValueChange={(value) => {
-                  setCode(value);
-                  if (codeError) setCodeError(null);
-                }}
-                error={codeError}
+                value={form.code}
+                onValueChange={form.setCode}
+                error={form.codeError}
                 disabled={sms.verified || sms.needsNewCode}
               />
               <div className="flex flex-wrap items-center gap-x-4 gap-y-2">

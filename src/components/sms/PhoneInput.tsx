@@ -1,5 +1,7 @@
 import * as React from 'react';
-import { PHONE_FORMAT_HINT, normalizeTypedIndianMobile } from '../../../common/phone.js';
+import { z } from 'zod';
+import { phoneSchema } from '../../../common/api/sms.js';
+import { normalizeTypedIndianMobile } from '../../../common/phone.js';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { cn } from '@/lib/utils';
@@ -9,9 +11,15 @@ import { cn } from '@/lib/utils';
  * to show under the field. Spaces, dashes, a leading 0 and a pasted +91 / 0091 number are all accepted.
  */
 export function phoneFromTyped(typed: string): { phone: string; error: null } | { phone: null; error: string } {
-  const phone = normalizeTypedIndianMobile(typed);
-  return phone === null ? { phone: null, error: PHONE_FORMAT_HINT } : { phone, error: null };
+  const parsed = typedPhoneSchema.safeParse(typed);
+  return parsed.success ? { phone: parsed.data, error: null } : { phone: null, error: parsed.error.issues[0]?.message ?? '' };
 }
+
+/** What people type, made E.164 where it can be, then held to the API's own phone rule (and its words). */
+const typedPhoneSchema = z
+  .string()
+  .transform((typed) => normalizeTypedIndianMobile(typed) ?? typed)
+  .pipe(phoneSchema);
 
 interface PhoneInputProps extends Omit<React.ComponentProps<'input'>, 'type' | 'value' | 'onChange'> {
   /** What the person typed (national part; it may still hold spaces, a 0 or a pasted +91). */
