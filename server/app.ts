@@ -32,6 +32,8 @@ export interface AppDeps {
   smsRouter?: Router;
   /** Provider delivery callbacks under /api/sms/callbacks (server/webhooks/twoFactorCallbacks.ts). */
   callbackRouter?: Router;
+  /** Inbound hooks under /api/hooks (server/webhooks/supabaseSendSmsHook.ts); absent: those paths answer 404. */
+  hooksRouter?: Router;
   /** Built React app to serve; omitted in API-only tests. */
   clientDir?: string;
   /** Set while the process drains on SIGTERM: new API requests get 503 shutting_down. */
@@ -78,6 +80,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(createApiDocsRouter());
   // Server-to-server posts from the SMS provider: a form without Origin or cookie, so before the cross-site guard.
   if (deps.callbackRouter) api.use('/sms/callbacks', deps.callbackRouter);
+  // Supabase's signed posts: no Origin or cookie, and the signature covers the raw body (read by the router itself).
+  if (deps.hooksRouter) api.use('/hooks', deps.hooksRouter);
   api.use(crossSiteGuard());
   api.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
   api.use(authenticate(deps.auth, config.isProduction));

@@ -54,6 +54,9 @@ import { createSmsLimits } from './sms/smsRateLimits.js';
 import { createSmsBalance, type SmsBalance } from './sms/smsBalance.js';
 import { createSmsSettings, type SmsSettings } from './sms/smsSettings.js';
 import { createTwoFactorCallbackRouter } from './webhooks/twoFactorCallbacks.js';
+import { createHookSends, type HookSends } from './sms/hookSends.js';
+import { hookSendStoreFor } from './sms/hookSendStore.js';
+import { createSupabaseSmsHookRouter } from './webhooks/supabaseSendSmsHook.js';
 import { createTestNumbers } from './sms/testNumbers.js';
 
 export interface Infrastructure {
@@ -79,6 +82,12 @@ export interface Infrastructure {
   postAlert?: WebhookPoster;
 }
 
+/**
+ * The 2Factor call of a Supabase hook send: Supabase waits about 5 s for the whole hook, and the answer must also
+ * carry the booking and the log row. PROVIDER_TIMEOUT_MS still applies when it is shorter.
+ */
+const HOOK_PROVIDER_TIMEOUT_MS = 3_500;
+
 /** How long a provider call may wait for a rate slot before it is refused as provider_busy. */
 const MAX_PROVIDER_SLOT_WAIT_MS = 250;
 
@@ -101,6 +110,8 @@ export interface ComposedApp {
   alertWatch: AlertWatch;
   /** Call `pollIfDue` periodically (server/index.ts): one instance polls 2Factor's balances per interval. */
   smsBalance: SmsBalance;
+  /** Supabase's Send SMS Hook sends; stop it on shutdown like `otp`. */
+  hookSends: HookSends;
 }
 
 export function composeApp(infra: Infrastructure): ComposedApp {
@@ -161,6 +172,18 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     onRefused: countRefusal,
   });
   const testNumbers = createTestNumbers(config.sms.testNumbers);
+  for (const secret of config.supabaseHook.secrets) infra.secrets.add(secret);
+  const hookSends = createHookSends({
+    store: hookSendStoreFor(infra.limiterStores),
+    limits,
+    providers,
+    logs: otpLogWriter,
+    providerTimeoutMs: Math.min(HOOK_PROVIDER_TIMEOUT_MS, config.sms.providerTimeoutMs),
+    now,
+    logger: infra.logger,
+    secretCount: config.supabaseHook.secrets.length,
+    publicUrl: config.publicUrl,
+  });
   const otpService = createOtpService({
     sessions: createOtpSessionsRepository(db),
     users,
@@ -230,6 +253,7 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     logs: otpLogs,
     delivery: createDeliveryFunnel({ repository: deliveryFunnelRepository, now, reportsEnabled: callbackToken !== undefined }),
     balance: smsBalance,
+    supabaseHook: hookSends,
     testNumbers: { numbers: testNumbers.masked(), production: config.isProduction },
     limits: createSmsLimits(config.sms, infra.limiterStores, countRefusal),
     secureCookies: config.isProduction,
@@ -254,9 +278,10 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     checkHealth,
     smsRouter,
     callbackRouter: createTwoFactorCallbackRouter({ token: callbackToken, reports: deliveryReports }),
+    hooksRouter: config.supabaseHook.secrets.length > 0 ? createSupabaseSmsHookRouter({ secrets: config.supabaseHook.secrets, hookSends }) : undefined,
     clientDir: infra.clientDir,
     isShuttingDown: infra.isShuttingDown,
     metrics: { token: config.metricsToken, registry: metrics.registry },
   });
-  return { app, users, auth, otp, smsSettings, otpLogs, otpLogWriter, deliveryReports, providerGuard, checkHealth, metrics, alerts, alertWatch, smsBalance };
+  return { app, users, auth, otp, smsSettings, otpLogs, otpLogWriter, deliveryReports, providerGuard, checkHealth, metrics, alerts, alertWatch, smsBalance, hookSends };
 }

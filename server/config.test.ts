@@ -233,6 +233,32 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('SUPABASE_SMS_HOOK_SECRETS and PUBLIC_URL', () => {
+    const current = `v1,whsec_${Buffer.from('supabase-hook-secret-current-0001').toString('base64')}`;
+    const previous = `v1,whsec_${Buffer.from('supabase-hook-secret-previous-002').toString('base64')}`;
+
+    it('is off without secrets, and takes one or several in Supabase\'s form, separated by |', () => {
+      expect(loadConfig({ APP_SECRET: SECRET }).supabaseHook.secrets).toEqual([]);
+      expect(loadConfig({ APP_SECRET: SECRET, SUPABASE_SMS_HOOK_SECRETS: ` ${current} | ${previous} ` }).supabaseHook.secrets).toEqual([
+        current.slice(3),
+        previous.slice(3),
+      ]);
+    });
+
+    it('refuses a secret not in the form v1,whsec_<base64>, and does not show it', () => {
+      for (const bad of ['whsec_c2VjcmV0', `v2,${current.slice(3)}`, 'v1,whsec_!!', `${current}|v1,whsec_YQ==`]) {
+        const error = configError({ APP_SECRET: SECRET, SUPABASE_SMS_HOOK_SECRETS: bad });
+        expect(error.problems.map((problem) => problem.split(':')[0])).toEqual(['SUPABASE_SMS_HOOK_SECRETS']);
+        expect(error.message).not.toContain(bad);
+      }
+    });
+
+    it('keeps PUBLIC_URL without a trailing slash, and refuses what is not an http(s) URL', () => {
+      expect(loadConfig({ APP_SECRET: SECRET, PUBLIC_URL: 'https://otp.example.com/' }).publicUrl).toBe('https://otp.example.com');
+      expect(configError({ APP_SECRET: SECRET, PUBLIC_URL: 'otp.example.com' }).problems.map((p) => p.split(':')[0])).toEqual(['PUBLIC_URL']);
+    });
+  });
+
   describe('HOST', () => {
     it('defaults to loopback outside production', () => {
       expect(loadConfig({ APP_SECRET: SECRET, NODE_ENV: 'development' }).host).toBe('127.0.0.1');

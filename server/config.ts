@@ -58,6 +58,26 @@ const testNumbers = z.string().transform((raw, ctx): TestNumberEntry[] => {
   return parsed;
 });
 
+const SUPABASE_HOOK_SECRETS_HINT = "Supabase's form v1,whsec_<base64>, several separated by | (rotation)";
+
+/**
+ * SUPABASE_SMS_HOOK_SECRETS: `v1,whsec_<base64>` as Supabase shows it, several joined by `|` while one is rotated
+ * out. Kept as the `whsec_<base64>` part the standardwebhooks package takes.
+ */
+const supabaseHookSecrets = z.string().transform((raw, ctx): string[] => {
+  const secrets = raw.split('|').map((part) => part.trim()).filter(Boolean);
+  const parsed: string[] = [];
+  for (const secret of secrets) {
+    const match = /^v1,(whsec_([A-Za-z0-9+/]+={0,2}))$/.exec(secret);
+    if (!match || Buffer.from(match[2]!, 'base64').length < 16) {
+      ctx.addIssue({ code: 'custom', message: SUPABASE_HOOK_SECRETS_HINT });
+      return z.NEVER;
+    }
+    parsed.push(match[1]!);
+  }
+  return parsed;
+});
+
 const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
@@ -110,6 +130,8 @@ const envSchema = z.object({
   ALERT_WEBHOOK_URL: env(webhookUrl.optional()),
   SMS_BALANCE_ALERT_BELOW: env(z.coerce.number().int().min(0).default(100)),
   METRICS_TOKEN: env(z.string().min(32, 'must be at least 32 characters').optional()),
+  PUBLIC_URL: env(webhookUrl.optional()),
+  SUPABASE_SMS_HOOK_SECRETS: env(supabaseHookSecrets.optional()),
 });
 
 export type Environment = z.infer<typeof envSchema>;
@@ -138,6 +160,14 @@ export interface Config {
   alerts: AlertsConfig;
   /** Bearer token that GET /metrics requires; /metrics answers 404 when unset. */
   metricsToken: string | undefined;
+  /** Where users and other systems reach this app (`https://app.example.com`), without a trailing slash. */
+  publicUrl: string | undefined;
+  supabaseHook: SupabaseHookConfig;
+}
+
+export interface SupabaseHookConfig {
+  /** Secrets of Supabase's Send SMS Hook as `whsec_<base64>`; none: the hook endpoint does not exist (404). */
+  secrets: string[];
 }
 
 export interface AlertsConfig {
@@ -265,6 +295,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       balanceBelow: e.SMS_BALANCE_ALERT_BELOW,
     },
     metricsToken: e.METRICS_TOKEN,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    supabaseHook: { secrets: e.SUPABASE_SMS_HOOK_SECRETS ?? [] },
   });
 }
 

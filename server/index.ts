@@ -119,7 +119,7 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
   const sandbox: Sandbox | undefined = config.sms.sandboxAllowed ? await startSandbox(logger) : undefined;
 
   let shuttingDown = false;
-  const { app, otp, otpLogWriter, smsSettings, metrics, smsBalance, alertWatch } = composeApp({
+  const { app, otp, hookSends, otpLogWriter, smsSettings, metrics, smsBalance, alertWatch } = composeApp({
     config,
     db,
     logger,
@@ -182,7 +182,7 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
     clearInterval(balanceTimer);
     clearInterval(alertTimer);
     // Clients that hung up leave their handlers running: their provider calls finish and are logged first.
-    await otp.stop();
+    await Promise.all([otp.stop(), hookSends.stop()]);
     await otpLogWriter.drain();
     await sandbox?.close();
     await redis?.quit().catch(() => undefined);

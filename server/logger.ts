@@ -30,6 +30,8 @@ const REDACT_PATHS = [
   '*.password',
   'otp',
   '*.otp',
+  // Supabase's Send SMS Hook payload: { sms: { otp } }, wherever it is nested.
+  '*.*.otp',
   // PGlite attaches the bound parameters of a failed query to its error: phones and hashes, not for logs.
   'err.params',
   'apiKey',

@@ -29,6 +29,7 @@ import type { OtpService } from './sms/otpService.js';
 import type { SmsBalance } from './sms/smsBalance.js';
 import type { SmsLimits } from './sms/smsRateLimits.js';
 import type { SmsSettings } from './sms/smsSettings.js';
+import type { HookSends } from './sms/hookSends.js';
 
 export interface SmsRouterDeps {
   otp: OtpService;
@@ -36,6 +37,8 @@ export interface SmsRouterDeps {
   logs: Pick<OtpLogsRepository, 'page'>;
   delivery: Pick<DeliveryFunnel, 'funnel'>;
   balance: Pick<SmsBalance, 'overview'>;
+  /** The Supabase Send SMS Hook as admins see it (server/sms/hookSends.ts). */
+  supabaseHook: Pick<HookSends, 'view'>;
   /** SMS_TEST_NUMBERS as admins may see them (fixed at boot). */
   testNumbers: TestNumbersView;
   limits: SmsLimits;
@@ -105,6 +108,10 @@ export function createSmsRouter(deps: SmsRouterDeps): Router {
 
   router.get('/balance', adminOnly, async (_req, res) => {
     res.json(await deps.balance.overview());
+  });
+
+  router.get('/supabase-hook', adminOnly, async (_req, res) => {
+    res.json(await deps.supabaseHook.view());
   });
 
   router.get('/usage', adminOnly, async (_req, res) => {

@@ -6,8 +6,10 @@ export const SUPABASE_SMS_HOOK_PATH = '/api/hooks/supabase/send-sms';
 /**
  * How the server answered a hook call, as Settings → SMS & OTP shows it: `sent` (one SMS went out),
  * `duplicate` (a retry of a uuid already sent: nothing sent, success answered), a limit or a bad phone
- * (answered in the hook's error shape, which Supabase shows the user), `provider_unavailable` (503, Supabase
- * retries), `unauthorized` (bad or stale signature: 401) or `invalid_payload` (400).
+ * (answered in the hook's error shape, which Supabase shows the user), `provider_error` (2Factor refused the SMS,
+ * or no API key is set), `otp_length_unsupported` (a code longer than 6 digits in autogen mode: set Supabase's OTP
+ * length to 6), `provider_unavailable` (503, Supabase retries), `limiter_unavailable` (503: the limits could not be
+ * checked), `unauthorized` (bad or stale signature: 401) or `invalid_payload` (400).
  */
 export const SUPABASE_HOOK_RESULTS = [
   'sent',
@@ -16,7 +18,10 @@ export const SUPABASE_HOOK_RESULTS = [
   'budget_exhausted',
   'invalid_phone',
   'invalid_payload',
+  'provider_error',
+  'otp_length_unsupported',
   'provider_unavailable',
+  'limiter_unavailable',
   'unauthorized',
 ] as const;
 export type SupabaseHookResult = (typeof SUPABASE_HOOK_RESULTS)[number];

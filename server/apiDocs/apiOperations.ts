@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { loginRequestSchema, loginResponseSchema, meResponseSchema } from '../../common/api/auth.js';
 import { deliveryCallbackFormSchema, deliveryCallbackResponseSchema, deliveryFunnelResponseSchema, funnelQuerySchema } from '../../common/api/delivery.js';
 import { healthReportSchema } from '../../common/api/health.js';
+import { supabaseHookViewSchema } from '../../common/api/supabaseHook.js';
 import {
   connectionTestResponseSchema,
   logsQuerySchema,
@@ -346,6 +347,26 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
           },
           { account: 'transactional_sms', balance: null, fetched_at: null, history: [] },
         ],
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/sms/supabase-hook',
+    tag: 'SMS settings',
+    summary: "Supabase Auth's Send SMS Hook: on or off, the URL to paste, the last call",
+    description:
+      'The hook (POST /api/hooks/supabase/send-sms, called by Supabase with Standard Webhooks signatures) is on when SUPABASE_SMS_HOOK_SECRETS is set. The last call is shared by every instance.',
+    access: 'admin',
+    success: {
+      status: 200,
+      description: 'The hook as admins see it. Never the secrets.',
+      schema: supabaseHookViewSchema,
+      example: {
+        enabled: true,
+        url: 'https://otp.example.com/api/hooks/supabase/send-sms',
+        secrets: 1,
+        last_call: { at: '2026-11-24T10:00:00.000Z', result: 'sent', http_status: 200 },
       },
     },
   },

@@ -29,7 +29,10 @@ const RESULTS: Record<SupabaseHookResult, { label: string; bad: boolean }> = {
   budget_exhausted: { label: 'Refused: daily SMS budget reached', bad: true },
   invalid_phone: { label: 'Refused: not a phone we can text', bad: false },
   invalid_payload: { label: 'Refused: the request was not a Send SMS Hook call', bad: true },
+  provider_error: { label: 'Refused by 2Factor, or no API key set', bad: true },
+  otp_length_unsupported: { label: "Refused: set Supabase's SMS OTP length to 6", bad: true },
   provider_unavailable: { label: '2Factor unavailable: Supabase was told to retry', bad: true },
+  limiter_unavailable: { label: 'Send limits could not be checked: Supabase was told to retry', bad: true },
   unauthorized: { label: 'Refused: bad or stale signature (check the secret)', bad: true },
 };
 
