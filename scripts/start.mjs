@@ -1,14 +1,20 @@
 /**
- * `npm start`: builds what is missing or out of date (the server with tsc, the React app with Vite),
- * then runs the server. Works straight after `npm install` on a fresh clone.
- * Signals and the exit code pass through to and from the server.
+ * `npm start`: runs the built server (dist/server/server/index.js). Signals and the exit code pass through.
+ *
+ * Outside production it first builds what is missing or older than its sources (the server with tsc, the
+ * React app with Vite), so it works straight after `npm install` on a fresh clone. Under NODE_ENV=production
+ * it never builds: a production install builds with `npm run build` and may then prune the dev dependencies
+ * (tsc, Vite); a missing build stops it with a message (see prepareBuild).
  */
-import { buildIfStale, CLIENT_SOURCES, loadDotEnv, runInPlaceOf, SERVER_SOURCES } from './lib/build.mjs';
+import path from 'node:path';
+import { CLIENT_BUILD, loadDotEnv, prepareBuild, ROOT, SERVER_BUILD } from './lib/build.mjs';
+import { runInPlaceOf } from './lib/processes.mjs';
 
 loadDotEnv();
-
-const SERVER_ENTRY = 'dist/server/server/index.js';
-
-await buildIfStale({ script: 'build:server', output: SERVER_ENTRY, sources: SERVER_SOURCES, what: 'the server' });
-await buildIfStale({ script: 'build:client', output: 'dist/client/index.html', sources: CLIENT_SOURCES, what: 'the web app' });
-await runInPlaceOf(process.execPath, [SERVER_ENTRY]);
+try {
+  await prepareBuild([SERVER_BUILD, CLIENT_BUILD]);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+await runInPlaceOf(process.execPath, [path.join(ROOT, SERVER_BUILD.output)], { cwd: ROOT });

@@ -15,11 +15,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { exitCodeOf, ROOT, waitForExit } from './lib/build.mjs';
+import { ROOT } from './lib/build.mjs';
+import { exitCodeOf, waitForExit } from './lib/processes.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const isCi = process.env.CI === 'true';
-const bin = (name) => path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
+const bin = (/** @type {string} */ name) => path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
 
 if (!isCi) {
   if (!process.env.TEST_DATABASE_URL) {
@@ -30,18 +31,26 @@ if (!isCi) {
   }
 }
 
-/** Runs a command with this terminal; on Ctrl-C the child (same process group) stops by itself. */
+/**
+ * Runs a command with this terminal; on Ctrl-C the child (same process group) stops by itself.
+ * @param {string} command
+ * @param {string[]} args
+ */
 async function run(command, args, env = process.env) {
   const { code, signal } = await waitForExit(spawn(command, args, { cwd: ROOT, stdio: 'inherit', env }));
   return exitCodeOf(code, signal);
 }
 
+/** @param {string} dir */
 function hasSpecs(dir) {
   if (!existsSync(dir)) return false;
   return readdirSync(dir, { recursive: true }).some((name) => String(name).endsWith('.spec.ts'));
 }
 
-/** Vitest's counts from its JSON report, for a plain closing line; null when it wrote none. */
+/**
+ * Vitest's counts from its JSON report, for a plain closing line; null when it wrote none.
+ * @param {string} file
+ */
 function readVitestCounts(file) {
   try {
     const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -51,7 +60,8 @@ function readVitestCounts(file) {
       skipped: report.numPendingTests + report.numTodoTests,
       // Files that failed without a failing test: they could not load or a hook failed.
       brokenFiles: report.testResults.filter(
-        (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+        (/** @type {{ status: string, assertionResults: Array<{ status: string }> }} */ file) =>
+          file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
       ).length,
     };
   } catch {

@@ -1,14 +1,13 @@
 /**
- * `npm run dev` as a developer runs it (scripts/dev.mjs: `tsx watch` API + Vite with hot reload), on free
- * ports and a fresh embedded database, in development mode (demo users, SMS sandbox). The browser talks to
- * Vite's port only; Vite proxies /api to the API, exactly as on a developer's machine.
+ * `npm run dev` as a developer runs it (scripts/dev.mjs: `tsx watch` API + Vite with hot reload, run by
+ * concurrently), on free ports and a fresh embedded database, in development mode (demo users, SMS sandbox).
+ * The browser talks to Vite's port only; Vite proxies /api to the API, exactly as on a developer's machine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { baseEnv, startChild } from './processes.js';
-import { ROOT } from './stack.js';
+import { freePort, startProcess } from '../../scripts/lib/processes.mjs';
+import { baseEnv, ROOT } from './stack.js';
 
 /** tsx compiles the server on the fly and PGlite creates its database: slow on a busy two-core machine. */
 const START_TIMEOUT_MS = 180_000;
@@ -24,28 +23,16 @@ export interface DevStack {
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on right now (the kernel's choice). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startDevStack(): Promise<DevStack> {
   const [apiPort, webPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-dev-'));
-  const dev = startChild('npm run dev', process.execPath, ['scripts/dev.mjs'], {
+  const dev = startProcess('npm run dev', process.execPath, ['scripts/dev.mjs'], {
     cwd: ROOT,
     env: { ...baseEnv(), PORT: String(apiPort), DEV_WEB_PORT: String(webPort), DATA_DIR: dataDir, NO_COLOR: '1' },
   });
   const stop = async () => {
-    // SIGTERM to scripts/dev.mjs, which stops the API and Vite (their own process groups) before exiting.
+    // SIGTERM to scripts/dev.mjs, whose concurrently stops the API and Vite; whatever of its process group
+    // is still alive after that (a watcher's child) is killed by stop().
     await dev.stop(20_000);
     rmSync(dataDir, { recursive: true, force: true });
   };

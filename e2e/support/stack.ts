@@ -15,7 +15,8 @@ import { cpSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseEnv, runToCompletion, startChild, type ChildHandle } from './processes.js';
+import { buildIfStale, CLIENT_BUILD, SERVER_BUILD } from '../../scripts/lib/build.mjs';
+import { startProcess, type ProcessHandle } from '../../scripts/lib/processes.mjs';
 import { SimulatorClient } from './simulator.js';
 import { USERS } from './users.js';
 
@@ -25,15 +26,11 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Set by globalSetup for the workers: the folder holding `release/` and `template/`. */
 const RUN_DIR_VARIABLE = 'E2E_RUN_DIR';
 
-const SERVER_ENTRY = 'dist/server/server/index.js';
+const SERVER_ENTRY = SERVER_BUILD.output;
 const SIMULATOR_ENTRY = 'dist/server/server/providers/twoFactor/simulatorCli.js';
 const USER_CLI_ENTRY = 'dist/server/server/auth/userCli.js';
-const CLIENT_ENTRY = 'dist/client/index.html';
+const CLIENT_ENTRY = CLIENT_BUILD.output;
 
-/** Same inputs as scripts/lib/build.mjs (what `npm start` rebuilds from). */
-const SERVER_SOURCES = ['server', 'common', 'tsconfig.server.json', 'tsconfig.base.json'];
-const CLIENT_SOURCES = ['src', 'index.html', 'common', 'vite.config.ts', 'tsconfig.client.json', 'public'];
-const TEST_FILE = /\.test\.[cm]?[jt]sx?$/;
 
 /** Long enough for a cold start on a busy 2-core machine. */
 const START_TIMEOUT_MS = 90_000;
@@ -60,37 +57,18 @@ const DEFAULT_SERVER_ENV: Readonly<Record<string, string>> = {
   LOGIN_RATE_LIMIT_PER_15_MIN: '1000',
 };
 
-function newestSourceMtimeMs(target: string): number {
-  let stat;
-  try {
-    stat = statSync(target);
-  } catch {
-    return 0; // an optional input that does not exist
-  }
-  if (!stat.isDirectory()) return TEST_FILE.test(target) ? 0 : stat.mtimeMs;
-  let newest = 0;
-  for (const entry of readdirSync(target)) {
-    if (entry !== 'node_modules') newest = Math.max(newest, newestSourceMtimeMs(path.join(target, entry)));
-  }
-  return newest;
+/** The variables every child gets: nothing from the developer's shell except where binaries live. */
+export function baseEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
 }
 
-function staleReason(output: string, sources: string[]): string | null {
-  let builtMs: number;
-  try {
-    builtMs = statSync(path.join(ROOT, output)).mtimeMs;
-  } catch {
-    return `${output} is missing`;
-  }
-  const newest = Math.max(...sources.map((source) => newestSourceMtimeMs(path.join(ROOT, source))));
-  return newest > builtMs ? `${output} is older than its sources` : null;
-}
-
-async function buildIfStale(script: string, output: string, sources: string[]): Promise<void> {
-  const reason = staleReason(output, sources);
-  if (!reason) return;
-  console.log(`e2e: npm run ${script} (${reason})`);
-  await runToCompletion(`npm run ${script}`, 'npm', ['run', '--silent', script], { cwd: ROOT, env: { ...process.env } as Record<string, string>, timeoutMs: 300_000 });
+/** Runs a command to completion; rejects with its output when it fails or outlives `timeoutMs`. */
+async function runToCompletion(name: string, command: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<void> {
+  const handle = startProcess(name, command, args, options);
+  const timer = setTimeout(() => void handle.stop(2_000), options.timeoutMs);
+  const { code, signal } = await handle.exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`${name} failed (code ${code}, signal ${signal}):\n${handle.output().slice(-4000)}`);
 }
 
 function runDir(): string {
@@ -101,8 +79,9 @@ function runDir(): string {
 
 /** Once per run (globalSetup): build when stale, snapshot the build, seed the template database. Returns a cleanup. */
 export async function prepareRun(): Promise<() => void> {
-  await buildIfStale('build:server', SERVER_ENTRY, SERVER_SOURCES);
-  await buildIfStale('build:client', CLIENT_ENTRY, CLIENT_SOURCES);
+  const log = (line: string) => console.log(`e2e: ${line}`);
+  await buildIfStale(SERVER_BUILD, { log, quiet: true });
+  await buildIfStale(CLIENT_BUILD, { log, quiet: true });
 
   const dir = mkdtempSync(path.join(tmpdir(), 'sms-otp-e2e-'));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
@@ -220,9 +199,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(stacksDir, `${options.label ?? 'stack'}-`));
   cpSync(path.join(dir, 'template'), dataDir, { recursive: true });
 
-  let simulatorProcess: ChildHandle | undefined;
-  let server: ChildHandle | undefined;
-  const previousServers: ChildHandle[] = [];
+  let simulatorProcess: ProcessHandle | undefined;
+  let server: ProcessHandle | undefined;
+  const previousServers: ProcessHandle[] = [];
 
   const stopAll = async () => {
     await server?.stop().catch(() => undefined);
@@ -231,7 +210,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    simulatorProcess = startChild(
+    simulatorProcess = startProcess(
       'simulator',
       process.execPath,
       [SIMULATOR_ENTRY, '--port', '0', '--host', '127.0.0.1', '--valid-key', ENV_API_KEY, '--valid-key', SAVED_API_KEY],
@@ -253,8 +232,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...DEFAULT_SERVER_ENV,
       ...options.env,
     });
-    const startServer = async (port: number): Promise<{ handle: ChildHandle; port: number }> => {
-      const handle = startChild('server', process.execPath, [SERVER_ENTRY], { cwd: release, env: serverEnv(port) });
+    const startServer = async (port: number): Promise<{ handle: ProcessHandle; port: number }> => {
+      const handle = startProcess('server', process.execPath, [SERVER_ENTRY], { cwd: release, env: serverEnv(port) });
       const [, listeningPort] = await handle.waitForOutput(/listening on http:\/\/[^:"\s]+:(\d+)/, START_TIMEOUT_MS);
       return { handle, port: Number(listeningPort) };
     };

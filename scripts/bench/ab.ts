@@ -16,11 +16,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort, startProcess, stopAllProcesses } from '../lib/processes.mjs';
 import { benchRedisUrl, clearAppKeys, connectRedis, createBenchDatabase, preparePglite, ROOT, SIMULATOR_ENTRY, simulatorControl } from './infra.js';
 import { startLoadClient } from './loadClient.js';
 import type { LoadResult } from './loadTypes.js';
 import { cpuMsBetween, postgresBackendsOf, processesNamed, readCpu, withDescendants, type Groups } from './cpuUsage.js';
-import { Processes, freePort } from './processes.js';
 import { startApp, THROUGHPUT_LIMITS, type BenchContext } from './scenarios.js';
 
 interface Variant {
@@ -38,7 +38,6 @@ const kind = process.env.AB_KIND ?? 'send';
 const embedded = process.env.AB_STORE === 'pglite';
 const users = Number(process.env.AB_USERS ?? (embedded ? 40_000 : 100_000));
 
-const processes = new Processes();
 const tmpDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-ab-'));
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // The embedded mode still gets (small) PostgreSQL databases: the shared context expects one.
@@ -48,7 +47,7 @@ const pg = databases.A;
 const redisUrl = benchRedisUrl(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', 5);
 const redis = connectRedis(redisUrl);
 const stopAll = async () => {
-  await processes.stopAll();
+  await stopAllProcesses();
   await clearAppKeys(redis).catch(() => undefined);
   redis.disconnect();
   await databases.A.drop();
@@ -59,13 +58,12 @@ process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
 try {
   await clearAppKeys(redis);
   const simPort = await freePort();
-  const simProcess = processes.start('simulator', process.execPath, [SIMULATOR_ENTRY, '--port', String(simPort)], { env: { PATH: process.env.PATH }, cwd: ROOT });
-  await processes.waitForLine(simProcess, /listening/, 20_000);
+  const simProcess = startProcess('simulator', process.execPath, [SIMULATOR_ENTRY, '--port', String(simPort)], { env: { PATH: process.env.PATH }, cwd: ROOT });
+  await simProcess.waitForOutput(/listening/, 20_000);
   const sim = simulatorControl(`http://127.0.0.1:${simPort}`);
-  const load = await startLoadClient(processes);
+  const load = await startLoadClient();
   const ctx: BenchContext = {
     settings: { durationS: runS, warmupS: 3, slowDurationS: 20, connections, users, pgliteUsers: 0, verifyMax: 0, profileDir: undefined },
-    processes,
     load,
     pg,
     redis,

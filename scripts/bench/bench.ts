@@ -44,9 +44,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { buildIfStale, CLIENT_BUILD, SERVER_BUILD } from '../lib/build.mjs';
+import { freePort, killAllProcessesNow, startProcess, stopAllProcesses } from '../lib/processes.mjs';
 import {
   benchRedisUrl,
-  buildIfStale,
   clearAppKeys,
   connectRedis,
   countLogs,
@@ -60,7 +61,6 @@ import {
 } from './infra.js';
 import { startLoadClient } from './loadClient.js';
 import { embeddedMemory } from './memory.js';
-import { Processes, freePort } from './processes.js';
 import { evaluateTargets, renderReport, type BenchResults } from './report.js';
 import { forReport } from './stats.js';
 import {
@@ -98,7 +98,6 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
 const startedAtMs = Date.now();
 const log = (line: string) => console.log(`[bench ${((Date.now() - startedAtMs) / 1000).toFixed(0).padStart(3)} s] ${line}`);
 
-const processes = new Processes();
 const cleanups: Array<() => Promise<unknown>> = [];
 let cleaning: Promise<void> | undefined;
 let interrupted = false;
@@ -106,7 +105,7 @@ let interrupted = false;
 /** Stops every process it started (by pid), then drops the database and removes temp files. */
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
-    await processes.stopAll().catch(() => processes.killAllNow());
+    await stopAllProcesses().catch(() => killAllProcessesNow());
     for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   })();
   return cleaning;
@@ -119,7 +118,6 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     void cleanUp().finally(() => process.exit(130));
   });
 }
-process.on('exit', () => processes.killAllNow());
 
 async function main(): Promise<number> {
   const only = new Set((process.env.BENCH_ONLY ?? DEFAULT_SCENARIOS.join(',')).split(',').map((s) => s.trim()));
@@ -153,11 +151,13 @@ async function main(): Promise<number> {
     errors: [],
   };
 
-  await buildIfStale(log);
+  // The server must build; the web app is not used by the bench, so a failing client build is reported and skipped.
+  await buildIfStale(SERVER_BUILD, { log });
+  await buildIfStale(CLIENT_BUILD, { log }).catch((error: unknown) => log(`warning: ${error instanceof Error ? error.message : String(error)}; the bench only uses the API, so it goes on`));
 
   const tmpDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-bench-'));
   cleanups.push(async () => rmSync(tmpDir, { recursive: true, force: true }));
-  const load = await startLoadClient(processes);
+  const load = await startLoadClient();
   const attempt = async (name: string, work: () => Promise<void>) => {
     if (interrupted) return;
     try {
@@ -173,7 +173,7 @@ async function main(): Promise<number> {
   if (only.has('memory')) {
     await attempt('8 memory', async () => {
       log('8 memory of the embedded defaults (development mode: PGlite, memory store, sandbox simulator in process)');
-      results.memory = await embeddedMemory({ settings: memorySettings, processes, load, tmpDir, log });
+      results.memory = await embeddedMemory({ settings: memorySettings, load, tmpDir, log });
     });
   }
   if ([...only].every((name) => SELF_CONTAINED.has(name))) return finish(results);
@@ -192,19 +192,18 @@ async function main(): Promise<number> {
 
   const startSimulator = async (name: string, extra: string[]) => {
     const port = await freePort();
-    const managed = processes.start(name, process.execPath, [SIMULATOR_ENTRY, '--port', String(port), '--host', '127.0.0.1', ...extra], {
+    const managed = startProcess(name, process.execPath, [SIMULATOR_ENTRY, '--port', String(port), '--host', '127.0.0.1', ...extra], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' },
       cwd: ROOT,
     });
-    const line = await processes.waitForLine(managed, /listening on (http:\/\/\S+)/, 20_000);
-    return simulatorControl(/listening on (http:\/\/\S+)/.exec(line)![1]!, managed.pid);
+    const [, url] = await managed.waitForOutput(/listening on (http:\/\/\S+)/, 20_000);
+    return simulatorControl(url!, managed.pid);
   };
   const sim = await startSimulator('simulator', []);
   const slowSim = await startSimulator('simulator-300ms', ['--latency-ms', '300']);
 
   const ctx: BenchContext = {
     settings,
-    processes,
     load,
     pg,
     redis,
@@ -266,8 +265,8 @@ async function main(): Promise<number> {
         results.throughput.push(phase);
         results.baseline = phase.baseline;
       } finally {
-        if (betterAuth) await processes.stop(betterAuth.managed);
-        await processes.stop(app.managed);
+        if (betterAuth) await betterAuth.managed.stop();
+        await app.managed.stop();
       }
     });
   }
@@ -282,7 +281,7 @@ async function main(): Promise<number> {
           await throughputPhase(ctx, 'PostgreSQL + Redis, WEB_CONCURRENCY=2', [app.url], { users: settings.users, countRows: pgRows, baselineUrl, baselinePid, serverPid: app.managed.pid }),
         );
       } finally {
-        await processes.stop(app.managed);
+        await app.managed.stop();
       }
     });
   }
@@ -328,7 +327,7 @@ async function main(): Promise<number> {
       const app = await startApp(ctx, 'pglite-memory', { limits: THROUGHPUT_LIMITS, embeddedDataDir: dataDir });
       let stopped = false;
       const stop = async () => {
-        if (!stopped) await processes.stop(app.managed);
+        if (!stopped) await app.managed.stop();
         stopped = true;
       };
       try {

@@ -1,10 +1,8 @@
 /**
- * What the bench sets up around the server: the production build, a throw-away PostgreSQL database with
+ * What the bench sets up around the server: a throw-away PostgreSQL database with
  * registered users, the embedded (PGlite) database for the defaults run, its own corner of Redis, and the
  * 2Factor simulator's control API.
  */
-import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Db } from '../../server/db/db.js';
@@ -17,60 +15,6 @@ import { PHONE_BASE } from './loadTypes.js';
 export const ROOT = PROJECT_ROOT;
 export const SERVER_ENTRY = path.join(ROOT, 'dist', 'server', 'server', 'index.js');
 export const SIMULATOR_ENTRY = path.join(ROOT, 'dist', 'server', 'server', 'providers', 'twoFactor', 'simulatorCli.js');
-
-// ─── build ────────────────────────────────────────────────────────────────────────────────────────────────
-
-const TEST_FILE = /\.test\.[cm]?[jt]sx?$/;
-
-function newestMtimeMs(paths: string[]): number {
-  let newest = 0;
-  const visit = (target: string) => {
-    let stat;
-    try {
-      stat = statSync(target);
-    } catch {
-      return;
-    }
-    if (stat.isDirectory()) {
-      for (const entry of readdirSync(target)) if (entry !== 'node_modules') visit(path.join(target, entry));
-    } else if (!TEST_FILE.test(target)) {
-      newest = Math.max(newest, stat.mtimeMs);
-    }
-  };
-  for (const p of paths) visit(path.join(ROOT, p));
-  return newest;
-}
-
-function isStale(output: string, sources: string[]): boolean {
-  try {
-    return newestMtimeMs(sources) > statSync(path.join(ROOT, output)).mtimeMs;
-  } catch {
-    return true;
-  }
-}
-
-function npmRun(script: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', script], { cwd: ROOT, stdio: 'inherit' });
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code ?? 1));
-  });
-}
-
-/**
- * `npm run build`'s two halves, each only when its output is older than its sources. The server must
- * build; the web app is not used by the bench, so a failing client build is reported and skipped.
- */
-export async function buildIfStale(log: (line: string) => void): Promise<void> {
-  if (isStale('dist/server/server/index.js', ['server', 'common', 'tsconfig.server.json', 'tsconfig.base.json'])) {
-    log('building the server (npm run build:server)…');
-    if ((await npmRun('build:server')) !== 0) throw new Error('npm run build:server failed');
-  }
-  if (isStale('dist/client/index.html', ['src', 'index.html', 'common', 'vite.config.ts', 'tsconfig.client.json', 'public'])) {
-    log('building the web app (npm run build:client)…');
-    if ((await npmRun('build:client')) !== 0) log('warning: the web app did not build; the bench only uses the API, so it goes on');
-  }
-}
 
 // ─── databases ────────────────────────────────────────────────────────────────────────────────────────────
 

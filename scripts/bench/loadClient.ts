@@ -5,8 +5,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adoptProcess } from '../lib/processes.mjs';
 import type { DriverReply, LoadJob, LoadResult, SequenceJob, StepAnswer } from './loadTypes.js';
-import type { Processes } from './processes.js';
 
 const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'loadDriver.ts');
 
@@ -16,14 +16,14 @@ export interface LoadClient {
   pid: number;
 }
 
-export async function startLoadClient(processes: Processes): Promise<LoadClient> {
+export async function startLoadClient(): Promise<LoadClient> {
   const child: ChildProcess = fork(DRIVER, [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,
   });
   if (child.pid === undefined) throw new Error('could not start the load driver');
-  processes.adopt('load-driver', child);
+  adoptProcess('load-driver', child);
   let nextId = 1;
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   child.on('message', (reply: DriverReply) => {

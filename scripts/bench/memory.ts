@@ -16,7 +16,7 @@ import path from 'node:path';
 import { preparePglite, ROOT, SERVER_ENTRY } from './infra.js';
 import type { LoadClient } from './loadClient.js';
 import type { BodySpec, LoadResult } from './loadTypes.js';
-import { freePort, waitForHttp, type Processes } from './processes.js';
+import { freePort, startProcess, waitForHttp } from '../lib/processes.mjs';
 import { THROUGHPUT_LIMITS } from './scenarios.js';
 
 export interface MemorySettings {
@@ -31,7 +31,6 @@ export interface MemorySettings {
 
 export interface MemoryContext {
   settings: MemorySettings;
-  processes: Processes;
   load: LoadClient;
   tmpDir: string;
   log: (line: string) => void;
@@ -137,7 +136,7 @@ export async function embeddedMemory(ctx: MemoryContext): Promise<MemoryResult> 
 
   const probeFile = path.join(dataDir, 'memory-probe.jsonl');
   const port = await freePort();
-  const managed = ctx.processes.start('embedded-memory', process.execPath, ['--import', PROBE, SERVER_ENTRY], {
+  const managed = startProcess('embedded-memory', process.execPath, ['--import', PROBE, SERVER_ENTRY], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -209,7 +208,7 @@ export async function embeddedMemory(ctx: MemoryContext): Promise<MemoryResult> 
     return { settings, readings, peakRssMb: mib(peakRss), loadS, answers, unexpected };
   } finally {
     clearInterval(rssPoller);
-    await ctx.processes.stop(managed);
+    await managed.stop();
   }
 }
 

@@ -13,7 +13,7 @@ import type { BodySpec, LoadMode, LoadResult, StepAnswer } from './loadTypes.js'
 import { phoneNumber } from './loadTypes.js';
 import { forReport, mergeResults } from './stats.js';
 import { cpuMsBetween, postgresBackendsOf, processesNamed, readCpu, withDescendants, type Groups } from './cpuUsage.js';
-import { freePort, waitForHttp, type Managed, type Processes } from './processes.js';
+import { freePort, startProcess, waitForHttp, type ProcessHandle } from '../lib/processes.mjs';
 
 export interface Settings {
   durationS: number;
@@ -28,7 +28,6 @@ export interface Settings {
 
 export interface BenchContext {
   settings: Settings;
-  processes: Processes;
   load: LoadClient;
   pg: BenchDatabase;
   redis: Redis;
@@ -70,7 +69,7 @@ export const DEFAULT_LIMITS = {
 export interface App {
   name: string;
   url: string;
-  managed: Managed;
+  managed: ProcessHandle;
 }
 
 export interface AppOptions {
@@ -109,7 +108,7 @@ export async function startApp(ctx: BenchContext, name: string, options: AppOpti
     mkdirSync(dir, { recursive: true });
     flags.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const managed = ctx.processes.start(name, process.execPath, [...flags, options.entry ?? SERVER_ENTRY], { env, cwd: ROOT });
+  const managed = startProcess(name, process.execPath, [...flags, options.entry ?? SERVER_ENTRY], { env, cwd: ROOT });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/api/health`, 60_000, managed);
   return { name, url, managed };
@@ -118,7 +117,7 @@ export async function startApp(ctx: BenchContext, name: string, options: AppOpti
 export async function startBaseline(ctx: BenchContext): Promise<App> {
   const port = await freePort();
   const flags = ctx.settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.settings.profileDir, 'baseline')}`] : [];
-  const managed = ctx.processes.start('baseline', process.execPath, [...flags, path.join(ROOT, 'scripts', 'bench', 'baselineServer.mjs')], {
+  const managed = startProcess('baseline', process.execPath, [...flags, path.join(ROOT, 'scripts', 'bench', 'baselineServer.mjs')], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port) },
     cwd: ROOT,
   });
@@ -138,7 +137,7 @@ const BETTER_AUTH_SCHEMA = 'better_auth';
 export async function startBetterAuth(ctx: BenchContext): Promise<App> {
   const port = await freePort();
   const flags = ctx.settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.settings.profileDir, 'better-auth')}`] : [];
-  const managed = ctx.processes.start('better-auth', process.execPath, [...flags, path.join(ROOT, 'scripts', 'bench', 'betterAuthServer.mjs')], {
+  const managed = startProcess('better-auth', process.execPath, [...flags, path.join(ROOT, 'scripts', 'bench', 'betterAuthServer.mjs')], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -538,7 +537,7 @@ export async function slowProvider(ctx: BenchContext): Promise<SlowProviderResul
     const loss = await checkNoLoss('3 slow provider', before, countRows, [ctx.slowSim]);
     return { run, limits: `ceiling lifted (PROVIDER_MAX_RPS=${THROUGHPUT_LIMITS.PROVIDER_MAX_RPS})`, loss };
   } finally {
-    await ctx.processes.stop(app.managed);
+    await app.managed.stop();
   }
 }
 
@@ -584,7 +583,7 @@ export async function providerCeiling(ctx: BenchContext, instances: number): Pro
       loss,
     };
   } finally {
-    for (const app of apps) await ctx.processes.stop(app.managed);
+    for (const app of apps) await app.managed.stop();
   }
 }
 
@@ -668,8 +667,8 @@ export async function twoInstances(ctx: BenchContext): Promise<TwoInstancesResul
     const loss = await checkNoLoss('6 two instances', before, countRows, [ctx.sim]);
     return { checks, loss };
   } finally {
-    await ctx.processes.stop(a.managed);
-    await ctx.processes.stop(b.managed);
+    await a.managed.stop();
+    await b.managed.stop();
     await clearAppKeys(ctx.redis);
   }
 }

@@ -95,6 +95,6 @@ export async function timingProbes(ctx: BenchContext, samples: number): Promise<
       accuracyTarget: TIMING_ACCURACY_TARGET,
     };
   } finally {
-    await ctx.processes.stop(app.managed);
+    await app.managed.stop();
   }
 }

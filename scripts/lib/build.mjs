@@ -1,16 +1,44 @@
 /**
- * Helpers for the npm scripts: read `.env`, rebuild what is missing or older than its sources, and run a
- * child process as if it were this one (same stdio, signals forwarded, same exit code).
+ * The one answer to "is the build stale?", for `npm start`, the CLIs (run-built.mjs), the bench, the fault
+ * suite and the browser suite: an output is stale when it is missing or older than the newest of its sources
+ * (test files do not count). Also reads `.env` for the scripts that start the server.
+ *
+ * Plain JavaScript (typed with JSDoc, checked by `npm run typecheck`): `npm start` runs it with Node alone,
+ * after `npm prune --omit=dev` has removed TypeScript and tsx.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exitCodeOf, waitForExit } from './processes.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+/**
+ * @typedef {object} BuildTarget
+ * @property {string} script   the npm script that builds it
+ * @property {string} output   the file whose age stands for the whole build (relative to ROOT)
+ * @property {string[]} sources files and folders it is built from (relative to ROOT)
+ * @property {string} what     how to name it in messages
+ */
+
+/** @type {Readonly<BuildTarget>} */
+export const SERVER_BUILD = Object.freeze({
+  script: 'build:server',
+  output: 'dist/server/server/index.js',
+  sources: ['server', 'common', 'tsconfig.server.json', 'tsconfig.base.json'],
+  what: 'the server',
+});
+
+/** @type {Readonly<BuildTarget>} */
+export const CLIENT_BUILD = Object.freeze({
+  script: 'build:client',
+  output: 'dist/client/index.html',
+  sources: ['src', 'index.html', 'common', 'vite.config.ts', 'tsconfig.client.json', 'public'],
+  what: 'the web app',
+});
 
 /**
  * Reads `.env` at the project root into this process's environment, if there is one, for the server and
@@ -25,9 +53,13 @@ export function loadDotEnv() {
 
 const TEST_FILE = /\.test\.[cm]?[jt]sx?$/;
 
-/** Newest modification time (ms) of the files under `paths` (files or folders, relative to ROOT); tests do not count. */
+/**
+ * Newest modification time (ms) of the files under `paths` (relative to ROOT); tests and node_modules do not count.
+ * @param {readonly string[]} paths
+ */
 function newestSourceMtimeMs(paths) {
   let newest = 0;
+  /** @param {string} target */
   const visit = (target) => {
     let stat;
     try {
@@ -45,77 +77,55 @@ function newestSourceMtimeMs(paths) {
   return newest;
 }
 
-/** Why `output` must be (re)built from `sources`, or null when it is up to date. */
-function staleReason(output, sources) {
+/**
+ * Why `target` must be (re)built, or null when it is up to date.
+ * @param {Readonly<BuildTarget>} target
+ * @returns {string | null}
+ */
+export function staleReason(target) {
   let outputMtimeMs;
   try {
-    outputMtimeMs = statSync(path.join(ROOT, output)).mtimeMs;
+    outputMtimeMs = statSync(path.join(ROOT, target.output)).mtimeMs;
   } catch {
-    return `${output} is missing`;
+    return `${target.output} is missing`;
   }
-  return newestSourceMtimeMs(sources) > outputMtimeMs ? `${output} is older than its sources` : null;
+  return newestSourceMtimeMs(target.sources) > outputMtimeMs ? `${target.output} is older than its sources` : null;
 }
 
-export const SERVER_SOURCES = ['server', 'common', 'tsconfig.server.json', 'tsconfig.base.json'];
-export const CLIENT_SOURCES = ['src', 'index.html', 'common', 'vite.config.ts', 'tsconfig.client.json', 'public'];
-
 /**
- * Runs `npm run <script>` when `output` is stale, printing one line first. Resolves when up to date;
- * exits this process with the build's exit code when the build fails.
+ * Runs `npm run <script>` when `target` is stale, after one line through `log`. Resolves when it is up to
+ * date; rejects when the build fails. `quiet` keeps the build's output and puts its end in the error instead
+ * of printing it (for test runners, whose own output it would interleave with).
+ * @param {Readonly<BuildTarget>} target
+ * @param {{ log?: (line: string) => void, quiet?: boolean }} [options]
+ * @returns {Promise<void>}
  */
-export async function buildIfStale({ script, output, sources, what }) {
-  const reason = staleReason(output, sources);
+export async function buildIfStale(target, { log = console.log, quiet = false } = {}) {
+  const reason = staleReason(target);
   if (!reason) return;
-  console.log(`> Building ${what} (${reason})…`);
-  const { code, signal } = await waitForExit(spawn(NPM, ['run', '--silent', script], { cwd: ROOT, stdio: 'inherit' }));
+  log(`> Building ${target.what} (${reason})…`);
+  const child = spawn(NPM, ['run', '--silent', target.script], { cwd: ROOT, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => void (output = (output + String(chunk)).slice(-8_000)));
+  const { code, signal } = await waitForExit(child);
   if (code !== 0) {
-    console.error(`Building ${what} failed (npm run ${script}).`);
-    process.exit(exitCodeOf(code, signal));
+    throw new Error(`Building ${target.what} failed (npm run ${target.script}, exit code ${exitCodeOf(code, signal)})${output ? `:\n${output}` : '.'}`);
   }
 }
 
-export function waitForExit(child) {
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
-
-/** A child's exit status as a shell reports it: its code, or 128 + the number of the signal that ended it. */
-export function exitCodeOf(code, signal) {
-  if (code !== null) return code;
-  return 128 + (constants.signals[signal] ?? 1);
-}
-
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
 /**
- * Runs `command args` in its own process group with this process's stdio, forwards the first
- * SIGINT/SIGTERM/SIGHUP to it, and exits with its exit code.
- *
- * Its own process group, and one forwarded signal: Ctrl-C reaches this process both from the terminal and
- * from `npm run` (which forwards signals to its script), and a server that drains on the first SIGINT
- * must not be killed by a second one.
+ * What `npm start` and the CLIs do before running the build: outside production, build whatever is stale;
+ * under NODE_ENV=production, never build (a production install may have pruned tsc and Vite with the dev
+ * dependencies), only refuse a build that is missing. Rejects with a message for the user.
+ * @param {ReadonlyArray<Readonly<BuildTarget>>} targets
  */
-export async function runInPlaceOf(command, args, options = {}) {
-  const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', detached: true, ...options });
-  let forwarded = false;
-  const forward = (signal) => {
-    if (forwarded || child.exitCode !== null || child.signalCode !== null) return;
-    forwarded = true;
-    child.kill(signal);
-  };
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-  // If this process goes away for another reason, do not leave the child running on its own.
-  const killOnExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  };
-  process.on('exit', killOnExit);
-  try {
-    const { code, signal } = await waitForExit(child);
-    process.exitCode = exitCodeOf(code, signal);
-  } finally {
-    process.off('exit', killOnExit);
-    for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+export async function prepareBuild(targets) {
+  if (process.env.NODE_ENV?.trim() !== 'production') {
+    for (const target of targets) await buildIfStale(target);
+    return;
+  }
+  const missing = targets.filter((target) => !existsSync(path.join(ROOT, target.output))).map((target) => target.output);
+  if (missing.length > 0) {
+    throw new Error(`NODE_ENV=production: ${missing.join(' and ')} missing; npm start never builds in production. Build first: npm run build`);
   }
 }

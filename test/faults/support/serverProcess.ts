@@ -2,41 +2,18 @@
  * The built server as a child process (`node dist/server/server/index.js`, NODE_ENV=production), an HTTP
  * client that reports transport failures instead of throwing, and a paced load generator.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { buildIfStale, SERVER_BUILD } from '../../../scripts/lib/build.mjs';
+import { startProcess } from '../../../scripts/lib/processes.mjs';
 import { PROJECT_ROOT } from '../../../server/paths.js';
 import { freePort } from './services.js';
 
-const run = promisify(execFile);
-
-export const SERVER_ENTRY = path.join(PROJECT_ROOT, 'dist/server/server/index.js');
-const SERVER_SOURCES = ['server', 'common', 'tsconfig.server.json', 'tsconfig.base.json'];
-
-function newestSourceMtimeMs(target: string): number {
-  let stat;
-  try {
-    stat = statSync(target);
-  } catch {
-    return 0;
-  }
-  if (!stat.isDirectory()) return /\.test\.ts$/.test(target) ? 0 : stat.mtimeMs;
-  return Math.max(0, ...readdirSync(target).map((name) => newestSourceMtimeMs(path.join(target, name))));
-}
+export const SERVER_ENTRY = path.join(PROJECT_ROOT, SERVER_BUILD.output);
 
 /** `npm run build:server` when dist/server is missing or older than the server sources (as `npm start` does). */
 export async function ensureServerBuilt(): Promise<void> {
-  let builtMs = 0;
-  try {
-    builtMs = statSync(SERVER_ENTRY).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  const newest = Math.max(...SERVER_SOURCES.map((source) => newestSourceMtimeMs(path.join(PROJECT_ROOT, source))));
-  if (builtMs >= newest) return;
-  await run('npm', ['run', '--silent', 'build:server'], { cwd: PROJECT_ROOT, timeout: 300_000 });
+  await buildIfStale(SERVER_BUILD, { quiet: true, log: () => undefined });
 }
 
 export interface ServerProcess {
@@ -71,30 +48,19 @@ export function baseServerEnv(): Record<string, string> {
 export async function spawnServer(env: Record<string, string>, options: { waitUntilListening?: boolean } = {}): Promise<ServerProcess> {
   const port = await freePort(43100);
   const startedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [SERVER_ENTRY], {
+  const handle = startProcess('server', process.execPath, [SERVER_ENTRY], {
     cwd: PROJECT_ROOT,
     env: { ...baseServerEnv(), PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // Tests count log lines over the whole run (workers listening, one row per request).
+    outputLimitChars: Infinity,
   });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; afterMs: number }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal, afterMs: performance.now() - startedAt }));
-  });
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const killOnExit = () => {
-    if (alive()) child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  void exited.then(() => process.off('exit', killOnExit));
-
   const server: ServerProcess = {
     url: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
-    output: () => output,
+    pid: handle.pid,
+    output: () => handle.output(),
     logLines: () =>
-      output
+      handle
+        .output()
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .flatMap((line) => {
@@ -104,29 +70,20 @@ export async function spawnServer(env: Record<string, string>, options: { waitUn
             return [];
           }
         }),
-    exited,
+    exited: handle.exited.then((status) => ({ ...status, afterMs: performance.now() - startedAt })),
     get alive() {
-      return alive();
+      return handle.alive;
     },
-    signal: (signal) => void child.kill(signal),
-    async stop(graceMs = 15_000) {
-      if (!alive()) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => alive() && child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    signal: (signal) => handle.signal(signal),
+    stop: (graceMs = 15_000) => handle.stop(graceMs),
   };
 
   if (options.waitUntilListening) {
-    const deadline = performance.now() + 60_000;
-    while (!output.includes('"listening on ')) {
-      if (!alive()) throw new Error(`server exited during startup:\n${output}`);
-      if (performance.now() > deadline) {
-        await server.stop();
-        throw new Error(`server did not listen within 60 s:\n${output}`);
-      }
-      await sleep(50);
+    try {
+      await handle.waitForOutput(/"listening on /, 60_000);
+    } catch (error) {
+      await handle.stop();
+      throw error;
     }
   }
   return server;
