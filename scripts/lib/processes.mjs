@@ -238,6 +238,8 @@ export function exitCodeOf(code, signal) {
 
 /** @type {NodeJS.Signals[]} */
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How often runInPlaceOf checks that the process which started it is still there. */
+const PARENT_CHECK_MS = 500;
 
 /**
  * Runs `command args` as if it were this process: its own process group, this process's stdio, the first
@@ -246,6 +248,11 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  * One forwarded signal: Ctrl-C reaches this process both from the terminal and from `npm run` (which
  * forwards signals to its script), and a server that drains on the first SIGINT must not be killed by a
  * second one.
+ *
+ * When the process that started this one goes away, the child gets SIGTERM as well. That is how a SIGTERM
+ * to `npm start` arrives here: npm passes it to the shell that runs the script, the shell dies of it, and
+ * this process is left behind under a new parent without ever receiving a signal (a process manager that
+ * signals npm's pid alone, as Docker does, would otherwise leave the server running).
  * @param {string} command
  * @param {readonly string[]} args
  * @param {{ cwd: string }} options
@@ -260,10 +267,15 @@ export async function runInPlaceOf(command, args, { cwd }) {
     handle.signal(signal);
   };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  const parentPid = process.ppid;
+  const parentCheck = setInterval(() => {
+    if (process.ppid !== parentPid) forward('SIGTERM');
+  }, PARENT_CHECK_MS);
   try {
     const { code, signal } = await handle.exited;
     process.exitCode = exitCodeOf(code, signal);
   } finally {
+    clearInterval(parentCheck);
     for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
   }
 }
