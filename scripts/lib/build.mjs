@@ -19,8 +19,8 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /**
  * @typedef {object} BuildTarget
  * @property {string} script   the npm script that builds it
- * @property {string} output   the file whose age stands for the whole build (relative to ROOT)
- * @property {string[]} sources files and folders it is built from (relative to ROOT)
+ * @property {string} output   the file whose age stands for the whole build (relative to ROOT, or absolute)
+ * @property {string[]} sources files and folders it is built from (relative to ROOT, or absolute)
  * @property {string} what     how to name it in messages
  */
 
@@ -73,7 +73,7 @@ function newestSourceMtimeMs(paths) {
       newest = Math.max(newest, stat.mtimeMs);
     }
   };
-  for (const p of paths) visit(path.join(ROOT, p));
+  for (const p of paths) visit(path.resolve(ROOT, p));
   return newest;
 }
 
@@ -85,7 +85,7 @@ function newestSourceMtimeMs(paths) {
 export function staleReason(target) {
   let outputMtimeMs;
   try {
-    outputMtimeMs = statSync(path.join(ROOT, target.output)).mtimeMs;
+    outputMtimeMs = statSync(path.resolve(ROOT, target.output)).mtimeMs;
   } catch {
     return `${target.output} is missing`;
   }
@@ -124,7 +124,7 @@ export async function prepareBuild(targets) {
     for (const target of targets) await buildIfStale(target);
     return;
   }
-  const missing = targets.filter((target) => !existsSync(path.join(ROOT, target.output))).map((target) => target.output);
+  const missing = targets.filter((target) => !existsSync(path.resolve(ROOT, target.output))).map((target) => target.output);
   if (missing.length > 0) {
     throw new Error(`NODE_ENV=production: ${missing.join(' and ')} missing; npm start never builds in production. Build first: npm run build`);
   }
