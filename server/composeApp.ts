@@ -46,7 +46,7 @@ import { createOtpLogWriter, type OtpLogWriter } from './sms/otpLogWriter.js';
 import { createOtpService, type OtpService, type SendOutcome, type VerifyFailure } from './sms/otpService.js';
 import { createOutcomeMirror } from './sms/outcomeMirror.js';
 import { createProviderGuard, type ProviderGuard } from './providers/providerGuard.js';
-import { memoryRateGate, type ProviderRateGate } from './providers/providerRateGate.js';
+import { leaseForTimeout, memoryCeiling, type ProviderCeiling } from './providers/providerCeiling.js';
 import { createProviderResolver } from './providers/providerResolver.js';
 import type { Sandbox } from './providers/sandbox.js';
 import { createSendLimits, sendBookingStore } from './sms/sendLimits.js';
@@ -71,7 +71,7 @@ export interface Infrastructure {
   clientDir?: string;
   isShuttingDown?: () => boolean;
   /** Shared request-rate ceiling towards 2Factor (Redis with several instances); in memory by default. */
-  providerGate?: ProviderRateGate;
+  providerCeiling?: ProviderCeiling;
   /** The built-in simulator standing in for 2Factor when no API key is set outside production. */
   sandbox?: Sandbox;
   /** Circuit breaker timing; tests shorten it. */
@@ -139,10 +139,8 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     now,
   });
   const providerGuard = createProviderGuard({
-    gate: infra.providerGate ?? memoryRateGate(config.sms.providerMaxRps),
-    maxSlotWaitMs: MAX_PROVIDER_SLOT_WAIT_MS,
-    // A call is aborted after providerTimeoutMs; the lease covers that and the abort itself.
-    slotLeaseMs: config.sms.providerTimeoutMs + 1_000,
+    ceiling: infra.providerCeiling ?? memoryCeiling(config.sms.providerMaxRps, leaseForTimeout(config.sms.providerTimeoutMs)),
+    maxWaitMs: MAX_PROVIDER_SLOT_WAIT_MS,
     failuresToOpen: infra.breaker?.failuresToOpen ?? 5,
     halfOpenAfterMs: infra.breaker?.halfOpenAfterMs ?? 15_000,
     observer: ceilingObserver(metrics),

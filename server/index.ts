@@ -27,7 +27,7 @@ import { drainHttpServer, withRetries } from './lifecycle.js';
 import { createLogger, SecretRegistry } from './logger.js';
 import { CLIENT_DIST_DIR, MIGRATIONS_DIR } from './paths.js';
 import { createRedis } from './redis.js';
-import { memoryRateGate, redisRateGate } from './providers/providerRateGate.js';
+import { leaseForTimeout, redisCeiling } from './providers/providerCeiling.js';
 import { startSandbox, type Sandbox } from './providers/sandbox.js';
 import { BALANCE_POLL_TICK_MS } from './sms/smsBalance.js';
 
@@ -127,7 +127,7 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
     limiterStores: redis ? redisLimiterStores(redis) : memoryLimiterStores(),
     now: Date.now,
     rateLimitStoreHealthy: redis ? () => redis.status === 'ready' : undefined,
-    providerGate: redis ? redisRateGate(redis, config.sms.providerMaxRps) : memoryRateGate(config.sms.providerMaxRps),
+    providerCeiling: redis ? redisCeiling(redis, config.sms.providerMaxRps, leaseForTimeout(config.sms.providerTimeoutMs)) : undefined,
     sandbox,
     clientDir: CLIENT_DIST_DIR,
     isShuttingDown: () => shuttingDown,

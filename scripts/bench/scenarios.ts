@@ -513,7 +513,7 @@ export interface SlowProviderResult {
 /**
  * What this run shows is that nothing serialises outbound calls: 200 req/s × 300 ms is 60 calls in flight.
  * The request-rate ceiling is lifted for it. At PROVIDER_MAX_RPS=200 a call holds its slot until a second
- * after its answer (providerRateGate.ts), so 200 calls/s of 300 ms each would be ~154/s admitted and the
+ * after its answer (providerCeiling.ts), so 200 calls/s of 300 ms each would be ~154/s admitted and the
  * rest refused as provider_busy, by design; scenario 4 is the ceiling's own test.
  */
 export async function slowProvider(ctx: BenchContext): Promise<SlowProviderResult> {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { memoryCeiling, type Acquired, type ProviderCeiling } from './providerCeiling.js';
 import { createProviderGuard, type ProviderGuardOptions } from './providerGuard.js';
-import { memoryRateGate, type ProviderRateGate } from './providerRateGate.js';
 import { ProviderError, type SmsOtpProvider } from './smsProvider.js';
 
 type Behaviour = 'ok' | 'unavailable' | 'rejected';
@@ -24,10 +24,19 @@ function fakeProvider() {
   return { provider, state };
 }
 
-const openGate: ProviderRateGate = { tryTake: async () => ({ granted: true, retryInMs: 0 }) };
+/** A ceiling that answers what `answer` says, counting what it was asked. */
+function scriptedCeiling(answer: () => Promise<Acquired> = async () => ({ lease: 'l' })) {
+  const asked = { acquired: 0, released: 0 };
+  const ceiling: ProviderCeiling = {
+    maxPerSecond: 1_000,
+    acquire: () => ((asked.acquired += 1), answer()),
+    release: async () => void (asked.released += 1),
+  };
+  return { ceiling, asked };
+}
 
 function guardWith(options: Partial<ProviderGuardOptions> = {}) {
-  const guard = createProviderGuard({ gate: openGate, maxSlotWaitMs: 0, failuresToOpen: 3, halfOpenAfterMs: 60_000, ...options });
+  const guard = createProviderGuard({ ceiling: scriptedCeiling().ceiling, maxWaitMs: 0, failuresToOpen: 3, halfOpenAfterMs: 60_000, ...options });
   const inner = fakeProvider();
   return { guard, inner, provider: guard.wrap(inner.provider) };
 }
@@ -175,9 +184,9 @@ describe('createProviderGuard: how long the circuit has been open (for the alert
 describe('createProviderGuard: request-rate ceiling', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('answers busy, not called, with when to retry, once the gate refuses; the provider is not reached', async () => {
+  it('answers busy, not called, with when to retry, once the ceiling refuses; the provider is not reached', async () => {
     let now = 0;
-    const { provider, inner } = guardWith({ gate: memoryRateGate(2, 1_000, () => now), maxSlotWaitMs: 0 });
+    const { provider, inner } = guardWith({ ceiling: memoryCeiling(2, 10_000, () => now), maxWaitMs: 0 });
     await provider.sendOtp({ phone: '+919876543210' });
     now = 400;
     await provider.sendOtp({ phone: '+919876543211' });
@@ -188,44 +197,78 @@ describe('createProviderGuard: request-rate ceiling', () => {
     await expect(provider.sendOtp({ phone: '+919876543212' })).resolves.toBeDefined();
   });
 
-  it('with a lease, holds the slot while the call runs and hands it back when it ends, answer or failure', async () => {
-    let now = 0;
-    const gate = memoryRateGate(1, 1_000, () => now);
-    const release = vi.spyOn(gate, 'release');
-    const { provider, inner } = guardWith({ gate, maxSlotWaitMs: 0, slotLeaseMs: 10_000 });
+  it('holds the slot while the call runs and hands it back when it ends, answer or failure', async () => {
+    const { ceiling, asked } = scriptedCeiling();
+    const { provider, inner } = guardWith({ ceiling });
     await provider.sendOtp({ phone: '+919876543210' });
-    expect(release).toHaveBeenCalledTimes(1);
-    now = 999;
-    expect((await failure(provider.sendOtp({ phone: '+919876543211' }))).kind).toBe('busy');
-    now = 1_000;
     inner.state.behaviour = 'rejected';
     expect((await failure(provider.sendOtp({ phone: '+919876543211' }))).kind).toBe('rejected');
-    expect(release).toHaveBeenCalledTimes(2);
+    expect(asked).toEqual({ acquired: 2, released: 2 });
+  });
+
+  it('waits briefly for a slot that frees within the wait budget, then calls', async () => {
+    const { provider, inner } = guardWith({ ceiling: memoryCeiling(1, 10_000), maxWaitMs: 1_500 });
+    const first = provider.sendOtp({ phone: '+919876543210' });
+    const second = provider.sendOtp({ phone: '+919876543211' });
+    await expect(Promise.all([first, second])).resolves.toHaveLength(2);
     expect(inner.state.calls).toBe(2);
   });
 
+  it('serves a crowd first come, first served, and refuses at once those whose turn cannot come within the wait', async () => {
+    let now = 0;
+    // One slot a second and 1.5 s of patience: the first call goes, the second waits for the next slot, and
+    // the line cannot move fast enough for the rest.
+    const ceiling = memoryCeiling(1, 10_000, () => now);
+    const { provider, inner } = guardWith({ ceiling, maxWaitMs: 1_500 });
+    const started = performance.now();
+    const settledAfterMs: number[] = [];
+    const answers = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => {
+        const call = provider.sendOtp({ phone: `+91987654321${i}` });
+        if (i === 0) void call.then(() => setTimeout(() => (now = 1_000), 20));
+        return call.finally(() => (settledAfterMs[i] = performance.now() - started));
+      }),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']);
+    for (const refused of answers.slice(2)) expect((refused as PromiseRejectedResult).reason).toMatchObject({ kind: 'busy', called: false });
+    expect(inner.state.calls).toBe(2);
+    // The second waited for the next slot; the refusals did not wait for anything.
+    expect(settledAfterMs[1]).toBeGreaterThanOrEqual(900);
+    for (const ms of settledAfterMs.slice(2)) expect(ms).toBeLessThan(500);
+  });
+
+  it('refuses every call, not called, while the ceiling cannot be read (fail closed)', async () => {
+    const { ceiling } = scriptedCeiling(async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    });
+    const { provider, inner, guard } = guardWith({ ceiling, maxWaitMs: 250 });
+    for (let i = 0; i < 3; i++) expect(await failure(provider.sendOtp({ phone: '+919876543210' }))).toMatchObject({ kind: 'busy', called: false, retryAfterMs: 1_000 });
+    expect(inner.state.calls).toBe(0);
+    expect(guard.state()).toBe('closed');
+  });
+
   it('does not count busy answers as provider failures: the circuit stays closed', async () => {
-    const refuse: ProviderRateGate = { tryTake: async () => ({ granted: false, retryInMs: 5_000 }) };
-    const { provider, guard, inner } = guardWith({ gate: refuse, failuresToOpen: 2 });
+    const { ceiling } = scriptedCeiling(async () => ({ retryInMs: 5_000 }));
+    const { provider, guard, inner } = guardWith({ ceiling, failuresToOpen: 2 });
     for (let i = 0; i < 5; i++) expect((await failure(provider.getBalance())).kind).toBe('busy');
     expect(guard.state()).toBe('closed');
     expect(inner.state.calls).toBe(0);
   });
 
   it('takes no rate slot while the circuit is open', async () => {
-    const taken = vi.fn(async () => ({ granted: true, retryInMs: 0 }));
-    const { provider, inner } = guardWith({ gate: { tryTake: taken }, failuresToOpen: 1, halfOpenAfterMs: 60_000 });
+    const { ceiling, asked } = scriptedCeiling();
+    const { provider, inner } = guardWith({ ceiling, failuresToOpen: 1, halfOpenAfterMs: 60_000 });
     inner.state.behaviour = 'unavailable';
     await provider.getBalance().catch(() => undefined);
-    expect(taken).toHaveBeenCalledTimes(1);
+    expect(asked.acquired).toBe(1);
     for (let i = 0; i < 3; i++) await provider.getBalance().catch(() => undefined);
-    expect(taken).toHaveBeenCalledTimes(1);
+    expect(asked.acquired).toBe(1);
   });
 
   it('keeps the circuit open when the half-open trial is held back by the ceiling (the provider was not tried)', async () => {
     let grant = true;
-    const gate: ProviderRateGate = { tryTake: async () => (grant ? { granted: true, retryInMs: 0 } : { granted: false, retryInMs: 5_000 }) };
-    const { provider, inner, guard } = guardWith({ gate, failuresToOpen: 1, halfOpenAfterMs: 60_000 });
+    const { ceiling } = scriptedCeiling(async () => (grant ? { lease: 'l' } : { retryInMs: 5_000 }));
+    const { provider, inner, guard } = guardWith({ ceiling, failuresToOpen: 1, halfOpenAfterMs: 60_000 });
     inner.state.behaviour = 'unavailable';
     await provider.getBalance().catch(() => undefined);
     expect(guard.state()).toBe('open');
@@ -250,8 +293,7 @@ describe('createProviderGuard: observer (metrics)', () => {
   it('is told how long each call waited for its slot, and each refusal', async () => {
     const observed = { granted: [] as number[], refused: 0 };
     const observer = { slotGranted: (ms: number) => void observed.granted.push(ms), slotRefused: () => void (observed.refused += 1) };
-    const gate = memoryRateGate(1, 60_000);
-    const { provider } = guardWith({ gate, observer });
+    const { provider } = guardWith({ ceiling: memoryCeiling(1, 60_000), observer });
     await provider.getBalance();
     await failure(provider.getBalance());
     expect(observed.granted).toHaveLength(1);

@@ -3,8 +3,11 @@
  * - a circuit breaker (cockatiel): after `failuresToOpen` calls in a row without a usable answer, calls
  *   fail fast with `unavailable` for `halfOpenAfterMs`, then one trial call decides whether to close it;
  *   refusals (bad key, wrong code…) are answers, not failures, and never open it;
- * - the request-rate ceiling (ProviderRateGate): a call past it gets `busy`, and never reaches 2Factor.
- * The breaker sits outside the gate, so an open circuit does not use up rate slots.
+ * - the request-rate ceiling (providerCeiling.ts): a call past it gets `busy`, and never reaches 2Factor.
+ *   Bursts are smoothed by one line per process, first come first served: only its head waits for the
+ *   ceiling, everyone else waits for their turn, and a call whose turn cannot come within `maxWaitMs` is
+ *   refused at once rather than waiting to fail. A ceiling that cannot be read refuses every call (fail closed).
+ * The breaker sits outside the ceiling, so an open circuit does not use up rate slots.
  */
 import {
   BrokenCircuitError,
@@ -15,20 +18,13 @@ import {
   IsolatedCircuitError,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
+import type { ProviderCeiling } from './providerCeiling.js';
 import { ProviderError, type SmsOtpProvider } from './smsProvider.js';
-import { ProviderBusyError, type ProviderRateGate } from './providerRateGate.js';
-import { createSlotLine } from './providerSlotLine.js';
 
 export interface ProviderGuardOptions {
-  gate: ProviderRateGate;
+  ceiling: ProviderCeiling;
   /** How long a call may wait for a rate slot before it is refused as busy. */
-  maxSlotWaitMs: number;
-  /**
-   * The longest a provider call can run (its timeout, and some). When set, a call holds its rate slot until
-   * it ends and the window counts from its answer (see providerRateGate.ts); a slot never handed back
-   * frees itself after this long.
-   */
-  slotLeaseMs?: number;
+  maxWaitMs: number;
   failuresToOpen: number;
   halfOpenAfterMs: number;
   /** Told about rate slots (metrics). */
@@ -53,7 +49,26 @@ export interface ProviderGuard {
   readonly openSince: () => number | undefined;
 }
 
+/** A call held back by the ceiling, with when to try again. */
+class OverCeiling extends Error {
+  constructor(readonly retryInMs: number) {
+    super('provider request-rate ceiling reached');
+  }
+}
+
+interface Waiter {
+  deadline: number;
+  resolve: (lease: string) => void;
+  reject: (error: unknown) => void;
+}
+
+/** When the store cannot say when a slot frees (Redis down), the client is told to retry in this long. */
+const UNREADABLE_CEILING_RETRY_MS = 1_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export function createProviderGuard(options: ProviderGuardOptions): ProviderGuard {
+  const { ceiling, maxWaitMs } = options;
   const now = options.now ?? Date.now;
   let openSinceMs: number | undefined;
   const watch = (policy: CircuitBreakerPolicy) => {
@@ -66,18 +81,67 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
     return policy;
   };
   let breaker = watch(newBreaker(options));
-  const slots = createSlotLine(options.gate, { maxWaitMs: options.maxSlotWaitMs, leaseMs: options.slotLeaseMs, slotSpacingMs: options.gate.slotSpacingMs ?? 0 });
+
+  // The line moves at best one call per slot the ceiling frees, one every `slotSpacingMs`.
+  const slotSpacingMs = 1_000 / ceiling.maxPerSecond;
+  const line: Waiter[] = [];
+  let serving = false;
+
+  /** The head asks the ceiling until the line is empty; whoever cannot be served before the next slot goes. */
+  const serve = async () => {
+    if (serving) return;
+    serving = true;
+    try {
+      while (line.length > 0) {
+        let answer;
+        try {
+          answer = await ceiling.acquire();
+        } catch (error) {
+          for (const waiter of line.splice(0)) waiter.reject(error);
+          return;
+        }
+        if ('lease' in answer) {
+          line.shift()!.resolve(answer.lease);
+          continue;
+        }
+        const nextTryAt = performance.now() + answer.retryInMs;
+        for (let i = line.length - 1; i >= 0; i -= 1) {
+          if (line[i]!.deadline < nextTryAt) line.splice(i, 1)[0]!.reject(new OverCeiling(answer.retryInMs));
+        }
+        if (line.length > 0) await sleep(answer.retryInMs);
+      }
+    } finally {
+      serving = false;
+    }
+  };
+
+  const lease = async (): Promise<string> => {
+    const arrivedAt = performance.now();
+    let soonestMs = 0;
+    if (line.length === 0) {
+      const answer = await ceiling.acquire();
+      if ('lease' in answer) return answer.lease;
+      soonestMs = answer.retryInMs;
+    }
+    // The earliest this call's turn can come: refused now if that is past its wait budget.
+    const turnInMs = soonestMs + line.length * slotSpacingMs;
+    if (turnInMs > maxWaitMs) throw new OverCeiling(Math.ceil(turnInMs));
+    return new Promise<string>((resolve, reject) => {
+      line.push({ deadline: arrivedAt + maxWaitMs, resolve, reject });
+      void serve();
+    });
+  };
 
   const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await breaker.execute(async () => {
-        let slot: string | undefined;
         const waitStartedAt = performance.now();
+        let leased: string;
         try {
-          slot = await slots.take();
+          leased = await lease();
         } catch (error) {
           options.observer?.slotRefused();
-          const retry = error instanceof ProviderBusyError ? error.retryAfterMs : 1_000;
+          const retry = error instanceof OverCeiling ? error.retryInMs : UNREADABLE_CEILING_RETRY_MS;
           throw new ProviderError('busy', 'provider request-rate ceiling reached', `not called: over the request-rate ceiling, retry in ${retry} ms`, 0, {
             cause: error,
             called: false,
@@ -85,13 +149,11 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
           });
         }
         options.observer?.slotGranted(performance.now() - waitStartedAt);
-        if (slot === undefined) return call();
-        const leased = slot;
         try {
           return await call();
         } finally {
           // Not awaited: the answer need not wait for it. If it fails, the lease ends by itself.
-          options.gate.release?.(leased).catch(() => undefined);
+          ceiling.release(leased).catch(() => undefined);
         }
       });
     } catch (error) {

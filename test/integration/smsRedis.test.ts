@@ -9,7 +9,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redisLimiterStores } from '../../server/http/limiterStores.js';
 import { createRedis } from '../../server/redis.js';
-import { redisRateGate } from '../../server/providers/providerRateGate.js';
+import { redisCeiling } from '../../server/providers/providerCeiling.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { useTestDatabase, type TestApp } from '../support/testApp.js';
 import { deleteRedisKeys, redisTestUrl, testRedisClient, uniqueRedisPrefix } from '../support/testRedis.js';
@@ -59,7 +59,7 @@ describe.each(dbKindsUnderTest())('limits in Redis on %s', (kind) => {
       return buildSmsApp(testDb().db, sim(), {
         env,
         limiterStores: redisLimiterStores(client),
-        ...(providerMaxRps ? { providerGate: redisRateGate(client, providerMaxRps, 1_000, 'provider-rate:2factor') } : {}),
+        ...(providerMaxRps ? { providerCeiling: redisCeiling(client, providerMaxRps, 10_000) } : {}),
       });
     };
     return [instance(), instance()];

@@ -39,7 +39,7 @@ export interface TestApp extends ComposedApp {
 
 /** Infrastructure a test may swap (server/composeApp.ts); everything else comes from the test wiring. */
 export type TestInfrastructure = Partial<
-  Pick<Infrastructure, 'limiterStores' | 'rateLimitStoreHealthy' | 'providerGate' | 'sandbox' | 'breaker' | 'sleep' | 'clientDir' | 'postAlert'>
+  Pick<Infrastructure, 'limiterStores' | 'rateLimitStoreHealthy' | 'providerCeiling' | 'sandbox' | 'breaker' | 'sleep' | 'clientDir' | 'postAlert'>
 >;
 
 export interface TestAppOptions extends TestInfrastructure {
