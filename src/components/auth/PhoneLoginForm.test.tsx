@@ -293,12 +293,15 @@ describe('PhoneLoginForm', () => {
     await vi.waitFor(() => expect(posts(requests, '/api/sms/sendOtp')).toHaveLength(2));
   });
 
-  it('counts the resend cooldown down from resend_after_s', async () => {
-    renderLogin({ 'POST /api/sms/sendOtp': () => sentAnswer(undefined, { resend_after_s: 45 }) });
+  it("announces the send in the server's words and counts the resend cooldown down from resend_after_s", async () => {
+    renderLogin({
+      'POST /api/sms/sendOtp': () => sentAnswer(undefined, { resend_after_s: 45, message: 'Your code is on its way to +91******3210.' }),
+    });
     const user = setupUser();
 
     await requestCode(user);
 
+    expect(screen.getByText('Your code is on its way to +91******3210.')).toHaveAttribute('role', 'status');
     expect(screen.getByRole('timer')).toHaveTextContent('You can ask for a new code in 45 seconds.');
     expect(screen.getByRole('button', { name: 'Resend code' })).toBeDisabled();
     act(() => vi.advanceTimersByTime(44_000));

@@ -76,7 +76,8 @@ export function PhoneLoginForm() {
   }
 
   const sentTo = sms.phone ? maskPhone(sms.phone) : '';
-  const announcement = sms.lastResult?.action === 'send' && sms.lastResult.ok ? `We sent a code to ${sentTo}.` : '';
+  // The server's own words ("We sent a code to +91******3210."), read out once the code is on its way.
+  const announcement = sms.lastResult?.action === 'send' && sms.lastResult.ok ? sms.lastResult.message : '';
   const sendWait =
     sms.sendRetryInS > 0 ? (
       <p role="timer" className="text-sm text-muted-foreground">
