@@ -1,7 +1,7 @@
 /**
  * Row-level security proven through a real Data API: PostgREST (what Supabase serves at /rest/v1) over a
  * PostgreSQL database built from our migrations, with JWTs signed as Supabase Auth signs them (HS256, `role`,
- * `sub`). After real sends through the app and a Send SMS Hook row for a Supabase Auth user, user A's token
+ * `sub`). After real sends through the app and a signed Send SMS Hook call for a Supabase Auth user, user A's token
  * reads only A's otp_logs rows over HTTP, `anon` reads nothing, and no token can insert, update or delete a row
  * or read the other tables.
  *
@@ -9,16 +9,37 @@
  * binary fails the run.
  */
 import { randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublicUser } from '../../common/api/auth.js';
-import { createOtpLogsRepository } from '../../server/db/otpLogsRepository.js';
 import { ensureAuthenticatorRole, postgrestAvailable, startPostgrest, type PostgrestServer } from '../support/postgrest.js';
 import { allLogRows, addUser, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 import { useTestDatabase } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 
 const runs = dbKindsUnderTest().includes('postgres') && postgrestAvailable();
+
+/** The Send SMS Hook secret as Supabase shows it (`v1,whsec_<base64>`); Standard Webhooks signs with the rest. */
+const HOOK_SECRET = `v1,whsec_${Buffer.from('postgrest-rls-send-sms-hook-secret').toString('base64')}`;
+
+/** A Send SMS Hook call signed as Supabase Auth signs it, for `userId` (a Supabase Auth user). */
+function supabaseHookCall(userId: string, phone: string, otp: string) {
+  const body = JSON.stringify({
+    metadata: { uuid: randomUUID(), time: new Date().toISOString(), name: 'send-sms', ip_address: '203.0.113.7' },
+    user: { id: userId, aud: 'authenticated', role: 'authenticated', phone: phone.slice(1), app_metadata: { provider: 'phone' }, user_metadata: {} },
+    sms: { otp },
+  });
+  const messageId = `msg_${randomUUID()}`;
+  const at = new Date();
+  const headers = {
+    'Content-Type': 'application/json',
+    'webhook-id': messageId,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': new Webhook(HOOK_SECRET.slice('v1,'.length)).sign(messageId, at, body),
+  };
+  return { body, headers };
+}
 
 describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
   const testDb = useTestDatabase('postgres');
@@ -36,11 +57,10 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
 
   /**
    * A staff and an agent who each log in by phone, an admin who sends a test code, and a Supabase Auth user
-   * (in auth.users on a real project, never in public.users) whose code went out through the Send SMS Hook:
-   * that row is written by the server's own log repository, as the hook writes it.
+   * (in auth.users on a real project, never in public.users) whose code Supabase posted to the Send SMS Hook.
    */
   beforeEach(async () => {
-    const app = buildSmsApp(testDb().db, sim());
+    const app = buildSmsApp(testDb().db, sim(), { env: { SUPABASE_SMS_HOOK_SECRETS: HOOK_SECRET } });
     const admin = await signedIn(app);
     const loggedIn: PublicUser[] = [];
     for (const role of ['staff', 'agent'] as const) {
@@ -52,21 +72,8 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
     }
     await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: newPhone(), purpose: 'test' }).expect(200);
     const supabaseUser = { id: randomUUID() };
-    await createOtpLogsRepository(testDb().db).insertMany([
-      {
-        callId: randomUUID(),
-        userId: supabaseUser.id,
-        phone: newPhone(),
-        sessionId: null,
-        providerSessionId: randomUUID(),
-        type: 'autogen',
-        origin: 'supabase_hook',
-        status: 'sent',
-        responseTimeMs: 140,
-        details: 'OTP sent',
-        createdAt: new Date(),
-      },
-    ]);
+    const hookCall = supabaseHookCall(supabaseUser.id, newPhone(), '482913');
+    await request(app.app).post('/api/hooks/supabase/send-sms').set(hookCall.headers).send(hookCall.body).expect(200, {});
     const [staff, agent] = loggedIn as [PublicUser, PublicUser];
     people = { admin: admin.user, staff, agent, supabaseUser };
   });
