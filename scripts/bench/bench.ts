@@ -156,6 +156,7 @@ async function main(): Promise<number> {
   await buildIfStale(CLIENT_BUILD, { log }).catch((error: unknown) => log(`warning: ${error instanceof Error ? error.message : String(error)}; the bench only uses the API, so it goes on`));
 
   const tmpDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-bench-'));
+  // eslint-disable-next-line @typescript-eslint/require-await -- the cleanup loop catches rejections, not throws
   cleanups.push(async () => rmSync(tmpDir, { recursive: true, force: true }));
   const load = await startLoadClient();
   const attempt = async (name: string, work: () => Promise<void>) => {
@@ -323,7 +324,7 @@ async function main(): Promise<number> {
       const dataDir = path.join(tmpDir, 'embedded');
       mkdirSync(dataDir, { recursive: true });
       await preparePglite(dataDir, settings.pgliteUsers);
-      const before = await ledger(async () => 0, [sim]);
+      const before = await ledger(() => Promise.resolve(0), [sim]);
       const app = await startApp(ctx, 'pglite-memory', { limits: THROUGHPUT_LIMITS, embeddedDataDir: dataDir });
       let stopped = false;
       const stop = async () => {
@@ -334,7 +335,7 @@ async function main(): Promise<number> {
         results.throughput.push(
           await throughputPhase(ctx, 'PGlite + memory store, 1 process', [app.url], {
             users: settings.pgliteUsers,
-            countRows: async () => 0,
+            countRows: () => Promise.resolve(0),
             baselineUrl,
             baselinePid,
             serverPid: app.managed.pid,

@@ -109,3 +109,10 @@ export type DriverReply = { id: number; ok: true; result: LoadResult | StepAnswe
 
 export const PHONE_BASE = 7_000_000_000;
 export const phoneNumber = (index: number) => `+91${PHONE_BASE + index}`;
+
+/** One field of an answer's JSON body as text: '' when absent, JSON for anything that is not a string. */
+export function bodyField(answer: StepAnswer | undefined, field: string): string {
+  const value = answer?.body?.[field];
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

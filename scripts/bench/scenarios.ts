@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { clearAppKeys, countLogs, seedBetterAuthUsers, SERVER_ENTRY, ROOT, type BenchDatabase, type SimulatorControl, type SimulatorStats } from './infra.js';
 import type { LoadClient } from './loadClient.js';
 import type { BodySpec, LoadMode, LoadResult, StepAnswer } from './loadTypes.js';
-import { phoneNumber } from './loadTypes.js';
+import { bodyField, phoneNumber } from './loadTypes.js';
 import { forReport, mergeResults } from './stats.js';
 import { cpuMsBetween, postgresBackendsOf, processesNamed, readCpu, withDescendants, type Groups } from './cpuUsage.js';
 import { freePort, startProcess, waitForHttp, type ProcessHandle } from '../lib/processes.mjs';
@@ -628,25 +628,25 @@ export async function twoInstances(ctx: BenchContext): Promise<TwoInstancesResul
     checks.push({
       name: 'per-phone resend cooldown holds across A and B',
       pass: cooldown[0]?.status === 200 && cooldown[1]?.status === 429 && cooldown[1]?.body?.status === 'rate_limited',
-      detail: `send on A → ${cooldown[0]?.status}, same phone on B → ${cooldown[1]?.status} ${String(cooldown[1]?.body?.status ?? '')}`,
+      detail: `send on A → ${cooldown[0]?.status}, same phone on B → ${cooldown[1]?.status} ${bodyField(cooldown[1], 'status')}`,
     });
 
     // A session made on A verifies on B, once.
     const loginPhone = phoneNumber(phone++);
     const [sent] = await ctx.load.sequence([send(a.url, loginPhone)]);
-    const sessionId = String(sent?.body?.session_id ?? '');
+    const sessionId = bodyField(sent, 'session_id');
     const code = (await ctx.sim.lastCode(loginPhone)) ?? '000000';
     const crossVerify = await ctx.load.sequence([verify(b.url, sessionId, code), verify(a.url, sessionId, code)]);
     checks.push({
       name: 'a session created on A verifies on B (and only once)',
       pass: sent?.status === 200 && crossVerify[0]?.status === 200 && crossVerify[0]?.body?.verified === true && crossVerify[0]?.setsCookie === true && crossVerify[1]?.status === 404,
-      detail: `send on A → ${sent?.status}; verify on B → ${crossVerify[0]?.status} verified=${String(crossVerify[0]?.body?.verified)}; again on A → ${crossVerify[1]?.status} ${String(crossVerify[1]?.body?.status ?? '')}`,
+      detail: `send on A → ${sent?.status}; verify on B → ${crossVerify[0]?.status} verified=${String(crossVerify[0]?.body?.verified)}; again on A → ${crossVerify[1]?.status} ${bodyField(crossVerify[1], 'status')}`,
     });
 
     // Wrong codes spread over both instances share one attempt budget (5).
     const attemptsPhone = phoneNumber(phone++);
     const [sent2] = await ctx.load.sequence([send(b.url, attemptsPhone)]);
-    const session2 = String(sent2?.body?.session_id ?? '');
+    const session2 = bodyField(sent2, 'session_id');
     const right = (await ctx.sim.lastCode(attemptsPhone)) ?? '000000';
     const wrong = String((Number(right) + 1) % 1_000_000).padStart(right.length, '0');
     const attempts = await ctx.load.sequence([...Array.from({ length: 5 }, (_, i) => verify(both[i % 2]!, session2, wrong)), verify(a.url, session2, right)]);
@@ -654,7 +654,7 @@ export async function twoInstances(ctx: BenchContext): Promise<TwoInstancesResul
     checks.push({
       name: 'wrong-code attempts are counted across A and B',
       pass: attempts.slice(0, 5).every((x) => x.status === 400) && left.join(',') === '4,3,2,1,0' && attempts[5]?.status === 429 && attempts[5]?.body?.status === 'too_many_attempts',
-      detail: `5 wrong codes alternating A/B → ${statuses(attempts.slice(0, 5))} (attempts_left ${left.join(',')}); then the right code → ${attempts[5]?.status} ${String(attempts[5]?.body?.status ?? '')}`,
+      detail: `5 wrong codes alternating A/B → ${statuses(attempts.slice(0, 5))} (attempts_left ${left.join(',')}); then the right code → ${attempts[5]?.status} ${bodyField(attempts[5], 'status')}`,
     });
 
     // Per-IP verifies: 25 checks of unknown sessions, alternating; the limit is 20 a minute.

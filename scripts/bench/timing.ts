@@ -8,7 +8,7 @@
  * the time; the goal is at most 55 % (a random split of this many probes lands within about ±3 % of 50 %).
  */
 import type { StepAnswer } from './loadTypes.js';
-import { phoneNumber } from './loadTypes.js';
+import { bodyField, phoneNumber } from './loadTypes.js';
 import type { BenchContext } from './scenarios.js';
 import { startApp, THROUGHPUT_LIMITS } from './scenarios.js';
 
@@ -72,7 +72,7 @@ export async function timingProbes(ctx: BenchContext, samples: number): Promise<
     const strangerPhones = Array.from({ length: total }, (_, i) => phoneNumber(ctx.settings.users + 10_000 + i));
 
     const sends = await ctx.load.sequence(registeredPhones.flatMap((phone, i) => [send(phone), send(strangerPhones[i]!)]));
-    const sessionOf = (answer: StepAnswer | undefined) => String(answer?.body?.session_id ?? '');
+    const sessionOf = (answer: StepAnswer | undefined) => bodyField(answer, 'session_id');
     const checks = await ctx.load.sequence(sends.map((answer) => check(sessionOf(answer))));
 
     const measure = (path: TimingProbe['path'], answers: StepAnswer[], expected: (a: StepAnswer) => boolean): TimingProbe => {

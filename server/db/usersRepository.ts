@@ -103,7 +103,7 @@ async function insertUser(tx: Queryable, user: NewUser): Promise<PublicUser> {
 
 function rethrowDuplicate(error: unknown): never {
   const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string; message?: string };
-  const message = String((error as { message?: unknown })?.message ?? '');
+  const message = typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : '';
   if (code === '23505') {
     if (constraint?.includes('email') || message.includes('email')) throw new DuplicateUserError('email');
     if (constraint?.includes('phone') || message.includes('phone')) throw new DuplicateUserError('phone');

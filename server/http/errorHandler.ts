@@ -26,7 +26,7 @@ function fromBodyParser(error: { type?: unknown; status?: unknown }): AppError |
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error && typeof error === 'object') {
-    const parsed = fromBodyParser(error as { type?: unknown });
+    const parsed = fromBodyParser(error);
     if (parsed) return parsed;
     if (isDatabaseUnavailableError(error)) {
       return new AppError('database_unavailable', 'The service is temporarily unavailable. Please try again shortly.', { retryAfterS: 5 });

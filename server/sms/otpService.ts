@@ -284,7 +284,7 @@ export function createOtpService(deps: OtpServiceDeps) {
   }
 
   const operations = {
-    async sendOtp(input: { phone: string; purpose: OtpPurpose }, requester: PublicUser | undefined): Promise<SendOtpResponse> {
+    sendOtp: async (input: { phone: string; purpose: OtpPurpose }, requester: PublicUser | undefined): Promise<SendOtpResponse> => {
       const phone = toIndianMobile(input.phone);
       const testCode = deps.testNumbers?.codeFor(phone);
       if (testCode !== undefined) return sendToTestNumber(phone, testCode, input.purpose, requester);
@@ -345,7 +345,7 @@ export function createOtpService(deps: OtpServiceDeps) {
       }
     },
 
-    async verifyOtp(input: { sessionId: string; otp: string }): Promise<VerifyResult> {
+    verifyOtp: async (input: { sessionId: string; otp: string }): Promise<VerifyResult> => {
       const nowMs = deps.now();
       const session = await sessions.bookAttempt(input.sessionId, new Date(nowMs));
       if (!session) throw await notLiveError(input.sessionId, nowMs);
@@ -377,10 +377,10 @@ export function createOtpService(deps: OtpServiceDeps) {
       }
     },
 
-    async sendTemplate(
+    sendTemplate: async (
       input: { to: string; template_name?: string | undefined; var1?: string | undefined; var2?: string | undefined },
       requester: PublicUser,
-    ): Promise<SendTemplateResponse> {
+    ): Promise<SendTemplateResponse> => {
       const phone = toIndianMobile(input.to);
       if (isTestNumber(phone)) {
         deps.logger.info({ testNumber: true, phone: maskPhone(phone), type: 'template' }, 'test number: template SMS not sent');
@@ -410,7 +410,7 @@ export function createOtpService(deps: OtpServiceDeps) {
     },
 
     /** Checks the key in force with 2Factor's balance call; sends nothing. */
-    async testConnection(): Promise<ConnectionTestResponse> {
+    testConnection: async (): Promise<ConnectionTestResponse> => {
       const { provider, sandbox } = await resolveProvider('admin');
       try {
         const { value } = await provider.getBalance();

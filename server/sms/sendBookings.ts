@@ -131,6 +131,8 @@ export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEv
     return sends;
   };
 
+  // In-memory twin of the Redis bookings: `async` keeps their contract (a throw is a rejection).
+  /* eslint-disable @typescript-eslint/require-await */
   return {
     async book({ phone, userId, spendsBudget, nowMs }) {
       const day = istDay(nowMs);
@@ -204,4 +206,5 @@ export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEv
     size: () => phones.size + users.size + budget.size,
     close: () => clearInterval(sweepTimer),
   };
+  /* eslint-enable @typescript-eslint/require-await */
 }

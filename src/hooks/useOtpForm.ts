@@ -56,13 +56,13 @@ export function useOtpForm({ purpose, serverErrors }: OtpFormOptions) {
     sms,
     typedPhone,
     /** What is typed into the phone field; typing clears the field's error. */
-    setTypedPhone(value: string) {
+    setTypedPhone: (value: string) => {
       setTypedPhoneState(value);
       setPhoneError(null);
     },
     phoneError,
     code,
-    setCode(value: string) {
+    setCode: (value: string) => {
       setCodeState(value);
       setCodeError(null);
     },

@@ -58,7 +58,7 @@ describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
     sim().setFaults({ mode: 'invalidKey' });
     const verify = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: res.body.session_id, otp: codeSentTo(sim(), phone) }).expect(502);
     expect(verify.body).toMatchObject({ status: 'provider_error', verified: false });
-    expect((await allLogRows(testDb().db)).map((row) => `${row.type}:${row.status}`)).toEqual(['autogen:sent', 'verify:provider_error']);
+    expect((await allLogRows(testDb().db)).map((row) => `${String(row.type)}:${String(row.status)}`)).toEqual(['autogen:sent', 'verify:provider_error']);
   });
 
   it.each([

@@ -65,7 +65,7 @@ function Balances({ data }: { data: SmsBalanceResponse }) {
         <Alert variant="destructive">
           <AlertTitle>Balance low</AlertTitle>
           <AlertDescription>
-            {`${ACCOUNT_LABELS[data.in_use]} has ${count.format(inUse!.balance!)} credits left, under the alert threshold of ${count.format(data.alert_below)} (SMS_BALANCE_ALERT_BELOW). Top up the 2Factor account before sends start failing.`}
+            {`${ACCOUNT_LABELS[data.in_use]} has ${count.format(inUse.balance!)} credits left, under the alert threshold of ${count.format(data.alert_below)} (SMS_BALANCE_ALERT_BELOW). Top up the 2Factor account before sends start failing.`}
           </AlertDescription>
         </Alert>
       ) : null}

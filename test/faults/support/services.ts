@@ -173,7 +173,7 @@ export async function startRedis(): Promise<RedisInstance> {
       let output = '';
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`redis-server did not start within 15 s:\n${output}`)), 15_000);
-        proc.stdout!.on('data', (chunk: Buffer) => {
+        proc.stdout.on('data', (chunk: Buffer) => {
           output += chunk.toString();
           if (output.includes('Ready to accept connections')) {
             clearTimeout(timer);
