@@ -14,7 +14,6 @@ export type FunnelPeriod = (typeof FUNNEL_PERIODS)[number];
 export const funnelQuerySchema = z.object({
   period: z.enum(FUNNEL_PERIODS).default('24h').describe('The last 24 hours or the last 7 days.'),
 });
-export type FunnelQuery = z.input<typeof funnelQuerySchema>;
 
 const countSchema = z.number().int().min(0);
 
@@ -23,7 +22,6 @@ export const failureReasonShareSchema = z.object({
   count: countSchema,
   share: z.number().min(0).max(1).describe('Share of the failed sends, from 0 to 1.'),
 });
-export type FailureReasonShare = z.infer<typeof failureReasonShareSchema>;
 
 export const funnelHourSchema = z.object({
   hour: z.number().int().min(0).max(23).describe('Hour of the day in IST: sends whose send time fell in it, over the whole period.'),

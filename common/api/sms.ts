@@ -86,7 +86,6 @@ export const logsQuerySchema = z.object({
   before: z.coerce.number().int().positive().optional(),
   type: z.enum(OTP_LOG_TYPES).optional(),
 });
-export type LogsQuery = z.input<typeof logsQuerySchema>;
 
 export const sendOtpResponseSchema = z.object({
   session_id: z.uuid().describe('Pass it to verifyOtp with the code.'),
@@ -231,7 +230,6 @@ export const smsSettingsChangeSchema = z.object({
     .describe('Null once the admin who saved it was deleted.'),
   fields: z.array(z.enum(SMS_SETTINGS_FIELDS)).describe('Which fields were saved; never their values.'),
 });
-export type SmsSettingsChange = z.infer<typeof smsSettingsChangeSchema>;
 
 /** GET /api/sms/config/changes: the newest changes first. */
 export const smsSettingsChangesResponseSchema = z.object({

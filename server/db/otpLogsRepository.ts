@@ -30,7 +30,6 @@ export interface OtpLogsRepository {
   insertMany(entries: readonly OtpLogEntry[]): Promise<void>;
   /** Newest first, keyset-paginated by id. Phones come back masked. */
   page(query: OtpLogPageQuery): Promise<{ items: OtpLogItem[]; nextBefore: number | null }>;
-  count(): Promise<number>;
 }
 
 interface OtpLogRow {
@@ -99,11 +98,6 @@ export function createOtpLogsRepository(db: Db): OtpLogsRepository {
       );
       const hasMore = rows.length > limit;
       return { items, nextBefore: hasMore && items.length > 0 ? items[items.length - 1]!.id : null };
-    },
-
-    async count() {
-      const { rows } = await db.query<{ count: number }>('select count(*)::int as count from public.otp_logs');
-      return rows[0]?.count ?? 0;
     },
   };
 }

@@ -69,7 +69,7 @@ const DAY_MS = 86_400_000;
 /** India has one time zone and no daylight saving: UTC+05:30. */
 const IST_OFFSET_MS = 19_800_000;
 /** The cooldown growth starts over after this long without a send to the phone. */
-export const GROWTH_RESET_AFTER_MS = HOUR_MS;
+export const GROWTH_RESET_AFTER_MS = 60 * 60_000;
 
 /** The IST day number of an instant (days since 1970-01-01 in India). */
 export function istDay(nowMs: number): number {

@@ -150,5 +150,3 @@ export function useSmsService() {
     clearResult,
   };
 }
-
-export type SmsService = ReturnType<typeof useSmsService>;

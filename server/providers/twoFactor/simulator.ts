@@ -57,7 +57,7 @@ import { createRequestStats, type RequestKind, type SimulatorStats } from './sim
 import { createExpiringMap } from './expiringMap.js';
 import { createOtpSessionStore, type SessionVerdict } from './simulatorSessions.js';
 
-export type { SimulatorStats, RequestKind } from './simulatorStats.js';
+export type { SimulatorStats } from './simulatorStats.js';
 
 export const FAULT_MODES = ['none', 'http500', 'html', 'brokenJson', 'oversized', 'invalidKey', 'expired', 'hang'] as const;
 /**
