@@ -35,6 +35,10 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** How often expired sessions and old log rows are deleted (one instance at a time, see db/retention.ts). */
 const PURGE_INTERVAL_MS = 5 * 60_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** The first balance poll waits this long after start, so it does not compete with the boot. */
+const FIRST_BALANCE_POLL_AFTER_MS = 5_000;
+/** A worker that died is replaced after this pause, so a crash loop does not spin the CPU. */
+const WORKER_RESTART_DELAY_MS = 1_000;
 const EX_UNAVAILABLE = 69;
 const EX_CONFIG = 78;
 
@@ -168,7 +172,7 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
     void smsBalance.pollIfDue().catch((error: unknown) => logger.warn({ err: error }, 'SMS balance poll failed; it runs again later'));
   const balanceTimer = setInterval(pollBalance, BALANCE_POLL_TICK_MS);
   balanceTimer.unref();
-  setTimeout(pollBalance, 5_000).unref();
+  setTimeout(pollBalance, FIRST_BALANCE_POLL_AFTER_MS).unref();
   const alertTimer = setInterval(() => void alertWatch.tick(), ALERT_TICK_MS);
   alertTimer.unref();
   collectDefaultMetrics({ register: metrics.registry });
@@ -211,7 +215,7 @@ async function runPrimary({ config, logger }: ReturnType<typeof setUp>): Promise
       return;
     }
     logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
-    setTimeout(fork, 1_000);
+    setTimeout(fork, WORKER_RESTART_DELAY_MS);
   });
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

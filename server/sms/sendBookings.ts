@@ -66,6 +66,8 @@ export interface SendBookingStore {
 
 export const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** How often the in-memory store forgets phones, users and days no limit looks at any more. */
+const SWEEP_EVERY_MS = 60_000;
 /** India has one time zone and no daylight saving: UTC+05:30. */
 const IST_OFFSET_MS = 19_800_000;
 /** The cooldown growth starts over after this long without a send to the phone. */
@@ -122,7 +124,7 @@ export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEv
     }
     for (const day of budget.keys()) if (day < today) budget.delete(day);
   };
-  const sweepTimer = setInterval(sweep, options.sweepEveryMs ?? 60_000);
+  const sweepTimer = setInterval(sweep, options.sweepEveryMs ?? SWEEP_EVERY_MS);
   sweepTimer.unref();
 
   const liveUserSends = (userId: string, nowMs: number) => {

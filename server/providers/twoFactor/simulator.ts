@@ -222,6 +222,15 @@ const deliveryReportsSchema = z.strictObject({
   voiceInsteadOfSms: z.boolean().optional(),
 });
 
+/** The outbox keeps at least the newest this many messages. */
+const DEFAULT_OUTBOX_LIMIT = 10_000;
+/** How often what has expired is dropped, requests or not. */
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** How long a code can be verified. */
+const DEFAULT_OTP_TTL_MS = 600_000;
+/** OTP sessions, newest codes and template reports kept at most, each, oldest dropped first. */
+const DEFAULT_MAX_SESSIONS = 100_000;
+
 const DEFAULT_DELIVERY_REPORTS: DeliveryReportSettings = {
   callbackUrl: null,
   delayMs: 1_000,
@@ -264,7 +273,7 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
   if (!Number.isInteger(otpLength) || otpLength < 4 || otpLength > 8) throw new Error('otpLength must be 4–8');
   const validKeys = options.validApiKeys ? new Set(options.validApiKeys) : undefined;
   const invalidKeyHttpStatus = options.invalidKeyHttpStatus ?? 200;
-  const outboxLimit = options.outboxLimit ?? 10_000;
+  const outboxLimit = options.outboxLimit ?? DEFAULT_OUTBOX_LIMIT;
   const initialBalances: SimulatorBalances = { sms: '500', voice: '500', transactionalSms: '500', ...options.balances };
   let balances = { ...initialBalances };
   const startFaults = faultsSchema.parse({ latencyMs: options.latencyMs, mode: options.mode });
@@ -272,8 +281,8 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
 
   let faults: SimulatorFaults = { ...initialFaults };
   const stats = createRequestStats(now);
-  const ttlMs = options.otpTtlMs ?? 600_000;
-  const maxSessions = options.maxSessions ?? 100_000;
+  const ttlMs = options.otpTtlMs ?? DEFAULT_OTP_TTL_MS;
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const sessions = createOtpSessionStore({ now, ttlMs, maxSessions });
   const retention = { now, retentionMs: 2 * ttlMs, maxEntries: maxSessions };
   /** TSMS session id → recipients (E.164), for delivery reports. */
@@ -606,7 +615,7 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     sessions.sweep();
     lastCodes.sweep();
     templateSessions.sweep();
-  }, options.sweepIntervalMs ?? 60_000);
+  }, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
   sweeper.unref();
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
