@@ -41,9 +41,22 @@ export const errorBodySchema = z.object({
   status: z.enum(ERROR_CODES).describe('What went wrong, for programs: branch on it. A shipped code never changes.'),
   message: z.string().describe('What went wrong, for people.'),
   verified: z.literal(false).optional().describe('On every failed verifyOtp answer.'),
-  attempts_left: z.number().int().min(0).optional().describe('otp_mismatch: wrong codes still allowed for this session.'),
-  retry_after_s: z.number().int().min(0).optional().describe('Seconds to wait before trying again: on every error answer with a Retry-After header, the same value.'),
-  provider_details: z.string().optional().describe("Admin-initiated sends only: the provider's own words, e.g. `Invalid API Key`."),
+  attempts_left: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('otp_mismatch: wrong codes still allowed for this session.'),
+  retry_after_s: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Seconds to wait before trying again: on every error answer with a Retry-After header, the same value.'),
+  provider_details: z
+    .string()
+    .optional()
+    .describe("Admin-initiated sends only: the provider's own words, e.g. `Invalid API Key`."),
   issues: z
     .array(z.object({ path: z.string(), message: z.string() }))
     .optional()

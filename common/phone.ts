@@ -5,7 +5,8 @@
  */
 export const INDIAN_MOBILE_E164 = /^\+91[6-9]\d{9}$/;
 
-export const PHONE_FORMAT_HINT = 'Enter an Indian mobile number as +91 followed by 10 digits starting with 6, 7, 8 or 9, e.g. +919876543210.';
+export const PHONE_FORMAT_HINT =
+  'Enter an Indian mobile number as +91 followed by 10 digits starting with 6, 7, 8 or 9, e.g. +919876543210.';
 
 /**
  * Turns what people type into the national field (spaces, dashes, a leading 0, an optional 91 or +91)

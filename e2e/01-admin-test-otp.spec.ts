@@ -11,7 +11,10 @@ import { USERS } from './support/users.js';
 const PHONE = '+919700000101';
 const MASKED_SAVED_KEY = `${'•'.repeat(8)}${SAVED_API_KEY.slice(-4)}`;
 
-test('an admin saves the API key, sees it only masked, sends and verifies a test OTP, and finds both log rows', async ({ page, simulator }) => {
+test('an admin saves the API key, sees it only masked, sends and verifies a test OTP, and finds both log rows', async ({
+  page,
+  simulator,
+}) => {
   await logInByEmail(page, USERS.admin);
   await openSmsSettings(page);
 
@@ -26,7 +29,9 @@ test('an admin saves the API key, sees it only masked, sends and verifies a test
     await apiKey.fill(SAVED_API_KEY);
     await expect(apiKey).toHaveAttribute('type', 'password');
     await config.getByRole('button', { name: 'Save', exact: true }).click();
-    await expect(config.getByRole('status').filter({ hasText: 'Settings saved. The new API key is in use.' })).toBeVisible();
+    await expect(
+      config.getByRole('status').filter({ hasText: 'Settings saved. The new API key is in use.' }),
+    ).toBeVisible();
   });
 
   await test.step('the saved key shows only masked, here and after a reload', async () => {

@@ -43,7 +43,10 @@ test('the Test Sender refuses invalid numbers with a clear message and sends not
   expect(await providerRequests(simulator), 'requests that reached the 2Factor simulator').toBe(before);
 });
 
-test('the login Phone tab refuses invalid numbers with a clear message and sends nothing', async ({ page, simulator }) => {
+test('the login Phone tab refuses invalid numbers with a clear message and sends nothing', async ({
+  page,
+  simulator,
+}) => {
   await openPhoneTab(page);
   const phone = page.getByRole('textbox', { name: 'Mobile number' });
   const before = await providerRequests(simulator);
@@ -60,7 +63,10 @@ test('the login Phone tab refuses invalid numbers with a clear message and sends
   expect(await providerRequests(simulator), 'requests that reached the 2Factor simulator').toBe(before);
 });
 
-test('the server refuses the same numbers when the browser check is bypassed, still without calling 2Factor', async ({ page, simulator }) => {
+test('the server refuses the same numbers when the browser check is bypassed, still without calling 2Factor', async ({
+  page,
+  simulator,
+}) => {
   const before = await providerRequests(simulator);
   for (const phone of ['+9198765', '+14155552671', '+915876543210', '+9198765abcde']) {
     const answer = await page.request.post('/api/sms/sendOtp', { data: { phone, purpose: 'login' } });

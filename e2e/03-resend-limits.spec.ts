@@ -87,7 +87,10 @@ async function fastForwardSeconds(page: Page, seconds: number): Promise<void> {
   await page.clock.fastForward(seconds * 1000);
 }
 
-test("login: the resend button counts down the growing cooldown, and after the phone's daily cap it waits for Retry-After", async ({ page, simulator }) => {
+test("login: the resend button counts down the growing cooldown, and after the phone's daily cap it waits for Retry-After", async ({
+  page,
+  simulator,
+}) => {
   const phone = USERS.agent.phone;
   await page.clock.install();
   await openPhoneTab(page);
@@ -124,7 +127,9 @@ test("login: the resend button counts down the growing cooldown, and after the p
   const retryAfterS = await refusedSendRetryAfter(page, () => resend.click(), 'midnight IST');
 
   await test.step('the 429 message shows and the button waits for Retry-After', async () => {
-    await expect(page.getByRole('alert')).toHaveText('Too many codes were sent to this number today. Please try again tomorrow.');
+    await expect(page.getByRole('alert')).toHaveText(
+      'Too many codes were sent to this number today. Please try again tomorrow.',
+    );
     await expect(timer).toHaveText(`You can try again in ${waitInWords(retryAfterS)}.`);
     await expect(resend).toBeDisabled();
     expect(await simulator.otpCount(phone), 'the refused send never reached 2Factor').toBe(2);
@@ -139,7 +144,10 @@ test("login: the resend button counts down the growing cooldown, and after the p
   });
 });
 
-test('Test Sender: switching numbers to force sends past the hourly limit gets a 429 and a Retry-After countdown', async ({ page, simulator }) => {
+test('Test Sender: switching numbers to force sends past the hourly limit gets a 429 and a Retry-After countdown', async ({
+  page,
+  simulator,
+}) => {
   const phones = ['+919700000301', '+919700000302', '+919700000303'] as const;
   await page.clock.install();
   await logInByEmail(page, USERS.admin);
@@ -171,12 +179,16 @@ test('Test Sender: switching numbers to force sends past the hourly limit gets a
 
   await test.step('a third send this hour is refused, and Send waits for Retry-After', async () => {
     await expect(sender.result).toContainText('Send: failed');
-    await expect(sender.result).toContainText('You have sent too many messages this hour. Please wait before sending more.');
+    await expect(sender.result).toContainText(
+      'You have sent too many messages this hour. Please wait before sending more.',
+    );
     await expect(sender.resultValues.first()).toHaveText('rate_limited');
     await expect(sender.timer).toHaveText(`Rate limited: you can send again in ${waitInWords(retryAfterS)}.`);
     await expect(sender.send).toBeDisabled();
     expect(await simulator.otpCount(phones[2]), 'the refused send never reached 2Factor').toBe(0);
-    expect((await simulator.outbox()).filter((message) => (phones as readonly string[]).includes(message.phone))).toHaveLength(2);
+    expect(
+      (await simulator.outbox()).filter((message) => (phones as readonly string[]).includes(message.phone)),
+    ).toHaveLength(2);
 
     await fastForwardSeconds(page, retryAfterS - 30);
     await expect(sender.timer).toHaveText(/^Rate limited: you can send again in \d{1,2} seconds?\.$/);

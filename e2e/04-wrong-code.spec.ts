@@ -6,7 +6,16 @@
 import type { Page, Response } from '@playwright/test';
 import { expect, test } from './support/fixtures.js';
 import { wrongCodeFor, type SimulatorClient } from './support/simulator.js';
-import { escapeRegExp, loggedInEmailInPage, logInByEmail, openPhoneTab, openSmsSettings, requestLoginCode, sendTestOtp, testSender } from './support/ui.js';
+import {
+  escapeRegExp,
+  loggedInEmailInPage,
+  logInByEmail,
+  openPhoneTab,
+  openSmsSettings,
+  requestLoginCode,
+  sendTestOtp,
+  testSender,
+} from './support/ui.js';
 import { USERS } from './support/users.js';
 
 const MAX_ATTEMPTS = 3;
@@ -25,7 +34,12 @@ async function verifyCalls(simulator: SimulatorClient): Promise<number> {
 }
 
 /** The server's answer to the right code on a dead session, and proof that 2Factor was not asked. */
-async function expectDeadEvenForTheRightCode(page: Page, simulator: SimulatorClient, sessionId: string, code: string): Promise<void> {
+async function expectDeadEvenForTheRightCode(
+  page: Page,
+  simulator: SimulatorClient,
+  sessionId: string,
+  code: string,
+): Promise<void> {
   const callsBefore = await verifyCalls(simulator);
   const answer = await page.request.post('/api/sms/verifyOtp', { data: { session_id: sessionId, otp: code } });
   expect(answer.status()).toBe(429);
@@ -33,7 +47,10 @@ async function expectDeadEvenForTheRightCode(page: Page, simulator: SimulatorCli
   expect(await verifyCalls(simulator), 'verify calls to 2Factor for a dead session').toBe(callsBefore);
 }
 
-test('login: wrong codes show the attempts left, then the session is dead even for the right code', async ({ page, simulator }) => {
+test('login: wrong codes show the attempts left, then the session is dead even for the right code', async ({
+  page,
+  simulator,
+}) => {
   const user = USERS.staff;
   await openPhoneTab(page);
   const sent = page.waitForResponse(isSend);
@@ -58,7 +75,9 @@ test('login: wrong codes show the attempts left, then the session is dead even f
   await test.step('the last wrong code ends the session', async () => {
     await codeField.fill(wrongCodeFor(code));
     await verify.click();
-    await expect(page.getByRole('alert')).toHaveText('That code is not right, and no attempts are left. Please request a new code.');
+    await expect(page.getByRole('alert')).toHaveText(
+      'That code is not right, and no attempts are left. Please request a new code.',
+    );
     await expect(codeField).toBeDisabled();
     await expect(verify).toBeDisabled();
     await expect(page.getByRole('button', { name: 'Resend code' })).toBeVisible();
@@ -73,7 +92,10 @@ test('login: wrong codes show the attempts left, then the session is dead even f
   });
 });
 
-test('Test Sender: attempts left count down in the result, then the session is dead even for the right code', async ({ page, simulator }) => {
+test('Test Sender: attempts left count down in the result, then the session is dead even for the right code', async ({
+  page,
+  simulator,
+}) => {
   const phone = '+919700000401';
   await logInByEmail(page, USERS.admin);
   await openSmsSettings(page);

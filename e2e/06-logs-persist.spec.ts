@@ -9,7 +9,11 @@ import { USERS } from './support/users.js';
 const PHONE_BEFORE = '+919700000601';
 const PHONE_AFTER = '+919700000602';
 
-test('log rows written before a server restart are still in Logs Preview after it', async ({ page, simulator, stack }) => {
+test('log rows written before a server restart are still in Logs Preview after it', async ({
+  page,
+  simulator,
+  stack,
+}) => {
   await logInByEmail(page, USERS.admin);
   await openSmsSettings(page);
   const sender = testSender(page);

@@ -6,7 +6,16 @@
 import path from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './support/fixtures.js';
-import { logInByEmail, logOut, logsPreview, openSmsSettings, pageScrollWidth, requestLoginCode, sendTestOtp, testSender } from './support/ui.js';
+import {
+  logInByEmail,
+  logOut,
+  logsPreview,
+  openSmsSettings,
+  pageScrollWidth,
+  requestLoginCode,
+  sendTestOtp,
+  testSender,
+} from './support/ui.js';
 import { USERS } from './support/users.js';
 
 const WIDTH = 375;

@@ -50,7 +50,12 @@ async function saveCardShot(page: Page, testInfo: TestInfo, name: string, card: 
 }
 
 /** At each width: the page does not scroll sideways; a full-page screenshot is saved and attached. */
-async function screens(page: Page, testInfo: TestInfo, name: string, atWidth?: (width: number) => Promise<void>): Promise<void> {
+async function screens(
+  page: Page,
+  testInfo: TestInfo,
+  name: string,
+  atWidth?: (width: number) => Promise<void>,
+): Promise<void> {
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: width < 768 ? 812 : 800 });
     await atWidth?.(width);
@@ -88,7 +93,11 @@ async function selectTextFit(select: Locator): Promise<{ text: string; neededPx:
   });
 }
 
-test('the first-hour screens say what happened and fit 375 and 1280 px', async ({ page, simulator, browserLog }, testInfo) => {
+test('the first-hour screens say what happened and fit 375 and 1280 px', async ({
+  page,
+  simulator,
+  browserLog,
+}, testInfo) => {
   await test.step('logged out: no console error, Tab goes straight to the field, +91 is readable', async () => {
     await page.goto('/login');
     const email = page.getByRole('textbox', { name: 'Email' });
@@ -103,7 +112,10 @@ test('the first-hour screens say what happened and fit 375 and 1280 px', async (
     const prefix = page.getByText('+91', { exact: true }).locator('..');
     expect(await renderedContrast(prefix), '+91 prefix contrast').toBeGreaterThanOrEqual(4.5);
 
-    expect(browserLog.lines.filter((line) => line.includes('[error]')), 'console errors of a logged-out page load').toEqual([]);
+    expect(
+      browserLog.lines.filter((line) => line.includes('[error]')),
+      'console errors of a logged-out page load',
+    ).toEqual([]);
     await screens(page, testInfo, 'login-phone');
   });
 
@@ -119,7 +131,9 @@ test('the first-hour screens say what happened and fit 375 and 1280 px', async (
     for (const value of ['autogen', 'template']) {
       await mode.selectOption(value);
       const fit = await selectTextFit(mode);
-      expect(fit.neededPx, `"${fit.text}" fits its select (${fit.availablePx.toFixed(0)} px)`).toBeLessThanOrEqual(fit.availablePx);
+      expect(fit.neededPx, `"${fit.text}" fits its select (${fit.availablePx.toFixed(0)} px)`).toBeLessThanOrEqual(
+        fit.availablePx,
+      );
     }
     await mode.selectOption('autogen');
   });
@@ -159,8 +173,12 @@ test('the first-hour screens say what happened and fit 375 and 1280 px', async (
     await logs.refresh.click();
     await expect(logs.rows(PHONE, 'verify', 'verified')).toHaveCount(1);
     // One refused send and one accepted; the wrong code counts as the person's, not as a failed delivery.
-    await expect(logs.region.getByRole('region', { name: 'Delivery' })).toContainText('2Factor accepted 1 of 2 sends (50%): 1 refused, 0 unavailable.');
-    await expect(logs.region.getByRole('region', { name: 'Code checks' })).toContainText('2 code checks: 1 verified, 1 wrong code');
+    await expect(logs.region.getByRole('region', { name: 'Delivery' })).toContainText(
+      '2Factor accepted 1 of 2 sends (50%): 1 refused, 0 unavailable.',
+    );
+    await expect(logs.region.getByRole('region', { name: 'Code checks' })).toContainText(
+      '2 code checks: 1 verified, 1 wrong code',
+    );
 
     await screens(page, testInfo, 'logs-preview', async (width) => {
       if (width >= 768) {

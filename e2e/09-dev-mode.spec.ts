@@ -67,7 +67,10 @@ const test = base.extend<{ pageErrors: string[] }, { devStack: DevStack }>({
 test.describe.configure({ timeout: 240_000 });
 
 test('the API says at startup that the sandbox sends the SMS', ({ devStack }) => {
-  const line = devStack.output().split('\n').find((text) => text.includes('listening on http'));
+  const line = devStack
+    .output()
+    .split('\n')
+    .find((text) => text.includes('listening on http'));
   expect(line).toContain('"smsApiKey":"sandbox"');
 });
 
@@ -77,7 +80,10 @@ test('a demo user logs in by email through the Vite port and lands on their home
   await logOut(page);
 });
 
-test('a demo user logs in by phone through the Vite port with the code the sandbox printed', async ({ page, devStack }) => {
+test('a demo user logs in by phone through the Vite port with the code the sandbox printed', async ({
+  page,
+  devStack,
+}) => {
   await openPhoneTab(page);
   const before = devStack.sandboxSmsCount();
   await page.getByRole('textbox', { name: 'Mobile number' }).fill(typedNational(DEMO_AGENT.phone));

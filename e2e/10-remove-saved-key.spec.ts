@@ -37,7 +37,9 @@ test('an admin removes the saved API key and the sandbox is back', async ({ page
   await test.step('saving a key ends the sandbox', async () => {
     await config.getByLabel('API key', { exact: true }).fill(REFUSED_KEY);
     await config.getByRole('button', { name: 'Save', exact: true }).click();
-    await expect(config.getByRole('status').filter({ hasText: 'Settings saved. The new API key is in use.' })).toBeVisible();
+    await expect(
+      config.getByRole('status').filter({ hasText: 'Settings saved. The new API key is in use.' }),
+    ).toBeVisible();
     await expect(keyInUse).toContainText('the key saved here');
     await expect(sandboxBadge).toHaveCount(0);
     await testConnection.click();
@@ -55,7 +57,9 @@ test('an admin removes the saved API key and the sandbox is back', async ({ page
     await expect(dialog).toContainText('The app goes back to the sandbox');
     await dialog.getByRole('button', { name: 'Remove key' }).click();
     await expect(dialog).toBeHidden();
-    await expect(config.getByRole('status').filter({ hasText: 'Saved key removed.' })).toContainText('Key in use now: the sandbox');
+    await expect(config.getByRole('status').filter({ hasText: 'Saved key removed.' })).toContainText(
+      'Key in use now: the sandbox',
+    );
     await expect(keyInUse).toContainText('the sandbox');
     await expect(keyInUse).toBeFocused();
     await expect(sandboxBadge).toBeVisible();

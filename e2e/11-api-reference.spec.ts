@@ -4,7 +4,11 @@
  */
 import { expect, test } from './support/fixtures.js';
 
-test('the API reference page renders the operations from this server only, with no console errors', async ({ page, stack, browserLog }) => {
+test('the API reference page renders the operations from this server only, with no console errors', async ({
+  page,
+  stack,
+  browserLog,
+}) => {
   const foreignRequests: string[] = [];
   page.on('request', (request) => {
     if (!request.url().startsWith(stack.url) && !request.url().startsWith('data:')) foreignRequests.push(request.url());
@@ -22,5 +26,8 @@ test('the API reference page renders the operations from this server only, with 
   await expect(page.getByText('RateLimit-Policy').first()).toBeVisible();
 
   expect(foreignRequests, 'requests to other hosts').toEqual([]);
-  expect(browserLog.lines.filter((line) => line.includes('[error]')), 'console errors (CSP violations among them)').toEqual([]);
+  expect(
+    browserLog.lines.filter((line) => line.includes('[error]')),
+    'console errors (CSP violations among them)',
+  ).toEqual([]);
 });

@@ -10,7 +10,14 @@
 import path from 'node:path';
 import type { Locator, Page, TestInfo } from '@playwright/test';
 import { expect, test } from './support/fixtures.js';
-import { deliveryFunnel, logInByEmail, openSmsSettings, pageScrollWidth, sendTestOtp, testSender } from './support/ui.js';
+import {
+  deliveryFunnel,
+  logInByEmail,
+  openSmsSettings,
+  pageScrollWidth,
+  sendTestOtp,
+  testSender,
+} from './support/ui.js';
 import { USERS } from './support/users.js';
 
 const CALLBACK_TOKEN = 'e2e-callback-7d3f1a9c-5b2e-4c8d-9e0f-a1b2c3d4e5f6';
@@ -27,11 +34,20 @@ async function shoot(page: Page, testInfo: TestInfo, name: string, clip?: Locato
   // From the top: a full-page shot taken scrolled down paints the sticky header over the middle.
   await page.evaluate('window.scrollTo(0, 0)');
   const file = path.join(testInfo.project.outputDir, 'screens', `${name}.png`);
-  const body = await page.screenshot({ fullPage: true, path: file, animations: 'disabled', ...(clip ? { clip: (await clip.boundingBox())! } : {}) });
+  const body = await page.screenshot({
+    fullPage: true,
+    path: file,
+    animations: 'disabled',
+    ...(clip ? { clip: (await clip.boundingBox())! } : {}),
+  });
   await testInfo.attach(`${name}.png`, { body, contentType: 'image/png' });
 }
 
-test('the delivery funnel fills as 2Factor reports deliveries, and warns when codes go out as voice calls', async ({ page, simulator, stack }, testInfo) => {
+test('the delivery funnel fills as 2Factor reports deliveries, and warns when codes go out as voice calls', async ({
+  page,
+  simulator,
+  stack,
+}, testInfo) => {
   await simulator.setDeliveryReports({
     callbackUrl: `${stack.url}/api/sms/callbacks/2factor/${CALLBACK_TOKEN}`,
     delayMs: REPORT_DELAY_MS,
@@ -56,7 +72,9 @@ test('the delivery funnel fills as 2Factor reports deliveries, and warns when co
     await expect(funnel.stage('Delivered')).toHaveText(/^Delivered\s*0 · 0% of accepted$/);
 
     // No click: the card refreshes by itself when the report has arrived.
-    await expect(funnel.stage('Delivered')).toHaveText(/^Delivered\s*1 · 100% of accepted$/, { timeout: REPORT_SEEN_MS });
+    await expect(funnel.stage('Delivered')).toHaveText(/^Delivered\s*1 · 100% of accepted$/, {
+      timeout: REPORT_SEEN_MS,
+    });
     await expect(funnel.figure('Awaiting a report')).toHaveText('0');
     await expect(funnel.figure('Median (p50)')).toHaveText(/^\d+(\.\d)? s$/);
 
@@ -80,7 +98,9 @@ test('the delivery funnel fills as 2Factor reports deliveries, and warns when co
     await simulator.setDeliveryReports({ mix: { delivered: 1, failed: 0, rejected: 0 }, voiceInsteadOfSms: true });
     await sendTestOtp(page, simulator, PHONES.voice);
     await expect(funnel.voiceWarning).toBeVisible({ timeout: REPORT_SEEN_MS });
-    await expect(funnel.voiceWarning).toContainText('1 code sent as SMS was delivered as a voice call in the last 7 days');
+    await expect(funnel.voiceWarning).toContainText(
+      '1 code sent as SMS was delivered as a voice call in the last 7 days',
+    );
     await expect(funnel.voiceWarning).toContainText('the DLT template or sender is not mapped in your 2Factor account');
     await expect(funnel.voiceWarning.getByRole('listitem')).toHaveCount(3);
     await expect(funnel.figure('As a voice call')).toHaveText('1');

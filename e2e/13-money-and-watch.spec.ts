@@ -10,7 +10,14 @@
  */
 import path from 'node:path';
 import { expect, test } from './support/fixtures.js';
-import { expectRoleHome, logInByEmail, openPhoneTab, openSmsSettings, pageScrollWidth, typedNational } from './support/ui.js';
+import {
+  expectRoleHome,
+  logInByEmail,
+  openPhoneTab,
+  openSmsSettings,
+  pageScrollWidth,
+  typedNational,
+} from './support/ui.js';
 import { USERS } from './support/users.js';
 
 const TEST_CODE = '246810';
@@ -37,7 +44,9 @@ test('a test number logs its owner in with the fixed code, and no SMS reaches 2F
   expect((await simulator.stats()).byKind.autogen ?? 0).toBe(sendsBefore);
 });
 
-test('Settings shows the balance, the test numbers and the settings history, at 375 and 1280 px', async ({ page }, testInfo) => {
+test('Settings shows the balance, the test numbers and the settings history, at 375 and 1280 px', async ({
+  page,
+}, testInfo) => {
   await logInByEmail(page, USERS.admin);
   await openSmsSettings(page);
 
@@ -51,9 +60,13 @@ test('Settings shows the balance, the test numbers and the settings history, at 
   await test.step('the balance one server polled (the first poll follows the start by a few seconds), under the threshold', async () => {
     await expect(async () => {
       await page.reload();
-      await expect(balance.getByRole('region', { name: 'OTP SMS' })).toContainText('500 credits left', { timeout: 2_000 });
+      await expect(balance.getByRole('region', { name: 'OTP SMS' })).toContainText('500 credits left', {
+        timeout: 2_000,
+      });
     }).toPass({ timeout: 60_000 });
-    await expect(balance.getByRole('alert')).toContainText('OTP SMS has 500 credits left, under the alert threshold of 1,000');
+    await expect(balance.getByRole('alert')).toContainText(
+      'OTP SMS has 500 credits left, under the alert threshold of 1,000',
+    );
     await expect(page.getByRole('region', { name: "Today's SMS" })).toBeVisible();
   });
 
@@ -79,7 +92,9 @@ test('Settings shows the balance, the test numbers and the settings history, at 
 test('GET /metrics answers Prometheus text with the bearer token, and 401 without', async ({ request }) => {
   await request.post('/api/sms/sendOtp', { data: { phone: TEST_PHONE } });
   expect((await request.get('/metrics')).status()).toBe(401);
-  expect((await request.get('/metrics', { headers: { Authorization: `Bearer ${METRICS_TOKEN}x` } })).status()).toBe(401);
+  expect((await request.get('/metrics', { headers: { Authorization: `Bearer ${METRICS_TOKEN}x` } })).status()).toBe(
+    401,
+  );
   await expect(async () => {
     const res = await request.get('/metrics', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status()).toBe(200);

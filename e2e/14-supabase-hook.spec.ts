@@ -27,7 +27,13 @@ test.use({ stackEnv: { SUPABASE_SMS_HOOK_SECRETS: `v1,whsec_${SECRET_BASE64}`, P
 async function callHookAsSupabase(serverUrl: string, phone: string, otp: string): Promise<Response> {
   const payload = JSON.stringify({
     metadata: { uuid: randomUUID(), time: new Date().toISOString(), name: 'send-sms', ip_address: '203.0.113.7' },
-    user: { id: randomUUID(), aud: 'authenticated', role: 'authenticated', phone: phone.slice(1), app_metadata: { provider: 'phone', providers: ['phone'] } },
+    user: {
+      id: randomUUID(),
+      aud: 'authenticated',
+      role: 'authenticated',
+      phone: phone.slice(1),
+      app_metadata: { provider: 'phone', providers: ['phone'] },
+    },
     sms: { otp },
   });
   const messageId = `msg_${randomUUID()}`;
@@ -57,7 +63,9 @@ test('Settings shows the Supabase hook, its URL and its last call; a signed call
 
   await test.step('before any call: enabled, the URL to paste, copied with one click', async () => {
     await expect(card.getByText('Enabled', { exact: true })).toBeVisible();
-    await expect(card.getByRole('textbox', { name: 'URL to paste into Supabase' })).toHaveValue(`${PUBLIC_URL}${HOOK_PATH}`);
+    await expect(card.getByRole('textbox', { name: 'URL to paste into Supabase' })).toHaveValue(
+      `${PUBLIC_URL}${HOOK_PATH}`,
+    );
     await expect(card.getByText('No call from Supabase yet.')).toBeVisible();
     await card.getByRole('button', { name: 'Copy the hook URL' }).click();
     await expect(card.getByRole('status')).toHaveText('Hook URL copied.');
@@ -90,7 +98,10 @@ test('Settings shows the Supabase hook, its URL and its last call; a signed call
       const button = (await card.getByRole('button', { name: 'Copy the hook URL' }).boundingBox())!;
       expect(button.x + button.width, 'the copy button stays inside the card').toBeLessThanOrEqual(box.x + box.width);
       const file = path.join(testInfo.project.outputDir, 'screens', `supabase-hook-card-${width}.png`);
-      await testInfo.attach(`supabase-hook-card-${width}.png`, { body: await card.screenshot({ path: file, animations: 'disabled' }), contentType: 'image/png' });
+      await testInfo.attach(`supabase-hook-card-${width}.png`, {
+        body: await card.screenshot({ path: file, animations: 'disabled' }),
+        contentType: 'image/png',
+      });
     });
   }
 });

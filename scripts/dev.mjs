@@ -48,7 +48,8 @@ const { result } = concurrently(
 
 /** Set when we were asked to stop (Ctrl-C, SIGTERM, SIGHUP): concurrently stops both, and that is a success. */
 let stopRequested = false;
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) process.on(signal, () => void (stopRequested = true));
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']))
+  process.on(signal, () => void (stopRequested = true));
 
 result.then(
   () => process.exit(0),

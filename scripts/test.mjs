@@ -20,14 +20,19 @@ import { exitCodeOf, waitForExit } from './lib/processes.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const isCi = process.env.CI === 'true';
-const bin = (/** @type {string} */ name) => path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
+const bin = (/** @type {string} */ name) =>
+  path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
 
 if (!isCi) {
   if (!process.env.TEST_DATABASE_URL) {
-    console.log('Note: the PostgreSQL suite runs only with TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres); this run uses PGlite only.');
+    console.log(
+      'Note: the PostgreSQL suite runs only with TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres); this run uses PGlite only.',
+    );
   }
   if (!process.env.TEST_REDIS_URL) {
-    console.log('Note: the Redis suite runs only with TEST_REDIS_URL (e.g. redis://127.0.0.1:6379); this run skips it.');
+    console.log(
+      'Note: the Redis suite runs only with TEST_REDIS_URL (e.g. redis://127.0.0.1:6379); this run skips it.',
+    );
   }
 }
 
@@ -84,7 +89,8 @@ const counts = readVitestCounts(reportFile);
 rmSync(reportDir, { recursive: true, force: true });
 if (counts) {
   console.log(`vitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
-  if (counts.brokenFiles > 0) console.log(`vitest: ${counts.brokenFiles} test files failed outside their tests (import or hook errors)`);
+  if (counts.brokenFiles > 0)
+    console.log(`vitest: ${counts.brokenFiles} test files failed outside their tests (import or hook errors)`);
 }
 if (vitestCode !== 0) failures.push(`Vitest (exit code ${vitestCode})`);
 
@@ -103,10 +109,14 @@ if (process.argv.length > 2) {
   console.log('Browser suite: no e2e/*.spec.ts yet, nothing to run.');
 } else if (!existsSync(CHROMIUM)) {
   if (isCi) {
-    console.error(`Browser suite: ${CHROMIUM} is missing, and CI=true requires the browser suite. Install it with: apt-get install -y chromium`);
+    console.error(
+      `Browser suite: ${CHROMIUM} is missing, and CI=true requires the browser suite. Install it with: apt-get install -y chromium`,
+    );
     failures.push('browser suite (Chromium missing)');
   } else {
-    console.log(`Browser suite skipped: ${CHROMIUM} is missing (install Debian's chromium: apt-get install -y chromium).`);
+    console.log(
+      `Browser suite skipped: ${CHROMIUM} is missing (install Debian's chromium: apt-get install -y chromium).`,
+    );
   }
 } else {
   const playwrightCode = await run(bin('playwright'), ['test']);

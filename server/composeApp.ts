@@ -139,7 +139,8 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     now,
   });
   const providerGuard = createProviderGuard({
-    ceiling: infra.providerCeiling ?? memoryCeiling(config.sms.providerMaxRps, leaseForTimeout(config.sms.providerTimeoutMs)),
+    ceiling:
+      infra.providerCeiling ?? memoryCeiling(config.sms.providerMaxRps, leaseForTimeout(config.sms.providerTimeoutMs)),
     maxWaitMs: MAX_PROVIDER_SLOT_WAIT_MS,
     failuresToOpen: infra.breaker?.failuresToOpen ?? 5,
     halfOpenAfterMs: infra.breaker?.halfOpenAfterMs ?? 15_000,
@@ -204,7 +205,11 @@ export function composeApp(infra: Infrastructure): ComposedApp {
   // The sandbox reports deliveries to this app itself, with a token of its own unless one is configured.
   const callbackToken = config.sms.deliveryCallbackToken ?? infra.sandbox?.callbackToken;
   infra.secrets.add(callbackToken);
-  const deliveryReports = createDeliveryReports({ repository: createDeliveryReportsRepository(db), now, logger: infra.logger });
+  const deliveryReports = createDeliveryReports({
+    repository: createDeliveryReportsRepository(db),
+    now,
+    logger: infra.logger,
+  });
   const otp = instrumentOtpService(otpService, metrics, testNumbers);
 
   const alerts = createAlerts({
@@ -218,7 +223,11 @@ export function composeApp(infra: Infrastructure): ComposedApp {
   const deliveryFunnelRepository = createDeliveryFunnelRepository(db);
   const alertWatch = createAlertWatch({
     alerts,
-    checks: [budgetReachedCheck(() => limits.usage()), circuitOpenCheck(providerGuard, now), deliveryFailureShareCheck(deliveryFunnelRepository, now)],
+    checks: [
+      budgetReachedCheck(() => limits.usage()),
+      circuitOpenCheck(providerGuard, now),
+      deliveryFailureShareCheck(deliveryFunnelRepository, now),
+    ],
     logger: infra.logger,
   });
   deliveryReports.onRecorded(({ report, voiceInsteadOfSms }) => {
@@ -249,7 +258,11 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     otp,
     settings: smsSettings,
     logs: otpLogs,
-    delivery: createDeliveryFunnel({ repository: deliveryFunnelRepository, now, reportsEnabled: callbackToken !== undefined }),
+    delivery: createDeliveryFunnel({
+      repository: deliveryFunnelRepository,
+      now,
+      reportsEnabled: callbackToken !== undefined,
+    }),
     balance: smsBalance,
     supabaseHook: hookSends,
     testNumbers: { numbers: testNumbers.masked(), production: config.isProduction },
@@ -276,10 +289,29 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     checkHealth,
     smsRouter,
     callbackRouter: createTwoFactorCallbackRouter({ token: callbackToken, reports: deliveryReports }),
-    hooksRouter: config.supabaseHook.secrets.length > 0 ? createSupabaseSmsHookRouter({ secrets: config.supabaseHook.secrets, hookSends }) : undefined,
+    hooksRouter:
+      config.supabaseHook.secrets.length > 0
+        ? createSupabaseSmsHookRouter({ secrets: config.supabaseHook.secrets, hookSends })
+        : undefined,
     clientDir: infra.clientDir,
     isShuttingDown: infra.isShuttingDown,
     metrics: { token: config.metricsToken, registry: metrics.registry },
   });
-  return { app, users, auth, otp, smsSettings, otpLogs, otpLogWriter, deliveryReports, providerGuard, checkHealth, metrics, alerts, alertWatch, smsBalance, hookSends };
+  return {
+    app,
+    users,
+    auth,
+    otp,
+    smsSettings,
+    otpLogs,
+    otpLogWriter,
+    deliveryReports,
+    providerGuard,
+    checkHealth,
+    metrics,
+    alerts,
+    alertWatch,
+    smsBalance,
+    hookSends,
+  };
 }

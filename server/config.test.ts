@@ -96,7 +96,14 @@ describe('loadConfig', () => {
       TRUST_PROXY: '',
       SMS_SENDER_ID: '',
     });
-    expect(config).toMatchObject({ nodeEnv: 'development', port: 3000, host: '127.0.0.1', databaseUrl: undefined, redisUrl: undefined, trustProxy: false });
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      trustProxy: false,
+    });
     expect(config.sms.senderId).toBe('TFCTOR');
   });
 
@@ -114,7 +121,15 @@ describe('loadConfig', () => {
     const error = configError(env);
     const names = error.problems.map((problem) => problem.split(':')[0]);
     expect(names.sort()).toEqual(
-      ['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'REDIS_URL', 'SESSION_TTL_HOURS', 'SMS_SENDER_ID', 'TWO_FACTOR_API_KEY'].sort(),
+      [
+        'DATABASE_URL',
+        'LOG_LEVEL',
+        'PORT',
+        'REDIS_URL',
+        'SESSION_TTL_HOURS',
+        'SMS_SENDER_ID',
+        'TWO_FACTOR_API_KEY',
+      ].sort(),
     );
     for (const [name, value] of Object.entries(env)) {
       if (name === 'APP_SECRET') continue;
@@ -192,7 +207,9 @@ describe('loadConfig', () => {
       ['production', 'false'],
       ['development', 'true'],
     ])('does not warn in %s with TRUST_PROXY=%s', (nodeEnv, raw) => {
-      expect(trustProxyWarning(loadConfig({ NODE_ENV: nodeEnv, APP_SECRET: SECRET, TRUST_PROXY: raw }))).toBeUndefined();
+      expect(
+        trustProxyWarning(loadConfig({ NODE_ENV: nodeEnv, APP_SECRET: SECRET, TRUST_PROXY: raw })),
+      ).toBeUndefined();
     });
   });
 
@@ -206,14 +223,19 @@ describe('loadConfig', () => {
         SMS_DAILY_BUDGET: '1200',
         OTP_LOG_RETENTION_DAYS: '30',
       });
-      expect(config.sms).toMatchObject({ resendCooldownSeconds: 20, resendCooldownMaxSeconds: 300, maxSendsPerPhonePerDay: 8, dailyBudget: 1200 });
+      expect(config.sms).toMatchObject({
+        resendCooldownSeconds: 20,
+        resendCooldownMaxSeconds: 300,
+        maxSendsPerPhonePerDay: 8,
+        dailyBudget: 1200,
+      });
       expect(config.otpLogRetentionDays).toBe(30);
     });
 
     it('refuses a longest cooldown shorter than the first one', () => {
-      expect(() => loadConfig({ APP_SECRET: SECRET, SMS_RESEND_COOLDOWN_S: '60', SMS_RESEND_COOLDOWN_MAX_S: '30' })).toThrow(
-        /SMS_RESEND_COOLDOWN_MAX_S: must be at least SMS_RESEND_COOLDOWN_S/,
-      );
+      expect(() =>
+        loadConfig({ APP_SECRET: SECRET, SMS_RESEND_COOLDOWN_S: '60', SMS_RESEND_COOLDOWN_MAX_S: '30' }),
+      ).toThrow(/SMS_RESEND_COOLDOWN_MAX_S: must be at least SMS_RESEND_COOLDOWN_S/);
     });
   });
 
@@ -221,7 +243,9 @@ describe('loadConfig', () => {
     const token = 'cb_7Qm2-x9LrT4vW8yZ1aB3cD5eF6gH0jK';
 
     it('is taken from the environment: the secret path segment of the delivery callback URL', () => {
-      expect(loadConfig({ APP_SECRET: SECRET, TWO_FACTOR_CALLBACK_TOKEN: token }).sms.deliveryCallbackToken).toBe(token);
+      expect(loadConfig({ APP_SECRET: SECRET, TWO_FACTOR_CALLBACK_TOKEN: token }).sms.deliveryCallbackToken).toBe(
+        token,
+      );
     });
 
     it('must be at least 32 URL-safe characters, and a bad one is not shown', () => {
@@ -237,12 +261,12 @@ describe('loadConfig', () => {
     const current = `v1,whsec_${Buffer.from('supabase-hook-secret-current-0001').toString('base64')}`;
     const previous = `v1,whsec_${Buffer.from('supabase-hook-secret-previous-002').toString('base64')}`;
 
-    it('is off without secrets, and takes one or several in Supabase\'s form, separated by |', () => {
+    it("is off without secrets, and takes one or several in Supabase's form, separated by |", () => {
       expect(loadConfig({ APP_SECRET: SECRET }).supabaseHook.secrets).toEqual([]);
-      expect(loadConfig({ APP_SECRET: SECRET, SUPABASE_SMS_HOOK_SECRETS: ` ${current} | ${previous} ` }).supabaseHook.secrets).toEqual([
-        current.slice(3),
-        previous.slice(3),
-      ]);
+      expect(
+        loadConfig({ APP_SECRET: SECRET, SUPABASE_SMS_HOOK_SECRETS: ` ${current} | ${previous} ` }).supabaseHook
+          .secrets,
+      ).toEqual([current.slice(3), previous.slice(3)]);
     });
 
     it('refuses a secret not in the form v1,whsec_<base64>, and does not show it', () => {
@@ -254,8 +278,12 @@ describe('loadConfig', () => {
     });
 
     it('keeps PUBLIC_URL without a trailing slash, and refuses what is not an http(s) URL', () => {
-      expect(loadConfig({ APP_SECRET: SECRET, PUBLIC_URL: 'https://otp.example.com/' }).publicUrl).toBe('https://otp.example.com');
-      expect(configError({ APP_SECRET: SECRET, PUBLIC_URL: 'otp.example.com' }).problems.map((p) => p.split(':')[0])).toEqual(['PUBLIC_URL']);
+      expect(loadConfig({ APP_SECRET: SECRET, PUBLIC_URL: 'https://otp.example.com/' }).publicUrl).toBe(
+        'https://otp.example.com',
+      );
+      expect(
+        configError({ APP_SECRET: SECRET, PUBLIC_URL: 'otp.example.com' }).problems.map((p) => p.split(':')[0]),
+      ).toEqual(['PUBLIC_URL']);
     });
   });
 
@@ -322,14 +350,21 @@ describe('loadConfig', () => {
   });
 
   it('lists rules between variables together with every other bad variable', () => {
-    const names = configError({ NODE_ENV: 'production', PORT: 'eighty', WEB_CONCURRENCY: '2', REDIS_URL: 'redis://cache' })
-      .problems.map((problem) => problem.split(':')[0]);
+    const names = configError({
+      NODE_ENV: 'production',
+      PORT: 'eighty',
+      WEB_CONCURRENCY: '2',
+      REDIS_URL: 'redis://cache',
+    }).problems.map((problem) => problem.split(':')[0]);
     expect(names).toEqual(['PORT', 'APP_SECRET', 'DATABASE_URL']);
   });
 
   describe('SMS_TEST_NUMBERS', () => {
     it('reads phone:code pairs', () => {
-      const config = loadConfig({ APP_SECRET: SECRET, SMS_TEST_NUMBERS: ' +919999900001:123456, +919999900002 : 654321 ,' });
+      const config = loadConfig({
+        APP_SECRET: SECRET,
+        SMS_TEST_NUMBERS: ' +919999900001:123456, +919999900002 : 654321 ,',
+      });
       expect(config.sms.testNumbers).toEqual([
         { phone: '+919999900001', code: '123456' },
         { phone: '+919999900002', code: '654321' },
@@ -344,7 +379,9 @@ describe('loadConfig', () => {
       ['an extra colon', '+919876512345:123456:1'],
     ])('refuses %s without printing the value', (_what, raw) => {
       const error = configError({ APP_SECRET: SECRET, SMS_TEST_NUMBERS: raw });
-      expect(error.problems).toEqual([expect.stringMatching(/^SMS_TEST_NUMBERS: comma-separated \+91 mobile:6-digit code pairs/)]);
+      expect(error.problems).toEqual([
+        expect.stringMatching(/^SMS_TEST_NUMBERS: comma-separated \+91 mobile:6-digit code pairs/),
+      ]);
       expect(error.message).not.toContain('9876512345');
     });
 
@@ -355,7 +392,9 @@ describe('loadConfig', () => {
       ]);
       expect(configError({ ...production, SMS_TEST_NUMBERS_IN_PRODUCTION: 'false' }).problems).toHaveLength(1);
       expect(loadConfig({ ...production, SMS_TEST_NUMBERS_IN_PRODUCTION: 'true' }).sms.testNumbers).toHaveLength(1);
-      expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, SMS_TEST_NUMBERS: '' }).sms.testNumbers).toEqual([]);
+      expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, SMS_TEST_NUMBERS: '' }).sms.testNumbers).toEqual(
+        [],
+      );
     });
   });
 
@@ -367,13 +406,23 @@ describe('loadConfig', () => {
         SMS_BALANCE_ALERT_BELOW: '2500',
         METRICS_TOKEN: 'm'.repeat(32),
       });
-      expect(config.alerts).toEqual({ webhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXX', balanceBelow: 2500 });
+      expect(config.alerts).toEqual({
+        webhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXX',
+        balanceBelow: 2500,
+      });
       expect(config.metricsToken).toBe('m'.repeat(32));
     });
 
     it('refuses a webhook that is not http(s) and a short metrics token, without printing either', () => {
-      const error = configError({ APP_SECRET: SECRET, ALERT_WEBHOOK_URL: 'ftp://hooks.example/secret-path', METRICS_TOKEN: 'short-token-value' });
-      expect(error.problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['ALERT_WEBHOOK_URL', 'METRICS_TOKEN']);
+      const error = configError({
+        APP_SECRET: SECRET,
+        ALERT_WEBHOOK_URL: 'ftp://hooks.example/secret-path',
+        METRICS_TOKEN: 'short-token-value',
+      });
+      expect(error.problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+        'ALERT_WEBHOOK_URL',
+        'METRICS_TOKEN',
+      ]);
       expect(error.message).not.toContain('secret-path');
       expect(error.message).not.toContain('short-token-value');
     });

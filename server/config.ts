@@ -28,7 +28,10 @@ const trustProxy = z.string().transform((raw): boolean | number | string[] => {
   if (value === 'true') return true;
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
-  return value.split(',').map((part) => part.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 });
 
 /** One phone and its fixed code, from SMS_TEST_NUMBERS. */
@@ -44,12 +47,20 @@ const TEST_NUMBERS_HINT = `comma-separated +91 mobile:${OTP_LENGTH}-digit code p
  * takes them. Problems are described by position, never by value.
  */
 const testNumbers = z.string().transform((raw, ctx): TestNumberEntry[] => {
-  const entries = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   const codePattern = new RegExp(`^[0-9]{${OTP_LENGTH}}$`);
   const parsed: TestNumberEntry[] = [];
   for (const entry of entries) {
     const [phone = '', code = '', ...rest] = entry.split(':').map((part) => part.trim());
-    if (rest.length > 0 || !INDIAN_MOBILE_E164.test(phone) || !codePattern.test(code) || parsed.some((seen) => seen.phone === phone)) {
+    if (
+      rest.length > 0 ||
+      !INDIAN_MOBILE_E164.test(phone) ||
+      !codePattern.test(code) ||
+      parsed.some((seen) => seen.phone === phone)
+    ) {
       ctx.addIssue({ code: 'custom', message: TEST_NUMBERS_HINT });
       return z.NEVER;
     }
@@ -65,7 +76,10 @@ const SUPABASE_HOOK_SECRETS_HINT = "Supabase's form v1,whsec_<base64>, several s
  * out. Kept as the `whsec_<base64>` part the standardwebhooks package takes.
  */
 const supabaseHookSecrets = z.string().transform((raw, ctx): string[] => {
-  const secrets = raw.split('|').map((part) => part.trim()).filter(Boolean);
+  const secrets = raw
+    .split('|')
+    .map((part) => part.trim())
+    .filter(Boolean);
   const parsed: string[] = [];
   for (const secret of secrets) {
     const match = /^v1,(whsec_([A-Za-z0-9+/]+={0,2}))$/.exec(secret);
@@ -99,7 +113,12 @@ const envSchema = z.object({
   DEMO_USERS: env(boolean.optional()),
   WEB_CONCURRENCY: env(positiveInt.max(64).default(1)),
 
-  TWO_FACTOR_API_KEY: env(z.string().regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes only').optional()),
+  TWO_FACTOR_API_KEY: env(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes only')
+      .optional(),
+  ),
   TWO_FACTOR_BASE_URL: env(z.url().default('https://2factor.in')),
   TWO_FACTOR_CALLBACK_TOKEN: env(
     z
@@ -109,7 +128,12 @@ const envSchema = z.object({
       .regex(/^[A-Za-z0-9._~-]+$/, 'letters, digits and . _ ~ - only (it is a URL path segment)')
       .optional(),
   ),
-  SMS_SENDER_ID: env(z.string().regex(/^[A-Z]{6}$/, 'must be 6 capital letters').default('TFCTOR')),
+  SMS_SENDER_ID: env(
+    z
+      .string()
+      .regex(/^[A-Z]{6}$/, 'must be 6 capital letters')
+      .default('TFCTOR'),
+  ),
   SMS_TEMPLATE: env(z.string().trim().max(64).regex(TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_HINT).default('SMSTemplate1')),
   SMS_MODE: env(z.enum(SMS_MODES).default('autogen')),
   SMS_OTP_TTL_S: env(positiveInt.max(3600).default(300)),
@@ -224,7 +248,11 @@ function crossVariableProblems(source: NodeJS.ProcessEnv): string[] {
   if (cooldownMaxS < cooldownS) {
     problems.push('SMS_RESEND_COOLDOWN_MAX_S: must be at least SMS_RESEND_COOLDOWN_S');
   }
-  if (source.NODE_ENV?.trim() === 'production' && given('SMS_TEST_NUMBERS') && source.SMS_TEST_NUMBERS_IN_PRODUCTION?.trim() !== 'true') {
+  if (
+    source.NODE_ENV?.trim() === 'production' &&
+    given('SMS_TEST_NUMBERS') &&
+    source.SMS_TEST_NUMBERS_IN_PRODUCTION?.trim() !== 'true'
+  ) {
     // A test number logs its owner in with a fixed code: in production only on purpose (app store review).
     problems.push('SMS_TEST_NUMBERS: refused when NODE_ENV=production unless SMS_TEST_NUMBERS_IN_PRODUCTION=true');
   }

@@ -70,7 +70,10 @@ async function connectDatabase(config: Config, logger: Logger): Promise<Db> {
       { what: describeDatabase(config), attempts: 8, firstDelayMs: 250, maxDelayMs: 4_000, logger },
     );
   } catch (error) {
-    logger.fatal({ err: error }, `Cannot reach ${describeDatabase(config)}; giving up. Check DATABASE_URL and that the database is running.`);
+    logger.fatal(
+      { err: error },
+      `Cannot reach ${describeDatabase(config)}; giving up. Check DATABASE_URL and that the database is running.`,
+    );
     process.exit(EX_UNAVAILABLE);
   }
 }
@@ -104,18 +107,28 @@ function setUp(): { config: Readonly<Config>; logger: Logger; secrets: SecretReg
   const secrets = new SecretRegistry();
   secrets.add(config.appSecret);
   secrets.add(config.sms.apiKey);
-  const logger = createLogger({ level: config.logLevel, secrets, pretty: !config.isProduction && process.stdout.isTTY });
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets,
+    pretty: !config.isProduction && process.stdout.isTTY,
+  });
   const proxyWarning = trustProxyWarning(config);
   if (proxyWarning && !cluster.isWorker) logger.warn(proxyWarning);
   if (config.sms.testNumbers.length > 0 && !cluster.isWorker) {
     const level = config.isProduction ? 'warn' : 'info';
-    logger[level]({ testNumbers: config.sms.testNumbers.length }, 'SMS_TEST_NUMBERS is set: those numbers log in with a fixed code and are sent no SMS');
+    logger[level](
+      { testNumbers: config.sms.testNumbers.length },
+      'SMS_TEST_NUMBERS is set: those numbers log in with a fixed code and are sent no SMS',
+    );
   }
   return { config, logger, secrets };
 }
 
 /** One HTTP server: the whole app in this process (a cluster worker, or the only process). */
-async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, options: { prepare: boolean }): Promise<void> {
+async function runServer(
+  { config, logger, secrets }: ReturnType<typeof setUp>,
+  options: { prepare: boolean },
+): Promise<void> {
   const db = await connectDatabase(config, logger);
   if (options.prepare) await prepareDatabase(config, db, logger);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
@@ -131,7 +144,9 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
     limiterStores: redis ? redisLimiterStores(redis) : memoryLimiterStores(),
     now: Date.now,
     rateLimitStoreHealthy: redis ? () => redis.status === 'ready' : undefined,
-    providerCeiling: redis ? redisCeiling(redis, config.sms.providerMaxRps, leaseForTimeout(config.sms.providerTimeoutMs)) : undefined,
+    providerCeiling: redis
+      ? redisCeiling(redis, config.sms.providerMaxRps, leaseForTimeout(config.sms.providerTimeoutMs))
+      : undefined,
     sandbox,
     clientDir: CLIENT_DIST_DIR,
     isShuttingDown: () => shuttingDown,
@@ -145,7 +160,12 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
     sandbox?.reportDeliveriesTo({ host: config.host, port }, config.sms.deliveryCallbackToken ?? sandbox.callbackToken);
     const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
     logger.info(
-      { database: describeDatabase(config), rateLimits: redis ? 'redis' : 'memory', smsApiKey: apiKeySource, worker: cluster.worker?.id },
+      {
+        database: describeDatabase(config),
+        rateLimits: redis ? 'redis' : 'memory',
+        smsApiKey: apiKeySource,
+        worker: cluster.worker?.id,
+      },
       `listening on http://${shownHost}:${port}`,
     );
   });
@@ -169,7 +189,9 @@ async function runServer({ config, logger, secrets }: ReturnType<typeof setUp>, 
 
   // Every instance ticks; the database decides which one polls the balance and which one sends an alert.
   const pollBalance = () =>
-    void smsBalance.pollIfDue().catch((error: unknown) => logger.warn({ err: error }, 'SMS balance poll failed; it runs again later'));
+    void smsBalance
+      .pollIfDue()
+      .catch((error: unknown) => logger.warn({ err: error }, 'SMS balance poll failed; it runs again later'));
   const balanceTimer = setInterval(pollBalance, BALANCE_POLL_TICK_MS);
   balanceTimer.unref();
   setTimeout(pollBalance, FIRST_BALANCE_POLL_AFTER_MS).unref();

@@ -43,7 +43,10 @@ export async function drainHttpServer(server: Server, graceMs: number): Promise<
 
 /** The answer to work arriving while the process stops: 503 shutting_down, come back in a moment. */
 export function shuttingDownError(): AppError {
-  return new AppError('shutting_down', 'The server is restarting. Please try again.', { retryAfterS: 2, headers: { Connection: 'close' } });
+  return new AppError('shutting_down', 'The server is restarting. Please try again.', {
+    retryAfterS: 2,
+    headers: { Connection: 'close' },
+  });
 }
 
 export interface WorkTracker {

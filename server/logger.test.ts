@@ -3,7 +3,11 @@ import { createLogger, REDACTED, SecretRegistry } from './logger.js';
 
 function captureLogger(secrets = new SecretRegistry()) {
   const lines: string[] = [];
-  const logger = createLogger({ level: 'debug', secrets, destination: { write: (line: string) => void lines.push(line) } });
+  const logger = createLogger({
+    level: 'debug',
+    secrets,
+    destination: { write: (line: string) => void lines.push(line) },
+  });
   return { logger, secrets, text: () => lines.join(''), lines };
 }
 
@@ -35,7 +39,17 @@ describe('logger', () => {
       phone: '+919876543210',
       msg: 'login attempt',
     });
-    for (const secret of ['hunter2', 'nested-password', '482913', 'body-api-key', '123456', 'bound-value', 'snake-api-key', 'session-token', 'bearer-token']) {
+    for (const secret of [
+      'hunter2',
+      'nested-password',
+      '482913',
+      'body-api-key',
+      '123456',
+      'bound-value',
+      'snake-api-key',
+      'session-token',
+      'bearer-token',
+    ]) {
       expect(text()).not.toContain(secret);
     }
   });

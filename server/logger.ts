@@ -61,7 +61,10 @@ export function createLogger({ level, secrets, pretty, destination }: LoggerOpti
   };
   if (destination) return pino(options, destination);
   if (pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } });
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } },
+    });
   }
   return pino(options);
 }

@@ -63,9 +63,15 @@ const verifyFailuresAreUnverified: ErrorRequestHandler = (error, _req, _res, nex
 export function createSmsRouter(deps: SmsRouterDeps): Router {
   const router = Router();
 
-  router.post('/sendOtp', validateBody(sendOtpRequestSchema), authorizePurpose, ...deps.limits.sendOtp, async (req, res) => {
-    res.json(await deps.otp.sendOtp(req.body as Required<SendOtpRequest>, req.user));
-  });
+  router.post(
+    '/sendOtp',
+    validateBody(sendOtpRequestSchema),
+    authorizePurpose,
+    ...deps.limits.sendOtp,
+    async (req, res) => {
+      res.json(await deps.otp.sendOtp(req.body as Required<SendOtpRequest>, req.user));
+    },
+  );
 
   const verifyOtp: RequestHandler = async (req, res) => {
     const { session_id, otp } = req.body as VerifyOtpRequest;
@@ -76,11 +82,23 @@ export function createSmsRouter(deps: SmsRouterDeps): Router {
     }
     res.json(response);
   };
-  router.post('/verifyOtp', validateBody(verifyOtpRequestSchema), ...deps.limits.verifyOtp, verifyOtp, verifyFailuresAreUnverified);
+  router.post(
+    '/verifyOtp',
+    validateBody(verifyOtpRequestSchema),
+    ...deps.limits.verifyOtp,
+    verifyOtp,
+    verifyFailuresAreUnverified,
+  );
 
-  router.post('/sendTemplate', adminOnly, validateBody(sendTemplateRequestSchema), ...deps.limits.sendTemplate, async (req, res) => {
-    res.json(await deps.otp.sendTemplate(req.body as SendTemplateRequest, req.user!));
-  });
+  router.post(
+    '/sendTemplate',
+    adminOnly,
+    validateBody(sendTemplateRequestSchema),
+    ...deps.limits.sendTemplate,
+    async (req, res) => {
+      res.json(await deps.otp.sendTemplate(req.body as SendTemplateRequest, req.user!));
+    },
+  );
 
   router.get('/config', adminOnly, async (_req, res) => {
     res.json(await deps.settings.view());
@@ -116,7 +134,11 @@ export function createSmsRouter(deps: SmsRouterDeps): Router {
 
   router.get('/usage', adminOnly, async (_req, res) => {
     const usage = await deps.otp.usage();
-    res.json({ sent_today: usage.sentToday, daily_budget: usage.dailyBudget, resets_at: usage.resetsAt.toISOString() } satisfies SmsUsageResponse);
+    res.json({
+      sent_today: usage.sentToday,
+      daily_budget: usage.dailyBudget,
+      resets_at: usage.resetsAt.toISOString(),
+    } satisfies SmsUsageResponse);
   });
 
   router.get('/logs', adminOnly, async (req, res) => {

@@ -25,12 +25,10 @@ export const routes: RouteObject[] = [
         children: [
           {
             element: <AppLayout />,
-            children: PROTECTED_PAGES.map(
-              ({ path, page, roles }): RouteObject => ({
-                element: <ProtectedRoute roles={roles} />,
-                children: [{ path, ...page }],
-              }),
-            ),
+            children: PROTECTED_PAGES.map(({ path, page, roles }): RouteObject => ({
+              element: <ProtectedRoute roles={roles} />,
+              children: [{ path, ...page }],
+            })),
           },
         ],
       },

@@ -18,13 +18,22 @@ export const funnelQuerySchema = z.object({
 const countSchema = z.number().int().min(0);
 
 export const failureReasonShareSchema = z.object({
-  reason: z.string().describe("2Factor's word for it: `FAILED`, `REJECTED`, or a transactional SMS `ErrorName` such as `EC_ABSENT_SUBSCRIBER`."),
+  reason: z
+    .string()
+    .describe(
+      "2Factor's word for it: `FAILED`, `REJECTED`, or a transactional SMS `ErrorName` such as `EC_ABSENT_SUBSCRIBER`.",
+    ),
   count: countSchema,
   share: z.number().min(0).max(1).describe('Share of the failed sends, from 0 to 1.'),
 });
 
 export const funnelHourSchema = z.object({
-  hour: z.number().int().min(0).max(23).describe('Hour of the day in IST: sends whose send time fell in it, over the whole period.'),
+  hour: z
+    .number()
+    .int()
+    .min(0)
+    .max(23)
+    .describe('Hour of the day in IST: sends whose send time fell in it, over the whole period.'),
   accepted: countSchema,
   delivered: countSchema,
   failed: countSchema,
@@ -40,7 +49,11 @@ export const deliveryFunnelResponseSchema = z.object({
   period: z.enum(FUNNEL_PERIODS),
   from: z.iso.datetime({ offset: true }).describe('Sends after this time…'),
   to: z.iso.datetime({ offset: true }).describe('…up to and including this one (the time of the answer).'),
-  reports_enabled: z.boolean().describe('The server has a delivery callback token: 2Factor can report deliveries. Without one, nothing is ever delivered.'),
+  reports_enabled: z
+    .boolean()
+    .describe(
+      'The server has a delivery callback token: 2Factor can report deliveries. Without one, nothing is ever delivered.',
+    ),
   accepted: countSchema.describe('Sends 2Factor accepted ("Success": queued, not yet delivered).'),
   delivered: countSchema.describe('Reported delivered, as SMS or as a voice call.'),
   failed: countSchema.describe('Reported failed or rejected.'),
@@ -52,10 +65,14 @@ export const deliveryFunnelResponseSchema = z.object({
     .object({ p50: countSchema.nullable(), p95: countSchema.nullable() })
     .describe('From the send to its delivery report, over the delivered sends; null when none was delivered.'),
   by_hour: z.array(funnelHourSchema).length(24).describe('Hours 0 to 23 (IST), in order.'),
-  unmatched_reports: countSchema.describe('Reports received in the period about sessions this app did not send (another app on the same 2Factor account?).'),
+  unmatched_reports: countSchema.describe(
+    'Reports received in the period about sessions this app did not send (another app on the same 2Factor account?).',
+  ),
   voice_instead_of_sms: z
     .object({ last_7_days: countSchema, last_at: z.iso.datetime({ offset: true }).nullable() })
-    .describe('Codes sent as SMS that 2Factor reported as voice calls in the last 7 days, whatever the period: the DLT template or sender is not mapped in the 2Factor account.'),
+    .describe(
+      'Codes sent as SMS that 2Factor reported as voice calls in the last 7 days, whatever the period: the DLT template or sender is not mapped in the 2Factor account.',
+    ),
 });
 export type DeliveryFunnelResponse = z.infer<typeof deliveryFunnelResponseSchema>;
 

@@ -15,11 +15,17 @@ export const OTP_LENGTH = 6;
 /** What the forms say about a code that is not complete: the boxes the person sees, not the API's range. */
 export const OTP_HINT = `Enter the ${OTP_LENGTH}-digit code from the SMS.`;
 /** A code as the login and test forms take it: exactly OTP_LENGTH digits, so a short one costs no attempt. */
-export const otpFormSchema = z.string({ error: OTP_HINT }).trim().regex(new RegExp(`^[0-9]{${OTP_LENGTH}}$`), OTP_HINT);
+export const otpFormSchema = z
+  .string({ error: OTP_HINT })
+  .trim()
+  .regex(new RegExp(`^[0-9]{${OTP_LENGTH}}$`), OTP_HINT);
 
 const OTP_API_HINT = 'The code has 4 to 6 digits.';
 /** A code as the API takes it: 4 to 6 digits (the range 2Factor's own codes use), for any client. */
-export const otpSchema = z.string({ error: OTP_API_HINT }).trim().regex(/^[0-9]{4,6}$/, OTP_API_HINT);
+export const otpSchema = z
+  .string({ error: OTP_API_HINT })
+  .trim()
+  .regex(/^[0-9]{4,6}$/, OTP_API_HINT);
 
 export const OTP_PURPOSES = ['login', 'test'] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
@@ -52,7 +58,8 @@ export type VerifyOtpRequest = z.input<typeof verifyOtpRequestSchema>;
  * never be sent, as a URL parser would resolve it.
  */
 export const TEMPLATE_NAME_PATTERN = /^(?=.*[A-Za-z0-9])[A-Za-z0-9 _.-]+$/;
-export const TEMPLATE_NAME_HINT = 'Template names use letters, digits, spaces, dot, dash and underscore, with at least one letter or digit.';
+export const TEMPLATE_NAME_HINT =
+  'Template names use letters, digits, spaces, dot, dash and underscore, with at least one letter or digit.';
 
 /** DLT template names and variables: printable, short, no path separators (they go into 2Factor form fields). */
 const templateNameSchema = z.string().trim().min(1).max(64).regex(TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_HINT);
@@ -129,7 +136,10 @@ export type ApiKeySource = (typeof API_KEY_SOURCES)[number];
 
 export const smsConfigViewSchema = z.object({
   api_key_set: z.boolean(),
-  api_key_masked: z.string().nullable().describe('Last 4 characters only, e.g. `••••••••3f9a`; null when no key is set.'),
+  api_key_masked: z
+    .string()
+    .nullable()
+    .describe('Last 4 characters only, e.g. `••••••••3f9a`; null when no key is set.'),
   api_key_source: z.enum(API_KEY_SOURCES).describe('Which key sends right now.'),
   api_key_source_without_saved: z
     .enum(['environment', 'sandbox', 'none'])
@@ -162,7 +172,11 @@ export const otpLogItemSchema = z.object({
   phone: z.string().describe('Masked: `+91******3210`.'),
   session_id: z.string().nullable(),
   type: z.enum(OTP_LOG_TYPES),
-  origin: z.enum(OTP_LOG_ORIGINS).describe('Where the call came from: `login` (phone login), `test` (an admin\'s test send or template SMS), `supabase_hook` (Supabase Auth\'s Send SMS Hook).'),
+  origin: z
+    .enum(OTP_LOG_ORIGINS)
+    .describe(
+      "Where the call came from: `login` (phone login), `test` (an admin's test send or template SMS), `supabase_hook` (Supabase Auth's Send SMS Hook).",
+    ),
   status: z.string().describe('`sent`, `verified`, `failed`, `expired`, `provider_error`, `provider_unavailable`, …'),
   response_time_ms: z.number().int().min(0),
   details: z.string().nullable().describe("2Factor's answer (never the API key or a code)."),
@@ -172,7 +186,12 @@ export type OtpLogItem = z.infer<typeof otpLogItemSchema>;
 
 export const otpLogsResponseSchema = z.object({
   items: z.array(otpLogItemSchema),
-  next_before: z.number().int().positive().nullable().describe('Pass as `before` to get the next (older) page; null when there is none.'),
+  next_before: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .describe('Pass as `before` to get the next (older) page; null when there is none.'),
 });
 export type OtpLogsResponse = z.infer<typeof otpLogsResponseSchema>;
 
@@ -196,15 +215,20 @@ export type BalancePoint = z.infer<typeof balancePointSchema>;
 
 export const accountBalanceSchema = z.object({
   account: z.enum(BALANCE_ACCOUNTS),
-  balance: z.number().nullable().describe('The latest balance 2Factor reported; null before the first successful poll.'),
+  balance: z
+    .number()
+    .nullable()
+    .describe('The latest balance 2Factor reported; null before the first successful poll.'),
   fetched_at: z.iso.datetime({ offset: true }).nullable(),
-  history: z.array(balancePointSchema).describe("The last sample of each hour over the last 7 days, oldest first."),
+  history: z.array(balancePointSchema).describe('The last sample of each hour over the last 7 days, oldest first.'),
 });
 export type AccountBalance = z.infer<typeof accountBalanceSchema>;
 
 /** GET /api/sms/balance: 2Factor's balances as polled every few minutes by one instance. */
 export const smsBalanceResponseSchema = z.object({
-  in_use: z.enum(BALANCE_ACCOUNTS).describe('The account the current mode spends: the one SMS_BALANCE_ALERT_BELOW watches.'),
+  in_use: z
+    .enum(BALANCE_ACCOUNTS)
+    .describe('The account the current mode spends: the one SMS_BALANCE_ALERT_BELOW watches.'),
   alert_below: z.number().int().min(0).describe('SMS_BALANCE_ALERT_BELOW (0: no alert).'),
   poll_interval_s: z.number().int().positive(),
   accounts: z.array(accountBalanceSchema),

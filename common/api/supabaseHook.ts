@@ -29,8 +29,15 @@ export type SupabaseHookResult = (typeof SUPABASE_HOOK_RESULTS)[number];
 /** GET /api/sms/supabase-hook (admins): whether the hook is on, the URL to paste into Supabase, the last call. */
 export const supabaseHookViewSchema = z.object({
   enabled: z.boolean().describe('SUPABASE_SMS_HOOK_SECRETS is set: the endpoint accepts signed calls.'),
-  url: z.string().nullable().describe('PUBLIC_URL + the hook path, to paste into Supabase; null while PUBLIC_URL is unset.'),
-  secrets: z.number().int().min(0).describe('How many secrets are accepted (two while one is rotated out); never their values.'),
+  url: z
+    .string()
+    .nullable()
+    .describe('PUBLIC_URL + the hook path, to paste into Supabase; null while PUBLIC_URL is unset.'),
+  secrets: z
+    .number()
+    .int()
+    .min(0)
+    .describe('How many secrets are accepted (two while one is rotated out); never their values.'),
   last_call: z
     .object({
       at: z.iso.datetime({ offset: true }),

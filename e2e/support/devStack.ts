@@ -37,10 +37,14 @@ export async function startDevStack(): Promise<DevStack> {
     rmSync(dataDir, { recursive: true, force: true });
   };
   /** The server prints `sandbox SMS to +91******0002: code 123456 (simulated, not sent)` for each one. */
-  const sandboxCodes = () => [...dev.output().matchAll(/sandbox SMS to \+91\*+\d{4}: code (\d{6})/g)].map((match) => match[1]!);
+  const sandboxCodes = () =>
+    [...dev.output().matchAll(/sandbox SMS to \+91\*+\d{4}: code (\d{6})/g)].map((match) => match[1]!);
   try {
     await dev.waitForOutput(new RegExp(`\\[api\\].*listening on http://localhost:${apiPort}`), START_TIMEOUT_MS);
-    const [, webUrl] = await dev.waitForOutput(new RegExp(`\\[web\\].*Local:\\s+(http://localhost:${webPort})`), START_TIMEOUT_MS);
+    const [, webUrl] = await dev.waitForOutput(
+      new RegExp(`\\[web\\].*Local:\\s+(http://localhost:${webPort})`),
+      START_TIMEOUT_MS,
+    );
     return {
       webUrl: webUrl!,
       output: () => dev.output(),
@@ -50,7 +54,8 @@ export async function startDevStack(): Promise<DevStack> {
         for (;;) {
           const code = sandboxCodes()[previousCount];
           if (code) return code;
-          if (Date.now() > deadline) throw new Error(`no sandbox SMS in the dev server's log:\n${dev.output().slice(-4000)}`);
+          if (Date.now() > deadline)
+            throw new Error(`no sandbox SMS in the dev server's log:\n${dev.output().slice(-4000)}`);
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       },

@@ -63,7 +63,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 
       if (testInfo.status !== testInfo.expectedStatus || log.pageErrors.length > 0) {
         // Files next to the failure screenshot (test-results/<test>/), and attached to the report.
-        const files = { 'browser-console.txt': log.lines.join('\n') || '(no console output)', 'server-and-simulator.log': stack.diagnostics() };
+        const files = {
+          'browser-console.txt': log.lines.join('\n') || '(no console output)',
+          'server-and-simulator.log': stack.diagnostics(),
+        };
         for (const [name, text] of Object.entries(files)) {
           const file = testInfo.outputPath(name);
           await writeFile(file, `${text}\n`);

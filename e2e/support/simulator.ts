@@ -2,7 +2,12 @@
  * The 2Factor simulator's control API (`/__simulator/…`, simulator only, never on 2Factor), seen from the
  * tests: what it delivered, and how many API calls reached it. Codes come from here, never from server logs.
  */
-import type { DeliveryReportSettings, DeliveryReportStatus, SimulatorMessage, SimulatorStats } from '../../server/providers/twoFactor/simulator.js';
+import type {
+  DeliveryReportSettings,
+  DeliveryReportStatus,
+  SimulatorMessage,
+  SimulatorStats,
+} from '../../server/providers/twoFactor/simulator.js';
 
 export type { DeliveryReportSettings, DeliveryReportStatus, SimulatorMessage, SimulatorStats };
 
@@ -28,7 +33,9 @@ export class SimulatorClient {
   }
 
   async lastCode(phone: string): Promise<string | null> {
-    const { code } = await this.get<{ code: string | null }>(`/__simulator/last-code?phone=${encodeURIComponent(phone)}`);
+    const { code } = await this.get<{ code: string | null }>(
+      `/__simulator/last-code?phone=${encodeURIComponent(phone)}`,
+    );
     return code;
   }
 
@@ -53,7 +60,10 @@ export class SimulatorClient {
         }
         return next.code;
       }
-      if (Date.now() > deadline) throw new Error(`simulator: no OTP #${previousCount + 1} delivered to ${phone} within ${DELIVERY_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `simulator: no OTP #${previousCount + 1} delivered to ${phone} within ${DELIVERY_TIMEOUT_MS} ms`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -75,7 +85,10 @@ export class SimulatorClient {
   }
 
   async reset(): Promise<void> {
-    const response = await fetch(`${this.url}/__simulator/reset`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${this.url}/__simulator/reset`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(10_000),
+    });
     if (!response.ok) throw new Error(`simulator reset: HTTP ${response.status}`);
   }
 }

@@ -11,7 +11,20 @@
  *   server can be restarted on the same database and port (`restartServer`), and `stop()` ends both by pid.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +43,6 @@ const SERVER_ENTRY = SERVER_BUILD.output;
 const SIMULATOR_ENTRY = 'dist/server/server/providers/twoFactor/simulatorCli.js';
 const USER_CLI_ENTRY = 'dist/server/server/auth/userCli.js';
 const CLIENT_ENTRY = CLIENT_BUILD.output;
-
 
 /** Long enough for a cold start on a busy 2-core machine. */
 const START_TIMEOUT_MS = 90_000;
@@ -63,7 +75,12 @@ export function baseEnv(): Record<string, string> {
 }
 
 /** Runs a command to completion; rejects with its output when it fails or outlives `timeoutMs`. */
-async function runToCompletion(name: string, command: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<void> {
+async function runToCompletion(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<void> {
   const handle = startProcess(name, command, args, options);
   const timer = setTimeout(() => void handle.stop(2_000), options.timeoutMs);
   const { code, signal } = await handle.exited;
@@ -73,7 +90,10 @@ async function runToCompletion(name: string, command: string, args: string[], op
 
 function runDir(): string {
   const dir = process.env[RUN_DIR_VARIABLE];
-  if (!dir || !existsSync(dir)) throw new Error(`${RUN_DIR_VARIABLE} is not set: run the browser suite with \`npx playwright test\` (its globalSetup prepares the build and the users).`);
+  if (!dir || !existsSync(dir))
+    throw new Error(
+      `${RUN_DIR_VARIABLE} is not set: run the browser suite with \`npx playwright test\` (its globalSetup prepares the build and the users).`,
+    );
   return dir;
 }
 
@@ -88,15 +108,22 @@ export async function prepareRun(): Promise<() => void> {
   try {
     const release = path.join(dir, 'release');
     cpSync(path.join(ROOT, 'dist'), path.join(release, 'dist'), { recursive: true });
-    cpSync(path.join(ROOT, 'supabase', 'migrations'), path.join(release, 'supabase', 'migrations'), { recursive: true });
+    cpSync(path.join(ROOT, 'supabase', 'migrations'), path.join(release, 'supabase', 'migrations'), {
+      recursive: true,
+    });
     copyFileSync(path.join(ROOT, 'package.json'), path.join(release, 'package.json'));
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(release, 'node_modules'), 'dir');
-    if (!existsSync(path.join(release, CLIENT_ENTRY))) throw new Error(`e2e: the build has no ${CLIENT_ENTRY} (was it being rebuilt?); run the suite again.`);
+    if (!existsSync(path.join(release, CLIENT_ENTRY)))
+      throw new Error(`e2e: the build has no ${CLIENT_ENTRY} (was it being rebuilt?); run the suite again.`);
     // A copy taken while someone else rebuilds could be incomplete: check the entries and the page's assets.
-    const assets = [...readFileSync(path.join(release, CLIENT_ENTRY), 'utf8').matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => `dist/client/${m[1]}`);
-    if (assets.length === 0) throw new Error(`e2e: ${CLIENT_ENTRY} loads no assets; run the suite again after the build.`);
+    const assets = [
+      ...readFileSync(path.join(release, CLIENT_ENTRY), 'utf8').matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g),
+    ].map((m) => `dist/client/${m[1]}`);
+    if (assets.length === 0)
+      throw new Error(`e2e: ${CLIENT_ENTRY} loads no assets; run the suite again after the build.`);
     for (const entry of [SERVER_ENTRY, SIMULATOR_ENTRY, USER_CLI_ENTRY, ...assets]) {
-      if (!existsSync(path.join(release, entry))) throw new Error(`e2e: the build has no ${entry} (was it being rebuilt?); run the suite again.`);
+      if (!existsSync(path.join(release, entry)))
+        throw new Error(`e2e: the build has no ${entry} (was it being rebuilt?); run the suite again.`);
     }
 
     cpSync(await seededTemplate(release, dir), path.join(dir, 'template'), { recursive: true });
@@ -122,7 +149,11 @@ function hashTree(hash: ReturnType<typeof createHash>, dir: string, base = dir):
   for (const entry of entries) {
     const full = path.join(dir, entry);
     if (statSync(full).isDirectory()) hashTree(hash, full, base);
-    else if (!entry.endsWith('.map')) hash.update(`${path.relative(base, full)}\0`).update(readFileSync(full)).update('\0');
+    else if (!entry.endsWith('.map'))
+      hash
+        .update(`${path.relative(base, full)}\0`)
+        .update(readFileSync(full))
+        .update('\0');
   }
 }
 
@@ -135,7 +166,8 @@ function hashTree(hash: ReturnType<typeof createHash>, dir: string, base = dir):
 async function seededTemplate(release: string, runDir: string): Promise<string> {
   const hash = createHash('sha256');
   hashTree(hash, path.join(release, 'supabase', 'migrations'));
-  for (const folder of ['server/db', 'server/auth', 'common']) hashTree(hash, path.join(release, 'dist', 'server', folder));
+  for (const folder of ['server/db', 'server/auth', 'common'])
+    hashTree(hash, path.join(release, 'dist', 'server', folder));
   hash.update(readFileSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json')));
   hash.update(JSON.stringify(USERS)).update(APP_SECRET);
   const key = hash.digest('hex').slice(0, 16);
@@ -216,7 +248,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       [SIMULATOR_ENTRY, '--port', '0', '--host', '127.0.0.1', '--valid-key', ENV_API_KEY, '--valid-key', SAVED_API_KEY],
       { cwd: release, env: baseEnv() },
     );
-    const [, simulatorUrl] = await simulatorProcess.waitForOutput(/2Factor simulator listening on (http:\/\/\S+)/, START_TIMEOUT_MS);
+    const [, simulatorUrl] = await simulatorProcess.waitForOutput(
+      /2Factor simulator listening on (http:\/\/\S+)/,
+      START_TIMEOUT_MS,
+    );
     const simulator = new SimulatorClient(simulatorUrl!);
 
     const serverEnv = (port: number): Record<string, string> => ({
@@ -245,7 +280,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const port = first.port;
     const url = `http://127.0.0.1:${port}`;
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-    console.log(`e2e: stack up in ${seconds} s: server ${url} (pid ${server.pid}), simulator ${simulatorUrl} (pid ${simulatorProcess.pid})`);
+    console.log(
+      `e2e: stack up in ${seconds} s: server ${url} (pid ${server.pid}), simulator ${simulatorUrl} (pid ${simulatorProcess.pid})`,
+    );
 
     return {
       url,
@@ -259,11 +296,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await server!.stop();
         previousServers.push(server!);
         server = (await startServer(port)).handle;
-        console.log(`e2e: server restarted in ${((performance.now() - restartedAt) / 1000).toFixed(1)} s (pid ${server.pid})`);
+        console.log(
+          `e2e: server restarted in ${((performance.now() - restartedAt) / 1000).toFixed(1)} s (pid ${server.pid})`,
+        );
       },
       serverOutput: () => server?.output() ?? '',
       diagnostics() {
-        const earlier = previousServers.map((handle, index) => `--- server run ${index + 1} (pid ${handle.pid}) ---\n${handle.output()}`);
+        const earlier = previousServers.map(
+          (handle, index) => `--- server run ${index + 1} (pid ${handle.pid}) ---\n${handle.output()}`,
+        );
         return [
           ...earlier,
           `--- server (pid ${server?.pid}) ---\n${server?.output() ?? ''}`,

@@ -137,7 +137,9 @@ export function statusInPage(page: Page, path: string): Promise<number> {
 
 /** The email of the user the page's own cookies are logged in as (GET /api/auth/me), or null when logged out. */
 export function loggedInEmailInPage(page: Page): Promise<string | null> {
-  return page.evaluate<string | null>(`fetch('/api/auth/me').then((response) => response.json()).then((body) => body.user?.email ?? null)`);
+  return page.evaluate<string | null>(
+    `fetch('/api/auth/me').then((response) => response.json()).then((body) => body.user?.email ?? null)`,
+  );
 }
 
 /** `document.documentElement.scrollWidth`: wider than the viewport means something overflows sideways. */
@@ -157,7 +159,11 @@ export function deliveryFunnel(page: Page) {
     /** One stage of the funnel (`Accepted by 2Factor`, `Delivered`, `Verified`): its text holds the count. */
     stage: (label: string) => stages.getByRole('listitem').filter({ hasText: label }),
     /** The value beside a figure's term (`Failed`, `Awaiting a report`, `As a voice call`, `Median (p50)`…). */
-    figure: (term: string) => region.getByRole('term').filter({ hasText: new RegExp(`^${escapeRegExp(term)}$`) }).locator('xpath=following-sibling::dd[1]'),
+    figure: (term: string) =>
+      region
+        .getByRole('term')
+        .filter({ hasText: new RegExp(`^${escapeRegExp(term)}$`) })
+        .locator('xpath=following-sibling::dd[1]'),
     failureReasons: region.getByRole('list', { name: 'Why sends failed' }).getByRole('listitem'),
     byHour: region.getByRole('table', { name: 'Sends by hour of the day (IST)' }),
     voiceWarning: region.getByRole('alert').filter({ hasText: 'OTPs delivered as voice calls' }),

@@ -17,7 +17,16 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startProcess, stopAllProcesses } from '../lib/processes.mjs';
-import { benchRedisUrl, clearAppKeys, connectRedis, createBenchDatabase, preparePglite, ROOT, SIMULATOR_ENTRY, simulatorControl } from './infra.js';
+import {
+  benchRedisUrl,
+  clearAppKeys,
+  connectRedis,
+  createBenchDatabase,
+  preparePglite,
+  ROOT,
+  SIMULATOR_ENTRY,
+  simulatorControl,
+} from './infra.js';
 import { startLoadClient } from './loadClient.js';
 import type { LoadResult } from './loadTypes.js';
 import { cpuMsBetween, postgresBackendsOf, processesNamed, readCpu, withDescendants, type Groups } from './cpuUsage.js';
@@ -58,12 +67,24 @@ process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
 try {
   await clearAppKeys(redis);
   const simPort = await freePort();
-  const simProcess = startProcess('simulator', process.execPath, [SIMULATOR_ENTRY, '--port', String(simPort)], { env: { PATH: process.env.PATH }, cwd: ROOT });
+  const simProcess = startProcess('simulator', process.execPath, [SIMULATOR_ENTRY, '--port', String(simPort)], {
+    env: { PATH: process.env.PATH },
+    cwd: ROOT,
+  });
   await simProcess.waitForOutput(/listening/, 20_000);
   const sim = simulatorControl(`http://127.0.0.1:${simPort}`);
   const load = await startLoadClient();
   const ctx: BenchContext = {
-    settings: { durationS: runS, warmupS: 3, slowDurationS: 20, connections, users, pgliteUsers: 0, verifyMax: 0, profileDir: undefined },
+    settings: {
+      durationS: runS,
+      warmupS: 3,
+      slowDurationS: 20,
+      connections,
+      users,
+      pgliteUsers: 0,
+      verifyMax: 0,
+      profileDir: undefined,
+    },
     load,
     pg,
     redis,
@@ -82,10 +103,17 @@ try {
       const dataDir = path.join(tmpDir, `embedded-${name}`);
       mkdirSync(dataDir, { recursive: true });
       await preparePglite(dataDir, users);
-      return startApp(ctx, name, { limits: { ...THROUGHPUT_LIMITS, ...variant.env }, embeddedDataDir: dataDir, ...entry });
+      return startApp(ctx, name, {
+        limits: { ...THROUGHPUT_LIMITS, ...variant.env },
+        embeddedDataDir: dataDir,
+        ...entry,
+      });
     }
     if (process.env.AB_SEED_SQL) await database.db.query(process.env.AB_SEED_SQL);
-    const app = await startApp({ ...ctx, pg: database }, name, { limits: { ...THROUGHPUT_LIMITS, ...variant.env }, ...entry });
+    const app = await startApp({ ...ctx, pg: database }, name, {
+      limits: { ...THROUGHPUT_LIMITS, ...variant.env },
+      ...entry,
+    });
     if (variant.sql) await database.db.query(variant.sql);
     return app;
   };
@@ -107,8 +135,16 @@ try {
     await clearAppKeys(redis);
     const sent = await send(url, 2, true);
     const codes = await sim.codesFromOutbox();
-    const pairs = (sent.sessions ?? []).flatMap((s) => (codes.has(s.phone) ? [{ session_id: s.session_id, otp: codes.get(s.phone)! }] : []));
-    return load.load({ targets: [url], method: 'POST', path: '/api/sms/verifyOtp', body: { kind: 'verifyOtp', pairs }, mode: { kind: 'closed', connections, durationS: seconds } });
+    const pairs = (sent.sessions ?? []).flatMap((s) =>
+      codes.has(s.phone) ? [{ session_id: s.session_id, otp: codes.get(s.phone)! }] : [],
+    );
+    return load.load({
+      targets: [url],
+      method: 'POST',
+      path: '/api/sms/verifyOtp',
+      body: { kind: 'verifyOtp', pairs },
+      mode: { kind: 'closed', connections, durationS: seconds },
+    });
   };
   const run = (url: string, seconds: number) => (kind === 'verify' ? verify(url, seconds) : send(url, seconds));
   await run(apps.A.url, 3);
@@ -128,14 +164,20 @@ try {
       const cpuBefore = readCpu(groupsFor(name));
       const result = await run(apps[name].url, runS);
       const cpu = cpuMsBetween(cpuBefore, readCpu(groupsFor(name)));
-      const perRequest = Object.values(cpu).map((ms) => (ms / result.completed).toFixed(2)).join(' ');
+      const perRequest = Object.values(cpu)
+        .map((ms) => (ms / result.completed).toFixed(2))
+        .join(' ');
       figures[name].push(result.requestsPerS);
-      console.log(`${r + 1} ${name} ${result.requestsPerS} ${result.latencyMs.all.p50} ${result.latencyMs.all.p99} ${result.non2xx + result.errors + result.timeouts} | ${perRequest}`);
+      console.log(
+        `${r + 1} ${name} ${result.requestsPerS} ${result.latencyMs.all.p50} ${result.latencyMs.all.p99} ${result.non2xx + result.errors + result.timeouts} | ${perRequest}`,
+      );
     }
   }
   const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
   const ratios = figures.A.map((a, i) => figures.B[i]! / a);
-  console.log(`median A ${median(figures.A)} req/s, B ${median(figures.B)} req/s; B/A per round ${ratios.map((x) => x.toFixed(2)).join(' ')}; median B/A ${median(ratios).toFixed(2)}`);
+  console.log(
+    `median A ${median(figures.A)} req/s, B ${median(figures.B)} req/s; B/A per round ${ratios.map((x) => x.toFixed(2)).join(' ')}; median B/A ${median(ratios).toFixed(2)}`,
+  );
 } finally {
   await stopAll();
 }

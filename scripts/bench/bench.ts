@@ -82,7 +82,19 @@ import {
 } from './scenarios.js';
 import { timingProbes } from './timing.js';
 
-const SCENARIOS = ['baseline', 'pg', 'fixed', 'betterauth', 'cluster', 'slow', 'ceiling', 'shared', 'timing', 'pglite', 'memory'] as const;
+const SCENARIOS = [
+  'baseline',
+  'pg',
+  'fixed',
+  'betterauth',
+  'cluster',
+  'slow',
+  'ceiling',
+  'shared',
+  'timing',
+  'pglite',
+  'memory',
+] as const;
 const DEFAULT_SCENARIOS = SCENARIOS.filter((name) => name !== 'memory');
 /** Scenarios that run without PostgreSQL, Redis and the external simulator. */
 const SELF_CONTAINED = new Set<string>(['memory']);
@@ -91,12 +103,14 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max}`);
   return value;
 }
 
 const startedAtMs = Date.now();
-const log = (line: string) => console.log(`[bench ${((Date.now() - startedAtMs) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+const log = (line: string) =>
+  console.log(`[bench ${((Date.now() - startedAtMs) / 1000).toFixed(0).padStart(3)} s] ${line}`);
 
 const cleanups: Array<() => Promise<unknown>> = [];
 let cleaning: Promise<void> | undefined;
@@ -106,7 +120,8 @@ let interrupted = false;
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     await stopAllProcesses().catch(() => killAllProcessesNow());
-    for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+    for (const step of cleanups.reverse())
+      await step().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   })();
   return cleaning;
 }
@@ -121,8 +136,12 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 async function main(): Promise<number> {
   const only = new Set((process.env.BENCH_ONLY ?? DEFAULT_SCENARIOS.join(',')).split(',').map((s) => s.trim()));
-  for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown scenario ${name}`);
-  const profileDir = process.env.BENCH_PROFILE === '1' ? path.join(ROOT, 'bench-results', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
+  for (const name of only)
+    if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown scenario ${name}`);
+  const profileDir =
+    process.env.BENCH_PROFILE === '1'
+      ? path.join(ROOT, 'bench-results', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
+      : undefined;
   const settings: Settings = {
     durationS: intFromEnv('BENCH_DURATION_S', 10, 2, 120),
     warmupS: intFromEnv('BENCH_WARMUP_S', 3, 1, 60),
@@ -140,12 +159,26 @@ async function main(): Promise<number> {
     connections: settings.connections,
   };
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const redisUrl = benchRedisUrl(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', intFromEnv('BENCH_REDIS_DB', 5, 0, 15));
+  const redisUrl = benchRedisUrl(
+    process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    intFromEnv('BENCH_REDIS_DB', 5, 0, 15),
+  );
 
   const results: BenchResults = {
     startedAt: new Date(startedAtMs).toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: Math.round(loadavg()[0]! * 100) / 100 },
-    settings: { ...settings, memory: memorySettings, profileDir: profileDir ? path.relative(ROOT, profileDir) : undefined, redisDb: new URL(redisUrl).pathname.slice(1), scenarios: [...only] },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
+    },
+    settings: {
+      ...settings,
+      memory: memorySettings,
+      profileDir: profileDir ? path.relative(ROOT, profileDir) : undefined,
+      redisDb: new URL(redisUrl).pathname.slice(1),
+      scenarios: [...only],
+    },
     throughput: [],
     ceiling: [],
     errors: [],
@@ -153,7 +186,11 @@ async function main(): Promise<number> {
 
   // The server must build; the web app is not used by the bench, so a failing client build is reported and skipped.
   await buildIfStale(SERVER_BUILD, { log });
-  await buildIfStale(CLIENT_BUILD, { log }).catch((error: unknown) => log(`warning: ${error instanceof Error ? error.message : String(error)}; the bench only uses the API, so it goes on`));
+  await buildIfStale(CLIENT_BUILD, { log }).catch((error: unknown) =>
+    log(
+      `warning: ${error instanceof Error ? error.message : String(error)}; the bench only uses the API, so it goes on`,
+    ),
+  );
 
   const tmpDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-bench-'));
   // eslint-disable-next-line @typescript-eslint/require-await -- the cleanup loop catches rejections, not throws
@@ -179,7 +216,9 @@ async function main(): Promise<number> {
   }
   if ([...only].every((name) => SELF_CONTAINED.has(name))) return finish(results);
 
-  log(`PostgreSQL: creating a bench database next to ${new URL(adminUrl).host}, seeding ${settings.users} users with phones`);
+  log(
+    `PostgreSQL: creating a bench database next to ${new URL(adminUrl).host}, seeding ${settings.users} users with phones`,
+  );
   const pg: BenchDatabase = await createBenchDatabase(adminUrl, settings.users);
   cleanups.push(() => pg.drop());
 
@@ -193,10 +232,15 @@ async function main(): Promise<number> {
 
   const startSimulator = async (name: string, extra: string[]) => {
     const port = await freePort();
-    const managed = startProcess(name, process.execPath, [SIMULATOR_ENTRY, '--port', String(port), '--host', '127.0.0.1', ...extra], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' },
-      cwd: ROOT,
-    });
+    const managed = startProcess(
+      name,
+      process.execPath,
+      [SIMULATOR_ENTRY, '--port', String(port), '--host', '127.0.0.1', ...extra],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' },
+        cwd: ROOT,
+      },
+    );
     const [, url] = await managed.waitForOutput(/listening on (http:\/\/\S+)/, 20_000);
     return simulatorControl(url!, managed.pid);
   };
@@ -225,11 +269,19 @@ async function main(): Promise<number> {
       log('1 baseline: bare Express 5 JSON route (warm-up)');
       const app = await startBaseline(ctx);
       const job = { targets: [app.url], method: 'POST' as const, path: BASELINE_PATH, body: BASELINE_BODY };
-      await load.load({ ...job, mode: { kind: 'closed', connections: settings.connections, durationS: settings.warmupS } });
+      await load.load({
+        ...job,
+        mode: { kind: 'closed', connections: settings.connections, durationS: settings.warmupS },
+      });
       baselineUrl = app.url;
       baselinePid = app.managed.pid;
       if (!only.has('pg')) {
-        results.baseline = forReport(await load.load({ ...job, mode: { kind: 'closed', connections: settings.connections, durationS: settings.durationS } }));
+        results.baseline = forReport(
+          await load.load({
+            ...job,
+            mode: { kind: 'closed', connections: settings.connections, durationS: settings.durationS },
+          }),
+        );
       }
     });
   }
@@ -237,7 +289,9 @@ async function main(): Promise<number> {
   const pgRows = () => countLogs(pg.db);
   if (only.has('pg') || only.has('fixed') || only.has('betterauth')) {
     await attempt('2 PostgreSQL + Redis', async () => {
-      log(`2 sendOtp / verifyOtp on PostgreSQL + Redis, one process${only.has('betterauth') ? ", with Better Auth's phone plugin beside it" : ''}`);
+      log(
+        `2 sendOtp / verifyOtp on PostgreSQL + Redis, one process${only.has('betterauth') ? ", with Better Auth's phone plugin beside it" : ''}`,
+      );
       await clearAppKeys(redis);
       const app = await startApp(ctx, 'pg-redis', { limits: THROUGHPUT_LIMITS });
       const betterAuth = only.has('betterauth') ? await startBetterAuth(ctx) : undefined;
@@ -279,7 +333,13 @@ async function main(): Promise<number> {
       const app = await startApp(ctx, 'pg-redis-cluster', { limits: THROUGHPUT_LIMITS, webConcurrency: 2 });
       try {
         results.throughput.push(
-          await throughputPhase(ctx, 'PostgreSQL + Redis, WEB_CONCURRENCY=2', [app.url], { users: settings.users, countRows: pgRows, baselineUrl, baselinePid, serverPid: app.managed.pid }),
+          await throughputPhase(ctx, 'PostgreSQL + Redis, WEB_CONCURRENCY=2', [app.url], {
+            users: settings.users,
+            countRows: pgRows,
+            baselineUrl,
+            baselinePid,
+            serverPid: app.managed.pid,
+          }),
         );
       } finally {
         await app.managed.stop();
@@ -313,14 +373,18 @@ async function main(): Promise<number> {
   if (only.has('timing')) {
     await attempt('7 timing', async () => {
       const samples = intFromEnv('BENCH_TIMING_SAMPLES', 500, 20, 5_000);
-      log(`7 timing: ${samples} login sends and wrong-code checks each for registered numbers and numbers nobody owns, one at a time`);
+      log(
+        `7 timing: ${samples} login sends and wrong-code checks each for registered numbers and numbers nobody owns, one at a time`,
+      );
       results.timing = await timingProbes(ctx, samples);
     });
   }
 
   if (only.has('pglite')) {
     await attempt('2 embedded defaults', async () => {
-      log(`2 sendOtp / verifyOtp on the embedded defaults (PGlite, memory store): seeding ${settings.pgliteUsers} users`);
+      log(
+        `2 sendOtp / verifyOtp on the embedded defaults (PGlite, memory store): seeding ${settings.pgliteUsers} users`,
+      );
       const dataDir = path.join(tmpDir, 'embedded');
       mkdirSync(dataDir, { recursive: true });
       await preparePglite(dataDir, settings.pgliteUsers);
@@ -343,7 +407,12 @@ async function main(): Promise<number> {
             // PGlite allows one process: the rows are counted once the server has stopped (it commits pending rows first).
             countAfter: async () => {
               await stop();
-              return checkNoLoss('2 PGlite + memory store', { logs: 0, calls: before.calls }, () => countPgliteLogs(dataDir), [sim]);
+              return checkNoLoss(
+                '2 PGlite + memory store',
+                { logs: 0, calls: before.calls },
+                () => countPgliteLogs(dataDir),
+                [sim],
+              );
             },
           }),
         );
@@ -371,15 +440,14 @@ function finish(results: BenchResults): number {
   return targets.every((t) => t.pass) && results.errors.length === 0 ? 0 : 1;
 }
 
-main()
-  .then(
-    async (code) => {
-      await cleanUp();
-      process.exit(code);
-    },
-    async (error: unknown) => {
-      console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      await cleanUp();
-      process.exit(2);
-    },
-  );
+main().then(
+  async (code) => {
+    await cleanUp();
+    process.exit(code);
+  },
+  async (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await cleanUp();
+    process.exit(2);
+  },
+);

@@ -55,7 +55,8 @@ async function textCode({ phoneNumber: phone, code }) {
   const url = `${twoFactorBase}/API/V1/${encodeURIComponent(twoFactorKey)}/SMS/${encodeURIComponent(phone)}/${code}/${encodeURIComponent(template)}`;
   const response = await fetch(url, { signal: AbortSignal.timeout(providerTimeoutMs) });
   const answer = await response.json().catch(() => ({}));
-  if (answer.Status !== 'Success') throw new Error(`2Factor refused the SMS: ${String(answer.Details ?? response.status)}`);
+  if (answer.Status !== 'Success')
+    throw new Error(`2Factor refused the SMS: ${String(answer.Details ?? response.status)}`);
 }
 
 const auth = betterAuth({

@@ -65,7 +65,8 @@ export function withDescendants(root: number): () => number[] {
 
 /** PostgreSQL backends serving one database (their process title names it). */
 export function postgresBackendsOf(database: string): () => number[] {
-  return () => allPids().filter((pid) => commandLine(pid).startsWith('postgres: ') && commandLine(pid).includes(` ${database} `));
+  return () =>
+    allPids().filter((pid) => commandLine(pid).startsWith('postgres: ') && commandLine(pid).includes(` ${database} `));
 }
 
 export function processesNamed(pattern: RegExp): () => number[] {

@@ -180,7 +180,9 @@ export function simulatorControl(url: string, pid?: number): SimulatorControl {
       return codes;
     },
     async lastCode(phone) {
-      const { code } = await getJson<{ code: string | null }>(`/__simulator/last-code?phone=${encodeURIComponent(phone)}`);
+      const { code } = await getJson<{ code: string | null }>(
+        `/__simulator/last-code?phone=${encodeURIComponent(phone)}`,
+      );
       return code ?? undefined;
     },
   };

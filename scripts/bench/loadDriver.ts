@@ -8,7 +8,15 @@
  */
 import http from 'node:http';
 import autocannon from 'autocannon';
-import type { BodySpec, DriverReply, DriverRequest, LoadJob, LoadResult, SequenceJob, StepAnswer } from './loadTypes.js';
+import type {
+  BodySpec,
+  DriverReply,
+  DriverRequest,
+  LoadJob,
+  LoadResult,
+  SequenceJob,
+  StepAnswer,
+} from './loadTypes.js';
 import { phoneNumber } from './loadTypes.js';
 import { percentiles } from './stats.js';
 
@@ -34,7 +42,8 @@ function bodySource(spec: BodySpec): BodySource {
     case 'sendOtp':
     case 'betterAuthSendOtp': {
       let n = 0;
-      const toBody = (phone: string) => (spec.kind === 'sendOtp' ? { phone, purpose: spec.purpose } : { phoneNumber: phone });
+      const toBody = (phone: string) =>
+        spec.kind === 'sendOtp' ? { phone, purpose: spec.purpose } : { phoneNumber: phone };
       return {
         next() {
           const phone = phoneNumber(spec.phoneStart + (n++ % spec.phoneCount));
@@ -89,7 +98,18 @@ function countError(tally: Tally, error: Error): void {
 }
 
 function newTally(): Tally {
-  return { ok: [], failed: [], statusCounts: {}, errorCodes: {}, missingRetryAfter: 0, errors: 0, errorKinds: {}, timeouts: 0, sessions: [], phones: [] };
+  return {
+    ok: [],
+    failed: [],
+    statusCounts: {},
+    errorCodes: {},
+    missingRetryAfter: 0,
+    errors: 0,
+    errorKinds: {},
+    timeouts: 0,
+    sessions: [],
+    phones: [],
+  };
 }
 
 function headerValue(headers: Record<string, unknown>, name: string): unknown {
@@ -98,7 +118,14 @@ function headerValue(headers: Record<string, unknown>, name: string): unknown {
 }
 
 /** What an answer tells beyond its latency: sessions to verify later, error codes, Retry-After. */
-function recordAnswer(job: LoadJob, tally: Tally, status: number, body: string, headers: Record<string, unknown>, phone: string | undefined): void {
+function recordAnswer(
+  job: LoadJob,
+  tally: Tally,
+  status: number,
+  body: string,
+  headers: Record<string, unknown>,
+  phone: string | undefined,
+): void {
   if (status >= 200 && status < 300) {
     if (job.collectSessions) {
       const match = /"session_id":"([0-9a-f-]{36})"/.exec(body);
@@ -115,11 +142,17 @@ function recordAnswer(job: LoadJob, tally: Tally, status: number, body: string, 
     // not JSON: keep the HTTP status as the code
   }
   tally.errorCodes[code] = (tally.errorCodes[code] ?? 0) + 1;
-  if ((status === 429 || status === 503) && headerValue(headers, 'retry-after') === undefined) tally.missingRetryAfter += 1;
+  if ((status === 429 || status === 503) && headerValue(headers, 'retry-after') === undefined)
+    tally.missingRetryAfter += 1;
 }
 
 /** One autocannon instance; resolves when it is done. */
-function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { url: string | string[]; connections: number; durationS: number; amount?: number }): Promise<void> {
+function runInstance(
+  job: LoadJob,
+  source: BodySource,
+  tally: Tally,
+  options: { url: string | string[]; connections: number; durationS: number; amount?: number },
+): Promise<void> {
   type Context = { phone?: string };
   const request: autocannon.Request = {
     method: job.method,
@@ -167,8 +200,17 @@ function runInstance(job: LoadJob, source: BodySource, tally: Tally, options: { 
  * connections opened as needed (as many as are in flight). Latency counts from the due time, so a late
  * start (a busy driver) is charged to the figure, never hidden by it.
  */
-async function runPaced(job: LoadJob, source: BodySource, tally: Tally, ratePerS: number, durationS: number): Promise<void> {
-  const targets = job.targets.map((url) => ({ url: new URL(url), agent: new http.Agent({ keepAlive: true, maxSockets: Infinity }) }));
+async function runPaced(
+  job: LoadJob,
+  source: BodySource,
+  tally: Tally,
+  ratePerS: number,
+  durationS: number,
+): Promise<void> {
+  const targets = job.targets.map((url) => ({
+    url: new URL(url),
+    agent: new http.Agent({ keepAlive: true, maxSockets: Infinity }),
+  }));
   const total = Math.round(ratePerS * durationS);
   const timeoutMs = (job.timeoutS ?? 10) * 1000;
   const inFlight = new Set<Promise<void>>();
@@ -186,7 +228,11 @@ async function runPaced(job: LoadJob, source: BodySource, tally: Tally, ratePerS
           method: job.method,
           path: job.path,
           agent: target.agent,
-          headers: { ...job.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(next.body) },
+          headers: {
+            ...job.headers,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(next.body),
+          },
           timeout: timeoutMs,
         },
         (res) => {
@@ -217,10 +263,13 @@ async function runPaced(job: LoadJob, source: BodySource, tally: Tally, ratePerS
     void answered.then(() => inFlight.delete(answered));
   };
 
-  for (let n = 0; n < total; ) {
+  for (let n = 0; n < total;) {
     const now = performance.now();
     for (; n < total && startAt + (n * 1000) / ratePerS <= now; n += 1) send(n, startAt + (n * 1000) / ratePerS);
-    if (n < total) await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt + (n * 1000) / ratePerS - performance.now())));
+    if (n < total)
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, startAt + (n * 1000) / ratePerS - performance.now())),
+      );
   }
   while (inFlight.size > 0) await Promise.all(inFlight);
   for (const target of targets) target.agent.destroy();
@@ -233,7 +282,8 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
   const startedAt = performance.now();
   if (job.mode.kind === 'closed') {
     const amount = source.size ?? job.mode.requests;
-    const connections = amount === undefined ? job.mode.connections : Math.max(1, Math.min(job.mode.connections, amount));
+    const connections =
+      amount === undefined ? job.mode.connections : Math.max(1, Math.min(job.mode.connections, amount));
     await runInstance(job, source, tally, {
       url: job.targets.length === 1 ? job.targets[0]! : job.targets,
       connections,
@@ -254,7 +304,11 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
     errors: tally.errors,
     errorKinds: tally.errorKinds,
     timeouts: tally.timeouts,
-    latencyMs: { all: percentiles([...tally.ok, ...tally.failed]), ok: percentiles(tally.ok), failed: percentiles(tally.failed) },
+    latencyMs: {
+      all: percentiles([...tally.ok, ...tally.failed]),
+      ok: percentiles(tally.ok),
+      failed: percentiles(tally.failed),
+    },
     errorCodes: tally.errorCodes,
     missingRetryAfter: tally.missingRetryAfter,
     ...(job.collectSessions ? { sessions: tally.sessions } : {}),
@@ -281,7 +335,13 @@ async function runSequence(job: SequenceJob): Promise<StepAnswer[]> {
     } catch {
       body = null;
     }
-    answers.push({ status: response.status, elapsedMs, body, retryAfter: response.headers.get('retry-after'), setsCookie: response.headers.has('set-cookie') });
+    answers.push({
+      status: response.status,
+      elapsedMs,
+      body,
+      retryAfter: response.headers.get('retry-after'),
+      setsCookie: response.headers.has('set-cookie'),
+    });
   }
   return answers;
 }
@@ -290,7 +350,12 @@ process.on('message', (message: DriverRequest) => {
   const work = message.job.kind === 'load' ? runLoad(message.job) : runSequence(message.job);
   work.then(
     (result) => process.send?.({ id: message.id, ok: true, result } satisfies DriverReply),
-    (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies DriverReply),
+    (error: unknown) =>
+      process.send?.({
+        id: message.id,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      } satisfies DriverReply),
   );
 });
 // The orchestrator went away: nothing left to do.

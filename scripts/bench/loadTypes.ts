@@ -105,7 +105,8 @@ export interface LoadResult {
 }
 
 export type DriverRequest = { id: number; job: LoadJob | SequenceJob };
-export type DriverReply = { id: number; ok: true; result: LoadResult | StepAnswer[] } | { id: number; ok: false; error: string };
+export type DriverReply =
+  { id: number; ok: true; result: LoadResult | StepAnswer[] } | { id: number; ok: false; error: string };
 
 export const PHONE_BASE = 7_000_000_000;
 export const phoneNumber = (index: number) => `+91${PHONE_BASE + index}`;

@@ -110,8 +110,15 @@ async function readProbe(pid: number, file: string, label: string): Promise<Memo
         externalMb: mib(line.external),
         arrayBuffersMb: mib(line.arrayBuffers),
         wasmMb: mib(line.wasm.reduce((sum, w) => sum + w.bytes, 0)),
-        wasmResidentMb: resident.some((r) => r === null) ? null : mib(resident.reduce((sum: number, r) => sum + (r ?? 0), 0)),
-        heapSpaces: Object.fromEntries(Object.entries(line.heapSpaces).map(([name, space]) => [name, { sizeMb: mib(space.size), usedMb: mib(space.used) }])),
+        wasmResidentMb: resident.some((r) => r === null)
+          ? null
+          : mib(resident.reduce((sum: number, r) => sum + (r ?? 0), 0)),
+        heapSpaces: Object.fromEntries(
+          Object.entries(line.heapSpaces).map(([name, space]) => [
+            name,
+            { sizeMb: mib(space.size), usedMb: mib(space.used) },
+          ]),
+        ),
       };
     }
     if (Date.now() > deadline) throw new Error(`memory probe: no reading within 10 s (${label})`);
@@ -120,7 +127,11 @@ async function readProbe(pid: number, file: string, label: string): Promise<Memo
 }
 
 async function logInAsAdmin(url: string): Promise<string> {
-  const response = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_ADMIN) });
+  const response = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(DEMO_ADMIN),
+  });
   await response.arrayBuffer();
   const cookies = response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]);
   if (!response.ok || cookies.length === 0) throw new Error(`demo admin login: HTTP ${response.status}`);
@@ -165,24 +176,49 @@ export async function embeddedMemory(ctx: MemoryContext): Promise<MemoryResult> 
     const n = settings.requests;
     const share = (fraction: number) => Math.max(1, Math.round(n * fraction));
     const connectionsFor = (fraction: number) => Math.max(1, Math.round(settings.connections * fraction));
-    const part = (body: BodySpec, urlPath: string, fraction: number, extra: { collectSessions?: boolean; headers?: Record<string, string> } = {}) =>
+    const part = (
+      body: BodySpec,
+      urlPath: string,
+      fraction: number,
+      extra: { collectSessions?: boolean; headers?: Record<string, string> } = {},
+    ) =>
       ctx.load.load({
         targets: [url],
         method: 'POST',
         path: urlPath,
         body,
-        mode: { kind: 'closed', connections: connectionsFor(fraction), durationS: MAX_PART_S, requests: share(fraction) },
+        mode: {
+          kind: 'closed',
+          connections: connectionsFor(fraction),
+          durationS: MAX_PART_S,
+          requests: share(fraction),
+        },
         ...extra,
       });
     const startedAt = Date.now();
     ctx.log(`  memory: ${n} requests (${settings.connections} connections), then ${settings.idleS} s idle`);
     const [registered, unregistered, tests, templates] = await Promise.all([
-      part({ kind: 'sendOtp', phoneStart: 0, phoneCount: settings.users, purpose: 'login' }, '/api/sms/sendOtp', 0.3, { collectSessions: true }),
-      part({ kind: 'sendOtp', phoneStart: UNREGISTERED_FROM, phoneCount: 1_000_000, purpose: 'login' }, '/api/sms/sendOtp', 0.25),
-      part({ kind: 'sendOtp', phoneStart: TEST_SENDS_FROM, phoneCount: 1_000_000, purpose: 'test' }, '/api/sms/sendOtp', 0.1, { headers: { cookie } }),
-      part({ kind: 'sendTemplate', phoneStart: TEMPLATES_FROM, phoneCount: 1_000_000 }, '/api/sms/sendTemplate', 0.05, { headers: { cookie } }),
+      part({ kind: 'sendOtp', phoneStart: 0, phoneCount: settings.users, purpose: 'login' }, '/api/sms/sendOtp', 0.3, {
+        collectSessions: true,
+      }),
+      part(
+        { kind: 'sendOtp', phoneStart: UNREGISTERED_FROM, phoneCount: 1_000_000, purpose: 'login' },
+        '/api/sms/sendOtp',
+        0.25,
+      ),
+      part(
+        { kind: 'sendOtp', phoneStart: TEST_SENDS_FROM, phoneCount: 1_000_000, purpose: 'test' },
+        '/api/sms/sendOtp',
+        0.1,
+        { headers: { cookie } },
+      ),
+      part({ kind: 'sendTemplate', phoneStart: TEMPLATES_FROM, phoneCount: 1_000_000 }, '/api/sms/sendTemplate', 0.05, {
+        headers: { cookie },
+      }),
     ]);
-    const pairs = (registered.sessions ?? []).slice(0, share(0.3)).map((s) => ({ session_id: s.session_id, otp: '000000' }));
+    const pairs = (registered.sessions ?? [])
+      .slice(0, share(0.3))
+      .map((s) => ({ session_id: s.session_id, otp: '000000' }));
     const checks = await ctx.load.load({
       targets: [url],
       method: 'POST',
@@ -196,7 +232,12 @@ export async function embeddedMemory(ctx: MemoryContext): Promise<MemoryResult> 
     await new Promise((resolve) => setTimeout(resolve, settings.idleS * 1000));
     readings.push(await readProbe(managed.pid, probeFile, `after ${settings.idleS} s idle`));
 
-    const sends = { 'login, registered': registered, 'login, unregistered': unregistered, 'admin test': tests, 'admin template': templates };
+    const sends = {
+      'login, registered': registered,
+      'login, unregistered': unregistered,
+      'admin test': tests,
+      'admin template': templates,
+    };
     const answers: MemoryResult['answers'] = {};
     let unexpected = 0;
     for (const [name, result] of Object.entries(sends)) {

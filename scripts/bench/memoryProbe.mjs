@@ -49,6 +49,14 @@ process.on('SIGUSR2', () => {
     wasm.push({ bytes, residentBytes: residentKb === undefined ? null : residentKb * 1024 });
   }
   const { rss, heapTotal, heapUsed, external, arrayBuffers } = usage;
-  const heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, { size: space.space_size, used: space.space_used_size }]));
-  appendFileSync(file, `${JSON.stringify({ atMs: Date.now(), rss, heapTotal, heapUsed, external, arrayBuffers, wasm, heapSpaces })}\n`);
+  const heapSpaces = Object.fromEntries(
+    getHeapSpaceStatistics().map((space) => [
+      space.space_name,
+      { size: space.space_size, used: space.space_used_size },
+    ]),
+  );
+  appendFileSync(
+    file,
+    `${JSON.stringify({ atMs: Date.now(), rss, heapTotal, heapUsed, external, arrayBuffers, wasm, heapSpaces })}\n`,
+  );
 });

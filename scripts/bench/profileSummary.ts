@@ -90,11 +90,15 @@ export function summarise(file: string, top = 25): ProfileSummary {
 }
 
 export function renderSummary(summary: ProfileSummary): string {
-  const lines = [`${summary.file}: ${summary.totalMs} ms sampled, ${summary.busyMs} ms busy (${summary.idleMs} ms idle)`];
+  const lines = [
+    `${summary.file}: ${summary.totalMs} ms sampled, ${summary.busyMs} ms busy (${summary.idleMs} ms idle)`,
+  ];
   lines.push('  by area (share of busy time):');
-  for (const a of summary.byArea) lines.push(`    ${String(a.share).padStart(5)} %  ${String(a.ms).padStart(7)} ms  ${a.area}`);
+  for (const a of summary.byArea)
+    lines.push(`    ${String(a.share).padStart(5)} %  ${String(a.ms).padStart(7)} ms  ${a.area}`);
   lines.push('  by function (self time):');
-  for (const f of summary.byFunction) lines.push(`    ${String(f.share).padStart(5)} %  ${String(f.ms).padStart(7)} ms  ${f.fn}`);
+  for (const f of summary.byFunction)
+    lines.push(`    ${String(f.share).padStart(5)} %  ${String(f.ms).padStart(7)} ms  ${f.fn}`);
   return lines.join('\n');
 }
 

@@ -3,7 +3,13 @@
  */
 import type { LoadResult } from './loadTypes.js';
 import type { MemoryResult } from './memory.js';
-import type { CeilingResult, LossCheck, SlowProviderResult, ThroughputResult, TwoInstancesResult } from './scenarios.js';
+import type {
+  CeilingResult,
+  LossCheck,
+  SlowProviderResult,
+  ThroughputResult,
+  TwoInstancesResult,
+} from './scenarios.js';
 import type { TimingResult } from './timing.js';
 
 export interface BenchResults {
@@ -36,9 +42,13 @@ const SLOW_P99_TARGET_MS = 400;
 /** A refusal waits at most 250 ms for a slot (composeApp.ts); "fast" leaves as much again for the rest. */
 const FAST_REFUSAL_P99_MS = 500;
 
-const ceilingHeld = (c: CeilingResult) => c.simulator.maxPerCalendarSecond <= c.ceiling && c.simulator.maxInAnySlidingSecond <= c.ceiling;
+const ceilingHeld = (c: CeilingResult) =>
+  c.simulator.maxPerCalendarSecond <= c.ceiling && c.simulator.maxInAnySlidingSecond <= c.ceiling;
 const onlyBusyRefusals = (c: CeilingResult) =>
-  Object.keys(c.run.errorCodes).every((code) => code === 'provider_busy') && c.run.missingRetryAfter === 0 && c.run.errors === 0 && c.run.timeouts === 0;
+  Object.keys(c.run.errorCodes).every((code) => code === 'provider_busy') &&
+  c.run.missingRetryAfter === 0 &&
+  c.run.errors === 0 &&
+  c.run.timeouts === 0;
 
 export function allLossChecks(r: BenchResults): LossCheck[] {
   return [
@@ -51,7 +61,9 @@ export function allLossChecks(r: BenchResults): LossCheck[] {
 
 const cpuTotal = (values: Record<string, number>) => Object.values(values).reduce((sum, v) => sum + v, 0);
 const cpuRatio = (theirs: Record<string, number>, ours: Record<string, number> | undefined) =>
-  ours && cpuTotal(ours) > 0 ? `${cpuTotal(theirs).toFixed(2)} / ${cpuTotal(ours).toFixed(2)} = ${(cpuTotal(theirs) / cpuTotal(ours)).toFixed(2)}` : '–';
+  ours && cpuTotal(ours) > 0
+    ? `${cpuTotal(theirs).toFixed(2)} / ${cpuTotal(ours).toFixed(2)} = ${(cpuTotal(theirs) / cpuTotal(ours)).toFixed(2)}`
+    : '–';
 
 export function evaluateTargets(r: BenchResults): Target[] {
   const targets: Target[] = [];
@@ -74,7 +86,10 @@ export function evaluateTargets(r: BenchResults): Target[] {
     targets.push({
       kind: 'target',
       name: `send and verify ≥ ${BETTER_AUTH_RATIO_TARGET} × Better Auth (req/s, PostgreSQL + Redis, 1 process each)`,
-      pass: sendRatio >= BETTER_AUTH_RATIO_TARGET && verifyRatio >= BETTER_AUTH_RATIO_TARGET && [pgSingle.send, pgSingle.verify, rival.send, rival.verify].every(clean),
+      pass:
+        sendRatio >= BETTER_AUTH_RATIO_TARGET &&
+        verifyRatio >= BETTER_AUTH_RATIO_TARGET &&
+        [pgSingle.send, pgSingle.verify, rival.send, rival.verify].every(clean),
       measured:
         `send ${pgSingle.send.requestsPerS} / ${rival.send.requestsPerS} = ${sendRatio.toFixed(2)}; verify ${pgSingle.verify.requestsPerS} / ${rival.verify.requestsPerS} = ${verifyRatio.toFixed(2)}` +
         ` (CPU ms per request, all processes, theirs / ours: send ${cpuRatio(rival.cpuMsPerRequest.send, pgSingle.cpuMsPerRequest?.send)}, verify ${cpuRatio(rival.cpuMsPerRequest.verify, pgSingle.cpuMsPerRequest?.verify)})`,
@@ -104,21 +119,33 @@ export function evaluateTargets(r: BenchResults): Target[] {
       kind: 'target',
       name: 'provider ceiling never exceeded (2Factor sees ≤ PROVIDER_MAX_RPS in every calendar second and every sliding 1 s)',
       pass: r.ceiling.every(ceilingHeld),
-      measured: r.ceiling.map((c) => `${c.instances} inst.: ≤ ${c.simulator.maxPerCalendarSecond}/calendar s, ≤ ${c.simulator.maxInAnySlidingSecond}/sliding s`).join('; '),
+      measured: r.ceiling
+        .map(
+          (c) =>
+            `${c.instances} inst.: ≤ ${c.simulator.maxPerCalendarSecond}/calendar s, ≤ ${c.simulator.maxInAnySlidingSecond}/sliding s`,
+        )
+        .join('; '),
     });
     targets.push({
       kind: 'check',
       name: 'ceiling: the excess gets 503 provider_busy with Retry-After, never another error',
       pass: r.ceiling.every(onlyBusyRefusals),
       measured: r.ceiling
-        .map((c) => `${c.instances} inst.: refusals ${JSON.stringify(c.run.errorCodes)}, ${c.run.missingRetryAfter} without Retry-After, ${c.run.errors + c.run.timeouts} errors/timeouts${c.run.errors > 0 ? ` ${JSON.stringify(c.run.errorKinds)}` : ''}`)
+        .map(
+          (c) =>
+            `${c.instances} inst.: refusals ${JSON.stringify(c.run.errorCodes)}, ${c.run.missingRetryAfter} without Retry-After, ${c.run.errors + c.run.timeouts} errors/timeouts${c.run.errors > 0 ? ` ${JSON.stringify(c.run.errorKinds)}` : ''}`,
+        )
         .join('; '),
     });
     targets.push({
       kind: 'check',
       name: `ceiling: refusals are fast (p99 ≤ ${FAST_REFUSAL_P99_MS} ms)`,
       pass: r.ceiling.every((c) => c.run.latencyMs.failed.p99 <= FAST_REFUSAL_P99_MS),
-      measured: r.ceiling.map((c) => `${c.instances} inst.: 503 p50 ${c.run.latencyMs.failed.p50} ms, p99 ${c.run.latencyMs.failed.p99} ms`).join('; '),
+      measured: r.ceiling
+        .map(
+          (c) => `${c.instances} inst.: 503 p50 ${c.run.latencyMs.failed.p50} ms, p99 ${c.run.latencyMs.failed.p99} ms`,
+        )
+        .join('; '),
     });
   }
   if (r.slowProvider) {
@@ -137,7 +164,9 @@ export function evaluateTargets(r: BenchResults): Target[] {
       kind: 'check',
       name: "memory: PGlite's WebAssembly memory does not grow under the load (it never shrinks)",
       pass: started !== undefined && grown.length === 0,
-      measured: r.memory.readings.map((x) => `${x.label} ${x.wasmMb} MiB (${x.wasmResidentMb ?? '?'} resident)`).join(', '),
+      measured: r.memory.readings
+        .map((x) => `${x.label} ${x.wasmMb} MiB (${x.wasmResidentMb ?? '?'} resident)`)
+        .join(', '),
     });
     targets.push({
       kind: 'check',
@@ -161,7 +190,12 @@ export function evaluateTargets(r: BenchResults): Target[] {
       kind: 'target',
       name: `timing: a threshold tells registered numbers from others in ≤ ${Math.round(timing.accuracyTarget * 100)} % of probes (send and wrong-code check)`,
       pass: timing.probes.every((p) => p.accuracy <= timing.accuracyTarget && p.unexpected === 0),
-      measured: timing.probes.map((p) => `${p.path} ${Math.round(p.accuracy * 1000) / 10} %${p.unexpected ? `, ${p.unexpected} unexpected answers` : ''}`).join('; '),
+      measured: timing.probes
+        .map(
+          (p) =>
+            `${p.path} ${Math.round(p.accuracy * 1000) / 10} %${p.unexpected ? `, ${p.unexpected} unexpected answers` : ''}`,
+        )
+        .join('; '),
     });
   }
   return targets;
@@ -175,7 +209,11 @@ function pad(text: string, width: number, right = false): string {
 
 function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => pad(cell, widths[i]!, rightAligned.has(i))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => pad(cell, widths[i]!, rightAligned.has(i)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -193,38 +231,75 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     note,
   ];
   const rows: string[][] = [];
-  if (r.baseline) rows.push(row('1 baseline: bare Express JSON route', r.baseline, `${r.baseline.completed} requests`, r.baseline));
+  if (r.baseline)
+    rows.push(row('1 baseline: bare Express JSON route', r.baseline, `${r.baseline.completed} requests`, r.baseline));
   for (const t of r.throughput) {
     const base = t.baseline ?? r.baseline;
     const paired = t.baseline && t.baseline !== r.baseline ? `; baseline beside it ${t.baseline.requestsPerS}/s` : '';
     rows.push(row(`2 sendOtp · ${t.label}`, t.send, `${t.send.completed} sends${paired}`, base));
     rows.push(row(`2 verifyOtp · ${t.label}`, t.verify, `${t.verify.completed} right codes`, base));
     if (t.rival) {
-      const ratio = (ours: LoadResult, theirs: LoadResult) => `ours ${(ours.requestsPerS / theirs.requestsPerS).toFixed(2)} × this`;
-      rows.push(row(`2 send-otp · ${t.rival.label}`, t.rival.send, `${t.rival.send.completed} sends; ${ratio(t.send, t.rival.send)}`, base));
-      rows.push(row(`2 verify · ${t.rival.label}`, t.rival.verify, `${t.rival.verify.completed} right codes; ${ratio(t.verify, t.rival.verify)}`, base));
+      const ratio = (ours: LoadResult, theirs: LoadResult) =>
+        `ours ${(ours.requestsPerS / theirs.requestsPerS).toFixed(2)} × this`;
+      rows.push(
+        row(
+          `2 send-otp · ${t.rival.label}`,
+          t.rival.send,
+          `${t.rival.send.completed} sends; ${ratio(t.send, t.rival.send)}`,
+          base,
+        ),
+      );
+      rows.push(
+        row(
+          `2 verify · ${t.rival.label}`,
+          t.rival.verify,
+          `${t.rival.verify.completed} right codes; ${ratio(t.verify, t.rival.verify)}`,
+          base,
+        ),
+      );
     }
   }
   for (const t of r.throughput) {
     if (t.fixedRate) rows.push(row(`2 sendOtp · 200 req/s offered · ${t.label}`, t.fixedRate, 'paced'));
   }
   if (r.slowProvider) {
-    rows.push(row('3 slow provider 300 ms · 200 req/s offered', r.slowProvider.run, `${r.slowProvider.run.completed} sends, ${r.slowProvider.limits}`));
+    rows.push(
+      row(
+        '3 slow provider 300 ms · 200 req/s offered',
+        r.slowProvider.run,
+        `${r.slowProvider.run.completed} sends, ${r.slowProvider.limits}`,
+      ),
+    );
   }
   for (const c of r.ceiling) {
     const okPerS = Math.round((c.run.statusCounts['200'] ?? 0) / c.run.elapsedS);
     rows.push(
-      row(`${c.label} · 400 req/s offered`, c.run, `${okPerS}/s sent; 2Factor saw ≤ ${c.simulator.maxPerCalendarSecond}/s, ≤ ${c.simulator.maxInAnySlidingSecond} in any 1 s; 503 p99 ${fmt(c.run.latencyMs.failed.p99)} ms`),
+      row(
+        `${c.label} · 400 req/s offered`,
+        c.run,
+        `${okPerS}/s sent; 2Factor saw ≤ ${c.simulator.maxPerCalendarSecond}/s, ≤ ${c.simulator.maxInAnySlidingSecond} in any 1 s; 503 p99 ${fmt(c.run.latencyMs.failed.p99)} ms`,
+      ),
     );
   }
   const out: string[] = [];
-  if (rows.length > 0) out.push(table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', '× base', 'notes'], rows, new Set([1, 2, 3, 4, 5])));
+  if (rows.length > 0)
+    out.push(
+      table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', '× base', 'notes'], rows, new Set([1, 2, 3, 4, 5])),
+    );
 
   const withCpu = r.throughput.filter((t) => t.cpuMsPerRequest);
   if (withCpu.length > 0) {
-    const names = [...new Set(withCpu.flatMap((t) => [...Object.keys(t.cpuMsPerRequest!.send), ...Object.keys(t.cpuMsPerRequest!.verify)]))];
+    const names = [
+      ...new Set(
+        withCpu.flatMap((t) => [...Object.keys(t.cpuMsPerRequest!.send), ...Object.keys(t.cpuMsPerRequest!.verify)]),
+      ),
+    ];
     const total = (values: Record<string, number>) => Object.values(values).reduce((sum, v) => sum + v, 0);
-    const cpuRow = (name: string, values: Record<string, number>) => [name, ...names.map((n) => fmt2(values[n])), fmt2(total(values))];
+    const cpuRow = (name: string, values: Record<string, number>) => [
+      name,
+      ...names.map((n) => fmt2(values[n])),
+      fmt2(total(values)),
+    ];
     const cpuRows: string[][] = [];
     const firstBaseline = withCpu.find((t) => t.cpuMsPerRequest!.baseline)?.cpuMsPerRequest!.baseline;
     if (firstBaseline) cpuRows.push(cpuRow('baseline (bare Express route)', firstBaseline));
@@ -262,7 +337,7 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     out.push('7 timing: one probe at a time, registered numbers and numbers nobody owns alternating (client-side ms):');
     out.push(
       table(
-        ['probe', 'registered p50', 'p90', 'nobody\'s p50', 'p90', 'samples each', 'threshold right'],
+        ['probe', 'registered p50', 'p90', "nobody's p50", 'p90', 'samples each', 'threshold right'],
         r.timing.probes.map((p) => [
           p.path,
           fmt2(p.registered.p50),
@@ -287,11 +362,21 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     out.push(
       table(
         ['reading', 'RSS', 'V8 heap used', 'V8 heap total', 'external', 'PGlite WASM size', 'WASM resident'],
-        m.readings.map((x) => [x.label, mb(x.rssMb), mb(x.heapUsedMb), mb(x.heapTotalMb), mb(x.externalMb), mb(x.wasmMb), mb(x.wasmResidentMb)]),
+        m.readings.map((x) => [
+          x.label,
+          mb(x.rssMb),
+          mb(x.heapUsedMb),
+          mb(x.heapTotalMb),
+          mb(x.externalMb),
+          mb(x.wasmMb),
+          mb(x.wasmResidentMb),
+        ]),
         new Set([1, 2, 3, 4, 5, 6]),
       ),
     );
-    const refusals = Object.entries(m.answers).flatMap(([part, a]) => Object.entries(a.codes).map(([code, n]) => `${part}: ${n} × ${code}`));
+    const refusals = Object.entries(m.answers).flatMap(([part, a]) =>
+      Object.entries(a.codes).map(([code, n]) => `${part}: ${n} × ${code}`),
+    );
     if (refusals.length > 0) out.push(`  non-2xx answers by code: ${refusals.join('; ')}`);
   }
   const listed = (kind: Target['kind'], heading: string) => {
@@ -310,4 +395,3 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
   }
   return out.join('\n');
 }
-

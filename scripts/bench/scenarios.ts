@@ -7,7 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { clearAppKeys, countLogs, seedBetterAuthUsers, SERVER_ENTRY, ROOT, type BenchDatabase, type SimulatorControl, type SimulatorStats } from './infra.js';
+import {
+  clearAppKeys,
+  countLogs,
+  seedBetterAuthUsers,
+  SERVER_ENTRY,
+  ROOT,
+  type BenchDatabase,
+  type SimulatorControl,
+  type SimulatorStats,
+} from './infra.js';
 import type { LoadClient } from './loadClient.js';
 import type { BodySpec, LoadMode, LoadResult, StepAnswer } from './loadTypes.js';
 import { bodyField, phoneNumber } from './loadTypes.js';
@@ -116,11 +125,18 @@ export async function startApp(ctx: BenchContext, name: string, options: AppOpti
 
 export async function startBaseline(ctx: BenchContext): Promise<App> {
   const port = await freePort();
-  const flags = ctx.settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.settings.profileDir, 'baseline')}`] : [];
-  const managed = startProcess('baseline', process.execPath, [...flags, path.join(ROOT, 'scripts', 'bench', 'baselineServer.mjs')], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port) },
-    cwd: ROOT,
-  });
+  const flags = ctx.settings.profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.settings.profileDir, 'baseline')}`]
+    : [];
+  const managed = startProcess(
+    'baseline',
+    process.execPath,
+    [...flags, path.join(ROOT, 'scripts', 'bench', 'baselineServer.mjs')],
+    {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port) },
+      cwd: ROOT,
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/api/health`, 30_000, managed);
   return { name: 'baseline', url, managed };
@@ -136,22 +152,29 @@ const BETTER_AUTH_SCHEMA = 'better_auth';
  */
 export async function startBetterAuth(ctx: BenchContext): Promise<App> {
   const port = await freePort();
-  const flags = ctx.settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.settings.profileDir, 'better-auth')}`] : [];
-  const managed = startProcess('better-auth', process.execPath, [...flags, path.join(ROOT, 'scripts', 'bench', 'betterAuthServer.mjs')], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      DATABASE_URL: ctx.pg.url,
-      DATABASE_SCHEMA: BETTER_AUTH_SCHEMA,
-      DATABASE_POOL_SIZE: '10',
-      BETTER_AUTH_SECRET: ctx.appSecret,
-      TWO_FACTOR_BASE_URL: ctx.sim.url,
-      TWO_FACTOR_API_KEY: BENCH_API_KEY,
+  const flags = ctx.settings.profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.settings.profileDir, 'better-auth')}`]
+    : [];
+  const managed = startProcess(
+    'better-auth',
+    process.execPath,
+    [...flags, path.join(ROOT, 'scripts', 'bench', 'betterAuthServer.mjs')],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        DATABASE_URL: ctx.pg.url,
+        DATABASE_SCHEMA: BETTER_AUTH_SCHEMA,
+        DATABASE_POOL_SIZE: '10',
+        BETTER_AUTH_SECRET: ctx.appSecret,
+        TWO_FACTOR_BASE_URL: ctx.sim.url,
+        TWO_FACTOR_API_KEY: BENCH_API_KEY,
+      },
+      cwd: ROOT,
     },
-    cwd: ROOT,
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/api/health`, 60_000, managed);
   await seedBetterAuthUsers(ctx.pg.db, BETTER_AUTH_SCHEMA, ctx.settings.users);
@@ -183,10 +206,17 @@ export interface Ledger {
  * Provider calls the simulators counted and rows in otp_logs, now. Balance polls (smsBalance.ts) have no log row
  * by design and are left out, as are `otherCalls`: calls made by another server sharing the simulators (Better Auth).
  */
-export async function ledger(countRows: () => Promise<number>, sims: SimulatorControl[], otherCalls?: () => Promise<number>): Promise<Ledger> {
+export async function ledger(
+  countRows: () => Promise<number>,
+  sims: SimulatorControl[],
+  otherCalls?: () => Promise<number>,
+): Promise<Ledger> {
   const stats = await Promise.all(sims.map((sim) => sim.stats()));
   const others = otherCalls ? await otherCalls() : 0;
-  return { logs: await countRows(), calls: stats.reduce((sum, s) => sum + s.totalRequests - (s.byKind['balance'] ?? 0), 0) - others };
+  return {
+    logs: await countRows(),
+    calls: stats.reduce((sum, s) => sum + s.totalRequests - (s.byKind['balance'] ?? 0), 0) - others,
+  };
 }
 
 /**
@@ -253,7 +283,19 @@ const RIVAL_VERIFY_PATH = '/api/auth/phone-number/verify';
 /** A run that did not happen (nothing to verify): zero everywhere. */
 function emptyResult(): LoadResult {
   const none = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
-  return { completed: 0, elapsedS: 0, requestsPerS: 0, statusCounts: {}, non2xx: 0, errors: 0, errorKinds: {}, timeouts: 0, latencyMs: { all: none, ok: none, failed: none }, errorCodes: {}, missingRetryAfter: 0 };
+  return {
+    completed: 0,
+    elapsedS: 0,
+    requestsPerS: 0,
+    statusCounts: {},
+    non2xx: 0,
+    errors: 0,
+    errorKinds: {},
+    timeouts: 0,
+    latencyMs: { all: none, ok: none, failed: none },
+    errorCodes: {},
+    missingRetryAfter: 0,
+  };
 }
 
 function sendBody(phoneStart: number, users: number): BodySpec {
@@ -261,7 +303,11 @@ function sendBody(phoneStart: number, users: number): BodySpec {
 }
 
 /** The code the simulator texted to each item's phone (outbox first, then per phone), for the newest `max` items. */
-async function withCodes<T extends { phone: string }>(sim: SimulatorControl, items: T[], max: number): Promise<Array<T & { code: string }>> {
+async function withCodes<T extends { phone: string }>(
+  sim: SimulatorControl,
+  items: T[],
+  max: number,
+): Promise<Array<T & { code: string }>> {
   const chosen = items.slice(-max);
   const codes = await sim.codesFromOutbox();
   const found: Array<T & { code: string }> = [];
@@ -292,11 +338,20 @@ async function pairsFor(sim: SimulatorControl, sessions: Array<{ session_id: str
 
 /** Better Auth's verify bodies for the phones it texted. */
 async function rivalPairsFor(sim: SimulatorControl, phones: string[], max: number) {
-  return (await withCodes(sim, phones.map((phone) => ({ phone })), max)).map(({ phone, code }) => ({ phoneNumber: phone, code }));
+  return (
+    await withCodes(
+      sim,
+      phones.map((phone) => ({ phone })),
+      max,
+    )
+  ).map(({ phone, code }) => ({ phoneNumber: phone, code }));
 }
 
 /** Runs `work` and the CPU milliseconds each group of processes spent meanwhile. */
-async function withCpu(groups: Groups, work: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpuMs: Record<string, number> }> {
+async function withCpu(
+  groups: Groups,
+  work: () => Promise<LoadResult>,
+): Promise<{ result: LoadResult; cpuMs: Record<string, number> }> {
   const before = readCpu(groups);
   const result = await work();
   return { result, cpuMs: cpuMsBetween(before, readCpu(groups)) };
@@ -309,7 +364,9 @@ function addCpu(...runs: Array<Record<string, number>>): Record<string, number> 
 }
 
 function perRequest(ms: Record<string, number>, requests: number): Record<string, number> {
-  return requests === 0 ? {} : Object.fromEntries(Object.entries(ms).map(([name, value]) => [name, Math.round((100 * value) / requests) / 100]));
+  return requests === 0
+    ? {}
+    : Object.fromEntries(Object.entries(ms).map(([name, value]) => [name, Math.round((100 * value) / requests) / 100]));
 }
 
 /** The rest of a finite list of bodies after a run used some (with a margin for requests cut off at its end). */
@@ -357,12 +414,22 @@ export async function throughputPhase(
   const { durationS, warmupS, connections, verifyMax } = ctx.settings;
   const { rival } = options;
   const closed = (seconds: number): LoadMode => ({ kind: 'closed', connections, durationS: seconds });
-  const before = options.countAfter ? undefined : await ledger(options.countRows, [ctx.sim], options.rival?.providerCalls);
+  const before = options.countAfter
+    ? undefined
+    : await ledger(options.countRows, [ctx.sim], options.rival?.providerCalls);
 
   ctx.log(`  ${label}: sendOtp warm-up ${warmupS} s`);
   let phone = 0;
   const sendRun = async (seconds: number, keepSamples: boolean) => {
-    const result = await ctx.load.load({ targets, method: 'POST', path: SEND_PATH, body: sendBody(phone, options.users), mode: closed(seconds), collectSessions: true, keepSamples });
+    const result = await ctx.load.load({
+      targets,
+      method: 'POST',
+      path: SEND_PATH,
+      body: sendBody(phone, options.users),
+      mode: closed(seconds),
+      collectSessions: true,
+      keepSamples,
+    });
     phone += result.completed + result.errors + result.timeouts + connections * 2;
     return result;
   };
@@ -370,8 +437,20 @@ export async function throughputPhase(
 
   let rivalPhone = rival?.phoneStart ?? 0;
   const rivalSendRun = async (seconds: number, keepSamples: boolean) => {
-    const body: BodySpec = { kind: 'betterAuthSendOtp', phoneStart: rivalPhone, phoneCount: Math.max(1, rival!.phoneStart + rival!.phoneCount - rivalPhone) };
-    const result = await ctx.load.load({ targets: [rival!.url], method: 'POST', path: RIVAL_SEND_PATH, body, mode: closed(seconds), collectPhones: true, keepSamples });
+    const body: BodySpec = {
+      kind: 'betterAuthSendOtp',
+      phoneStart: rivalPhone,
+      phoneCount: Math.max(1, rival!.phoneStart + rival!.phoneCount - rivalPhone),
+    };
+    const result = await ctx.load.load({
+      targets: [rival!.url],
+      method: 'POST',
+      path: RIVAL_SEND_PATH,
+      body,
+      mode: closed(seconds),
+      collectPhones: true,
+      keepSamples,
+    });
     rivalPhone += result.completed + result.errors + result.timeouts + connections * 2;
     return result;
   };
@@ -389,7 +468,10 @@ export async function throughputPhase(
     'load driver': () => [ctx.load.pid],
   };
   const rivalGroups: Groups = { ...groups, server: rival ? withDescendants(rival.pid) : () => [] };
-  const baselineGroups: Groups = { server: () => (options.baselinePid ? [options.baselinePid] : []), 'load driver': () => [ctx.load.pid] };
+  const baselineGroups: Groups = {
+    server: () => (options.baselinePid ? [options.baselinePid] : []),
+    'load driver': () => [ctx.load.pid],
+  };
   const halfS = Math.max(1, Math.round(durationS / 2));
 
   let send: LoadResult;
@@ -399,11 +481,24 @@ export async function throughputPhase(
   let rivalSend: LoadResult | undefined;
   let rivalSendCpuMs: Record<string, number> = {};
   if (options.baselineUrl || rival) {
-    const order = [options.baselineUrl && 'baseline', 'sendOtp', rival && 'Better Auth 2 ×', 'sendOtp', options.baselineUrl && 'baseline'].filter(Boolean);
+    const order = [
+      options.baselineUrl && 'baseline',
+      'sendOtp',
+      rival && 'Better Auth 2 ×',
+      'sendOtp',
+      options.baselineUrl && 'baseline',
+    ].filter(Boolean);
     ctx.log(`  ${label}: ${order.join(', ')}, ${halfS} s each (${connections} connections)`);
     const baselineRun = () =>
       withCpu(baselineGroups, () =>
-        ctx.load.load({ targets: [options.baselineUrl!], method: 'POST', path: BASELINE_PATH, body: BASELINE_BODY, mode: closed(halfS), keepSamples: true }),
+        ctx.load.load({
+          targets: [options.baselineUrl!],
+          method: 'POST',
+          path: BASELINE_PATH,
+          body: BASELINE_BODY,
+          mode: closed(halfS),
+          keepSamples: true,
+        }),
       );
     const b1 = options.baselineUrl ? await baselineRun() : undefined;
     const s1 = await withCpu(groups, () => sendRun(halfS, true));
@@ -428,13 +523,30 @@ export async function throughputPhase(
 
   const pairs = await pairsFor(ctx.sim, send.sessions ?? [], verifyMax);
   const warmPairs = await pairsFor(ctx.sim, warm.sessions ?? [], Math.min(3_000, verifyMax));
-  ctx.log(`  ${label}: verifyOtp warm-up (${warmPairs.length} sessions), then ${pairs.length} sessions with their right codes`);
+  ctx.log(
+    `  ${label}: verifyOtp warm-up (${warmPairs.length} sessions), then ${pairs.length} sessions with their right codes`,
+  );
   if (warmPairs.length > 0) {
-    await ctx.load.load({ targets, method: 'POST', path: VERIFY_PATH, body: { kind: 'verifyOtp', pairs: warmPairs }, mode: closed(warmupS) });
+    await ctx.load.load({
+      targets,
+      method: 'POST',
+      path: VERIFY_PATH,
+      body: { kind: 'verifyOtp', pairs: warmPairs },
+      mode: closed(warmupS),
+    });
   }
   const verifyRun = (list: typeof pairs, seconds: number) =>
     withCpu(groups, async () =>
-      list.length > 0 ? ctx.load.load({ targets, method: 'POST', path: VERIFY_PATH, body: { kind: 'verifyOtp', pairs: list }, mode: closed(seconds), keepSamples: true }) : emptyResult(),
+      list.length > 0
+        ? ctx.load.load({
+            targets,
+            method: 'POST',
+            path: VERIFY_PATH,
+            body: { kind: 'verifyOtp', pairs: list },
+            mode: closed(seconds),
+            keepSamples: true,
+          })
+        : emptyResult(),
     );
 
   let verify: LoadResult;
@@ -443,14 +555,29 @@ export async function throughputPhase(
   if (rival && rivalSend) {
     const rivalPairs = await rivalPairsFor(ctx.sim, rivalSend.phones ?? [], verifyMax);
     const rivalWarmPairs = await rivalPairsFor(ctx.sim, rivalWarm?.phones ?? [], Math.min(3_000, verifyMax));
-    ctx.log(`  ${rival.label}: verify warm-up (${rivalWarmPairs.length} phones), then verifyOtp and Better Auth's verify interleaved, ${halfS} s each`);
+    ctx.log(
+      `  ${rival.label}: verify warm-up (${rivalWarmPairs.length} phones), then verifyOtp and Better Auth's verify interleaved, ${halfS} s each`,
+    );
     if (rivalWarmPairs.length > 0) {
-      await ctx.load.load({ targets: [rival.url], method: 'POST', path: RIVAL_VERIFY_PATH, body: { kind: 'betterAuthVerify', pairs: rivalWarmPairs }, mode: closed(warmupS) });
+      await ctx.load.load({
+        targets: [rival.url],
+        method: 'POST',
+        path: RIVAL_VERIFY_PATH,
+        body: { kind: 'betterAuthVerify', pairs: rivalWarmPairs },
+        mode: closed(warmupS),
+      });
     }
     const rivalVerifyRun = (list: typeof rivalPairs) =>
       withCpu(rivalGroups, async () =>
         list.length > 0
-          ? ctx.load.load({ targets: [rival.url], method: 'POST', path: RIVAL_VERIFY_PATH, body: { kind: 'betterAuthVerify', pairs: list }, mode: closed(halfS), keepSamples: true })
+          ? ctx.load.load({
+              targets: [rival.url],
+              method: 'POST',
+              path: RIVAL_VERIFY_PATH,
+              body: { kind: 'betterAuthVerify', pairs: list },
+              mode: closed(halfS),
+              keepSamples: true,
+            })
           : emptyResult(),
       );
     const v1 = await verifyRun(pairs, halfS);
@@ -465,7 +592,10 @@ export async function throughputPhase(
       send: forReport(rivalSend),
       verify: forReport(rivalVerify),
       verifyKind: `right codes (read from the simulator) on ${rivalPairs.length} phones of its measured sends; a match logs the user in`,
-      cpuMsPerRequest: { send: perRequest(rivalSendCpuMs, rivalSend.completed), verify: perRequest(addCpu(rv1.cpuMs, rv2.cpuMs), rivalVerify.completed) },
+      cpuMsPerRequest: {
+        send: perRequest(rivalSendCpuMs, rivalSend.completed),
+        verify: perRequest(addCpu(rv1.cpuMs, rv2.cpuMs), rivalVerify.completed),
+      },
       providerCalls: 0,
     };
   } else {
@@ -483,7 +613,9 @@ export async function throughputPhase(
       mode: { kind: 'paced', ratePerS: 200, durationS },
     });
   }
-  const loss = options.countAfter ? await options.countAfter() : await checkNoLoss(label, before!, options.countRows, [ctx.sim], rival?.providerCalls);
+  const loss = options.countAfter
+    ? await options.countAfter()
+    : await checkNoLoss(label, before!, options.countRows, [ctx.sim], rival?.providerCalls);
   if (rivalResult) rivalResult.providerCalls = await rival!.providerCalls();
   return {
     label,
@@ -521,7 +653,13 @@ export async function slowProvider(ctx: BenchContext): Promise<SlowProviderResul
   try {
     const targets = [app.url];
     // A warm server; then an empty rate window, so the measured run starts like production would.
-    await ctx.load.load({ targets, method: 'POST', path: SEND_PATH, body: sendBody(60_000, ctx.settings.users), mode: { kind: 'paced', ratePerS: 100, durationS: 2 } });
+    await ctx.load.load({
+      targets,
+      method: 'POST',
+      path: SEND_PATH,
+      body: sendBody(60_000, ctx.settings.users),
+      mode: { kind: 'paced', ratePerS: 100, durationS: 2 },
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await clearAppKeys(ctx.redis);
     const countRows = () => countLogs(ctx.pg.db);
@@ -556,9 +694,16 @@ export async function providerCeiling(ctx: BenchContext, instances: number): Pro
   const label = `4 ceiling, ${instances} instance${instances > 1 ? 's' : ''}`;
   const apps: App[] = [];
   try {
-    for (let i = 0; i < instances; i += 1) apps.push(await startApp(ctx, `ceiling-${instances}-${i + 1}`, { limits: CEILING_LIMITS }));
+    for (let i = 0; i < instances; i += 1)
+      apps.push(await startApp(ctx, `ceiling-${instances}-${i + 1}`, { limits: CEILING_LIMITS }));
     const targets = apps.map((app) => app.url);
-    await ctx.load.load({ targets, method: 'POST', path: SEND_PATH, body: sendBody(70_000, ctx.settings.users), mode: { kind: 'paced', ratePerS: 100, durationS: 2 } });
+    await ctx.load.load({
+      targets,
+      method: 'POST',
+      path: SEND_PATH,
+      body: sendBody(70_000, ctx.settings.users),
+      mode: { kind: 'paced', ratePerS: 100, durationS: 2 },
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await clearAppKeys(ctx.redis);
     await ctx.sim.reset();
@@ -578,7 +723,11 @@ export async function providerCeiling(ctx: BenchContext, instances: number): Pro
       label,
       instances,
       run,
-      simulator: { totalRequests: stats.totalRequests, maxPerCalendarSecond: stats.maxPerCalendarSecond, maxInAnySlidingSecond: stats.maxInAnySlidingSecond },
+      simulator: {
+        totalRequests: stats.totalRequests,
+        maxPerCalendarSecond: stats.maxPerCalendarSecond,
+        maxInAnySlidingSecond: stats.maxInAnySlidingSecond,
+      },
       ceiling: Number(CEILING_LIMITS.PROVIDER_MAX_RPS),
       loss,
     };
@@ -611,15 +760,33 @@ export async function twoInstances(ctx: BenchContext): Promise<TwoInstancesResul
     await clearAppKeys(ctx.redis);
     const before = await ledger(countRows, [ctx.sim]);
     const both = [a.url, b.url];
-    const send = (target: string, phone: string) => ({ target, method: 'POST' as const, path: SEND_PATH, body: { phone, purpose: 'login' } });
-    const verify = (target: string, sessionId: string, otp: string) => ({ target, method: 'POST' as const, path: VERIFY_PATH, body: { session_id: sessionId, otp } });
+    const send = (target: string, phone: string) => ({
+      target,
+      method: 'POST' as const,
+      path: SEND_PATH,
+      body: { phone, purpose: 'login' },
+    });
+    const verify = (target: string, sessionId: string, otp: string) => ({
+      target,
+      method: 'POST' as const,
+      path: VERIFY_PATH,
+      body: { session_id: sessionId, otp },
+    });
     let phone = 90_000;
 
     // Per-IP sends: 12 requests for 12 different phones, alternating instances; the limit is 5 a minute.
-    const ipSends = await ctx.load.sequence(Array.from({ length: 12 }, (_, i) => send(both[i % 2]!, phoneNumber(phone++))));
+    const ipSends = await ctx.load.sequence(
+      Array.from({ length: 12 }, (_, i) => send(both[i % 2]!, phoneNumber(phone++))),
+    );
     const ok = ipSends.filter((x) => x.status === 200).length;
-    const limited = ipSends.filter((x) => x.status === 429 && x.body?.status === 'rate_limited' && x.retryAfter !== null).length;
-    checks.push({ name: 'per-IP send limit (5/min) holds across A and B', pass: ok === 5 && limited === 7, detail: `12 sends alternating A/B → ${ok} × 200, ${limited} × 429 rate_limited (${statuses(ipSends)})` });
+    const limited = ipSends.filter(
+      (x) => x.status === 429 && x.body?.status === 'rate_limited' && x.retryAfter !== null,
+    ).length;
+    checks.push({
+      name: 'per-IP send limit (5/min) holds across A and B',
+      pass: ok === 5 && limited === 7,
+      detail: `12 sends alternating A/B → ${ok} × 200, ${limited} × 429 rate_limited (${statuses(ipSends)})`,
+    });
 
     // Per-phone resend cooldown: sent on A, asked again on B.
     await clearAppKeys(ctx.redis);
@@ -639,7 +806,12 @@ export async function twoInstances(ctx: BenchContext): Promise<TwoInstancesResul
     const crossVerify = await ctx.load.sequence([verify(b.url, sessionId, code), verify(a.url, sessionId, code)]);
     checks.push({
       name: 'a session created on A verifies on B (and only once)',
-      pass: sent?.status === 200 && crossVerify[0]?.status === 200 && crossVerify[0]?.body?.verified === true && crossVerify[0]?.setsCookie === true && crossVerify[1]?.status === 404,
+      pass:
+        sent?.status === 200 &&
+        crossVerify[0]?.status === 200 &&
+        crossVerify[0]?.body?.verified === true &&
+        crossVerify[0]?.setsCookie === true &&
+        crossVerify[1]?.status === 404,
       detail: `send on A → ${sent?.status}; verify on B → ${crossVerify[0]?.status} verified=${String(crossVerify[0]?.body?.verified)}; again on A → ${crossVerify[1]?.status} ${bodyField(crossVerify[1], 'status')}`,
     });
 
@@ -649,20 +821,33 @@ export async function twoInstances(ctx: BenchContext): Promise<TwoInstancesResul
     const session2 = bodyField(sent2, 'session_id');
     const right = (await ctx.sim.lastCode(attemptsPhone)) ?? '000000';
     const wrong = String((Number(right) + 1) % 1_000_000).padStart(right.length, '0');
-    const attempts = await ctx.load.sequence([...Array.from({ length: 5 }, (_, i) => verify(both[i % 2]!, session2, wrong)), verify(a.url, session2, right)]);
+    const attempts = await ctx.load.sequence([
+      ...Array.from({ length: 5 }, (_, i) => verify(both[i % 2]!, session2, wrong)),
+      verify(a.url, session2, right),
+    ]);
     const left = attempts.slice(0, 5).map((x) => x.body?.attempts_left);
     checks.push({
       name: 'wrong-code attempts are counted across A and B',
-      pass: attempts.slice(0, 5).every((x) => x.status === 400) && left.join(',') === '4,3,2,1,0' && attempts[5]?.status === 429 && attempts[5]?.body?.status === 'too_many_attempts',
+      pass:
+        attempts.slice(0, 5).every((x) => x.status === 400) &&
+        left.join(',') === '4,3,2,1,0' &&
+        attempts[5]?.status === 429 &&
+        attempts[5]?.body?.status === 'too_many_attempts',
       detail: `5 wrong codes alternating A/B → ${statuses(attempts.slice(0, 5))} (attempts_left ${left.join(',')}); then the right code → ${attempts[5]?.status} ${bodyField(attempts[5], 'status')}`,
     });
 
     // Per-IP verifies: 25 checks of unknown sessions, alternating; the limit is 20 a minute.
     await clearAppKeys(ctx.redis);
-    const ipVerifies = await ctx.load.sequence(Array.from({ length: 25 }, (_, i) => verify(both[i % 2]!, randomUUID(), '123456')));
+    const ipVerifies = await ctx.load.sequence(
+      Array.from({ length: 25 }, (_, i) => verify(both[i % 2]!, randomUUID(), '123456')),
+    );
     const passed = ipVerifies.filter((x) => x.status !== 429).length;
     const refused = ipVerifies.filter((x) => x.status === 429 && x.body?.status === 'rate_limited').length;
-    checks.push({ name: 'per-IP verify limit (20/min) holds across A and B', pass: passed === 20 && refused === 5, detail: `25 verifies alternating A/B → ${passed} checked, ${refused} × 429 rate_limited` });
+    checks.push({
+      name: 'per-IP verify limit (20/min) holds across A and B',
+      pass: passed === 20 && refused === 5,
+      detail: `25 verifies alternating A/B → ${passed} checked, ${refused} × 429 rate_limited`,
+    });
 
     const loss = await checkNoLoss('6 two instances', before, countRows, [ctx.sim]);
     return { checks, loss };

@@ -12,7 +12,14 @@ export function percentiles(values: readonly number[]): Percentiles {
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
   let sum = 0;
   for (const v of sorted) sum += v;
-  return { count: sorted.length, p50: round1(at(0.5)), p90: round1(at(0.9)), p99: round1(at(0.99)), max: round1(sorted[sorted.length - 1]!), mean: round1(sum / sorted.length) };
+  return {
+    count: sorted.length,
+    p50: round1(at(0.5)),
+    p90: round1(at(0.9)),
+    p99: round1(at(0.99)),
+    max: round1(sorted[sorted.length - 1]!),
+    mean: round1(sum / sorted.length),
+  };
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {

@@ -48,7 +48,11 @@ function side(times: number[]): TimingSide {
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
-const median = (times: number[]) => percentile([...times].sort((a, b) => a - b), 0.5);
+const median = (times: number[]) =>
+  percentile(
+    [...times].sort((a, b) => a - b),
+    0.5,
+  );
 
 /** Trains a threshold on the even probes and scores it on the odd ones. */
 export function thresholdAccuracy(registered: number[], unregistered: number[]): number {
@@ -57,25 +61,42 @@ export function thresholdAccuracy(registered: number[], unregistered: number[]):
   const registeredSlower = median(train(registered)) >= median(train(unregistered));
   const threshold = (median(train(registered)) + median(train(unregistered))) / 2;
   const saysRegistered = (ms: number) => (registeredSlower ? ms > threshold : ms < threshold);
-  const right = test(registered).filter(saysRegistered).length + test(unregistered).filter((ms) => !saysRegistered(ms)).length;
+  const right =
+    test(registered).filter(saysRegistered).length + test(unregistered).filter((ms) => !saysRegistered(ms)).length;
   return right / (test(registered).length + test(unregistered).length);
 }
 
 export async function timingProbes(ctx: BenchContext, samples: number): Promise<TimingResult> {
   const app = await startApp(ctx, 'timing', { limits: THROUGHPUT_LIMITS });
   try {
-    const send = (phone: string) => ({ target: app.url, method: 'POST' as const, path: '/api/sms/sendOtp', body: { phone, purpose: 'login' } });
-    const check = (sessionId: string) => ({ target: app.url, method: 'POST' as const, path: '/api/sms/verifyOtp', body: { session_id: sessionId, otp: '000000' } });
+    const send = (phone: string) => ({
+      target: app.url,
+      method: 'POST' as const,
+      path: '/api/sms/sendOtp',
+      body: { phone, purpose: 'login' },
+    });
+    const check = (sessionId: string) => ({
+      target: app.url,
+      method: 'POST' as const,
+      path: '/api/sms/verifyOtp',
+      body: { session_id: sessionId, otp: '000000' },
+    });
     // Registered: seeded users near the end of the seeded range (no other scenario sends to them); unregistered: past it.
     const total = WARMUP_PAIRS + samples;
     const registeredPhones = Array.from({ length: total }, (_, i) => phoneNumber(ctx.settings.users - 1 - i));
     const strangerPhones = Array.from({ length: total }, (_, i) => phoneNumber(ctx.settings.users + 10_000 + i));
 
-    const sends = await ctx.load.sequence(registeredPhones.flatMap((phone, i) => [send(phone), send(strangerPhones[i]!)]));
+    const sends = await ctx.load.sequence(
+      registeredPhones.flatMap((phone, i) => [send(phone), send(strangerPhones[i]!)]),
+    );
     const sessionOf = (answer: StepAnswer | undefined) => bodyField(answer, 'session_id');
     const checks = await ctx.load.sequence(sends.map((answer) => check(sessionOf(answer))));
 
-    const measure = (path: TimingProbe['path'], answers: StepAnswer[], expected: (a: StepAnswer) => boolean): TimingProbe => {
+    const measure = (
+      path: TimingProbe['path'],
+      answers: StepAnswer[],
+      expected: (a: StepAnswer) => boolean,
+    ): TimingProbe => {
       const measured = answers.slice(2 * WARMUP_PAIRS);
       const registered = measured.filter((_, i) => i % 2 === 0).map((a) => a.elapsedMs);
       const unregistered = measured.filter((_, i) => i % 2 === 1).map((a) => a.elapsedMs);

@@ -104,12 +104,18 @@ export async function buildIfStale(target, { log = console.log, quiet = false } 
   const reason = staleReason(target);
   if (!reason) return;
   log(`> Building ${target.what} (${reason})…`);
-  const child = spawn(NPM, ['run', '--silent', target.script], { cwd: ROOT, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+  const child = spawn(NPM, ['run', '--silent', target.script], {
+    cwd: ROOT,
+    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+  });
   let output = '';
-  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => void (output = (output + String(chunk)).slice(-8_000)));
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (chunk) => void (output = (output + String(chunk)).slice(-8_000)));
   const { code, signal } = await waitForExit(child);
   if (code !== 0) {
-    throw new Error(`Building ${target.what} failed (npm run ${target.script}, exit code ${exitCodeOf(code, signal)})${output ? `:\n${output}` : '.'}`);
+    throw new Error(
+      `Building ${target.what} failed (npm run ${target.script}, exit code ${exitCodeOf(code, signal)})${output ? `:\n${output}` : '.'}`,
+    );
   }
 }
 
@@ -124,8 +130,12 @@ export async function prepareBuild(targets) {
     for (const target of targets) await buildIfStale(target);
     return;
   }
-  const missing = targets.filter((target) => !existsSync(path.resolve(ROOT, target.output))).map((target) => target.output);
+  const missing = targets
+    .filter((target) => !existsSync(path.resolve(ROOT, target.output)))
+    .map((target) => target.output);
   if (missing.length > 0) {
-    throw new Error(`NODE_ENV=production: ${missing.join(' and ')} missing; npm start never builds in production. Build first: npm run build`);
+    throw new Error(
+      `NODE_ENV=production: ${missing.join(' and ')} missing; npm start never builds in production. Build first: npm run build`,
+    );
   }
 }

@@ -58,7 +58,12 @@ function killGroup(pid) {
  * @returns {ProcessHandle}
  */
 export function startProcess(name, command, args, { cwd, env, stdio = 'pipe', outputLimitChars }) {
-  const child = spawn(command, args, { cwd, env, stdio: stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit', detached: true });
+  const child = spawn(command, args, {
+    cwd,
+    env,
+    stdio: stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    detached: true,
+  });
   return adoptProcess(name, child, { outputLimitChars });
 }
 
@@ -132,10 +137,18 @@ export function adoptProcess(name, child, { outputLimitChars = DEFAULT_OUTPUT_LI
           if (match) return finish(() => resolve(match));
           if (done) {
             const status = `code ${child.exitCode}, signal ${child.signalCode}`;
-            finish(() => reject(new Error(`${name} exited (${status}) before printing ${pattern}:\n${output.slice(-4000)}`)));
+            finish(() =>
+              reject(new Error(`${name} exited (${status}) before printing ${pattern}:\n${output.slice(-4000)}`)),
+            );
           }
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`${name} did not print ${pattern} within ${timeoutMs} ms:\n${output.slice(-4000)}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(new Error(`${name} did not print ${pattern} within ${timeoutMs} ms:\n${output.slice(-4000)}`)),
+            ),
+          timeoutMs,
+        );
         /** @param {() => void} settle */
         const finish = (settle) => {
           clearTimeout(timer);

@@ -1,7 +1,14 @@
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { SecretRegistry } from '../logger.js';
-import { ALERT_KINDS, balanceLowAlert, budgetReachedAlert, circuitOpenAlert, deliveryFailureShareAlert, voiceInsteadOfSmsAlert } from './alertKinds.js';
+import {
+  ALERT_KINDS,
+  balanceLowAlert,
+  budgetReachedAlert,
+  circuitOpenAlert,
+  deliveryFailureShareAlert,
+  voiceInsteadOfSmsAlert,
+} from './alertKinds.js';
 import { scrubAlertText } from './alerts.js';
 import { createAlertWatch } from './alertWatch.js';
 
@@ -30,7 +37,9 @@ describe('alert texts', () => {
       voiceInsteadOfSmsAlert(),
     ].map((alert) => alert.kind);
     expect(kinds).toEqual([...ALERT_KINDS]);
-    expect(budgetReachedAlert({ sentToday: 5000, dailyBudget: 5000, resetsAt: new Date('2026-12-01T18:30:00Z') }).text).toContain('until 12:00 am IST');
+    expect(
+      budgetReachedAlert({ sentToday: 5000, dailyBudget: 5000, resetsAt: new Date('2026-12-01T18:30:00Z') }).text,
+    ).toContain('until 12:00 am IST');
     expect(circuitOpenAlert({ openForMs: 125_000 }).text).toContain('failing for 2 min');
   });
 });
@@ -39,7 +48,8 @@ describe('scrubAlertText', () => {
   it('redacts registered secrets and masks anything shaped like an Indian mobile number', () => {
     const secrets = new SecretRegistry();
     secrets.add('tk-5b2f9c4e-1d7a-4e3b');
-    const text = 'key tk-5b2f9c4e-1d7a-4e3b, phones +919876543210, 919876543211 and 98765 43212 vs 9876543213; balance 500, code-like 123456';
+    const text =
+      'key tk-5b2f9c4e-1d7a-4e3b, phones +919876543210, 919876543211 and 98765 43212 vs 9876543213; balance 500, code-like 123456';
     expect(scrubAlertText(text, secrets)).toBe(
       'key [REDACTED], phones +91******3210, +91******3211 and +91******3212 vs +91******3213; balance 500, code-like 123456',
     );

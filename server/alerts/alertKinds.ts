@@ -4,7 +4,13 @@
  */
 import type { BalanceAccount } from '../../common/api/sms.js';
 
-export const ALERT_KINDS = ['balance_low', 'budget_reached', 'circuit_open', 'delivery_failure_share', 'voice_instead_of_sms'] as const;
+export const ALERT_KINDS = [
+  'balance_low',
+  'budget_reached',
+  'circuit_open',
+  'delivery_failure_share',
+  'voice_instead_of_sms',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface Alert {
@@ -45,7 +51,8 @@ export function circuitOpenAlert(input: { openForMs: number }): Alert {
 
 /** With the last hour's counts of OTP sends and failed reports; undefined while the share is acceptable. */
 export function deliveryFailureShareAlert(input: { sent: number; failed: number }): Alert | undefined {
-  if (input.sent < DELIVERY_FAILURE_MIN_SENDS || input.failed / input.sent <= DELIVERY_FAILURE_SHARE_LIMIT) return undefined;
+  if (input.sent < DELIVERY_FAILURE_MIN_SENDS || input.failed / input.sent <= DELIVERY_FAILURE_SHARE_LIMIT)
+    return undefined;
   const share = Math.round((input.failed / input.sent) * 100);
   return {
     kind: 'delivery_failure_share',

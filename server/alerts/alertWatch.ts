@@ -12,7 +12,13 @@ import type { SmsUsage } from '../sms/sendLimits.js';
 import type { ProviderGuard } from '../providers/providerGuard.js';
 import type { PolledBalances } from '../sms/smsBalance.js';
 import type { DeliveryFunnelRepository } from '../db/deliveryFunnelRepository.js';
-import { balanceLowAlert, budgetReachedAlert, circuitOpenAlert, deliveryFailureShareAlert, type Alert } from './alertKinds.js';
+import {
+  balanceLowAlert,
+  budgetReachedAlert,
+  circuitOpenAlert,
+  deliveryFailureShareAlert,
+  type Alert,
+} from './alertKinds.js';
 import type { Alerts } from './alerts.js';
 
 export const ALERT_TICK_MS = 15_000;
@@ -29,7 +35,11 @@ export interface AlertWatch {
   tick(): Promise<void>;
 }
 
-export function createAlertWatch(deps: { alerts: Pick<Alerts, 'raise'>; checks: AlertCheck[]; logger: Logger }): AlertWatch {
+export function createAlertWatch(deps: {
+  alerts: Pick<Alerts, 'raise'>;
+  checks: AlertCheck[];
+  logger: Logger;
+}): AlertWatch {
   const checks = [...deps.checks];
   // A check fails at every tick while what it reads is down (Redis, the database): say so once, and when it is back.
   const failing = new Set<AlertCheck>();
@@ -74,19 +84,29 @@ export function circuitOpenCheck(guard: Pick<ProviderGuard, 'openSince'>, now: (
  * Over 20 % of the last hour's OTP sends (at least 20) were reported failed or rejected. Runs at most once a
  * minute on each instance; between runs it raises nothing.
  */
-export function deliveryFailureShareCheck(funnel: Pick<DeliveryFunnelRepository, 'figures'>, now: () => number): AlertCheck {
+export function deliveryFailureShareCheck(
+  funnel: Pick<DeliveryFunnelRepository, 'figures'>,
+  now: () => number,
+): AlertCheck {
   let lastRunMs = -Infinity;
   return async () => {
     const nowMs = now();
     if (nowMs - lastRunMs < DELIVERY_CHECK_EVERY_MS) return undefined;
     lastRunMs = nowMs;
-    const { total } = await funnel.figures({ from: new Date(nowMs - HOUR_MS), to: new Date(nowMs), voiceSince: new Date(nowMs) });
+    const { total } = await funnel.figures({
+      from: new Date(nowMs - HOUR_MS),
+      to: new Date(nowMs),
+      voiceSince: new Date(nowMs),
+    });
     return deliveryFailureShareAlert({ sent: total.accepted, failed: total.failed });
   };
 }
 
 /** After each balance poll: the balance the current mode spends is under SMS_BALANCE_ALERT_BELOW (0: never). */
-export function lowBalanceAlerter(alerts: Pick<Alerts, 'raise'>, threshold: number): (polled: PolledBalances) => Promise<void> {
+export function lowBalanceAlerter(
+  alerts: Pick<Alerts, 'raise'>,
+  threshold: number,
+): (polled: PolledBalances) => Promise<void> {
   return async ({ samples, inUse }) => {
     const sample = samples.find((candidate) => candidate.account === inUse);
     if (threshold > 0 && sample && sample.balance < threshold) {

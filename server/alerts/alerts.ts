@@ -53,7 +53,10 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     async raise(alert) {
       const text = TEXT_PREFIX + scrubAlertText(alert.text, deps.secrets);
       try {
-        const claimed = await deps.deliveries.claim(alert.kind, new Date(deps.now()), { minIntervalMs, claimTimeoutMs: CLAIM_TIMEOUT_MS });
+        const claimed = await deps.deliveries.claim(alert.kind, new Date(deps.now()), {
+          minIntervalMs,
+          claimTimeoutMs: CLAIM_TIMEOUT_MS,
+        });
         if (!claimed) return 'suppressed';
         deps.logger.warn({ alert: alert.kind }, text);
         if (!deps.webhookUrl) {
@@ -67,11 +70,17 @@ export function createAlerts(deps: AlertsDeps): Alerts {
           return 'sent';
         } catch (error) {
           await deps.deliveries.release(alert.kind);
-          deps.logger.error({ err: error, alert: alert.kind }, 'alert could not be delivered to ALERT_WEBHOOK_URL; it is tried again at the next check');
+          deps.logger.error(
+            { err: error, alert: alert.kind },
+            'alert could not be delivered to ALERT_WEBHOOK_URL; it is tried again at the next check',
+          );
           return 'failed';
         }
       } catch (error) {
-        deps.logger.warn({ err: error, alert: alert.kind }, 'alert could not be claimed or recorded; it is tried again at the next check');
+        deps.logger.warn(
+          { err: error, alert: alert.kind },
+          'alert could not be claimed or recorded; it is tried again at the next check',
+        );
         return 'failed';
       }
     },

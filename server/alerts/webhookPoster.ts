@@ -31,7 +31,10 @@ export function createWebhookPoster(options: WebhookPosterOptions = {}): Webhook
     handleWhen((error) => error instanceof WebhookError && error.retryable),
     {
       maxAttempts: (options.maxAttempts ?? 3) - 1,
-      backoff: new ExponentialBackoff({ initialDelay: options.initialDelayMs ?? 1_000, maxDelay: options.maxDelayMs ?? 10_000 }),
+      backoff: new ExponentialBackoff({
+        initialDelay: options.initialDelayMs ?? 1_000,
+        maxDelay: options.maxDelayMs ?? 10_000,
+      }),
     },
   );
 
@@ -46,7 +49,10 @@ export function createWebhookPoster(options: WebhookPosterOptions = {}): Webhook
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'connection failed';
+      const reason =
+        error instanceof Error && error.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : 'connection failed';
       throw new WebhookError(`alert webhook: ${reason}`, true);
     }
     await response.body?.cancel();

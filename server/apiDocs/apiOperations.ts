@@ -10,7 +10,12 @@
  */
 import { z } from 'zod';
 import { loginRequestSchema, loginResponseSchema, meResponseSchema } from '../../common/api/auth.js';
-import { deliveryCallbackFormSchema, deliveryCallbackResponseSchema, deliveryFunnelResponseSchema, funnelQuerySchema } from '../../common/api/delivery.js';
+import {
+  deliveryCallbackFormSchema,
+  deliveryCallbackResponseSchema,
+  deliveryFunnelResponseSchema,
+  funnelQuerySchema,
+} from '../../common/api/delivery.js';
 import { healthReportSchema } from '../../common/api/health.js';
 import { supabaseHookViewSchema } from '../../common/api/supabaseHook.js';
 import {
@@ -79,7 +84,12 @@ export interface ApiOperation {
   errorExamples?: Partial<Record<ErrorCode, ErrorBody>>;
 }
 
-const PROVIDER_ERRORS: ErrorCode[] = ['provider_error', 'provider_unavailable', 'provider_busy', 'provider_not_configured'];
+const PROVIDER_ERRORS: ErrorCode[] = [
+  'provider_error',
+  'provider_unavailable',
+  'provider_busy',
+  'provider_not_configured',
+];
 /** What booking a send can refuse (the phone's cooldown and daily cap, the user's hour, the day's budget). */
 const SEND_LIMIT_ERRORS: ErrorCode[] = ['rate_limited', 'sms_budget_exhausted'];
 
@@ -115,7 +125,8 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     otherResponses: [
       {
         status: 503,
-        description: 'The database or the rate-limit store does not answer (the same report), or the server is stopping.',
+        description:
+          'The database or the rate-limit store does not answer (the same report), or the server is stopping.',
         schema: healthReportSchema,
         example: { ok: false, database: 'up', rate_limit_store: 'down' },
       },
@@ -130,12 +141,22 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       'Starts a session (the HttpOnly session cookie) and marks the browser as a known device of the account. Failed logins are limited per client IP (LOGIN_RATE_LIMIT_PER_15_MIN) and slowed down per account (except on its known devices).',
     access: 'public',
     request: { body: loginRequestSchema, example: { email: 'admin@example.com', password: 'a long passphrase' } },
-    success: { status: 200, description: 'Logged in.', schema: loginResponseSchema, example: { user: ADMIN, redirect: '/dashboard' }, cookie: 'sets' },
+    success: {
+      status: 200,
+      description: 'Logged in.',
+      schema: loginResponseSchema,
+      example: { user: ADMIN, redirect: '/dashboard' },
+      cookie: 'sets',
+    },
     errors: ['invalid_credentials'],
     rateLimited: true,
     errorExamples: {
       invalid_credentials: { status: 'invalid_credentials', message: 'The email or password is incorrect.' },
-      rate_limited: { status: 'rate_limited', message: 'Too many failed logins from your network.', retry_after_s: 840 },
+      rate_limited: {
+        status: 'rate_limited',
+        message: 'Too many failed logins from your network.',
+        retry_after_s: 840,
+      },
     },
   },
   {
@@ -145,7 +166,12 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: 'Who is logged in',
     description: 'Logged out is a normal answer here: `{"user": null}`.',
     access: 'public',
-    success: { status: 200, description: 'The logged-in user, or null.', schema: meResponseSchema, example: { user: STAFF } },
+    success: {
+      status: 200,
+      description: 'The logged-in user, or null.',
+      schema: meResponseSchema,
+      example: { user: STAFF },
+    },
   },
   {
     method: 'post',
@@ -184,10 +210,26 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     errors: ['invalid_phone', 'unauthorized', 'forbidden', ...SEND_LIMIT_ERRORS, ...PROVIDER_ERRORS],
     rateLimited: true,
     errorExamples: {
-      invalid_phone: { status: 'invalid_phone', message: PHONE_FORMAT_HINT, issues: [{ path: 'phone', message: PHONE_FORMAT_HINT }] },
-      rate_limited: { status: 'rate_limited', message: 'A code was just sent to this number. Please wait before requesting another.', retry_after_s: 27 },
-      provider_unavailable: { status: 'provider_unavailable', message: 'The SMS service is not responding. Please try again in a minute.', retry_after_s: 30 },
-      sms_budget_exhausted: { status: 'sms_budget_exhausted', message: 'We cannot send more text messages today. Please try again later.', retry_after_s: 21_600 },
+      invalid_phone: {
+        status: 'invalid_phone',
+        message: PHONE_FORMAT_HINT,
+        issues: [{ path: 'phone', message: PHONE_FORMAT_HINT }],
+      },
+      rate_limited: {
+        status: 'rate_limited',
+        message: 'A code was just sent to this number. Please wait before requesting another.',
+        retry_after_s: 27,
+      },
+      provider_unavailable: {
+        status: 'provider_unavailable',
+        message: 'The SMS service is not responding. Please try again in a minute.',
+        retry_after_s: 30,
+      },
+      sms_budget_exhausted: {
+        status: 'sms_budget_exhausted',
+        message: 'We cannot send more text messages today. Please try again later.',
+        retry_after_s: 21_600,
+      },
     },
   },
   {
@@ -196,21 +238,44 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     tag: 'SMS OTP',
     summary: 'Check a code',
     description:
-      'For a login session, a right code logs the phone\'s owner in (session cookie, `user`, `redirect`). Each session allows SMS_MAX_VERIFY_ATTEMPTS wrong codes. Every failure carries `verified: false`.',
+      "For a login session, a right code logs the phone's owner in (session cookie, `user`, `redirect`). Each session allows SMS_MAX_VERIFY_ATTEMPTS wrong codes. Every failure carries `verified: false`.",
     access: 'public',
     request: { body: verifyOtpRequestSchema, example: { session_id: OTP_SESSION_ID, otp: '482913' } },
     success: {
       status: 200,
       description: 'The code is right.',
       schema: verifyOtpResponseSchema,
-      example: { verified: true, status: 'verified', message: 'Code verified. You are logged in.', response_time_ms: 188, redirect: '/staff/home', user: STAFF },
+      example: {
+        verified: true,
+        status: 'verified',
+        message: 'Code verified. You are logged in.',
+        response_time_ms: 188,
+        redirect: '/staff/home',
+        user: STAFF,
+      },
       cookie: 'sets_on_login',
     },
-    errors: ['invalid_otp', 'otp_mismatch', 'session_not_found', 'otp_expired', 'too_many_attempts', ...PROVIDER_ERRORS],
+    errors: [
+      'invalid_otp',
+      'otp_mismatch',
+      'session_not_found',
+      'otp_expired',
+      'too_many_attempts',
+      ...PROVIDER_ERRORS,
+    ],
     rateLimited: true,
     errorExamples: {
-      otp_mismatch: { status: 'otp_mismatch', message: 'That code is not right. 2 attempts left.', verified: false, attempts_left: 2 },
-      otp_expired: { status: 'otp_expired', message: 'This code has expired. Please request a new one.', verified: false },
+      otp_mismatch: {
+        status: 'otp_mismatch',
+        message: 'That code is not right. 2 attempts left.',
+        verified: false,
+        attempts_left: 2,
+      },
+      otp_expired: {
+        status: 'otp_expired',
+        message: 'This code has expired. Please request a new one.',
+        verified: false,
+      },
     },
   },
   {
@@ -218,9 +283,12 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     path: '/api/sms/sendTemplate',
     tag: 'SMS settings',
     summary: 'Send a DLT template SMS',
-    description: 'Admins only. `var1` and `var2` fill the template\'s variables; the template defaults to SMS_TEMPLATE.',
+    description: "Admins only. `var1` and `var2` fill the template's variables; the template defaults to SMS_TEMPLATE.",
     access: 'admin',
-    request: { body: sendTemplateRequestSchema, example: { to: '+919876543210', template_name: 'Order_Update', var1: 'A-1042' } },
+    request: {
+      body: sendTemplateRequestSchema,
+      example: { to: '+919876543210', template_name: 'Order_Update', var1: 'A-1042' },
+    },
     success: {
       status: 200,
       description: 'Queued by 2Factor.',
@@ -259,7 +327,12 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     description: 'Only the fields sent change. A saved API key wins over TWO_FACTOR_API_KEY; it is stored encrypted.',
     access: 'admin',
     request: { body: updateSmsConfigRequestSchema, example: { template_name: 'LoginOTP', mode: 'template' } },
-    success: { status: 200, description: 'The settings now in force.', schema: smsConfigViewSchema, example: { ...SMS_CONFIG_EXAMPLE, template_name: 'LoginOTP', mode: 'template' } },
+    success: {
+      status: 200,
+      description: 'The settings now in force.',
+      schema: smsConfigViewSchema,
+      example: { ...SMS_CONFIG_EXAMPLE, template_name: 'LoginOTP', mode: 'template' },
+    },
   },
   {
     method: 'delete',
@@ -273,7 +346,14 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       status: 200,
       description: 'The settings now in force.',
       schema: smsConfigViewSchema,
-      example: { ...SMS_CONFIG_EXAMPLE, api_key_set: false, api_key_masked: null, api_key_source: 'sandbox', api_key_source_without_saved: 'sandbox', sandbox: true },
+      example: {
+        ...SMS_CONFIG_EXAMPLE,
+        api_key_set: false,
+        api_key_masked: null,
+        api_key_source: 'sandbox',
+        api_key_source_without_saved: 'sandbox',
+        sandbox: true,
+      },
     },
   },
   {
@@ -281,13 +361,23 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     path: '/api/sms/config/changes',
     tag: 'SMS settings',
     summary: 'Who changed the SMS settings, and when',
-    description: 'The 20 newest changes first: who saved them, when, and which fields. Values are never recorded, so the API key never appears.',
+    description:
+      'The 20 newest changes first: who saved them, when, and which fields. Values are never recorded, so the API key never appears.',
     access: 'admin',
     success: {
       status: 200,
       description: 'The changes, newest first.',
       schema: smsSettingsChangesResponseSchema,
-      example: { items: [{ id: 7, changed_at: '2026-11-24T10:00:00.000Z', changed_by: { id: ADMIN.id, email: ADMIN.email }, fields: ['api_key', 'mode'] }] },
+      example: {
+        items: [
+          {
+            id: 7,
+            changed_at: '2026-11-24T10:00:00.000Z',
+            changed_by: { id: ADMIN.id, email: ADMIN.email },
+            fields: ['api_key', 'mode'],
+          },
+        ],
+      },
     },
   },
   {
@@ -295,7 +385,8 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     path: '/api/sms/config/test',
     tag: 'SMS settings',
     summary: 'Test the connection to 2Factor',
-    description: "Calls 2Factor's balance API with the key in force; sends no SMS. A refusal or an outage is `ok: false` with the reason.",
+    description:
+      "Calls 2Factor's balance API with the key in force; sends no SMS. A refusal or an outage is `ok: false` with the reason.",
     access: 'admin',
     success: {
       status: 200,
@@ -375,9 +466,15 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     path: '/api/sms/test-numbers',
     tag: 'SMS settings',
     summary: 'The active test numbers',
-    description: 'SMS_TEST_NUMBERS, masked and without their codes: numbers that take a fixed code, get no SMS and skip the send limits.',
+    description:
+      'SMS_TEST_NUMBERS, masked and without their codes: numbers that take a fixed code, get no SMS and skip the send limits.',
     access: 'admin',
-    success: { status: 200, description: 'The test numbers (none when unset).', schema: testNumbersViewSchema, example: { numbers: ['+91******0001'], production: false } },
+    success: {
+      status: 200,
+      description: 'The test numbers (none when unset).',
+      schema: testNumbersViewSchema,
+      example: { numbers: ['+91******0001'], production: false },
+    },
   },
   {
     method: 'get',
@@ -439,7 +536,11 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
           { reason: 'REJECTED', count: 2, share: 0.3333 },
         ],
         delivery_time_ms: { p50: 2_140, p95: 7_900 },
-        by_hour: Array.from({ length: 24 }, (_, hour) => (hour === 10 ? { hour, accepted: 120, delivered: 111, failed: 6, verified: 97 } : { hour, accepted: 0, delivered: 0, failed: 0, verified: 0 })),
+        by_hour: Array.from({ length: 24 }, (_, hour) =>
+          hour === 10
+            ? { hour, accepted: 120, delivered: 111, failed: 6, verified: 97 }
+            : { hour, accepted: 0, delivered: 0, failed: 0, verified: 0 },
+        ),
         unmatched_reports: 0,
         voice_instead_of_sms: { last_7_days: 0, last_at: null },
       },
@@ -464,9 +565,19 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       params: z.object({ token: z.string().min(32).describe('TWO_FACTOR_CALLBACK_TOKEN.') }),
       body: deliveryCallbackFormSchema,
       bodyMediaTypes: ['application/x-www-form-urlencoded', 'application/json'],
-      example: { mode: 'SMS_OTP', SessionId: 'c8e46da6-7b5c-4515-a3b2-83bf045cce44', To: '9876543210', Status: 'DELIVERED' },
+      example: {
+        mode: 'SMS_OTP',
+        SessionId: 'c8e46da6-7b5c-4515-a3b2-83bf045cce44',
+        To: '9876543210',
+        Status: 'DELIVERED',
+      },
     },
-    success: { status: 200, description: 'Stored.', schema: deliveryCallbackResponseSchema, example: { received: true } },
+    success: {
+      status: 200,
+      description: 'Stored.',
+      schema: deliveryCallbackResponseSchema,
+      example: { received: true },
+    },
     errors: ['not_found', 'database_unavailable'],
   },
   {
@@ -495,7 +606,11 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     servedBeforeSessionLookup: true,
     access: 'public',
     request: { params: z.object({ asset: z.enum(DOCS_ASSET_NAMES) }) },
-    success: { status: 200, description: 'A JavaScript or CSS file.', mediaTypes: ['application/javascript', 'text/css'] },
+    success: {
+      status: 200,
+      description: 'A JavaScript or CSS file.',
+      mediaTypes: ['application/javascript', 'text/css'],
+    },
     errors: ['not_found'],
   },
 ];

@@ -6,7 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type ResponseConfig,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ERROR_HTTP_STATUS, errorBodySchema, type ErrorBody, type ErrorCode } from '../../common/errorCodes.js';
 import { PROJECT_ROOT } from '../paths.js';
@@ -35,7 +40,7 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   internal_error: 'a bug on our side',
   provider_error: '2Factor refused (key, IP allowlist, template or sender mapping)',
   provider_unavailable: '2Factor timed out, failed or is cut off by the circuit breaker',
-  provider_busy: "our ceiling of requests per second to 2Factor is reached",
+  provider_busy: 'our ceiling of requests per second to 2Factor is reached',
   provider_not_configured: 'no 2Factor API key in production',
   rate_limiter_unavailable: 'the rate-limit store (Redis) is out of reach, so limited requests are refused',
   database_unavailable: 'the database is out of reach',
@@ -50,7 +55,9 @@ export function errorCodesOf(operation: ApiOperation): ErrorCode[] {
   const codes = new Set<ErrorCode>(['internal_error', 'shutting_down', ...(operation.errors ?? [])]);
   if (!operation.servedBeforeSessionLookup) codes.add('database_unavailable');
   if (WRITE_METHODS.has(operation.method)) {
-    const bodyChecks = operation.servedBeforeCrossSiteGuard ? (['payload_too_large', 'invalid_request'] as const) : (['cross_site_request', 'unsupported_media_type', 'payload_too_large', 'invalid_request'] as const);
+    const bodyChecks = operation.servedBeforeCrossSiteGuard
+      ? (['payload_too_large', 'invalid_request'] as const)
+      : (['cross_site_request', 'unsupported_media_type', 'payload_too_large', 'invalid_request'] as const);
     for (const code of bodyChecks) codes.add(code);
   }
   if (operation.request?.body || operation.request?.query) codes.add('invalid_request');
@@ -148,9 +155,14 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
 
     const successHeaders: Record<string, { $ref: string }> = {};
     if (!operation.success.mediaTypes) successHeaders['Cache-Control'] = ref('Cache-Control');
-    if (operation.rateLimited) Object.assign(successHeaders, { RateLimit: ref('RateLimit'), 'RateLimit-Policy': ref('RateLimit-Policy') });
+    if (operation.rateLimited)
+      Object.assign(successHeaders, { RateLimit: ref('RateLimit'), 'RateLimit-Policy': ref('RateLimit-Policy') });
     if (operation.success.cookie) {
-      const cookieHeader = { sets: 'Set-Cookie.session', sets_on_login: 'Set-Cookie.login', clears: 'Set-Cookie.cleared' }[operation.success.cookie];
+      const cookieHeader = {
+        sets: 'Set-Cookie.session',
+        sets_on_login: 'Set-Cookie.login',
+        clears: 'Set-Cookie.cleared',
+      }[operation.success.cookie];
       successHeaders['Set-Cookie'] = ref(cookieHeader);
     }
     const success: ResponseConfig = {
@@ -166,7 +178,10 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
       };
     } else if (operation.success.mediaTypes) {
       success.content = Object.fromEntries(
-        operation.success.mediaTypes.map((mediaType) => [mediaType, { schema: { type: mediaType === 'application/json' ? ('object' as const) : ('string' as const) } }]),
+        operation.success.mediaTypes.map((mediaType) => [
+          mediaType,
+          { schema: { type: mediaType === 'application/json' ? ('object' as const) : ('string' as const) } },
+        ]),
       );
     }
     responses[String(operation.success.status)] = success;
@@ -189,7 +204,8 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
       if (other?.example !== undefined) examples.report = { summary: other.description, value: other.example };
       const errorHeaders: Record<string, { $ref: string }> = {};
       if (status === 429 || status === 503) errorHeaders['Retry-After'] = ref('Retry-After');
-      if (status === 429 && operation.rateLimited) Object.assign(errorHeaders, { RateLimit: ref('RateLimit'), 'RateLimit-Policy': ref('RateLimit-Policy') });
+      if (status === 429 && operation.rateLimited)
+        Object.assign(errorHeaders, { RateLimit: ref('RateLimit'), 'RateLimit-Policy': ref('RateLimit-Policy') });
       const meanings = codes.map((code) => `\`${code}\`: ${ERROR_MEANINGS[code]}`).join('; ');
       responses[String(status)] = {
         description: other ? `${other.description} Or an error: ${meanings}.` : `${meanings}.`,
@@ -206,7 +222,12 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
       if (byStatus.has(other.status)) continue;
       responses[String(other.status)] = {
         description: other.description,
-        content: { 'application/json': { schema: other.schema, ...(other.example === undefined ? {} : { example: other.example }) } },
+        content: {
+          'application/json': {
+            schema: other.schema,
+            ...(other.example === undefined ? {} : { example: other.example }),
+          },
+        },
       };
     }
 
@@ -220,7 +241,9 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
       const mediaTypes = operation.request?.bodyMediaTypes ?? ['application/json'];
       request.body = {
         required: true,
-        content: Object.fromEntries(mediaTypes.map((mediaType) => [mediaType, { schema: body, example: operation.request?.example ?? {} }])),
+        content: Object.fromEntries(
+          mediaTypes.map((mediaType) => [mediaType, { schema: body, example: operation.request?.example ?? {} }]),
+        ),
       };
     }
 
@@ -230,7 +253,9 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
       operationId,
       tags: [operation.tag],
       summary: operation.summary,
-      ...(operation.description ? { description: accessNote(operation, operation.description) } : { description: accessNote(operation) }),
+      ...(operation.description
+        ? { description: accessNote(operation, operation.description) }
+        : { description: accessNote(operation) }),
       ...(operation.access === 'public' ? {} : { security: [{ sessionCookie: [] }] }),
       request,
       responses,
@@ -252,7 +277,10 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
     tags: [
       { name: 'Authentication', description: 'Email login, who am I, logout.' },
       { name: 'SMS OTP', description: 'Send and check one-time codes (phone login, admin test sends).' },
-      { name: 'SMS settings', description: 'Admins: 2Factor key, template and mode, test sends, delivery funnel, provider log.' },
+      {
+        name: 'SMS settings',
+        description: 'Admins: 2Factor key, template and mode, test sends, delivery funnel, provider log.',
+      },
       { name: 'Webhooks', description: 'Posted by other systems: 2Factor delivery reports.' },
       { name: 'Health', description: 'For load balancers and monitoring.' },
       { name: 'Reference', description: 'This reference.' },
@@ -261,6 +289,8 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): OpenA
 }
 
 function accessNote(operation: ApiOperation, description?: string): string {
-  const who = { public: 'Anyone.', signed_in: 'Signed-in users.', admin: 'Admins only (admin, super_admin).' }[operation.access];
+  const who = { public: 'Anyone.', signed_in: 'Signed-in users.', admin: 'Admins only (admin, super_admin).' }[
+    operation.access
+  ];
   return description ? `${description}\n\n${who}` : who;
 }

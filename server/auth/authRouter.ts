@@ -32,7 +32,11 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
 
   router.post('/login', failedLoginsPerIp, async (req, res) => {
     const { email, password } = parseOrThrow(loginRequestSchema, req.body);
-    const { token, login, deviceToken } = await deps.auth.loginWithPassword(email, password, readTrustedDeviceToken(req, deps.secureCookies));
+    const { token, login, deviceToken } = await deps.auth.loginWithPassword(
+      email,
+      password,
+      readTrustedDeviceToken(req, deps.secureCookies),
+    );
     setSessionCookie(res, token, cookie);
     setTrustedDeviceCookie(res, deviceToken, deps.secureCookies);
     res.json(login);

@@ -33,7 +33,11 @@ export function createAuthService({ users, sessions, throttle, devices, now, ses
   async function startSession(user: PublicUser): Promise<StartedSession> {
     const token = newSessionToken();
     await sessions.create(hashSessionToken(token), user.id, new Date(now() + sessionTtlMs));
-    return { token, login: { user: toPublic(user), redirect: ROLE_HOME[user.role] }, deviceToken: devices.issue(user.id) };
+    return {
+      token,
+      login: { user: toPublic(user), redirect: ROLE_HOME[user.role] },
+      deviceToken: devices.issue(user.id),
+    };
   }
 
   return {
@@ -46,7 +50,8 @@ export function createAuthService({ users, sessions, throttle, devices, now, ses
     async loginWithPassword(email: string, password: string, deviceToken?: string): Promise<StartedSession> {
       const user = await users.findByEmail(email);
       const device = devices.verify(deviceToken);
-      const throttleKey = device && user && device.userId === user.id ? `device:${device.deviceId}` : `account:${email.toLowerCase()}`;
+      const throttleKey =
+        device && user && device.userId === user.id ? `device:${device.deviceId}` : `account:${email.toLowerCase()}`;
       await throttle.check(throttleKey);
       const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
       if (!user || !ok) {

@@ -56,9 +56,12 @@ describe('obtainPassword', () => {
     ['a line with CRLF', `${PASSWORD}\r\n`],
     ['no line break', PASSWORD],
   ])('reads --password-stdin from a pipe: %s', async (_case, piped) => {
-    await expect(obtainPassword({ password: undefined, passwordStdin: true }, { input: stdinOf(piped), prompts: new PassThrough() })).resolves.toBe(
-      PASSWORD,
-    );
+    await expect(
+      obtainPassword(
+        { password: undefined, passwordStdin: true },
+        { input: stdinOf(piped), prompts: new PassThrough() },
+      ),
+    ).resolves.toBe(PASSWORD);
   });
 
   it.each([
@@ -66,20 +69,28 @@ describe('obtainPassword', () => {
     ['several lines', 'first\nsecond\n', 'Standard input holds several lines: pipe in the password only, on one line.'],
     ['too much', 'x'.repeat(5000), 'Standard input holds more than 4096 bytes: pipe in the password only.'],
   ])('refuses --password-stdin input that is %s', async (_case, piped, message) => {
-    await expect(obtainPassword({ password: undefined, passwordStdin: true }, { input: stdinOf(piped), prompts: new PassThrough() })).rejects.toThrow(
-      new PasswordInputError(message),
-    );
+    await expect(
+      obtainPassword(
+        { password: undefined, passwordStdin: true },
+        { input: stdinOf(piped), prompts: new PassThrough() },
+      ),
+    ).rejects.toThrow(new PasswordInputError(message));
   });
 
   it('still takes --password, and refuses it together with --password-stdin', async () => {
     const io = { input: stdinOf(''), prompts: new PassThrough() };
     await expect(obtainPassword({ password: PASSWORD, passwordStdin: false }, io)).resolves.toBe(PASSWORD);
-    await expect(obtainPassword({ password: PASSWORD, passwordStdin: true }, io)).rejects.toThrow('Use --password-stdin or --password, not both.');
+    await expect(obtainPassword({ password: PASSWORD, passwordStdin: true }, io)).rejects.toThrow(
+      'Use --password-stdin or --password, not both.',
+    );
   });
 
   it('says how to give the password when standard input is not a terminal and no option names one', async () => {
-    await expect(obtainPassword({ password: undefined, passwordStdin: false }, { input: stdinOf(`${PASSWORD}\n`), prompts: new PassThrough() })).rejects.toThrow(
-      /run this in a terminal to type it at a hidden prompt, or pipe it in with --password-stdin/,
-    );
+    await expect(
+      obtainPassword(
+        { password: undefined, passwordStdin: false },
+        { input: stdinOf(`${PASSWORD}\n`), prompts: new PassThrough() },
+      ),
+    ).rejects.toThrow(/run this in a terminal to type it at a hidden prompt, or pipe it in with --password-stdin/);
   });
 });

@@ -48,12 +48,19 @@ async function readPasswordFromStream(input: NodeJS.ReadableStream): Promise<str
   for await (const chunk of input) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     bytes += buffer.length;
-    if (bytes > MAX_STDIN_BYTES) throw new PasswordInputError(`Standard input holds more than ${MAX_STDIN_BYTES} bytes: pipe in the password only.`);
+    if (bytes > MAX_STDIN_BYTES)
+      throw new PasswordInputError(
+        `Standard input holds more than ${MAX_STDIN_BYTES} bytes: pipe in the password only.`,
+      );
     chunks.push(buffer);
   }
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (password === '') throw new PasswordInputError('Standard input was empty: pipe the password into --password-stdin.');
-  if (/[\r\n]/.test(password)) throw new PasswordInputError('Standard input holds several lines: pipe in the password only, on one line.');
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password === '')
+    throw new PasswordInputError('Standard input was empty: pipe the password into --password-stdin.');
+  if (/[\r\n]/.test(password))
+    throw new PasswordInputError('Standard input holds several lines: pipe in the password only, on one line.');
   return password;
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordWeakness, verifyAgainstDummy, verifyPassword } from './passwords.js';
+import {
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  passwordWeakness,
+  verifyAgainstDummy,
+  verifyPassword,
+} from './passwords.js';
 
 describe('passwordWeakness', () => {
   it('accepts a long, varied password', () => {
@@ -16,7 +23,9 @@ describe('passwordWeakness', () => {
   it(`refuses more than ${MAX_PASSWORD_LENGTH} characters`, () => {
     const varied = 'abcdefgh12';
     expect(passwordWeakness(varied.repeat(26).slice(0, MAX_PASSWORD_LENGTH))).toBeNull();
-    expect(passwordWeakness(varied.repeat(26).slice(0, MAX_PASSWORD_LENGTH + 1))).toBe(`Use at most ${MAX_PASSWORD_LENGTH} characters.`);
+    expect(passwordWeakness(varied.repeat(26).slice(0, MAX_PASSWORD_LENGTH + 1))).toBe(
+      `Use at most ${MAX_PASSWORD_LENGTH} characters.`,
+    );
   });
 
   it('refuses a password made of fewer than 4 different characters', () => {
@@ -31,7 +40,9 @@ describe('passwordWeakness', () => {
   });
 
   it('refuses a password containing the local part of the email', () => {
-    expect(passwordWeakness('my-priya.k-password', 'Priya.K@example.com')).toBe('Do not use your email address in the password.');
+    expect(passwordWeakness('my-priya.k-password', 'Priya.K@example.com')).toBe(
+      'Do not use your email address in the password.',
+    );
     // Local parts shorter than 4 characters are too likely to appear by chance.
     expect(passwordWeakness('bob-was-here-2026', 'bob@example.com')).toBeNull();
   });

@@ -60,6 +60,12 @@ export function readTrustedDeviceToken(req: Request, secure: boolean): string | 
 export function setTrustedDeviceCookie(res: Response, token: string, secure: boolean): void {
   res.append(
     'Set-Cookie',
-    serialize(cookieName(secure), token, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: TRUSTED_DEVICE_MAX_AGE_S }),
+    serialize(cookieName(secure), token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      path: '/',
+      maxAge: TRUSTED_DEVICE_MAX_AGE_S,
+    }),
   );
 }

@@ -111,7 +111,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(`Created user id=${user.id} email=${user.email} role=${user.role} in ${describeDatabase(config)}`);
     return 0;
   } catch (error) {
-    if (error instanceof InvalidUserError || error instanceof DuplicateUserError || error instanceof PasswordInputError) {
+    if (
+      error instanceof InvalidUserError ||
+      error instanceof DuplicateUserError ||
+      error instanceof PasswordInputError
+    ) {
       console.error(`Error: ${error.message}`);
       return 1;
     }

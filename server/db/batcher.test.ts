@@ -60,7 +60,9 @@ describe('createBatcher', () => {
   });
 
   it('fails only the item answered with an Error, and every item of a batch that throws', async () => {
-    const batcher = createBatcher(async (items: readonly number[]) => items.map((n) => (n === 2 ? new Error('no 2') : n)));
+    const batcher = createBatcher(async (items: readonly number[]) =>
+      items.map((n) => (n === 2 ? new Error('no 2') : n)),
+    );
     const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.load(n)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
 
@@ -74,7 +76,9 @@ describe('createBatcher', () => {
 describe('createWriteBatcher', () => {
   it('a bad row fails alone, an unreachable database fails the whole batch at once', async () => {
     const batches: number[][] = [];
-    let failure: Error & { code?: string } = Object.assign(new Error('insert violates foreign key constraint'), { code: '23503' });
+    let failure: Error & { code?: string } = Object.assign(new Error('insert violates foreign key constraint'), {
+      code: '23503',
+    });
     const writer = createWriteBatcher(async (items: readonly number[]) => {
       batches.push([...items]);
       if (items.includes(2)) throw failure;

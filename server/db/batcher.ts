@@ -20,7 +20,10 @@ export interface BatcherOptions {
   maxBatchSize?: number;
 }
 
-export function createBatcher<In, Out>(run: (items: readonly In[]) => Promise<Array<Out | Error>>, options: BatcherOptions = {}): Batcher<In, Out> {
+export function createBatcher<In, Out>(
+  run: (items: readonly In[]) => Promise<Array<Out | Error>>,
+  options: BatcherOptions = {},
+): Batcher<In, Out> {
   let inFlight: Promise<unknown> = Promise.resolve();
   return new DataLoader<In, Out, In>(
     (items) => {
@@ -43,7 +46,10 @@ export function createBatcher<In, Out>(run: (items: readonly In[]) => Promise<Ar
  * database is unreachable fails every item at once. `write` must therefore be safe to repeat for items it already
  * committed in an earlier part of a failed call.
  */
-export function createWriteBatcher<In>(write: (items: readonly In[]) => Promise<void>, options: BatcherOptions = {}): Batcher<In, void> {
+export function createWriteBatcher<In>(
+  write: (items: readonly In[]) => Promise<void>,
+  options: BatcherOptions = {},
+): Batcher<In, void> {
   return createBatcher<In, void>(async (items) => {
     try {
       await write(items);

@@ -13,7 +13,9 @@ export function acquireDataDirLock(lockPath: string, describe: string): () => vo
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const owner = Number(readFileSync(lockPath, 'utf8').trim());
     if (owner && owner !== process.pid && isRunning(owner)) {
-      throw new Error(`${describe} is in use by process ${owner}. Stop that process first, or use DATABASE_URL.`, { cause: error });
+      throw new Error(`${describe} is in use by process ${owner}. Stop that process first, or use DATABASE_URL.`, {
+        cause: error,
+      });
     }
     writeFileSync(lockPath, mine);
   }

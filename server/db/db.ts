@@ -42,7 +42,8 @@ export function isDatabaseUnavailableError(error: unknown): boolean {
   if (typeof code === 'string') {
     if (CONNECTION_ERROR_CODES.has(code)) return true;
     if (code.startsWith('08') || code.startsWith('57P') || code === '53300') return true;
-    if (code === '55000' && typeof message === 'string' && /not currently accepting connections/i.test(message)) return true;
+    if (code === '55000' && typeof message === 'string' && /not currently accepting connections/i.test(message))
+      return true;
   }
   if (typeof message === 'string') {
     return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(

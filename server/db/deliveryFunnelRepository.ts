@@ -116,7 +116,9 @@ export function createDeliveryFunnelRepository(db: Db): DeliveryFunnelRepository
         ]),
       ]);
       // grouping() is 1 for a column the row is not grouped by.
-      const total = figures.rows.find((row) => Number(row.grouped_by_hour) === 1 && Number(row.grouped_by_reason) === 1);
+      const total = figures.rows.find(
+        (row) => Number(row.grouped_by_hour) === 1 && Number(row.grouped_by_reason) === 1,
+      );
       const byHour = figures.rows
         .filter((row) => Number(row.grouped_by_hour) === 0)
         .map((row) => ({ hour: Number(row.hour), ...counts(row) }))

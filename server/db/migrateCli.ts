@@ -31,6 +31,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(error.message);
-  else console.error(`Migration failed, nothing was changed: ${error instanceof Error ? error.message : String(error)}`);
+  else
+    console.error(`Migration failed, nothing was changed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 });

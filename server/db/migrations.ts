@@ -65,7 +65,11 @@ export async function runMigrations(db: Db, directory: string): Promise<Migratio
       }
       if (byCli.has(file.version)) {
         // Applied by the Supabase CLI (`supabase db push` / `supabase migration up`): record it, do not rerun it.
-        await tx.query('insert into public.app_migrations (version, name, checksum) values ($1, $2, $3)', [file.version, file.name, file.checksum]);
+        await tx.query('insert into public.app_migrations (version, name, checksum) values ($1, $2, $3)', [
+          file.version,
+          file.name,
+          file.checksum,
+        ]);
         report.alreadyApplied.push(label);
         continue;
       }
@@ -91,6 +95,8 @@ async function versionsAppliedBySupabaseCli(tx: Transaction): Promise<Set<string
                  else has_table_privilege('supabase_migrations.schema_migrations', 'select') end as readable`,
   );
   if (!rows[0]?.readable) return new Set();
-  const history = await tx.query<{ version: string }>('select version::text as version from supabase_migrations.schema_migrations');
+  const history = await tx.query<{ version: string }>(
+    'select version::text as version from supabase_migrations.schema_migrations',
+  );
   return new Set(history.rows.map((row) => row.version));
 }

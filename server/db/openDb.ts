@@ -6,7 +6,10 @@ import { createPgliteDb } from './pgliteDb.js';
 import { createPostgresDb } from './postgresDb.js';
 
 /** PostgreSQL (or Supabase) when DATABASE_URL is set; otherwise PGlite files under DATA_DIR/pglite. */
-export async function openDb(config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>, logger?: Logger): Promise<Db> {
+export async function openDb(
+  config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>,
+  logger?: Logger,
+): Promise<Db> {
   if (config.databaseUrl) {
     return createPostgresDb({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize, logger });
   }

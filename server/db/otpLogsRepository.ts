@@ -82,20 +82,18 @@ export function createOtpLogsRepository(db: Db): OtpLogsRepository {
           limit $3`,
         [before ?? null, type ?? null, limit + 1],
       );
-      const items = rows.slice(0, limit).map(
-        (row): OtpLogItem => ({
-          id: Number(row.id),
-          user_id: row.user_id,
-          phone: maskPhone(row.phone),
-          session_id: row.session_id,
-          type: row.type,
-          origin: row.origin,
-          status: row.status,
-          response_time_ms: row.response_time_ms,
-          details: row.details,
-          created_at: new Date(row.created_at).toISOString(),
-        }),
-      );
+      const items = rows.slice(0, limit).map((row): OtpLogItem => ({
+        id: Number(row.id),
+        user_id: row.user_id,
+        phone: maskPhone(row.phone),
+        session_id: row.session_id,
+        type: row.type,
+        origin: row.origin,
+        status: row.status,
+        response_time_ms: row.response_time_ms,
+        details: row.details,
+        created_at: new Date(row.created_at).toISOString(),
+      }));
       const hasMore = rows.length > limit;
       return { items, nextBefore: hasMore && items.length > 0 ? items[items.length - 1]!.id : null };
     },

@@ -97,7 +97,8 @@ function fromRow(row: OtpSessionRow): OtpSession {
  * next statement. Safe to repeat (the batcher's retry of a bad row): a session already stored is skipped.
  */
 async function insertInOrder(db: Db, sessions: readonly NewOtpSession[]): Promise<void> {
-  for (const statement of withoutRepeats(sessions, (s) => `${s.purpose} ${s.phone}`)) await insertSessions(db, statement);
+  for (const statement of withoutRepeats(sessions, (s) => `${s.purpose} ${s.phone}`))
+    await insertSessions(db, statement);
 }
 
 /** `items` in order, split so that no part holds two items of one key; the n-th item of a key goes to part n. */
@@ -196,6 +197,5 @@ export function createOtpSessionsRepository(db: Db): OtpSessionsRepository {
     async expire(id, now) {
       await db.query('update public.otp_sessions set expires_at = least(expires_at, $2) where id = $1', [id, now]);
     },
-
   };
 }

@@ -40,7 +40,9 @@ export function createPostgresDb(options: PostgresOptions): Db {
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection lost'));
 
   const run = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
-    const result = await client.query(params ? { name: statementName(sql), text: sql, values: params as unknown[] } : sql);
+    const result = await client.query(
+      params ? { name: statementName(sql), text: sql, values: params as unknown[] } : sql,
+    );
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 } satisfies QueryResult<Row>;
   };
 

@@ -53,13 +53,18 @@ const STATEMENTS: Record<keyof PurgeCounts, string> = {
                  select provider_session_id from public.sms_deliveries where last_report_at < $1 limit $2)`,
 };
 
-export function createRetention(db: Db, options: { otpLogRetentionDays: number; now: () => number; batchSize?: number }): Retention {
+export function createRetention(
+  db: Db,
+  options: { otpLogRetentionDays: number; now: () => number; batchSize?: number },
+): Retention {
   const batchSize = options.batchSize ?? 5_000;
 
   /** One batch under the lock: the rows deleted, or undefined when another instance holds the lock. */
   const batch = (sql: string, cutoff: Date) =>
     db.transaction(async (tx: Queryable) => {
-      const { rows } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [PURGE_LOCK_KEY]);
+      const { rows } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [
+        PURGE_LOCK_KEY,
+      ]);
       if (!rows[0]?.locked) return undefined;
       return (await tx.query(sql, [cutoff, batchSize])).rowCount;
     });

@@ -24,7 +24,10 @@ export function createScheduledJobsRepository(db: Db): ScheduledJobsRepository {
   return {
     claimRun(job, at, minIntervalMs) {
       return db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as locked', [SCHEDULED_JOB_LOCK_KEY, job]);
+        const { rows } = await tx.query<{ locked: boolean }>(
+          'select pg_try_advisory_xact_lock($1, hashtext($2)) as locked',
+          [SCHEDULED_JOB_LOCK_KEY, job],
+        );
         if (!rows[0]?.locked) return false;
         const claimed = await tx.query(
           `insert into public.scheduled_job_runs as runs (job, started_at) values ($1, $2)

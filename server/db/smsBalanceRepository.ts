@@ -24,7 +24,11 @@ interface SampleRow {
   fetched_at: Date | string;
 }
 
-const toSample = (row: SampleRow): BalanceSample => ({ account: row.account, balance: Number(row.balance), fetchedAt: new Date(row.fetched_at) });
+const toSample = (row: SampleRow): BalanceSample => ({
+  account: row.account,
+  balance: Number(row.balance),
+  fetchedAt: new Date(row.fetched_at),
+});
 
 export function createSmsBalanceRepository(db: Db): SmsBalanceRepository {
   return {

@@ -34,9 +34,11 @@ const FIELD_NAMES: Record<keyof SavedSmsSettings, SmsSettingsField> = {
 export function createSmsSettingsRepository(db: Db): SmsSettingsRepository {
   return {
     async load() {
-      const { rows } = await db.query<{ api_key_ciphertext: string | null; template_name: string | null; mode: SmsMode | null }>(
-        'select api_key_ciphertext, template_name, mode from public.sms_settings where id',
-      );
+      const { rows } = await db.query<{
+        api_key_ciphertext: string | null;
+        template_name: string | null;
+        mode: SmsMode | null;
+      }>('select api_key_ciphertext, template_name, mode from public.sms_settings where id');
       const row = rows[0];
       return {
         apiKeyCiphertext: row?.api_key_ciphertext ?? null,
@@ -47,7 +49,9 @@ export function createSmsSettingsRepository(db: Db): SmsSettingsRepository {
 
     async save(patch, updatedBy, at) {
       const has = (field: keyof SavedSmsSettings) => patch[field] !== undefined;
-      const fields = (Object.keys(FIELD_NAMES) as Array<keyof SavedSmsSettings>).filter(has).map((field) => FIELD_NAMES[field]);
+      const fields = (Object.keys(FIELD_NAMES) as Array<keyof SavedSmsSettings>)
+        .filter(has)
+        .map((field) => FIELD_NAMES[field]);
       await db.transaction(async (tx) => {
         await tx.query(
           `insert into public.sms_settings (id, api_key_ciphertext, template_name, mode, updated_by, updated_at)
@@ -70,13 +74,22 @@ export function createSmsSettingsRepository(db: Db): SmsSettingsRepository {
           ],
         );
         if (fields.length > 0) {
-          await tx.query('insert into public.sms_settings_changes (changed_by, changed_at, fields) values ($1, $2, $3::text[])', [updatedBy, at, fields]);
+          await tx.query(
+            'insert into public.sms_settings_changes (changed_by, changed_at, fields) values ($1, $2, $3::text[])',
+            [updatedBy, at, fields],
+          );
         }
       });
     },
 
     async changes(limit) {
-      const { rows } = await db.query<{ id: number; changed_at: Date | string; changed_by: string | null; email: string | null; fields: SmsSettingsField[] }>(
+      const { rows } = await db.query<{
+        id: number;
+        changed_at: Date | string;
+        changed_by: string | null;
+        email: string | null;
+        fields: SmsSettingsField[];
+      }>(
         `select c.id, c.changed_at, c.changed_by, u.email, c.fields
            from public.sms_settings_changes c
            left join public.users u on u.id = c.changed_by

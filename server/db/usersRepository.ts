@@ -66,7 +66,10 @@ export function createUsersRepository(db: Db): UsersRepository {
         const created = await insertUser(tx, user);
         if (user.phone) {
           await tx
-            .query('insert into public.user_contact_settings (user_id, phone) values ($1, $2)', [created.id, user.phone])
+            .query('insert into public.user_contact_settings (user_id, phone) values ($1, $2)', [
+              created.id,
+              user.phone,
+            ])
             .catch(rethrowDuplicate);
         }
         return created;
@@ -103,7 +106,8 @@ async function insertUser(tx: Queryable, user: NewUser): Promise<PublicUser> {
 
 function rethrowDuplicate(error: unknown): never {
   const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string; message?: string };
-  const message = typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : '';
+  const message =
+    typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : '';
   if (code === '23505') {
     if (constraint?.includes('email') || message.includes('email')) throw new DuplicateUserError('email');
     if (constraint?.includes('phone') || message.includes('phone')) throw new DuplicateUserError('phone');

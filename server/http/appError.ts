@@ -43,7 +43,11 @@ export class AppError extends Error {
 
   /** The same error with more body fields (e.g. the verify route's `verified: false`). */
   withBody(fields: ErrorBodyFields): AppError {
-    return new AppError(this.code, this.message, { retryAfterS: this.retryAfterS, body: { ...this.body, ...fields }, headers: this.headers });
+    return new AppError(this.code, this.message, {
+      retryAfterS: this.retryAfterS,
+      body: { ...this.body, ...fields },
+      headers: this.headers,
+    });
   }
 
   toBody(): ErrorBody {
@@ -57,7 +61,9 @@ export class AppError extends Error {
 
   /** Every header of the answer, Retry-After included when there is a wait. */
   toHeaders(): Record<string, string> {
-    return this.retryAfterS === undefined ? { ...this.headers } : { ...this.headers, 'Retry-After': String(this.retryAfterS) };
+    return this.retryAfterS === undefined
+      ? { ...this.headers }
+      : { ...this.headers, 'Retry-After': String(this.retryAfterS) };
   }
 }
 

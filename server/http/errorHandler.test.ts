@@ -21,7 +21,10 @@ describe('error handler', () => {
   it('logs an unexpected failure at error level and answers 500 internal_error without its details', async () => {
     const { app, lines } = failingWith(new Error('secret detail'));
     const res = await request(app).get('/fail').expect(500);
-    expect(res.body).toEqual({ status: 'internal_error', message: 'Something went wrong on our side. Please try again.' });
+    expect(res.body).toEqual({
+      status: 'internal_error',
+      message: 'Something went wrong on our side. Please try again.',
+    });
     expect(lines.map((line) => [line.level, line.msg])).toEqual([[50, 'request failed']]);
   });
 
@@ -31,7 +34,9 @@ describe('error handler', () => {
       const { app, lines } = failingWith(new AppError(code, 'not now', { retryAfterS: 30 }));
       const res = await request(app).get('/fail').expect(503);
       expect(res.body).toMatchObject({ status: code });
-      expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'request refused', status: code, method: 'GET', path: '/fail' })]);
+      expect(lines).toEqual([
+        expect.objectContaining({ level: 40, msg: 'request refused', status: code, method: 'GET', path: '/fail' }),
+      ]);
       expect(JSON.stringify(lines)).not.toMatch(/"stack"|"err"/);
     },
   );
@@ -42,7 +47,12 @@ describe('error handler', () => {
     const res = await request(app).get('/fail').expect(503);
     expect(res.body.status).toBe('database_unavailable');
     expect(lines).toEqual([
-      expect.objectContaining({ level: 40, msg: 'request refused', status: 'database_unavailable', cause: 'connect ECONNREFUSED 127.0.0.1:5432' }),
+      expect.objectContaining({
+        level: 40,
+        msg: 'request refused',
+        status: 'database_unavailable',
+        cause: 'connect ECONNREFUSED 127.0.0.1:5432',
+      }),
     ]);
     expect(JSON.stringify(lines)).not.toContain('"stack"');
   });
@@ -53,18 +63,24 @@ describe('error handler', () => {
     expect(lines.map((line) => [line.level, line.msg])).toEqual([[50, 'request failed']]);
   });
 
-  it.each(['provider_busy', 'shutting_down'] as const)('answers a deliberate %s refusal with its headers and no error line', async (code) => {
-    const { app, lines } = failingWith(new AppError(code, 'busy', { retryAfterS: 1 }));
-    const res = await request(app).get('/fail').expect(503);
-    expect(res.headers['retry-after']).toBe('1');
-    expect(res.body).toMatchObject({ status: code, retry_after_s: 1 });
-    expect(lines).toEqual([]);
-  });
+  it.each(['provider_busy', 'shutting_down'] as const)(
+    'answers a deliberate %s refusal with its headers and no error line',
+    async (code) => {
+      const { app, lines } = failingWith(new AppError(code, 'busy', { retryAfterS: 1 }));
+      const res = await request(app).get('/fail').expect(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body).toMatchObject({ status: code, retry_after_s: 1 });
+      expect(lines).toEqual([]);
+    },
+  );
 });
 
 describe('database outages', () => {
   it.each([
-    ['55000, a database closed to connections', { code: '55000', message: 'database "otp_app" is not currently accepting connections' }],
+    [
+      '55000, a database closed to connections',
+      { code: '55000', message: 'database "otp_app" is not currently accepting connections' },
+    ],
     ['57P03, a server starting up', { code: '57P03', message: 'the database system is starting up' }],
     ['53300, too many connections', { code: '53300', message: 'sorry, too many clients already' }],
     ['ECONNREFUSED', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }],
@@ -77,7 +93,9 @@ describe('database outages', () => {
   });
 
   it('still answers 500 for another 55000 error, which is a bug, not an outage', async () => {
-    const { app } = failingWith(Object.assign(new Error('currval of sequence "s" is not yet defined in this session'), { code: '55000' }));
+    const { app } = failingWith(
+      Object.assign(new Error('currval of sequence "s" is not yet defined in this session'), { code: '55000' }),
+    );
     await request(app).get('/fail').expect(500);
   });
 });
@@ -86,13 +104,18 @@ describe('waits: Retry-After and retry_after_s always go together', () => {
   /** The wait an answer announces, as the header and as the body field. */
   const waitOf = (res: request.Response) => ({ header: res.headers['retry-after'], body: res.body.retry_after_s });
 
-  it.each(['rate_limited', 'provider_busy', 'provider_unavailable', 'sms_budget_exhausted', 'rate_limiter_unavailable', 'database_unavailable', 'shutting_down'] as const)(
-    'answers %s with a wait as the Retry-After header and retry_after_s, the same seconds',
-    async (code) => {
-      const { app } = failingWith(new AppError(code, 'wait', { retryAfterS: 7 }));
-      expect(waitOf(await request(app).get('/fail'))).toEqual({ header: '7', body: 7 });
-    },
-  );
+  it.each([
+    'rate_limited',
+    'provider_busy',
+    'provider_unavailable',
+    'sms_budget_exhausted',
+    'rate_limiter_unavailable',
+    'database_unavailable',
+    'shutting_down',
+  ] as const)('answers %s with a wait as the Retry-After header and retry_after_s, the same seconds', async (code) => {
+    const { app } = failingWith(new AppError(code, 'wait', { retryAfterS: 7 }));
+    expect(waitOf(await request(app).get('/fail'))).toEqual({ header: '7', body: 7 });
+  });
 
   it('sends neither for an error without a wait', async () => {
     const { app } = failingWith(new AppError('otp_mismatch', 'wrong'));

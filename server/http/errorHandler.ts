@@ -29,7 +29,9 @@ export function toAppError(error: unknown): AppError {
     const parsed = fromBodyParser(error);
     if (parsed) return parsed;
     if (isDatabaseUnavailableError(error)) {
-      return new AppError('database_unavailable', 'The service is temporarily unavailable. Please try again shortly.', { retryAfterS: 5 });
+      return new AppError('database_unavailable', 'The service is temporarily unavailable. Please try again shortly.', {
+        retryAfterS: 5,
+      });
     }
     const status = (error as { status?: unknown; statusCode?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -43,7 +45,11 @@ export function toAppError(error: unknown): AppError {
  * 503s the server answers on purpose to shed load (over the provider's ceiling, the day's SMS budget spent,
  * stopping). They are not failures: the request line records them, and a burst of them must not flood the log.
  */
-const LOAD_SHEDDING: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['provider_busy', 'shutting_down', 'sms_budget_exhausted']);
+const LOAD_SHEDDING: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'provider_busy',
+  'shutting_down',
+  'sms_budget_exhausted',
+]);
 
 /**
  * How an answer is logged beside its request line. Every other 503 is an expected refusal with a known

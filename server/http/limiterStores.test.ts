@@ -6,7 +6,12 @@ import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '../../test/support/testApp.js';
 import { createErrorHandler } from './errorHandler.js';
-import { ClockedMemoryStore, memoryLimiterStores, redisLimiterStores, type LimiterStoreFactory } from './limiterStores.js';
+import {
+  ClockedMemoryStore,
+  memoryLimiterStores,
+  redisLimiterStores,
+  type LimiterStoreFactory,
+} from './limiterStores.js';
 import { createLimiter } from './rateLimit.js';
 
 const WINDOW_MS = 60_000;
@@ -102,7 +107,14 @@ describe('createLimiter over a failing store', () => {
     const app = express();
     app.post(
       '/limited',
-      createLimiter({ name: 'test', windowMs: WINDOW_MS, limit: 5, key: () => 'client', message: 'Slow down.', stores }),
+      createLimiter({
+        name: 'test',
+        windowMs: WINDOW_MS,
+        limit: 5,
+        key: () => 'client',
+        message: 'Slow down.',
+        stores,
+      }),
       (_req, res) => {
         handled.count += 1;
         res.json({ ok: true });
@@ -118,7 +130,11 @@ describe('createLimiter over a failing store', () => {
     });
     const { app, handled } = limitedApp(memoryLimiterStores(createFakeClock().now));
     const res = await request(app).post('/limited').expect(503);
-    expect(res.body).toEqual({ status: 'rate_limiter_unavailable', message: expect.stringContaining('refused'), retry_after_s: 5 });
+    expect(res.body).toEqual({
+      status: 'rate_limiter_unavailable',
+      message: expect.stringContaining('refused'),
+      retry_after_s: 5,
+    });
     expect(res.headers['retry-after']).toBe('5');
     expect(handled.count).toBe(0);
   });

@@ -234,7 +234,12 @@ function redisFailureCounters(redis: Redis, name: string): FailureCounters {
     },
     async add(key, nowMs, ttlMs) {
       // MULTI: the count, the time and the expiry move together.
-      const results = await redis.multi().hincrby(keyOf(key), 'failures', 1).hset(keyOf(key), 'last_at', nowMs).pexpire(keyOf(key), ttlMs).exec();
+      const results = await redis
+        .multi()
+        .hincrby(keyOf(key), 'failures', 1)
+        .hset(keyOf(key), 'last_at', nowMs)
+        .pexpire(keyOf(key), ttlMs)
+        .exec();
       const [error, failures] = results?.[0] ?? [new Error('transaction aborted'), 0];
       if (error) throw error;
       return { failures: Number(failures), lastFailureAtMs: nowMs };

@@ -11,7 +11,16 @@ export function requestLogger(logger: Logger, redactPath: (path: string) => stri
     res.on('finish', () => {
       const responseTimeMs = Math.round(performance.now() - startedAt);
       const level = res.statusCode >= 500 ? 'warn' : 'info';
-      logger[level]({ method: req.method, path: redactPath(req.originalUrl.split('?')[0] ?? ''), status: res.statusCode, responseTimeMs, ip: req.ip }, 'request');
+      logger[level](
+        {
+          method: req.method,
+          path: redactPath(req.originalUrl.split('?')[0] ?? ''),
+          status: res.statusCode,
+          responseTimeMs,
+          ip: req.ip,
+        },
+        'request',
+      );
     });
     next();
   };

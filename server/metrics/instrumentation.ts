@@ -18,7 +18,11 @@ function outcomeOf(error: unknown): string {
  * Counts each send by purpose and outcome, and each check by outcome. A send to a test number counts as
  * `test_number`, not `sent`: no SMS went out.
  */
-export function instrumentOtpService(otp: OtpService, metrics: AppMetrics, testNumbers: Pick<TestNumbers, 'codeFor'>): OtpService {
+export function instrumentOtpService(
+  otp: OtpService,
+  metrics: AppMetrics,
+  testNumbers: Pick<TestNumbers, 'codeFor'>,
+): OtpService {
   return {
     ...otp,
     async sendOtp(input, requester) {
@@ -50,7 +54,10 @@ export function instrumentOtpService(otp: OtpService, metrics: AppMetrics, testN
  * never reach it, and are counted by the guard's observer instead.
  */
 export function instrumentProvider(provider: SmsOtpProvider, metrics: AppMetrics): SmsOtpProvider {
-  async function timed<T>(operation: ProviderOperation, call: () => Promise<ProviderCallResult<T>>): Promise<ProviderCallResult<T>> {
+  async function timed<T>(
+    operation: ProviderOperation,
+    call: () => Promise<ProviderCallResult<T>>,
+  ): Promise<ProviderCallResult<T>> {
     try {
       const result = await call();
       metrics.providerDuration.observe({ operation, outcome: 'answered' }, result.responseTimeMs / 1000);

@@ -20,7 +20,11 @@ export function metricsEndpoint(options: { token: string | undefined; registry: 
     }
     const [scheme, presented] = (req.get('authorization') ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !presented || !timingSafeEqual(digest(presented), expected)) {
-      res.status(401).set('WWW-Authenticate', 'Bearer realm="metrics"').type('text/plain').send('Unauthorized: send Authorization: Bearer <METRICS_TOKEN>.\n');
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer realm="metrics"')
+        .type('text/plain')
+        .send('Unauthorized: send Authorization: Bearer <METRICS_TOKEN>.\n');
       return;
     }
     res.type(options.registry.contentType).send(await options.registry.metrics());

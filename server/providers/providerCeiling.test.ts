@@ -44,7 +44,10 @@ describe('memoryCeiling', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 5 }),
-        fc.array(fc.record({ advance: fc.integer({ min: 0, max: 400 }), durationMs: fc.integer({ min: 0, max: 1_500 }) }), { minLength: 1, maxLength: 80 }),
+        fc.array(
+          fc.record({ advance: fc.integer({ min: 0, max: 400 }), durationMs: fc.integer({ min: 0, max: 1_500 }) }),
+          { minLength: 1, maxLength: 80 },
+        ),
         async (limit, steps) => {
           const clock = manualClock();
           const ceiling = memoryCeiling(limit, 10_000, clock.now);
@@ -78,7 +81,10 @@ describe.runIf(redisUrl)('redisCeiling (TEST_REDIS_URL)', () => {
   /** Two instances' clients sharing this test's keys. */
   function twoClients(): [Redis, Redis] {
     prefix = uniqueRedisPrefix('ceiling');
-    const pair: [Redis, Redis] = [testRedisClient(redisUrl!, { keyPrefix: prefix }), testRedisClient(redisUrl!, { keyPrefix: prefix })];
+    const pair: [Redis, Redis] = [
+      testRedisClient(redisUrl!, { keyPrefix: prefix }),
+      testRedisClient(redisUrl!, { keyPrefix: prefix }),
+    ];
     clients.push(...pair);
     return pair;
   }
@@ -125,7 +131,11 @@ describe.runIf(redisUrl)('redisCeiling (TEST_REDIS_URL)', () => {
   });
 
   it('rejects when Redis cannot be reached, so the guard can refuse the call', async () => {
-    const offline = testRedisClient('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+    const offline = testRedisClient('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
     await expect(redisCeiling(offline, 1, 1_000).acquire()).rejects.toThrow();
     offline.disconnect();
   });

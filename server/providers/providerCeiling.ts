@@ -29,7 +29,11 @@ export function leaseForTimeout(providerTimeoutMs: number): number {
   return providerTimeoutMs + 1_000;
 }
 
-export function memoryCeiling(maxPerSecond: number, leaseMs: number, now: () => number = () => performance.now()): ProviderCeiling {
+export function memoryCeiling(
+  maxPerSecond: number,
+  leaseMs: number,
+  now: () => number = () => performance.now(),
+): ProviderCeiling {
   const freeAt = new Map<string, number>(); // lease → when its slot frees
   let nextLease = 0;
   return {
@@ -89,7 +93,13 @@ return 1
 `;
 
 type CeilingCommands = {
-  acquireProviderSlot(key: string, limit: number, holdMs: number, lease: string, windowMs: number): Promise<[number, number]>;
+  acquireProviderSlot(
+    key: string,
+    limit: number,
+    holdMs: number,
+    lease: string,
+    windowMs: number,
+  ): Promise<[number, number]>;
   releaseProviderSlot(key: string, windowMs: number, lease: string): Promise<number>;
 };
 
@@ -103,7 +113,13 @@ export function redisCeiling(redis: Redis, maxPerSecond: number, leaseMs: number
     maxPerSecond,
     async acquire() {
       const lease = randomBytes(12).toString('base64url');
-      const [granted, retryInMs] = await commands.acquireProviderSlot(REDIS_KEY, maxPerSecond, leaseMs + WINDOW_MS, lease, WINDOW_MS);
+      const [granted, retryInMs] = await commands.acquireProviderSlot(
+        REDIS_KEY,
+        maxPerSecond,
+        leaseMs + WINDOW_MS,
+        lease,
+        WINDOW_MS,
+      );
       return granted === 1 ? { lease } : { retryInMs: Math.max(1, retryInMs) };
     },
     async release(lease) {

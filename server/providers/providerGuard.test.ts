@@ -10,8 +10,10 @@ function fakeProvider() {
   const state = { behaviour: 'ok' as Behaviour, calls: 0 };
   const answer = async <T>(value: T) => {
     state.calls += 1;
-    if (state.behaviour === 'unavailable') throw new ProviderError('unavailable', '2Factor sendOtp unavailable: HTTP 500', 'HTTP 500 from provider', 12);
-    if (state.behaviour === 'rejected') throw new ProviderError('rejected', '2Factor sendOtp rejected: Invalid API Key', 'Invalid API Key', 9);
+    if (state.behaviour === 'unavailable')
+      throw new ProviderError('unavailable', '2Factor sendOtp unavailable: HTTP 500', 'HTTP 500 from provider', 12);
+    if (state.behaviour === 'rejected')
+      throw new ProviderError('rejected', '2Factor sendOtp rejected: Invalid API Key', 'Invalid API Key', 9);
     return { value, responseTimeMs: 7, details: 'ok' };
   };
   const provider: SmsOtpProvider = {
@@ -36,7 +38,13 @@ function scriptedCeiling(answer: () => Promise<Acquired> = async () => ({ lease:
 }
 
 function guardWith(options: Partial<ProviderGuardOptions> = {}) {
-  const guard = createProviderGuard({ ceiling: scriptedCeiling().ceiling, maxWaitMs: 0, failuresToOpen: 3, halfOpenAfterMs: 60_000, ...options });
+  const guard = createProviderGuard({
+    ceiling: scriptedCeiling().ceiling,
+    maxWaitMs: 0,
+    failuresToOpen: 3,
+    halfOpenAfterMs: 60_000,
+    ...options,
+  });
   const inner = fakeProvider();
   return { guard, inner, provider: guard.wrap(inner.provider) };
 }
@@ -61,7 +69,11 @@ describe('createProviderGuard: circuit breaker', () => {
 
   it('passes answers and refusals through unchanged while closed', async () => {
     const { provider, inner, guard } = guardWith();
-    await expect(provider.sendOtp({ phone: '+919876543210' })).resolves.toEqual({ value: { providerSessionId: 'p-1' }, responseTimeMs: 7, details: 'ok' });
+    await expect(provider.sendOtp({ phone: '+919876543210' })).resolves.toEqual({
+      value: { providerSessionId: 'p-1' },
+      responseTimeMs: 7,
+      details: 'ok',
+    });
     inner.state.behaviour = 'rejected';
     const refused = await failure(provider.verifyOtp({ providerSessionId: 'p-1', otp: '123456' }));
     expect(refused).toMatchObject({ kind: 'rejected', details: 'Invalid API Key', called: true });
@@ -118,7 +130,9 @@ describe('createProviderGuard: circuit breaker', () => {
 
     inner.state.behaviour = 'ok';
     pause(60_000);
-    await expect(provider.sendOtp({ phone: '+919876543210' })).resolves.toMatchObject({ value: { providerSessionId: 'p-1' } });
+    await expect(provider.sendOtp({ phone: '+919876543210' })).resolves.toMatchObject({
+      value: { providerSessionId: 'p-1' },
+    });
     expect(guard.state()).toBe('closed');
     expect(inner.state.calls).toBe(3);
     await provider.getBalance();
@@ -229,8 +243,15 @@ describe('createProviderGuard: request-rate ceiling', () => {
         return call.finally(() => (settledAfterMs[i] = performance.now() - started));
       }),
     );
-    expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']);
-    for (const refused of answers.slice(2)) expect((refused as PromiseRejectedResult).reason).toMatchObject({ kind: 'busy', called: false });
+    expect(answers.map((answer) => answer.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
+    for (const refused of answers.slice(2))
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ kind: 'busy', called: false });
     expect(inner.state.calls).toBe(2);
     // The second waited for the next slot; the refusals did not wait for anything.
     expect(settledAfterMs[1]).toBeGreaterThanOrEqual(900);
@@ -242,7 +263,12 @@ describe('createProviderGuard: request-rate ceiling', () => {
       throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
     });
     const { provider, inner, guard } = guardWith({ ceiling, maxWaitMs: 250 });
-    for (let i = 0; i < 3; i++) expect(await failure(provider.sendOtp({ phone: '+919876543210' }))).toMatchObject({ kind: 'busy', called: false, retryAfterMs: 1_000 });
+    for (let i = 0; i < 3; i++)
+      expect(await failure(provider.sendOtp({ phone: '+919876543210' }))).toMatchObject({
+        kind: 'busy',
+        called: false,
+        retryAfterMs: 1_000,
+      });
     expect(inner.state.calls).toBe(0);
     expect(guard.state()).toBe('closed');
   });
@@ -292,7 +318,10 @@ describe('createProviderGuard: request-rate ceiling', () => {
 describe('createProviderGuard: observer (metrics)', () => {
   it('is told how long each call waited for its slot, and each refusal', async () => {
     const observed = { granted: [] as number[], refused: 0 };
-    const observer = { slotGranted: (ms: number) => void observed.granted.push(ms), slotRefused: () => void (observed.refused += 1) };
+    const observer = {
+      slotGranted: (ms: number) => void observed.granted.push(ms),
+      slotRefused: () => void (observed.refused += 1),
+    };
     const { provider } = guardWith({ ceiling: memoryCeiling(1, 60_000), observer });
     await provider.getBalance();
     await failure(provider.getBalance());

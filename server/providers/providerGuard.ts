@@ -142,11 +142,17 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
         } catch (error) {
           options.observer?.slotRefused();
           const retry = error instanceof OverCeiling ? error.retryInMs : UNREADABLE_CEILING_RETRY_MS;
-          throw new ProviderError('busy', 'provider request-rate ceiling reached', `not called: over the request-rate ceiling, retry in ${retry} ms`, 0, {
-            cause: error,
-            called: false,
-            retryAfterMs: retry,
-          });
+          throw new ProviderError(
+            'busy',
+            'provider request-rate ceiling reached',
+            `not called: over the request-rate ceiling, retry in ${retry} ms`,
+            0,
+            {
+              cause: error,
+              called: false,
+              retryAfterMs: retry,
+            },
+          );
         }
         options.observer?.slotGranted(performance.now() - waitStartedAt);
         try {
@@ -158,9 +164,15 @@ export function createProviderGuard(options: ProviderGuardOptions): ProviderGuar
       });
     } catch (error) {
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
-        throw new ProviderError('unavailable', '2Factor circuit open', 'not called: 2Factor failed repeatedly, pausing calls', 0, {
-          called: false,
-        });
+        throw new ProviderError(
+          'unavailable',
+          '2Factor circuit open',
+          'not called: 2Factor failed repeatedly, pausing calls',
+          0,
+          {
+            called: false,
+          },
+        );
       }
       throw error;
     }

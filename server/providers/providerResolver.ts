@@ -55,12 +55,25 @@ export function createProviderResolver<S extends ProviderSettings>(deps: Provide
     async resolve() {
       const settings = await deps.settings.current();
       if (settings.apiKey) {
-        return { provider: providerFor(settings.baseUrl, settings.apiKey), settings, sandbox: undefined, circuitOpen: deps.guard.state() === 'open' };
+        return {
+          provider: providerFor(settings.baseUrl, settings.apiKey),
+          settings,
+          sandbox: undefined,
+          circuitOpen: deps.guard.state() === 'open',
+        };
       }
       if (settings.sandbox && deps.sandbox) {
-        return { provider: providerFor(deps.sandbox.baseUrl, deps.sandbox.apiKey), settings, sandbox: deps.sandbox, circuitOpen: deps.guard.state() === 'open' };
+        return {
+          provider: providerFor(deps.sandbox.baseUrl, deps.sandbox.apiKey),
+          settings,
+          sandbox: deps.sandbox,
+          circuitOpen: deps.guard.state() === 'open',
+        };
       }
-      throw new AppError('provider_not_configured', 'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.');
+      throw new AppError(
+        'provider_not_configured',
+        'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.',
+      );
     },
   };
 }

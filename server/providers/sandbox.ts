@@ -36,7 +36,8 @@ export function sandboxFromSimulator(simulator: TwoFactorSimulator): Sandbox {
     apiKey: SANDBOX_API_KEY,
     codeForSession: (providerSessionId) => simulator.codeForSession(providerSessionId),
     callbackToken: randomBytes(32).toString('base64url'),
-    reportDeliveriesTo: (app, token) => simulator.setDeliveryReports({ callbackUrl: appCallbackUrl(app.host, app.port, token) }),
+    reportDeliveriesTo: (app, token) =>
+      simulator.setDeliveryReports({ callbackUrl: appCallbackUrl(app.host, app.port, token) }),
     close: () => simulator.close(),
   };
 }

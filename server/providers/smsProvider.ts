@@ -41,12 +41,15 @@ export interface SmsOtpProvider {
   /** Checks a code against the provider's session (2Factor VERIFY). */
   verifyOtp(input: { providerSessionId: string; otp: string }): Promise<ProviderCallResult<{ outcome: VerifyOutcome }>>;
   /** A transactional SMS from an approved DLT template (2Factor TSMS). Success means queued, not delivered. */
-  sendTemplateSms(input: {
-    from: string;
-    to: string;
-    templateName: string;
-    variables: readonly string[];
-  }, options?: ProviderCallOptions): Promise<ProviderCallResult<{ providerSessionId: string }>>;
+  sendTemplateSms(
+    input: {
+      from: string;
+      to: string;
+      templateName: string;
+      variables: readonly string[];
+    },
+    options?: ProviderCallOptions,
+  ): Promise<ProviderCallResult<{ providerSessionId: string }>>;
   /**
    * Remaining credits of one account (default `otp_sms`, what AUTOGEN sends spend); also how a key is tested
    * without sending anything.

@@ -48,10 +48,19 @@ export function createDeliveryFunnel(deps: DeliveryFunnelDeps) {
         delivery_time_ms: { p50: figures.deliveryP50Ms, p95: figures.deliveryP95Ms },
         by_hour: Array.from({ length: 24 }, (_, hour): FunnelHour => {
           const counts = byHour.get(hour);
-          return { hour, accepted: counts?.accepted ?? 0, delivered: counts?.delivered ?? 0, failed: counts?.failed ?? 0, verified: counts?.verified ?? 0 };
+          return {
+            hour,
+            accepted: counts?.accepted ?? 0,
+            delivered: counts?.delivered ?? 0,
+            failed: counts?.failed ?? 0,
+            verified: counts?.verified ?? 0,
+          };
         }),
         unmatched_reports: figures.unmatchedReports,
-        voice_instead_of_sms: { last_7_days: figures.voiceReports, last_at: figures.lastVoiceReportAt?.toISOString() ?? null },
+        voice_instead_of_sms: {
+          last_7_days: figures.voiceReports,
+          last_at: figures.lastVoiceReportAt?.toISOString() ?? null,
+        },
       };
     },
   };

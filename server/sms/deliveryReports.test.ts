@@ -1,12 +1,26 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { DeliveryReportEntry, DeliveryReportsRepository, StoredDeliveryReport } from '../db/deliveryReportsRepository.js';
+import type {
+  DeliveryReportEntry,
+  DeliveryReportsRepository,
+  StoredDeliveryReport,
+} from '../db/deliveryReportsRepository.js';
 import type { DeliveryReport } from '../providers/deliveryReport.js';
 import { createDeliveryReports, VOICE_INSTEAD_OF_SMS_MESSAGE, type RecordedDeliveryReport } from './deliveryReports.js';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 
 function report(fields: Record<string, string>, overrides: Partial<DeliveryReport> = {}): DeliveryReport {
-  return { providerSessionId: 's-1', phone: '+919876543210', form: 'sms_otp', channel: 'sms', outcome: 'delivered', providerStatus: 'DELIVERED', reason: null, fields, ...overrides };
+  return {
+    providerSessionId: 's-1',
+    phone: '+919876543210',
+    form: 'sms_otp',
+    channel: 'sms',
+    outcome: 'delivered',
+    providerStatus: 'DELIVERED',
+    reason: null,
+    fields,
+    ...overrides,
+  };
 }
 
 /** A repository that stores each report key once, as the real one does, and remembers what it was given. */
@@ -18,7 +32,14 @@ function fakeRepository(result: Partial<StoredDeliveryReport> = {}) {
       entries.push(entry);
       const stored = !keys.has(entry.reportKey);
       keys.add(entry.reportKey);
-      return { stored, matchedSend: true, voiceInsteadOfSms: false, sendToReportMs: 1_200, sendStatus: entry.report.outcome, ...result };
+      return {
+        stored,
+        matchedSend: true,
+        voiceInsteadOfSms: false,
+        sendToReportMs: 1_200,
+        sendStatus: entry.report.outcome,
+        ...result,
+      };
     },
   };
   return { repository, entries };
@@ -64,7 +85,10 @@ describe('delivery reports', () => {
     const log = logger();
     const reports = createDeliveryReports({ repository, now: () => NOW, logger: log });
     await reports.receive(report({ mode: 'VOICE_OTP' }, { form: 'voice_otp', channel: 'voice' }));
-    expect(log.warn).toHaveBeenCalledWith(expect.objectContaining({ phone: '+91******3210', form: 'voice_otp' }), `delivery report: ${VOICE_INSTEAD_OF_SMS_MESSAGE}`);
+    expect(log.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ phone: '+91******3210', form: 'voice_otp' }),
+      `delivery report: ${VOICE_INSTEAD_OF_SMS_MESSAGE}`,
+    );
     expect(log.info).not.toHaveBeenCalled();
   });
 });

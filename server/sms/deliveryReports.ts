@@ -12,7 +12,8 @@ import { maskPhone } from '../../common/phone.js';
 import type { DeliveryReportsRepository, StoredDeliveryReport } from '../db/deliveryReportsRepository.js';
 import { OUTCOME_RANK, type DeliveryReport } from '../providers/deliveryReport.js';
 
-export const VOICE_INSTEAD_OF_SMS_MESSAGE = 'delivered as a voice call: the DLT template or sender is not mapped in your 2Factor account';
+export const VOICE_INSTEAD_OF_SMS_MESSAGE =
+  'delivered as a voice call: the DLT template or sender is not mapped in your 2Factor account';
 
 export type RecordedDeliveryReport = StoredDeliveryReport & { report: DeliveryReport; receivedAt: Date };
 
@@ -35,7 +36,12 @@ export function createDeliveryReports(deps: DeliveryReportsDeps): DeliveryReport
   return {
     async receive(report) {
       const receivedAt = new Date(deps.now());
-      const stored = await deps.repository.record({ report, reportKey: reportKeyOf(report), outcomeRank: OUTCOME_RANK[report.outcome], receivedAt });
+      const stored = await deps.repository.record({
+        report,
+        reportKey: reportKeyOf(report),
+        outcomeRank: OUTCOME_RANK[report.outcome],
+        receivedAt,
+      });
       const recorded: RecordedDeliveryReport = { ...stored, report, receivedAt };
       const facts = {
         providerSessionId: report.providerSessionId,

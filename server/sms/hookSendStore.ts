@@ -78,7 +78,8 @@ export function redisHookSendStore(redis: Redis): HookSendStore {
       const raw = await redis.get(LAST_CALL_KEY);
       if (!raw) return undefined;
       const parsed = JSON.parse(raw) as Partial<HookCallRecord>;
-      if (typeof parsed.atMs !== 'number' || typeof parsed.result !== 'string' || typeof parsed.httpStatus !== 'number') return undefined;
+      if (typeof parsed.atMs !== 'number' || typeof parsed.result !== 'string' || typeof parsed.httpStatus !== 'number')
+        return undefined;
       return { atMs: parsed.atMs, result: parsed.result, httpStatus: parsed.httpStatus };
     },
   };

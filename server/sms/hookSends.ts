@@ -19,7 +19,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { maskPhone } from '../../common/phone.js';
-import { SUPABASE_SMS_HOOK_PATH, type SupabaseHookResult, type SupabaseHookView } from '../../common/api/supabaseHook.js';
+import {
+  SUPABASE_SMS_HOOK_PATH,
+  type SupabaseHookResult,
+  type SupabaseHookView,
+} from '../../common/api/supabaseHook.js';
 import { AppError } from '../http/appError.js';
 import { createWorkTracker } from '../lifecycle.js';
 import type { HookSendStore } from './hookSendStore.js';
@@ -80,15 +84,25 @@ export type HookSends = ReturnType<typeof createHookSends>;
 export function createHookSends(deps: HookSendsDeps) {
   const { store, limits, logger } = deps;
 
-  const refused = (result: SupabaseHookResult, httpCode: number, message: string): HookSendOutcome => ({ result, status: 200, error: { httpCode, message } });
-  const retryLater = (result: SupabaseHookResult, retryAfterS: number, message: string): HookSendOutcome => ({ result, status: 503, retryAfterS, message });
+  const refused = (result: SupabaseHookResult, httpCode: number, message: string): HookSendOutcome => ({
+    result,
+    status: 200,
+    error: { httpCode, message },
+  });
+  const retryLater = (result: SupabaseHookResult, retryAfterS: number, message: string): HookSendOutcome => ({
+    result,
+    status: 503,
+    retryAfterS,
+    message,
+  });
 
   async function send(request: HookSendRequest): Promise<HookSendOutcome> {
     let phone: string;
     try {
       phone = toIndianMobile(request.phone.startsWith('+') ? request.phone : `+${request.phone}`);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'invalid_phone') return refused('invalid_phone', 400, MESSAGES.invalidPhone);
+      if (error instanceof AppError && error.code === 'invalid_phone')
+        return refused('invalid_phone', 400, MESSAGES.invalidPhone);
       throw error;
     }
 
@@ -104,7 +118,10 @@ export function createHookSends(deps: HookSendsDeps) {
     }
     const { provider, settings } = resolved;
     if (settings.mode === 'autogen' && !GIVEN_OTP_PATTERN.test(request.otp)) {
-      logger.error({ otpLength: request.otp.length }, "Supabase SMS hook: the code is longer than 2Factor's OTP route takes; set Supabase's OTP length to 6");
+      logger.error(
+        { otpLength: request.otp.length },
+        "Supabase SMS hook: the code is longer than 2Factor's OTP route takes; set Supabase's OTP length to 6",
+      );
       return refused('otp_length_unsupported', 500, MESSAGES.otpTooLong);
     }
 
@@ -116,11 +133,18 @@ export function createHookSends(deps: HookSendsDeps) {
       return retryLater('limiter_unavailable', 5, MESSAGES.limiterUnavailable);
     }
     if (!claimed) {
-      logger.info({ requestId: request.requestId }, 'Supabase SMS hook: a repeat of a request already handled; nothing sent');
+      logger.info(
+        { requestId: request.requestId },
+        'Supabase SMS hook: a repeat of a request already handled; nothing sent',
+      );
       return { result: 'duplicate', status: 200 };
     }
     const giveBackClaim = () =>
-      store.release(request.requestId).catch((error: unknown) => logger.warn({ err: error }, 'Supabase SMS hook: a request id could not be given back'));
+      store
+        .release(request.requestId)
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'Supabase SMS hook: a request id could not be given back'),
+        );
 
     let booking: Booking;
     try {
@@ -130,7 +154,8 @@ export function createHookSends(deps: HookSendsDeps) {
       if (!(error instanceof AppError)) throw error;
       if (error.code === 'rate_limited') return refused('rate_limited', 429, error.message);
       if (error.code === 'sms_budget_exhausted') return refused('budget_exhausted', 429, error.message);
-      if (error.code === 'rate_limiter_unavailable') return retryLater('limiter_unavailable', 5, MESSAGES.limiterUnavailable);
+      if (error.code === 'rate_limiter_unavailable')
+        return retryLater('limiter_unavailable', 5, MESSAGES.limiterUnavailable);
       throw error;
     }
 
@@ -138,9 +163,20 @@ export function createHookSends(deps: HookSendsDeps) {
     const callOptions = { timeoutMs: deps.providerTimeoutMs };
     const call = (): Promise<ProviderCallResult<{ providerSessionId: string }>> =>
       type === 'template'
-        ? provider.sendTemplateSms({ from: settings.senderId, to: phone, templateName: settings.templateName, variables: [request.otp] }, callOptions)
-        : provider.sendGivenOtp({ phone, otp: request.otp, ...(settings.templateName ? { templateName: settings.templateName } : {}) }, callOptions);
-    const writeLog = (status: string, responseTimeMs: number, details: string | null, providerSessionId: string | null) =>
+        ? provider.sendTemplateSms(
+            { from: settings.senderId, to: phone, templateName: settings.templateName, variables: [request.otp] },
+            callOptions,
+          )
+        : provider.sendGivenOtp(
+            { phone, otp: request.otp, ...(settings.templateName ? { templateName: settings.templateName } : {}) },
+            callOptions,
+          );
+    const writeLog = (
+      status: string,
+      responseTimeMs: number,
+      details: string | null,
+      providerSessionId: string | null,
+    ) =>
       deps.logs.write({
         callId: randomUUID(),
         userId: request.userId,
@@ -165,11 +201,21 @@ export function createHookSends(deps: HookSendsDeps) {
       // Nothing went out when the call was held back or 2Factor refused it; after a timeout or a 5xx it may have.
       const sentNothing = !error.called || error.kind === 'rejected';
       await Promise.all([
-        error.called ? writeLog(error.kind === 'rejected' ? 'provider_error' : 'provider_unavailable', error.responseTimeMs, error.details, null) : undefined,
+        error.called
+          ? writeLog(
+              error.kind === 'rejected' ? 'provider_error' : 'provider_unavailable',
+              error.responseTimeMs,
+              error.details,
+              null,
+            )
+          : undefined,
         sentNothing ? limits.release(booking) : undefined,
         sentNothing ? giveBackClaim() : undefined,
       ]);
-      logger.warn({ kind: error.kind, details: error.details, phone: maskPhone(phone) }, 'Supabase SMS hook: provider call failed');
+      logger.warn(
+        { kind: error.kind, details: error.details, phone: maskPhone(phone) },
+        'Supabase SMS hook: provider call failed',
+      );
       if (error.kind === 'rejected') return refused('provider_error', 502, MESSAGES.rejected);
       const retryAfterS = error.kind === 'busy' ? Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)) : 30;
       return retryLater('provider_unavailable', retryAfterS, MESSAGES.unavailable);
@@ -189,11 +235,21 @@ export function createHookSends(deps: HookSendsDeps) {
         enabled: deps.secretCount > 0,
         url: deps.publicUrl ? `${deps.publicUrl}${SUPABASE_SMS_HOOK_PATH}` : null,
         secrets: deps.secretCount,
-        last_call: last ? { at: new Date(last.atMs).toISOString(), result: last.result as SupabaseHookResult, http_status: last.httpStatus } : null,
+        last_call: last
+          ? {
+              at: new Date(last.atMs).toISOString(),
+              result: last.result as SupabaseHookResult,
+              http_status: last.httpStatus,
+            }
+          : null,
       };
     },
     recordCall: (call: { result: SupabaseHookResult; httpStatus: number }) =>
-      store.recordCall({ atMs: deps.now(), ...call }).catch((error: unknown) => logger.warn({ err: error }, 'Supabase SMS hook: the last call could not be recorded')),
+      store
+        .recordCall({ atMs: deps.now(), ...call })
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'Supabase SMS hook: the last call could not be recorded'),
+        ),
     /** Refuses new sends (503 shutting_down) and resolves once those in progress have finished. */
     stop: () => work.close(),
   };

@@ -83,11 +83,16 @@ describe('createOtpHasher', () => {
 
   it('hashes every session and 4–6 digit code to a digest that matches only itself (property)', () => {
     fc.assert(
-      fc.property(fc.uuid(), fc.stringMatching(/^[0-9]{4,6}$/), fc.stringMatching(/^[0-9]{4,6}$/), (sessionId, code, other) => {
-        const stored = hasher.hash(sessionId, code);
-        expect(hasher.matches(sessionId, code, stored)).toBe(true);
-        expect(hasher.matches(sessionId, other, stored)).toBe(other === code);
-      }),
+      fc.property(
+        fc.uuid(),
+        fc.stringMatching(/^[0-9]{4,6}$/),
+        fc.stringMatching(/^[0-9]{4,6}$/),
+        (sessionId, code, other) => {
+          const stored = hasher.hash(sessionId, code);
+          expect(hasher.matches(sessionId, code, stored)).toBe(true);
+          expect(hasher.matches(sessionId, other, stored)).toBe(other === code);
+        },
+      ),
     );
   });
 });

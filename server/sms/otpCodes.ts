@@ -4,7 +4,9 @@ export const OTP_DIGITS = 6;
 
 /** A uniformly random 6-digit code from the CSPRNG (leading zeros kept). */
 export function generateOtp(): string {
-  return randomInt(0, 10 ** OTP_DIGITS).toString().padStart(OTP_DIGITS, '0');
+  return randomInt(0, 10 ** OTP_DIGITS)
+    .toString()
+    .padStart(OTP_DIGITS, '0');
 }
 
 /**
@@ -13,7 +15,8 @@ export function generateOtp(): string {
  */
 export function createOtpHasher(appSecret: string) {
   const key = Buffer.from(hkdfSync('sha256', appSecret, 'sms-otp', 'otp-code-hmac-v1', 32));
-  const hash = (sessionId: string, code: string) => createHmac('sha256', key).update(`${sessionId}:${code}`).digest('hex');
+  const hash = (sessionId: string, code: string) =>
+    createHmac('sha256', key).update(`${sessionId}:${code}`).digest('hex');
   return {
     hash,
     /** Constant-time comparison. */

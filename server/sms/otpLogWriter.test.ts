@@ -198,7 +198,9 @@ describe('createOtpLogWriter while the database is unreachable', () => {
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(repository.state.committed).toEqual([]);
     repository.state.down = false;
-    await vi.waitFor(() => expect(repository.state.committed).toEqual([entry(1), entry(2), entry(3)]), { timeout: 2000 });
+    await vi.waitFor(() => expect(repository.state.committed).toEqual([entry(1), entry(2), entry(3)]), {
+      timeout: 2000,
+    });
     expect(writer.heldRows()).toBe(0);
   });
 
@@ -208,12 +210,17 @@ describe('createOtpLogWriter while the database is unreachable', () => {
     const repository = {
       async insertMany(entries: readonly OtpLogEntry[]) {
         if (down) throw unreachable();
-        if (entries.some((e) => e.responseTimeMs === 2)) throw Object.assign(new Error('value out of range'), { code: '22003' });
+        if (entries.some((e) => e.responseTimeMs === 2))
+          throw Object.assign(new Error('value out of range'), { code: '22003' });
         committed.push(...entries);
       },
     };
     const errors: unknown[] = [];
-    const logger = { warn: () => undefined, info: () => undefined, error: (...args: unknown[]) => void errors.push(args[1]) };
+    const logger = {
+      warn: () => undefined,
+      info: () => undefined,
+      error: (...args: unknown[]) => void errors.push(args[1]),
+    };
     const writer = createOtpLogWriter(repository, { firstRetryDelayMs: 60_000, logger });
     await Promise.all([1, 2, 3].map((n) => writer.write(entry(n))));
     down = false;
@@ -235,7 +242,11 @@ describe('createOtpLogWriter while the database is unreachable', () => {
   it('gives up on drain after drainTimeoutMs and logs how many rows were lost', async () => {
     const repository = flakyRepository();
     const errors: unknown[] = [];
-    const logger = { warn: () => undefined, info: () => undefined, error: (...args: unknown[]) => void errors.push(args) };
+    const logger = {
+      warn: () => undefined,
+      info: () => undefined,
+      error: (...args: unknown[]) => void errors.push(args),
+    };
     const writer = createOtpLogWriter(repository, { firstRetryDelayMs: 60_000, drainTimeoutMs: 100, logger });
     await writer.write(entry(1));
     await writer.drain();
@@ -246,8 +257,18 @@ describe('createOtpLogWriter while the database is unreachable', () => {
     let nowMs = 0;
     const repository = flakyRepository();
     const errors: unknown[] = [];
-    const logger = { warn: () => undefined, info: () => undefined, error: (...args: unknown[]) => void errors.push(args[0]) };
-    const writer = createOtpLogWriter(repository, { maxHeldRows: 2, maxHeldMs: 1_000, firstRetryDelayMs: 60_000, logger, now: () => nowMs });
+    const logger = {
+      warn: () => undefined,
+      info: () => undefined,
+      error: (...args: unknown[]) => void errors.push(args[0]),
+    };
+    const writer = createOtpLogWriter(repository, {
+      maxHeldRows: 2,
+      maxHeldMs: 1_000,
+      firstRetryDelayMs: 60_000,
+      logger,
+      now: () => nowMs,
+    });
     for (const n of [1, 2, 3]) await writer.write(entry(n));
     expect(writer.heldRows()).toBe(2);
     expect(errors).toEqual([{ lostRows: 1 }]);

@@ -38,14 +38,19 @@ export interface OtpLogWriterOptions {
   now?: () => number;
 }
 
-export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMany'>, options: OtpLogWriterOptions = {}): OtpLogWriter {
+export function createOtpLogWriter(
+  repository: Pick<OtpLogsRepository, 'insertMany'>,
+  options: OtpLogWriterOptions = {},
+): OtpLogWriter {
   const maxHeldRows = options.maxHeldRows ?? 50_000;
   const maxHeldMs = options.maxHeldMs ?? 3_600_000;
   const firstRetryDelayMs = options.firstRetryDelayMs ?? 500;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 10_000;
   const maxBatchSize = options.maxBatchSize ?? 500;
   const now = options.now ?? Date.now;
-  const batcher = createWriteBatcher((entries: readonly OtpLogEntry[]) => repository.insertMany(entries), { maxBatchSize });
+  const batcher = createWriteBatcher((entries: readonly OtpLogEntry[]) => repository.insertMany(entries), {
+    maxBatchSize,
+  });
   /** Writes not settled yet, for drain. */
   const inFlight = new Set<Promise<unknown>>();
 
@@ -60,11 +65,15 @@ export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMa
     while (drop < held.length && held[drop]!.heldAtMs < cutoff) drop += 1;
     if (drop === 0) return;
     held = held.slice(drop);
-    options.logger?.error({ lostRows: drop }, `otp_logs: ${drop} log rows lost; the database was unreachable for too long`);
+    options.logger?.error(
+      { lostRows: drop },
+      `otp_logs: ${drop} log rows lost; the database was unreachable for too long`,
+    );
   };
 
   const hold = (entry: OtpLogEntry) => {
-    if (held.length === 0) options.logger?.warn('otp_logs: the database is unreachable; keeping log rows in memory until it is back');
+    if (held.length === 0)
+      options.logger?.warn('otp_logs: the database is unreachable; keeping log rows in memory until it is back');
     held.push({ entry, heldAtMs: now() });
     dropExcess();
     scheduleRetry();
@@ -89,7 +98,14 @@ export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMa
   const retryHeld = async (): Promise<void> => {
     while (held.length > 0) {
       const part = held.slice(0, maxBatchSize);
-      const outcomes = await Promise.all(part.map(({ entry }) => batcher.load(entry).then(() => undefined, (error: unknown) => error)));
+      const outcomes = await Promise.all(
+        part.map(({ entry }) =>
+          batcher.load(entry).then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        ),
+      );
       const stillDown = outcomes.some(isDatabaseUnavailableError);
       for (const error of outcomes) {
         if (error !== undefined && !isDatabaseUnavailableError(error)) {
@@ -129,9 +145,14 @@ export function createOtpLogWriter(repository: Pick<OtpLogsRepository, 'insertMa
       const deadline = now() + (options.drainTimeoutMs ?? 5_000);
       while ((held.length > 0 || retrying) && now() < deadline) {
         await (retrying ?? (retrying = retryHeld().finally(() => (retrying = undefined))));
-        if (held.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - now()))));
+        if (held.length > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - now()))));
       }
-      if (held.length > 0) options.logger?.error({ lostRows: held.length }, `otp_logs: ${held.length} log rows could not be written before shutdown`);
+      if (held.length > 0)
+        options.logger?.error(
+          { lostRows: held.length },
+          `otp_logs: ${held.length} log rows could not be written before shutdown`,
+        );
     },
 
     heldRows: () => held.length,

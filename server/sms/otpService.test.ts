@@ -7,11 +7,22 @@
 import pino from 'pino';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PublicUser } from '../../common/api/auth.js';
-import { LIVE_CODES_PER_PHONE, type NewOtpSession, type OtpSession, type OtpSessionsRepository } from '../db/otpSessionsRepository.js';
+import {
+  LIVE_CODES_PER_PHONE,
+  type NewOtpSession,
+  type OtpSession,
+  type OtpSessionsRepository,
+} from '../db/otpSessionsRepository.js';
 import type { OtpLogEntry } from '../db/otpLogsRepository.js';
 import { AppError } from '../http/appError.js';
 import { createOtpHasher } from './otpCodes.js';
-import { createOtpService, type OtpRules, type OtpServiceDeps, type SendOutcome, type VerifyFailure } from './otpService.js';
+import {
+  createOtpService,
+  type OtpRules,
+  type OtpServiceDeps,
+  type SendOutcome,
+  type VerifyFailure,
+} from './otpService.js';
 import { createOutcomeMirror } from './outcomeMirror.js';
 import { memorySendBookings } from './sendBookings.js';
 import { createSendLimits } from './sendLimits.js';
@@ -30,7 +41,13 @@ function memorySessions(): OtpSessionsRepository & { rows: Map<string, OtpSessio
     rows,
     async create(session: NewOtpSession) {
       const live = [...rows.values()]
-        .filter((row) => row.phone === session.phone && row.purpose === session.purpose && !row.verifiedAt && row.expiresAt > session.createdAt)
+        .filter(
+          (row) =>
+            row.phone === session.phone &&
+            row.purpose === session.purpose &&
+            !row.verifiedAt &&
+            row.expiresAt > session.createdAt,
+        )
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
       for (const row of live.slice(LIVE_CODES_PER_PHONE - 1)) row.expiresAt = session.createdAt;
       rows.set(session.id, { ...session, failedAttempts: 0, verifiedAt: null });
@@ -66,7 +83,14 @@ function memorySessions(): OtpSessionsRepository & { rows: Map<string, OtpSessio
 /** A provider that texts a known code per session and checks it, or fails as told. */
 function fakeProvider() {
   const codes = new Map<string, string>();
-  const state = { verifyCalls: 0, sendCalls: 0, nextCode: '123456', failVerify: undefined as ProviderError | undefined, forcedOutcome: undefined as VerifyOutcome | undefined, sentTexts: [] as string[][] };
+  const state = {
+    verifyCalls: 0,
+    sendCalls: 0,
+    nextCode: '123456',
+    failVerify: undefined as ProviderError | undefined,
+    forcedOutcome: undefined as VerifyOutcome | undefined,
+    sentTexts: [] as string[][],
+  };
   const provider: SmsOtpProvider = {
     async sendOtp() {
       state.sendCalls += 1;
@@ -77,7 +101,8 @@ function fakeProvider() {
     async verifyOtp({ providerSessionId, otp }) {
       state.verifyCalls += 1;
       if (state.failVerify) throw state.failVerify;
-      const outcome: VerifyOutcome = state.forcedOutcome ?? (codes.get(providerSessionId) === otp ? 'matched' : 'mismatch');
+      const outcome: VerifyOutcome =
+        state.forcedOutcome ?? (codes.get(providerSessionId) === otp ? 'matched' : 'mismatch');
       return { value: { outcome }, responseTimeMs: 30, details: outcome };
     },
     async sendGivenOtp() {
@@ -105,7 +130,11 @@ function setup(mode: 'autogen' | 'template' = 'autogen', overrides: Partial<OtpS
     ...{ apiKey: 'k', baseUrl: 'http://x', senderId: 'TFCTOR', templateName: 'OTP1', mode, sandbox: false },
     ...{ apiKeySource: 'environment', apiKeySourceWithoutSaved: 'environment' },
   };
-  const startSession = vi.fn(async (user: PublicUser) => ({ token: 't', login: { user, redirect: '/staff/home' }, deviceToken: 'd' }));
+  const startSession = vi.fn(async (user: PublicUser) => ({
+    token: 't',
+    login: { user, redirect: '/staff/home' },
+    deviceToken: 'd',
+  }));
   const bookings = memorySendBookings(
     { cooldownBaseMs: 30_000, cooldownMaxMs: 600_000, phoneDailyCap: 10, userHourlyCap: 5, dailyBudget: 1000 },
     { now: clock.now },
@@ -177,7 +206,14 @@ describe('OTP service stop', () => {
         resolve: async () => ({
           provider: { ...provider, sendOtp: async (input) => (await providerAnswers, provider.sendOtp(input)) },
           settings: {
-            ...{ apiKey: 'k', baseUrl: 'http://x', senderId: 'TFCTOR', templateName: 'OTP1', mode: 'autogen', sandbox: false },
+            ...{
+              apiKey: 'k',
+              baseUrl: 'http://x',
+              senderId: 'TFCTOR',
+              templateName: 'OTP1',
+              mode: 'autogen',
+              sandbox: false,
+            },
             ...{ apiKeySource: 'environment', apiKeySourceWithoutSaved: 'environment' },
           },
           sandbox: undefined,
@@ -197,7 +233,9 @@ describe('OTP service stop', () => {
     expect(t.logRows).toHaveLength(1);
     const refused = await appError(t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined));
     expect([refused.code, refused.retryAfterS]).toEqual(['shutting_down', 2]);
-    await expect(t.service.verifyOtp({ sessionId: 'any', otp: '123456' })).rejects.toMatchObject({ code: 'shutting_down' });
+    await expect(t.service.verifyOtp({ sessionId: 'any', otp: '123456' })).rejects.toMatchObject({
+      code: 'shutting_down',
+    });
   });
 });
 
@@ -255,7 +293,9 @@ describe('OTP service session rules (injected clock)', () => {
   });
 
   it('answers session_not_found for an unknown session', async () => {
-    const error = await appError(t.service.verifyOtp({ sessionId: '00000000-0000-4000-8000-00000000ffff', otp: '123456' }));
+    const error = await appError(
+      t.service.verifyOtp({ sessionId: '00000000-0000-4000-8000-00000000ffff', otp: '123456' }),
+    );
     expect(error.code).toBe('session_not_found');
   });
 
@@ -295,7 +335,7 @@ describe('OTP service session rules (injected clock)', () => {
     else expect((await appError(verify)).code).toBe(outcome);
   });
 
-  it('keeps the owner\'s code working after a stranger asks for another code for the same phone', async () => {
+  it("keeps the owner's code working after a stranger asks for another code for the same phone", async () => {
     const owners = await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
     t.clock.advance(31_000);
     await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
@@ -310,11 +350,13 @@ describe('OTP service session rules (injected clock)', () => {
     expect(t.startSession).not.toHaveBeenCalled();
   });
 
-  it('makes an unregistered number\'s session unverifiable, with attempts counted like a real one', async () => {
+  it("makes an unregistered number's session unverifiable, with attempts counted like a real one", async () => {
     const { session_id } = await t.service.sendOtp({ phone: '+919000000999', purpose: 'login' }, undefined);
     expect(t.state.sendCalls).toBe(0);
     for (const left of [2, 1, 0]) {
-      expect((await appError(t.service.verifyOtp({ sessionId: session_id, otp: '123456' }))).body.attempts_left).toBe(left);
+      expect((await appError(t.service.verifyOtp({ sessionId: session_id, otp: '123456' }))).body.attempts_left).toBe(
+        left,
+      );
     }
     expect(t.state.verifyCalls).toBe(0);
     expect(t.logRows).toHaveLength(0);
@@ -331,12 +373,18 @@ describe('OTP service in template mode', () => {
     expect(stored.codeHmac).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(stored)).not.toContain(code);
 
-    const wrong = await appError(t.service.verifyOtp({ sessionId: session_id, otp: code === '000000' ? '111111' : '000000' }));
+    const wrong = await appError(
+      t.service.verifyOtp({ sessionId: session_id, otp: code === '000000' ? '111111' : '000000' }),
+    );
     expect(wrong.body.attempts_left).toBe(2);
     const { response } = await t.service.verifyOtp({ sessionId: session_id, otp: code! });
     expect(response.verified).toBe(true);
     expect(t.state.verifyCalls).toBe(0);
-    expect(t.logRows.map((row) => `${row.type}:${row.status}`)).toEqual(['template:sent', 'verify:otp_mismatch', 'verify:verified']);
+    expect(t.logRows.map((row) => `${row.type}:${row.status}`)).toEqual([
+      'template:sent',
+      'verify:otp_mismatch',
+      'verify:verified',
+    ]);
   });
 
   it('applies the same expiry and cap to the server-made code', async () => {
@@ -350,14 +398,22 @@ describe('OTP service in template mode', () => {
 
 describe('OTP service send bookings', () => {
   const STRANGER = '+919000000999';
-  const send = (t: ReturnType<typeof setup>, phone = PHONE) => t.service.sendOtp({ phone, purpose: 'login' }, undefined);
+  const send = (t: ReturnType<typeof setup>, phone = PHONE) =>
+    t.service.sendOtp({ phone, purpose: 'login' }, undefined);
 
   it('books the phone before the provider call: a second send while the first is with the provider is refused', async () => {
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => (answer = resolve));
     const { provider, state } = fakeProvider();
     const t = setup('autogen', {
-      providers: { resolve: async () => ({ provider: { ...provider, sendOtp: async (input) => (await answered, provider.sendOtp(input)) }, settings: t.settings, sandbox: undefined, circuitOpen: false }) },
+      providers: {
+        resolve: async () => ({
+          provider: { ...provider, sendOtp: async (input) => (await answered, provider.sendOtp(input)) },
+          settings: t.settings,
+          sandbox: undefined,
+          circuitOpen: false,
+        }),
+      },
     });
     const first = send(t);
     const second = await appError(send(t));
@@ -368,8 +424,16 @@ describe('OTP service send bookings', () => {
   });
 
   it.each([
-    ['held back by the request-rate ceiling', new ProviderError('busy', 'busy', 'not called', 0, { called: false, retryAfterMs: 200 }), 'provider_busy'],
-    ['held back by the open circuit', new ProviderError('unavailable', 'open', 'not called', 0, { called: false }), 'provider_unavailable'],
+    [
+      'held back by the request-rate ceiling',
+      new ProviderError('busy', 'busy', 'not called', 0, { called: false, retryAfterMs: 200 }),
+      'provider_busy',
+    ],
+    [
+      'held back by the open circuit',
+      new ProviderError('unavailable', 'open', 'not called', 0, { called: false }),
+      'provider_unavailable',
+    ],
     ['refused by 2Factor', new ProviderError('rejected', 'refused', 'Invalid Phone Number', 80), 'provider_error'],
   ])('gives the booking back when the send was %s: nothing went out', async (_case, failure, code) => {
     const t = setup();
@@ -419,7 +483,10 @@ describe('OTP service send bookings', () => {
     const t = setup('autogen');
     const tight = setup('autogen', {
       limits: createSendLimits({
-        store: memorySendBookings({ cooldownBaseMs: 30_000, cooldownMaxMs: 600_000, phoneDailyCap: 10, userHourlyCap: 5, dailyBudget: 1 }, { now: t.clock.now }),
+        store: memorySendBookings(
+          { cooldownBaseMs: 30_000, cooldownMaxMs: 600_000, phoneDailyCap: 10, userHourlyCap: 5, dailyBudget: 1 },
+          { now: t.clock.now },
+        ),
         dailyBudget: 1,
         now: t.clock.now,
         logger: pino({ level: 'silent' }),
@@ -430,10 +497,16 @@ describe('OTP service send bookings', () => {
     for (const phone of ['+919876543211', STRANGER]) {
       const refused = await appError(tight.service.sendOtp({ phone, purpose: 'login' }, undefined));
       // 2026-01-01T00:00Z is 05:30 IST: the budget starts over 18 h 30 min later.
-      expect([refused.code, refused.httpStatus, refused.retryAfterS]).toEqual(['sms_budget_exhausted', 503, 18.5 * 3600]);
+      expect([refused.code, refused.httpStatus, refused.retryAfterS]).toEqual([
+        'sms_budget_exhausted',
+        503,
+        18.5 * 3600,
+      ]);
     }
     t.clock.advance(18.5 * 3600 * 1000);
-    await expect(tight.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined)).resolves.toMatchObject({ status: 'sent' });
+    await expect(tight.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined)).resolves.toMatchObject({
+      status: 'sent',
+    });
   });
 });
 
@@ -462,13 +535,20 @@ describe('OTP service answers for numbers nobody owns', () => {
   it('fails like a registered number while the circuit is open, even with no recent real send to mirror', async () => {
     const t = setup('autogen', {
       providers: {
-        resolve: async () => ({ provider: fakeProvider().provider, settings: t.settings, sandbox: undefined, circuitOpen: true }),
+        resolve: async () => ({
+          provider: fakeProvider().provider,
+          settings: t.settings,
+          sandbox: undefined,
+          circuitOpen: true,
+        }),
       },
     });
     const error = await appError(t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined));
     expect([error.code, error.retryAfterS]).toEqual(['provider_unavailable', 30]);
     // Nothing went out, so the booking was given back, as for a real send held back by the circuit.
-    expect((await appError(t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined))).code).toBe('provider_unavailable');
+    expect((await appError(t.service.sendOtp({ phone: STRANGER, purpose: 'login' }, undefined))).code).toBe(
+      'provider_unavailable',
+    );
   });
 
   it('sends again like everyone else once 2Factor recovers', async () => {
@@ -481,7 +561,11 @@ describe('OTP service answers for numbers nobody owns', () => {
     t.provider.sendOtp = working;
     t.clock.advance(31_000);
     await t.service.sendOtp({ phone: PHONE, purpose: 'login' }, undefined);
-    const answers = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => t.service.sendOtp({ phone: `+91900000${String(i).padStart(4, '0')}`, purpose: 'login' }, undefined)));
+    const answers = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        t.service.sendOtp({ phone: `+91900000${String(i).padStart(4, '0')}`, purpose: 'login' }, undefined),
+      ),
+    );
     // Drawn from the two recent real outcomes (one failure, one success): some of each, never anything else.
     const codes = new Set(answers.map((a) => (a.status === 'fulfilled' ? 'sent' : (a.reason as AppError).code)));
     expect([...codes].sort()).toEqual(['provider_unavailable', 'sent']);
@@ -506,7 +590,11 @@ describe('OTP service answers for numbers nobody owns', () => {
     t.state.failVerify = new ProviderError('unavailable', 'down', 'timeout after 5000 ms', 5000);
     const realError = await appError(t.service.verifyOtp({ sessionId: real.session_id, otp: '000000' }));
     const pretendError = await appError(t.service.verifyOtp({ sessionId: pretend.session_id, otp: '000000' }));
-    expect([pretendError.code, pretendError.body, pretendError.headers]).toEqual([realError.code, realError.body, realError.headers]);
+    expect([pretendError.code, pretendError.body, pretendError.headers]).toEqual([
+      realError.code,
+      realError.body,
+      realError.headers,
+    ]);
     // Attempts were given back on both.
     t.state.failVerify = undefined;
     const wrong = await appError(t.service.verifyOtp({ sessionId: real.session_id, otp: '000000' }));
@@ -551,7 +639,10 @@ describe('OTP service errors by audience', () => {
   });
 
   it('without an API key tells end users phone login is not available, and admins how to set it up', async () => {
-    const notConfigured = new AppError('provider_not_configured', 'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.');
+    const notConfigured = new AppError(
+      'provider_not_configured',
+      'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.',
+    );
     const t = setup('autogen', {
       providers: {
         resolve: async () => {

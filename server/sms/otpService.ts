@@ -131,7 +131,14 @@ export function createOtpService(deps: OtpServiceDeps) {
       if (!(error instanceof ProviderError)) throw error;
       const released = options.booking !== undefined && sentNothing(error);
       await Promise.all([
-        error.called ? writeLog(row, error.kind === 'rejected' ? 'provider_error' : 'provider_unavailable', error.responseTimeMs, error.details) : undefined,
+        error.called
+          ? writeLog(
+              row,
+              error.kind === 'rejected' ? 'provider_error' : 'provider_unavailable',
+              error.responseTimeMs,
+              error.details,
+            )
+          : undefined,
         released ? limits.release(options.booking!) : undefined,
       ]);
       deps.logger.warn({ kind: error.kind, details: error.details, type: row.type }, 'provider call failed');
@@ -139,8 +146,15 @@ export function createOtpService(deps: OtpServiceDeps) {
     }
     const sentSession = (result.value as { providerSessionId?: string }).providerSessionId;
     // A template SMS has no session of ours: its row carries the 2Factor session id the caller was given.
-    const logged = { ...row, sessionId: row.sessionId ?? sentSession ?? null, providerSessionId: row.providerSessionId ?? sentSession ?? null };
-    await Promise.all([writeLog(logged, statusOf(result), result.responseTimeMs, result.details), options.alongside?.(result)]);
+    const logged = {
+      ...row,
+      sessionId: row.sessionId ?? sentSession ?? null,
+      providerSessionId: row.providerSessionId ?? sentSession ?? null,
+    };
+    await Promise.all([
+      writeLog(logged, statusOf(result), result.responseTimeMs, result.details),
+      options.alongside?.(result),
+    ]);
     return result;
   }
 
@@ -166,7 +180,10 @@ export function createOtpService(deps: OtpServiceDeps) {
       return await deps.providers.resolve();
     } catch (error) {
       if (error instanceof AppError && error.code === 'provider_not_configured' && audience === 'public') {
-        throw new AppError('provider_not_configured', 'Phone login is not available right now. Please log in with your email and password.');
+        throw new AppError(
+          'provider_not_configured',
+          'Phone login is not available right now. Please log in with your email and password.',
+        );
       }
       throw error;
     }
@@ -177,20 +194,35 @@ export function createOtpService(deps: OtpServiceDeps) {
     const session = await sessions.findById(sessionId);
     if (!session) return verifyError('session_not_found', MESSAGES.sessionNotFound);
     if (session.verifiedAt) return verifyError('session_not_found', MESSAGES.alreadyUsed);
-    if (session.failedAttempts >= session.maxAttempts) return verifyError('too_many_attempts', MESSAGES.tooManyAttempts, { attempts_left: 0 });
+    if (session.failedAttempts >= session.maxAttempts)
+      return verifyError('too_many_attempts', MESSAGES.tooManyAttempts, { attempts_left: 0 });
     if (session.expiresAt.getTime() <= now) return verifyError('otp_expired', MESSAGES.expired);
     return verifyError('session_not_found', MESSAGES.sessionNotFound);
   }
 
   /** What the provider (or, in template mode, our HMAC) says about this code. */
-  async function checkCode(session: OtpSession, otp: string): Promise<{ outcome: VerifyOutcome; responseTimeMs: number }> {
-    const row = { type: 'verify' as const, origin: session.purpose, userId: session.userId, phone: session.phone, sessionId: session.id, providerSessionId: session.providerSessionId };
+  async function checkCode(
+    session: OtpSession,
+    otp: string,
+  ): Promise<{ outcome: VerifyOutcome; responseTimeMs: number }> {
+    const row = {
+      type: 'verify' as const,
+      origin: session.purpose,
+      userId: session.userId,
+      phone: session.phone,
+      sessionId: session.id,
+      providerSessionId: session.providerSessionId,
+    };
     if (session.mode === 'template') {
       const startedAt = performance.now();
-      const outcome = session.codeHmac && deps.hasher.matches(session.id, otp, session.codeHmac) ? 'matched' : 'mismatch';
+      const outcome =
+        session.codeHmac && deps.hasher.matches(session.id, otp, session.codeHmac) ? 'matched' : 'mismatch';
       const responseTimeMs = Math.round(elapsedSince(startedAt));
       if (isTestNumber(session.phone)) {
-        deps.logger.info({ testNumber: true, phone: maskPhone(session.phone), outcome }, 'test number: code checked against its fixed code');
+        deps.logger.info(
+          { testNumber: true, phone: maskPhone(session.phone), outcome },
+          'test number: code checked against its fixed code',
+        );
       } else {
         await writeLog(row, outcomeStatus(outcome), responseTimeMs, 'checked by the server (template mode)');
       }
@@ -228,7 +260,9 @@ export function createOtpService(deps: OtpServiceDeps) {
     }
     await sessions.create({ ...session, providerSessionId: null, codeHmac: null });
     if (resolved.sandbox) {
-      deps.logger.info(`sandbox: no user has the number ${maskPhone(session.phone)}, so no SMS was sent (the answer still says "sent", as in production)`);
+      deps.logger.info(
+        `sandbox: no user has the number ${maskPhone(session.phone)}, so no SMS was sent (the answer still says "sent", as in production)`,
+      );
     }
     await sleepUntil(startedAt, outcome.elapsedMs);
     return answer(result.responseTimeMs);
@@ -237,7 +271,12 @@ export function createOtpService(deps: OtpServiceDeps) {
   const isTestNumber = (phone: string) => deps.testNumbers?.codeFor(phone) !== undefined;
 
   /** A session as a send creates it, before the provider's session id or the code's HMAC is known. */
-  function draftSession(purpose: OtpPurpose, phone: string, userId: string | null, mode: NewOtpSession['mode']): NewOtpSession {
+  function draftSession(
+    purpose: OtpPurpose,
+    phone: string,
+    userId: string | null,
+    mode: NewOtpSession['mode'],
+  ): NewOtpSession {
     const nowMs = deps.now();
     return {
       id: randomUUID(),
@@ -257,11 +296,19 @@ export function createOtpService(deps: OtpServiceDeps) {
    * A send to a test number: its fixed code is stored as a template-mode session (checked here, by HMAC) and
    * nothing goes to 2Factor. No limit is booked, so the answer has no resend wait.
    */
-  async function sendToTestNumber(phone: string, code: string, purpose: OtpPurpose, requester: PublicUser | undefined): Promise<SendOtpResponse> {
+  async function sendToTestNumber(
+    phone: string,
+    code: string,
+    purpose: OtpPurpose,
+    requester: PublicUser | undefined,
+  ): Promise<SendOtpResponse> {
     const userId = purpose === 'test' ? (requester?.id ?? null) : ((await deps.users.findByPhone(phone))?.id ?? null);
     const session = draftSession(purpose, phone, userId, 'template');
     await sessions.create({ ...session, codeHmac: deps.hasher.hash(session.id, code) });
-    deps.logger.info({ testNumber: true, phone: maskPhone(phone), purpose }, 'test number: no SMS sent; its fixed code applies');
+    deps.logger.info(
+      { testNumber: true, phone: maskPhone(phone), purpose },
+      'test number: no SMS sent; its fixed code applies',
+    );
     return {
       session_id: session.id,
       status: 'sent',
@@ -274,7 +321,10 @@ export function createOtpService(deps: OtpServiceDeps) {
 
   /** A check of a code "sent" to a number nobody owns: it ends as a recent real failed check ended. */
   async function pretendCheck(session: OtpSession, startedAt: number): Promise<never> {
-    const outcome = deps.verifyOutcomes.sample() ?? { result: { kind: 'mismatch' } as const, elapsedMs: DEFAULT_SEND_MS };
+    const outcome = deps.verifyOutcomes.sample() ?? {
+      result: { kind: 'mismatch' } as const,
+      elapsedMs: DEFAULT_SEND_MS,
+    };
     const { result } = outcome;
     if (result.kind === 'provider') await sessions.refundAttempt(session.id);
     if (result.kind === 'expired') await sessions.expire(session.id, new Date(deps.now()));
@@ -285,7 +335,10 @@ export function createOtpService(deps: OtpServiceDeps) {
   }
 
   const operations = {
-    sendOtp: async (input: { phone: string; purpose: OtpPurpose }, requester: PublicUser | undefined): Promise<SendOtpResponse> => {
+    sendOtp: async (
+      input: { phone: string; purpose: OtpPurpose },
+      requester: PublicUser | undefined,
+    ): Promise<SendOtpResponse> => {
       const phone = toIndianMobile(input.phone);
       const testCode = deps.testNumbers?.codeFor(phone);
       if (testCode !== undefined) return sendToTestNumber(phone, testCode, input.purpose, requester);
@@ -295,7 +348,11 @@ export function createOtpService(deps: OtpServiceDeps) {
       const owner = isTest ? undefined : await deps.users.findByPhone(phone);
       const userId = isTest ? (requester?.id ?? null) : (owner?.id ?? null);
       const nobodysNumber = !isTest && !owner;
-      const booking = await limits.book({ phone, userId: isTest ? requester?.id : undefined, spendsBudget: !nobodysNumber });
+      const booking = await limits.book({
+        phone,
+        userId: isTest ? requester?.id : undefined,
+        spendsBudget: !nobodysNumber,
+      });
       const startedAt = performance.now();
 
       const session = draftSession(input.purpose, phone, userId, settings.mode);
@@ -320,10 +377,25 @@ export function createOtpService(deps: OtpServiceDeps) {
         if (settings.mode === 'template') {
           const code = generateOtp();
           result = await callProvider(
-            () => provider.sendTemplateSms({ from: settings.senderId, to: phone, templateName: settings.templateName, variables: [code] }),
+            () =>
+              provider.sendTemplateSms({
+                from: settings.senderId,
+                to: phone,
+                templateName: settings.templateName,
+                variables: [code],
+              }),
             { ...row, type: 'template' },
             () => 'sent',
-            { audience, booking, alongside: (sent) => sessions.create({ ...session, providerSessionId: sent.value.providerSessionId, codeHmac: deps.hasher.hash(id, code) }) },
+            {
+              audience,
+              booking,
+              alongside: (sent) =>
+                sessions.create({
+                  ...session,
+                  providerSessionId: sent.value.providerSessionId,
+                  codeHmac: deps.hasher.hash(id, code),
+                }),
+            },
           );
           sandboxCode = code;
         } else {
@@ -331,7 +403,11 @@ export function createOtpService(deps: OtpServiceDeps) {
             () => provider.sendOtp({ phone, templateName: settings.templateName }),
             { ...row, type: 'autogen' },
             () => 'sent',
-            { audience, booking, alongside: (sent) => sessions.create({ ...session, providerSessionId: sent.value.providerSessionId }) },
+            {
+              audience,
+              booking,
+              alongside: (sent) => sessions.create({ ...session, providerSessionId: sent.value.providerSessionId }),
+            },
           );
           sandboxCode = sandbox?.codeForSession(result.value.providerSessionId);
         }
@@ -359,7 +435,10 @@ export function createOtpService(deps: OtpServiceDeps) {
       } catch (error) {
         await sessions.refundAttempt(session.id); // the code was not checked: not the user's fault
         if (!(error instanceof ProviderCallFailed)) throw error;
-        deps.verifyOutcomes.record({ kind: 'provider', failure: toPublicError(error.appError) }, elapsedSince(startedAt));
+        deps.verifyOutcomes.record(
+          { kind: 'provider', failure: toPublicError(error.appError) },
+          elapsedSince(startedAt),
+        );
         throw error.appError;
       }
 
@@ -384,7 +463,10 @@ export function createOtpService(deps: OtpServiceDeps) {
     ): Promise<SendTemplateResponse> => {
       const phone = toIndianMobile(input.to);
       if (isTestNumber(phone)) {
-        deps.logger.info({ testNumber: true, phone: maskPhone(phone), type: 'template' }, 'test number: template SMS not sent');
+        deps.logger.info(
+          { testNumber: true, phone: maskPhone(phone), type: 'template' },
+          'test number: template SMS not sent',
+        );
         return {
           session_id: randomUUID(),
           status: 'sent',
@@ -395,9 +477,16 @@ export function createOtpService(deps: OtpServiceDeps) {
       const { provider, settings } = await resolveProvider('admin');
       const booking = await limits.book({ userId: requester.id, spendsBudget: true });
       // Variables are positional (VAR1, VAR2): var2 alone must not move into VAR1's place in the template.
-      const variables = input.var2 !== undefined ? [input.var1 ?? '', input.var2] : input.var1 !== undefined ? [input.var1] : [];
+      const variables =
+        input.var2 !== undefined ? [input.var1 ?? '', input.var2] : input.var1 !== undefined ? [input.var1] : [];
       const result = await callProvider(
-        () => provider.sendTemplateSms({ from: settings.senderId, to: phone, templateName: input.template_name ?? settings.templateName, variables }),
+        () =>
+          provider.sendTemplateSms({
+            from: settings.senderId,
+            to: phone,
+            templateName: input.template_name ?? settings.templateName,
+            variables,
+          }),
         { type: 'template', origin: 'test', userId: requester.id, phone, sessionId: null },
         () => 'sent',
         { audience: 'admin', booking },
@@ -416,10 +505,17 @@ export function createOtpService(deps: OtpServiceDeps) {
       try {
         const { value } = await provider.getBalance();
         const where = sandbox ? ' (sandbox simulator)' : '';
-        return { ok: true, balance: value.balance, message: `Connected to 2Factor${where}: ${value.balance} SMS credits left.` };
+        return {
+          ok: true,
+          balance: value.balance,
+          message: `Connected to 2Factor${where}: ${value.balance} SMS credits left.`,
+        };
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
-        const reason = error.kind === 'rejected' ? `2Factor refused: ${error.details}` : `2Factor is not reachable: ${error.details}`;
+        const reason =
+          error.kind === 'rejected'
+            ? `2Factor refused: ${error.details}`
+            : `2Factor is not reachable: ${error.details}`;
         return { ok: false, message: reason };
       }
     },
@@ -446,7 +542,12 @@ export function createOtpService(deps: OtpServiceDeps) {
       throw verifyError('session_not_found', MESSAGES.alreadyUsed);
     }
     await limits.verified(session.phone);
-    const response: VerifyOtpResponse = { verified: true, status: 'verified', message: 'Code verified.', response_time_ms: responseTimeMs };
+    const response: VerifyOtpResponse = {
+      verified: true,
+      status: 'verified',
+      message: 'Code verified.',
+      response_time_ms: responseTimeMs,
+    };
     if (session.purpose !== 'login' || !session.userId) return { response };
     const user = await deps.users.confirmPhone(session.userId, session.phone, new Date(nowMs));
     if (!user) throw verifyError('session_not_found', MESSAGES.sessionNotFound);
@@ -485,10 +586,20 @@ function sentNothing(error: ProviderError): boolean {
 }
 
 function outcomeStatus(outcome: VerifyOutcome): string {
-  return outcome === 'matched' ? 'verified' : outcome === 'mismatch' ? 'otp_mismatch' : outcome === 'expired' ? 'otp_expired' : 'session_not_found';
+  return outcome === 'matched'
+    ? 'verified'
+    : outcome === 'mismatch'
+      ? 'otp_mismatch'
+      : outcome === 'expired'
+        ? 'otp_expired'
+        : 'session_not_found';
 }
 
-function verifyError(code: 'session_not_found' | 'otp_expired' | 'too_many_attempts' | 'otp_mismatch', message: string, extra: { attempts_left?: number } = {}) {
+function verifyError(
+  code: 'session_not_found' | 'otp_expired' | 'too_many_attempts' | 'otp_mismatch',
+  message: string,
+  extra: { attempts_left?: number } = {},
+) {
   return new AppError(code, message, { body: extra });
 }
 
@@ -512,7 +623,10 @@ function toPublicError(error: AppError): AppError {
 }
 
 function circuitOpenError(): AppError {
-  return toAppError(new ProviderError('unavailable', '2Factor circuit open', 'not called', 0, { called: false }), 'public');
+  return toAppError(
+    new ProviderError('unavailable', '2Factor circuit open', 'not called', 0, { called: false }),
+    'public',
+  );
 }
 
 function toAppError(error: ProviderError, audience: Audience): AppError {
@@ -521,7 +635,10 @@ function toAppError(error: ProviderError, audience: Audience): AppError {
     case 'rejected':
       return new AppError('provider_error', MESSAGES.providerRejected, { body });
     case 'busy':
-      return new AppError('provider_busy', MESSAGES.providerBusy, { retryAfterS: retryAfterSeconds(error.retryAfterMs ?? 1000), body });
+      return new AppError('provider_busy', MESSAGES.providerBusy, {
+        retryAfterS: retryAfterSeconds(error.retryAfterMs ?? 1000),
+        body,
+      });
     case 'unavailable':
       return new AppError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterS: 30, body });
   }

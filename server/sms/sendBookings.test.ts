@@ -5,10 +5,23 @@
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteRedisKeys, redisTestUrl, testRedisClient, uniqueRedisPrefix } from '../../test/support/testRedis.js';
-import { cooldownAfter, istDay, memorySendBookings, nextIstMidnightMs, type SendBookingPolicy, type SendBookingStore } from './sendBookings.js';
+import {
+  cooldownAfter,
+  istDay,
+  memorySendBookings,
+  nextIstMidnightMs,
+  type SendBookingPolicy,
+  type SendBookingStore,
+} from './sendBookings.js';
 import { redisSendBookings } from './sendBookingsRedis.js';
 
-const POLICY: SendBookingPolicy = { cooldownBaseMs: 30_000, cooldownMaxMs: 600_000, phoneDailyCap: 10, userHourlyCap: 3, dailyBudget: 100 };
+const POLICY: SendBookingPolicy = {
+  cooldownBaseMs: 30_000,
+  cooldownMaxMs: 600_000,
+  phoneDailyCap: 10,
+  userHourlyCap: 3,
+  dailyBudget: 100,
+};
 // 2026-11-30 04:00 IST.
 const START_MS = Date.UTC(2026, 10, 29, 22, 30);
 const PHONE = '+919876543210';
@@ -26,7 +39,9 @@ afterAll(async () => {
   await Promise.all(redisClients.map((client) => client.quit()));
 });
 
-const twins: Array<[string, (policy: SendBookingPolicy) => SendBookingStore]> = [['memory', (policy) => memorySendBookings(policy)]];
+const twins: Array<[string, (policy: SendBookingPolicy) => SendBookingStore]> = [
+  ['memory', (policy) => memorySendBookings(policy)],
+];
 if (redisUrl) {
   twins.push([
     'Redis',
@@ -47,7 +62,9 @@ describe('the IST day', () => {
   });
 
   it('grows the cooldown 30 s, 1 min, 2 min, … and caps it at 10 min', () => {
-    expect([1, 2, 3, 4, 5, 6, 7].map((streak) => cooldownAfter(streak, POLICY) / 1000)).toEqual([30, 60, 120, 240, 480, 600, 600]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((streak) => cooldownAfter(streak, POLICY) / 1000)).toEqual([
+      30, 60, 120, 240, 480, 600, 600,
+    ]);
   });
 });
 
@@ -58,15 +75,31 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
   it('books a phone, refuses it during its cooldown with the time left, and grows the cooldown with each unverified send', async () => {
     const store = create(POLICY);
     at(0);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: true,
+      booking: { cooldownMs: 30_000 },
+    });
     at(10_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toEqual({ granted: false, limit: 'phone_cooldown', retryAfterMs: 20_000 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toEqual({
+      granted: false,
+      limit: 'phone_cooldown',
+      retryAfterMs: 20_000,
+    });
     at(30_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 60_000 } });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: true,
+      booking: { cooldownMs: 60_000 },
+    });
     at(89_999);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: false, retryAfterMs: 1 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: false,
+      retryAfterMs: 1,
+    });
     at(90_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 120_000 } });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: true,
+      booking: { cooldownMs: 120_000 },
+    });
   });
 
   it('starts the growth over after a verified code, or after an hour without sends', async () => {
@@ -78,13 +111,25 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
     await store.resetGrowth(PHONE, nowMs);
     // The pending cooldown shrinks to the base one from the last send.
     at(59_999);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: false, retryAfterMs: 1 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: false,
+      retryAfterMs: 1,
+    });
     at(60_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: true,
+      booking: { cooldownMs: 30_000 },
+    });
     at(90_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 60_000 } });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: true,
+      booking: { cooldownMs: 60_000 },
+    });
     at(90_000 + 3_600_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: true,
+      booking: { cooldownMs: 30_000 },
+    });
   });
 
   it("caps a phone's sends per IST day, and lets it send again after midnight IST", async () => {
@@ -95,7 +140,11 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
     await store.book({ phone: PHONE, spendsBudget: true, nowMs });
     at(60_000);
     const midnight = nextIstMidnightMs(nowMs);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toEqual({ granted: false, limit: 'phone_daily_cap', retryAfterMs: midnight - nowMs });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toEqual({
+      granted: false,
+      limit: 'phone_daily_cap',
+      retryAfterMs: midnight - nowMs,
+    });
     nowMs = midnight;
     expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true });
   });
@@ -107,7 +156,11 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
       expect(await store.book({ userId: 'admin-1', spendsBudget: true, nowMs })).toMatchObject({ granted: true });
     }
     at(10 * 60_000);
-    expect(await store.book({ userId: 'admin-1', spendsBudget: true, nowMs })).toEqual({ granted: false, limit: 'user_hourly_cap', retryAfterMs: 50 * 60_000 });
+    expect(await store.book({ userId: 'admin-1', spendsBudget: true, nowMs })).toEqual({
+      granted: false,
+      limit: 'user_hourly_cap',
+      retryAfterMs: 50 * 60_000,
+    });
     expect(await store.book({ userId: 'admin-2', spendsBudget: true, nowMs })).toMatchObject({ granted: true });
     at(3_600_000);
     expect(await store.book({ userId: 'admin-1', spendsBudget: true, nowMs })).toMatchObject({ granted: true });
@@ -136,9 +189,15 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
     const store = create({ ...POLICY, userHourlyCap: 1 });
     at(0);
     await store.book({ userId: 'admin-1', spendsBudget: true, nowMs });
-    expect(await store.book({ phone: PHONE, userId: 'admin-1', spendsBudget: true, nowMs })).toMatchObject({ granted: false, limit: 'user_hourly_cap' });
+    expect(await store.book({ phone: PHONE, userId: 'admin-1', spendsBudget: true, nowMs })).toMatchObject({
+      granted: false,
+      limit: 'user_hourly_cap',
+    });
     expect(await store.budgetUsed(nowMs)).toBe(1);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: true,
+      booking: { cooldownMs: 30_000 },
+    });
   });
 
   it('gives a booking back whole: cooldown, growth, daily count, user send and budget', async () => {
@@ -154,7 +213,10 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
     await store.release(answer.booking);
     expect(await store.budgetUsed(nowMs)).toBe(1);
     // The phone is free again, its growth as before, and the user's hour has room again.
-    expect(await store.book({ phone: '+919000000009', userId: 'admin-2', spendsBudget: true, nowMs })).toMatchObject({ granted: true, booking: { cooldownMs: 30_000 } });
+    expect(await store.book({ phone: '+919000000009', userId: 'admin-2', spendsBudget: true, nowMs })).toMatchObject({
+      granted: true,
+      booking: { cooldownMs: 30_000 },
+    });
   });
 
   it('gives back a phone only if no newer booking took it since', async () => {
@@ -166,13 +228,19 @@ describe.each(twins)('send bookings in %s', (_name, create) => {
     if (!first.granted || !second.granted) throw new Error('expected bookings');
     await store.release(first.booking);
     at(40_000);
-    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({ granted: false, limit: 'phone_cooldown', retryAfterMs: 50_000 });
+    expect(await store.book({ phone: PHONE, spendsBudget: true, nowMs })).toMatchObject({
+      granted: false,
+      limit: 'phone_cooldown',
+      retryAfterMs: 50_000,
+    });
   });
 
   it('lets exactly one of many concurrent bookings of one phone through', async () => {
     const store = create(POLICY);
     at(0);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => store.book({ phone: PHONE, spendsBudget: true, nowMs })));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => store.book({ phone: PHONE, spendsBudget: true, nowMs })),
+    );
     expect(answers.filter((answer) => answer.granted)).toHaveLength(1);
     expect(await store.budgetUsed(nowMs)).toBe(1);
   });
@@ -182,7 +250,8 @@ describe('memory send bookings', () => {
   it('forget phones, users and budgets once nothing in them matters, so memory follows recent traffic', async () => {
     let nowMs = START_MS;
     const store = memorySendBookings(POLICY, { sweepEveryMs: 10, now: () => nowMs });
-    for (let i = 0; i < 100; i++) await store.book({ phone: `+9190000${String(i).padStart(5, '0')}`, userId: `u${i}`, spendsBudget: true, nowMs });
+    for (let i = 0; i < 100; i++)
+      await store.book({ phone: `+9190000${String(i).padStart(5, '0')}`, userId: `u${i}`, spendsBudget: true, nowMs });
     expect(store.size()).toBe(201);
     nowMs = nextIstMidnightMs(nowMs) + 3_600_000;
     await new Promise((resolve) => setTimeout(resolve, 50));

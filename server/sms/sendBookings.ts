@@ -51,8 +51,7 @@ export interface Booking {
 }
 
 export type BookingAnswer =
-  | { granted: true; booking: Booking }
-  | { granted: false; limit: SendLimit; retryAfterMs: number };
+  { granted: true; booking: Booking } | { granted: false; limit: SendLimit; retryAfterMs: number };
 
 export interface SendBookingStore {
   book(request: BookingRequest): Promise<BookingAnswer>;
@@ -84,7 +83,10 @@ export function nextIstMidnightMs(nowMs: number): number {
 }
 
 /** The cooldown after the `streak`-th unverified send in a row (1 = the first). */
-export function cooldownAfter(streak: number, policy: Pick<SendBookingPolicy, 'cooldownBaseMs' | 'cooldownMaxMs'>): number {
+export function cooldownAfter(
+  streak: number,
+  policy: Pick<SendBookingPolicy, 'cooldownBaseMs' | 'cooldownMaxMs'>,
+): number {
   return Math.min(policy.cooldownBaseMs * 2 ** Math.max(0, streak - 1), policy.cooldownMaxMs);
 }
 
@@ -103,7 +105,10 @@ interface PhoneState {
  * The in-memory twin. Entries are dropped once nothing in them can matter any more (cooldown over and the day
  * passed, no user send within the hour, budgets of earlier days), so memory follows the traffic of the last day.
  */
-export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEveryMs?: number; now?: () => number } = {}): SendBookingStore & {
+export function memorySendBookings(
+  policy: SendBookingPolicy,
+  options: { sweepEveryMs?: number; now?: () => number } = {},
+): SendBookingStore & {
   /** Entries held, for tests of the sweep. */
   size(): number;
   close(): void;
@@ -117,7 +122,12 @@ export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEv
     const nowMs = now();
     const today = istDay(nowMs);
     for (const [phone, state] of phones) {
-      if (state.nextAtMs <= nowMs && (state.day !== today || state.dayCount === 0) && nowMs - state.lastAtMs >= GROWTH_RESET_AFTER_MS) phones.delete(phone);
+      if (
+        state.nextAtMs <= nowMs &&
+        (state.day !== today || state.dayCount === 0) &&
+        nowMs - state.lastAtMs >= GROWTH_RESET_AFTER_MS
+      )
+        phones.delete(phone);
     }
     for (const [userId, sends] of users) {
       if (sends.every((send) => send.atMs <= nowMs - HOUR_MS)) users.delete(userId);
@@ -139,7 +149,8 @@ export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEv
     async book({ phone, userId, spendsBudget, nowMs }) {
       const day = istDay(nowMs);
       const untilMidnight = nextIstMidnightMs(nowMs) - nowMs;
-      if ((budget.get(day) ?? 0) >= policy.dailyBudget) return { granted: false, limit: 'daily_budget', retryAfterMs: untilMidnight };
+      if ((budget.get(day) ?? 0) >= policy.dailyBudget)
+        return { granted: false, limit: 'daily_budget', retryAfterMs: untilMidnight };
 
       let state: PhoneState | undefined;
       let streak = 0;
@@ -148,8 +159,10 @@ export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEv
         state = phones.get(phone);
         streak = state && nowMs - state.lastAtMs < GROWTH_RESET_AFTER_MS ? state.streak : 0;
         dayCount = state && state.day === day ? state.dayCount : 0;
-        if (state && state.nextAtMs > nowMs) return { granted: false, limit: 'phone_cooldown', retryAfterMs: state.nextAtMs - nowMs };
-        if (dayCount >= policy.phoneDailyCap) return { granted: false, limit: 'phone_daily_cap', retryAfterMs: untilMidnight };
+        if (state && state.nextAtMs > nowMs)
+          return { granted: false, limit: 'phone_cooldown', retryAfterMs: state.nextAtMs - nowMs };
+        if (dayCount >= policy.phoneDailyCap)
+          return { granted: false, limit: 'phone_daily_cap', retryAfterMs: untilMidnight };
       }
       let userSends: Array<{ id: string; atMs: number }> | undefined;
       if (userId !== undefined) {
@@ -186,7 +199,11 @@ export function memorySendBookings(policy: SendBookingPolicy, options: { sweepEv
       }
       if (booking.userId !== undefined) {
         const sends = users.get(booking.userId);
-        if (sends) users.set(booking.userId, sends.filter((send) => send.id !== booking.id));
+        if (sends)
+          users.set(
+            booking.userId,
+            sends.filter((send) => send.id !== booking.id),
+          );
       }
       if (booking.spendsBudget) {
         const used = budget.get(booking.day) ?? 0;

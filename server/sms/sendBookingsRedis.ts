@@ -9,7 +9,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { GROWTH_RESET_AFTER_MS, HOUR_MS, istDay, nextIstMidnightMs, type SendBookingPolicy, type SendBookingStore, type SendLimit } from './sendBookings.js';
+import {
+  GROWTH_RESET_AFTER_MS,
+  HOUR_MS,
+  istDay,
+  nextIstMidnightMs,
+  type SendBookingPolicy,
+  type SendBookingStore,
+  type SendLimit,
+} from './sendBookings.js';
 
 const PREFIX = 'sms-book:';
 /** Budget keys outlive their day a little, so the admin page can still read yesterday's figure. */
@@ -134,11 +142,23 @@ export function redisSendBookings(redis: Redis, policy: SendBookingPolicy, prefi
         flag(userId),
       );
       if (granted !== 1) return { granted: false, limit: limit as SendLimit, retryAfterMs: Number(ms) };
-      return { granted: true, booking: { id, phone, userId, spendsBudget, day, cooldownMs: phone === undefined ? 0 : Number(ms) } };
+      return {
+        granted: true,
+        booking: { id, phone, userId, spendsBudget, day, cooldownMs: phone === undefined ? 0 : Number(ms) },
+      };
     },
 
     async release(booking) {
-      await commands.smsRelease(phoneKey(booking.phone), userKey(booking.userId), budgetKey(booking.day), booking.id, booking.day, booking.spendsBudget ? 1 : 0, flag(booking.phone), flag(booking.userId));
+      await commands.smsRelease(
+        phoneKey(booking.phone),
+        userKey(booking.userId),
+        budgetKey(booking.day),
+        booking.id,
+        booking.day,
+        booking.spendsBudget ? 1 : 0,
+        flag(booking.phone),
+        flag(booking.userId),
+      );
     },
 
     async resetGrowth(phone) {

@@ -19,7 +19,10 @@ import {
 import { redisSendBookings } from './sendBookingsRedis.js';
 
 /** Send bookings kept where the other limits are: in their Redis, or in memory on their clock. */
-export function sendBookingStore(stores: Pick<LimiterStoreFactory, 'redis' | 'now'>, policy: SendBookingPolicy): SendBookingStore {
+export function sendBookingStore(
+  stores: Pick<LimiterStoreFactory, 'redis' | 'now'>,
+  policy: SendBookingPolicy,
+): SendBookingStore {
   return stores.redis ? redisSendBookings(stores.redis, policy) : memorySendBookings(policy, { now: stores.now });
 }
 
@@ -41,10 +44,22 @@ export interface SendLimits {
 }
 
 const REFUSALS: Record<SendLimit, { name: string; message: string }> = {
-  phone_cooldown: { name: 'sms-send-phone-cooldown', message: 'A code was just sent to this number. Please wait before requesting another.' },
-  phone_daily_cap: { name: 'sms-send-phone-day', message: 'Too many codes were sent to this number today. Please try again tomorrow.' },
-  user_hourly_cap: { name: 'sms-send-user-hour', message: 'You have sent too many messages this hour. Please wait before sending more.' },
-  daily_budget: { name: 'sms-daily-budget', message: 'We cannot send more text messages today. Please try again later.' },
+  phone_cooldown: {
+    name: 'sms-send-phone-cooldown',
+    message: 'A code was just sent to this number. Please wait before requesting another.',
+  },
+  phone_daily_cap: {
+    name: 'sms-send-phone-day',
+    message: 'Too many codes were sent to this number today. Please try again tomorrow.',
+  },
+  user_hourly_cap: {
+    name: 'sms-send-user-hour',
+    message: 'You have sent too many messages this hour. Please wait before sending more.',
+  },
+  daily_budget: {
+    name: 'sms-daily-budget',
+    message: 'We cannot send more text messages today. Please try again later.',
+  },
 };
 
 export interface SendLimitsDeps {
@@ -81,16 +96,24 @@ export function createSendLimits(deps: SendLimitsDeps): SendLimits {
     },
 
     async release(booking) {
-      await store.release(booking).catch((error: unknown) => logger.warn({ err: error }, 'a send booking could not be given back'));
+      await store
+        .release(booking)
+        .catch((error: unknown) => logger.warn({ err: error }, 'a send booking could not be given back'));
     },
 
     async verified(phone) {
-      await store.resetGrowth(phone, now()).catch((error: unknown) => logger.warn({ err: error }, 'the resend cooldown could not be reset'));
+      await store
+        .resetGrowth(phone, now())
+        .catch((error: unknown) => logger.warn({ err: error }, 'the resend cooldown could not be reset'));
     },
 
     async usage() {
       const nowMs = now();
-      return { sentToday: await store.budgetUsed(nowMs), dailyBudget: deps.dailyBudget, resetsAt: new Date(nextIstMidnightMs(nowMs)) };
+      return {
+        sentToday: await store.budgetUsed(nowMs),
+        dailyBudget: deps.dailyBudget,
+        resetsAt: new Date(nextIstMidnightMs(nowMs)),
+      };
     },
   };
 }

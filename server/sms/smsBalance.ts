@@ -9,7 +9,12 @@
  * configured there is nothing to poll and nothing is claimed, so a poll follows soon after a key is saved.
  */
 import type { Logger } from 'pino';
-import { balanceAccountOf, BALANCE_ACCOUNTS, type BalanceAccount, type SmsBalanceResponse } from '../../common/api/sms.js';
+import {
+  balanceAccountOf,
+  BALANCE_ACCOUNTS,
+  type BalanceAccount,
+  type SmsBalanceResponse,
+} from '../../common/api/sms.js';
 import type { ScheduledJobsRepository } from '../db/scheduledJobsRepository.js';
 import type { BalanceSample, SmsBalanceRepository } from '../db/smsBalanceRepository.js';
 import { AppError } from '../http/appError.js';
@@ -86,7 +91,9 @@ export function createSmsBalance(deps: SmsBalanceDeps) {
       if (!(await deps.jobs.claimRun(BALANCE_POLL_JOB, new Date(nowMs), minIntervalMs))) return undefined;
 
       const inUse = balanceAccountOf(resolved.settings.mode);
-      const balances = await Promise.all(BALANCE_ACCOUNTS.map((account) => fetchBalance(resolved.provider, account, inUse)));
+      const balances = await Promise.all(
+        BALANCE_ACCOUNTS.map((account) => fetchBalance(resolved.provider, account, inUse)),
+      );
       const fetchedAt = new Date(deps.now());
       const samples = BALANCE_ACCOUNTS.flatMap((account, index) => {
         const balance = balances[index];
@@ -115,7 +122,9 @@ export function createSmsBalance(deps: SmsBalanceDeps) {
             account,
             balance: last?.balance ?? null,
             fetched_at: last?.fetchedAt.toISOString() ?? null,
-            history: hourly.filter((sample) => sample.account === account).map((sample) => ({ at: sample.fetchedAt.toISOString(), balance: sample.balance })),
+            history: hourly
+              .filter((sample) => sample.account === account)
+              .map((sample) => ({ at: sample.fetchedAt.toISOString(), balance: sample.balance })),
           };
         }),
       };

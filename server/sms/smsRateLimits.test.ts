@@ -44,27 +44,46 @@ describe('SMS limits', () => {
   it('refuses sendOtp past SMS_RATE_LIMIT_PER_MIN per IP with 429, retry_after_s, Retry-After and IETF headers', async () => {
     const { app, reached, clock } = limitedApp({ sendsPerIpPerMinute: 3 });
     for (let n = 0; n < 3; n++) {
-      const ok = await request(app).post('/sendOtp').send({ phone: phone(n) }).expect(200);
+      const ok = await request(app)
+        .post('/sendOtp')
+        .send({ phone: phone(n) })
+        .expect(200);
       expect(ok.headers['ratelimit-policy']).toContain('"sms-send-ip"; q=3; w=60');
     }
     clock.advance(20_000);
-    const refused = await request(app).post('/sendOtp').send({ phone: phone(9) }).expect(429);
+    const refused = await request(app)
+      .post('/sendOtp')
+      .send({ phone: phone(9) })
+      .expect(429);
     expect(refused.body).toMatchObject({ status: 'rate_limited', retry_after_s: 40 });
     expect(refused.body.message).toMatch(/network/);
     expect(Number(refused.headers['retry-after'])).toBe(40);
     expect(refused.headers['ratelimit']).toMatch(/"sms-send-ip"; r=0; t=40/);
     expect(reached).toHaveLength(3);
     clock.advance(40_000);
-    await request(app).post('/sendOtp').send({ phone: phone(9) }).expect(200);
+    await request(app)
+      .post('/sendOtp')
+      .send({ phone: phone(9) })
+      .expect(200);
   });
 
   it('counts every send per IP, failed or not: failing gives nothing back', async () => {
     const { app, reached, state } = limitedApp({ sendsPerIpPerMinute: 3 });
     state.answer = 503;
-    for (let n = 0; n < 3; n++) await request(app).post('/sendOtp').send({ phone: phone(n) }).expect(503);
+    for (let n = 0; n < 3; n++)
+      await request(app)
+        .post('/sendOtp')
+        .send({ phone: phone(n) })
+        .expect(503);
     state.answer = 200;
-    await request(app).post('/sendOtp').send({ phone: phone(9) }).expect(429);
-    await request(app).post('/sendTemplate').send({ to: phone(9) }).expect(200);
+    await request(app)
+      .post('/sendOtp')
+      .send({ phone: phone(9) })
+      .expect(429);
+    await request(app)
+      .post('/sendTemplate')
+      .send({ to: phone(9) })
+      .expect(200);
     expect(reached).toHaveLength(4);
   });
 

@@ -25,7 +25,11 @@ type LimitSettings = Pick<SmsConfig, 'sendsPerIpPerMinute' | 'verifiesPerIpPerMi
 const MINUTE_MS = 60_000;
 
 /** `onRefused` is told the limiter's name at each refusal (metrics). */
-export function createSmsLimits(settings: LimitSettings, stores: LimiterStoreFactory, onRefused?: (name: string) => void): SmsLimits {
+export function createSmsLimits(
+  settings: LimitSettings,
+  stores: LimiterStoreFactory,
+  onRefused?: (name: string) => void,
+): SmsLimits {
   return {
     sendOtp: [
       createLimiter({

@@ -5,7 +5,14 @@ import { SecretRegistry } from '../logger.js';
 import { createApiKeyCipher } from './apiKeyCipher.js';
 import { createSmsSettings } from './smsSettings.js';
 
-const ENV = { apiKey: 'env-key-0000-1111', baseUrl: 'http://2factor.test', senderId: 'TFCTOR', templateName: 'EnvTpl', mode: 'autogen' as const, sandboxAllowed: true };
+const ENV = {
+  apiKey: 'env-key-0000-1111',
+  baseUrl: 'http://2factor.test',
+  senderId: 'TFCTOR',
+  templateName: 'EnvTpl',
+  mode: 'autogen' as const,
+  sandboxAllowed: true,
+};
 const SECRET = 'sms-settings-test-secret-0123456789abcdef';
 
 function setup(env: Partial<typeof ENV> = {}) {
@@ -45,8 +52,16 @@ function setup(env: Partial<typeof ENV> = {}) {
 describe('createSmsSettings', () => {
   it('serves the environment until something is saved, then the saved values win', async () => {
     const t = setup();
-    expect(await t.settings.current()).toMatchObject({ apiKey: ENV.apiKey, templateName: 'EnvTpl', mode: 'autogen', sandbox: false });
-    const view = await t.settings.update({ api_key: 'saved-key-2222-3333', template_name: 'SavedTpl', mode: 'template' }, 'admin-id');
+    expect(await t.settings.current()).toMatchObject({
+      apiKey: ENV.apiKey,
+      templateName: 'EnvTpl',
+      mode: 'autogen',
+      sandbox: false,
+    });
+    const view = await t.settings.update(
+      { api_key: 'saved-key-2222-3333', template_name: 'SavedTpl', mode: 'template' },
+      'admin-id',
+    );
     expect(view).toEqual({
       api_key_set: true,
       api_key_masked: '••••••••3333',
@@ -57,7 +72,11 @@ describe('createSmsSettings', () => {
       mode: 'template',
       sandbox: false,
     });
-    expect(await t.settings.current()).toMatchObject({ apiKey: 'saved-key-2222-3333', templateName: 'SavedTpl', mode: 'template' });
+    expect(await t.settings.current()).toMatchObject({
+      apiKey: 'saved-key-2222-3333',
+      templateName: 'SavedTpl',
+      mode: 'template',
+    });
     expect(t.saved().apiKeyCiphertext).not.toContain('saved-key-2222-3333');
   });
 
@@ -106,17 +125,31 @@ describe('createSmsSettings', () => {
     [{ apiKey: undefined, sandboxAllowed: false }, 'none'],
   ] as const)('names the key source in force: with %o and nothing saved, %s', async (env, source) => {
     const view = await setup(env).settings.view();
-    expect(view).toMatchObject({ api_key_source: source, api_key_source_without_saved: source, sandbox: source === 'sandbox' });
+    expect(view).toMatchObject({
+      api_key_source: source,
+      api_key_source_without_saved: source,
+      sandbox: source === 'sandbox',
+    });
   });
 
   it('removes only the saved key: the one it replaced is in force again, and the other saved settings stay', async () => {
     const t = setup({ apiKey: undefined });
     await t.settings.update({ api_key: 'saved-key-2222-3333', template_name: 'SavedTpl' }, 'admin-id');
-    expect(await t.settings.view()).toMatchObject({ api_key_source: 'saved', api_key_source_without_saved: 'sandbox', sandbox: false });
+    expect(await t.settings.view()).toMatchObject({
+      api_key_source: 'saved',
+      api_key_source_without_saved: 'sandbox',
+      sandbox: false,
+    });
 
     const view = await t.settings.removeSavedApiKey('admin-id');
 
-    expect(view).toMatchObject({ api_key_set: false, api_key_masked: null, api_key_source: 'sandbox', sandbox: true, template_name: 'SavedTpl' });
+    expect(view).toMatchObject({
+      api_key_set: false,
+      api_key_masked: null,
+      api_key_source: 'sandbox',
+      sandbox: true,
+      template_name: 'SavedTpl',
+    });
     expect(await t.settings.current()).toMatchObject({ apiKey: undefined, sandbox: true, templateName: 'SavedTpl' });
     expect(t.saved()).toEqual({ apiKeyCiphertext: null, templateName: 'SavedTpl', mode: null });
     // A removed key stays known to the log scrubber: it may still appear in older in-flight errors.

@@ -5,7 +5,13 @@
  * last known settings keep serving.
  */
 import type { Logger } from 'pino';
-import type { ApiKeySource, SmsConfigView, SmsMode, SmsSettingsChangesResponse, UpdateSmsConfigRequest } from '../../common/api/sms.js';
+import type {
+  ApiKeySource,
+  SmsConfigView,
+  SmsMode,
+  SmsSettingsChangesResponse,
+  UpdateSmsConfigRequest,
+} from '../../common/api/sms.js';
 import type { SmsConfig } from '../config.js';
 import type { SmsSettingsRepository } from '../db/smsSettingsRepository.js';
 import type { SecretRegistry } from '../logger.js';
@@ -50,7 +56,10 @@ export function createSmsSettings(deps: SmsSettingsDeps) {
     let savedKey: string | undefined;
     if (saved.apiKeyCiphertext) {
       savedKey = deps.cipher.decrypt(saved.apiKeyCiphertext);
-      if (!savedKey) deps.logger.warn('The saved 2Factor API key cannot be decrypted with this APP_SECRET; save it again in Settings.');
+      if (!savedKey)
+        deps.logger.warn(
+          'The saved 2Factor API key cannot be decrypted with this APP_SECRET; save it again in Settings.',
+        );
     }
     const apiKey = savedKey ?? deps.env.apiKey;
     deps.secrets.add(apiKey);

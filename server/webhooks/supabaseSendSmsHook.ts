@@ -73,36 +73,51 @@ export function createSupabaseSmsHookRouter(deps: SupabaseSmsHookDeps): Router {
       }
     }
     record(res, 'unauthorized');
-    next(new AppError('unauthorized', 'This request is not signed with a configured Send SMS Hook secret, or its timestamp is too old.'));
+    next(
+      new AppError(
+        'unauthorized',
+        'This request is not signed with a configured Send SMS Hook secret, or its timestamp is too old.',
+      ),
+    );
   };
 
-  router.post('/supabase/send-sms', express.raw({ type: () => true, limit: HOOK_BODY_LIMIT }), verified, async (req: Request, res: Response) => {
-    const parsed = sendSmsPayloadSchema.safeParse(safeJson(res.locals.hookBody as string));
-    if (!parsed.success) {
-      record(res, 'invalid_payload');
-      throw new AppError('invalid_request', 'This is not a Send SMS Hook payload.', {
-        body: { issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })) },
+  router.post(
+    '/supabase/send-sms',
+    express.raw({ type: () => true, limit: HOOK_BODY_LIMIT }),
+    verified,
+    async (req: Request, res: Response) => {
+      const parsed = sendSmsPayloadSchema.safeParse(safeJson(res.locals.hookBody as string));
+      if (!parsed.success) {
+        record(res, 'invalid_payload');
+        throw new AppError('invalid_request', 'This is not a Send SMS Hook payload.', {
+          body: {
+            issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+          },
+        });
+      }
+      const { metadata, user, sms } = parsed.data;
+      const outcome = await deps.hookSends.send({
+        // Supabase keeps metadata.uuid across its retries (webhook-id changes); older versions send no metadata.
+        requestId: metadata?.uuid ?? req.get('webhook-id') ?? '',
+        userId: user.id,
+        phone: sms.phone || user.phone || '',
+        otp: sms.otp,
+        smsType: sms.sms_type,
       });
-    }
-    const { metadata, user, sms } = parsed.data;
-    const outcome = await deps.hookSends.send({
-      // Supabase keeps metadata.uuid across its retries (webhook-id changes); older versions send no metadata.
-      requestId: metadata?.uuid ?? req.get('webhook-id') ?? '',
-      userId: user.id,
-      phone: sms.phone || user.phone || '',
-      otp: sms.otp,
-      smsType: sms.sms_type,
-    });
-    record(res, outcome.result);
-    respond(res, outcome);
-  });
+      record(res, outcome.result);
+      respond(res, outcome);
+    },
+  );
   router.use('/supabase/send-sms', (_req, _res, next) => next(new AppError('not_found', 'No such API route.')));
   return router;
 }
 
 function respond(res: Response, outcome: HookSendOutcome): void {
   if (outcome.status === 503) {
-    res.status(503).set('Retry-After', String(outcome.retryAfterS)).json({ error: { http_code: 503, message: outcome.message } });
+    res
+      .status(503)
+      .set('Retry-After', String(outcome.retryAfterS))
+      .json({ error: { http_code: 503, message: outcome.message } });
     return;
   }
   if ('error' in outcome) {

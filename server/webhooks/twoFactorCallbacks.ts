@@ -34,14 +34,23 @@ export function createTwoFactorCallbackRouter(deps: TwoFactorCallbackDeps): Rout
   // Hashing both sides gives equal lengths, so the comparison takes the same time whatever was sent.
   const requireToken: RequestHandler = (req, _res, next) => {
     const given = sha256(String(req.params.token ?? ''));
-    next(expected !== undefined && timingSafeEqual(given, expected) ? undefined : new AppError('not_found', 'No such API route.'));
+    next(
+      expected !== undefined && timingSafeEqual(given, expected)
+        ? undefined
+        : new AppError('not_found', 'No such API route.'),
+    );
   };
 
-  router.post('/2factor/:token', requireToken, express.text({ type: () => true, limit: CALLBACK_BODY_LIMIT }), async (req, res) => {
-    const fields = fieldsOf(typeof req.body === 'string' ? req.body : '', req.get('content-type'));
-    await deps.reports.receive(parseDeliveryCallback(fields));
-    res.json({ received: true });
-  });
+  router.post(
+    '/2factor/:token',
+    requireToken,
+    express.text({ type: () => true, limit: CALLBACK_BODY_LIMIT }),
+    async (req, res) => {
+      const fields = fieldsOf(typeof req.body === 'string' ? req.body : '', req.get('content-type'));
+      await deps.reports.receive(parseDeliveryCallback(fields));
+      res.json({ received: true });
+    },
+  );
   // Anything else under /2factor (another method, a missing token) is as unknown as a wrong token.
   router.use('/2factor', (_req, _res, next) => next(new AppError('not_found', 'No such API route.')));
 
@@ -67,7 +76,12 @@ function fieldsOf(body: string, contentType: string | undefined): Record<string,
     try {
       const parsed: unknown = JSON.parse(body);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        return Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
+        return Object.fromEntries(
+          Object.entries(parsed).map(([name, value]) => [
+            name,
+            typeof value === 'string' ? value : JSON.stringify(value),
+          ]),
+        );
       }
     } catch {
       // Not JSON after all: kept as is below.

@@ -42,12 +42,21 @@ describe('apiRequest', () => {
   it('maps an error body to ApiError with its status, message and retry_after_s', async () => {
     stubFetch({
       'POST /api/auth/login': () =>
-        jsonResponse(429, { status: 'rate_limited', message: 'Too many attempts.', retry_after_s: 42 }, { 'Retry-After': '99' }),
+        jsonResponse(
+          429,
+          { status: 'rate_limited', message: 'Too many attempts.', retry_after_s: 42 },
+          { 'Retry-After': '99' },
+        ),
     });
 
     const error = await caught(apiRequest('/api/auth/login', { method: 'POST', body: {} }));
 
-    expect(error).toMatchObject({ httpStatus: 429, status: 'rate_limited', message: 'Too many attempts.', retry_after_s: 42 });
+    expect(error).toMatchObject({
+      httpStatus: 429,
+      status: 'rate_limited',
+      message: 'Too many attempts.',
+      retry_after_s: 42,
+    });
   });
 
   it('carries attempts_left and issues when the server sends them', async () => {
@@ -63,13 +72,21 @@ describe('apiRequest', () => {
 
     const error = await caught(apiRequest('/api/sms/verify', { method: 'POST', body: {} }));
 
-    expect(error).toMatchObject({ status: 'otp_mismatch', attempts_left: 2, issues: [{ path: 'otp', message: 'Wrong code' }] });
+    expect(error).toMatchObject({
+      status: 'otp_mismatch',
+      attempts_left: 2,
+      issues: [{ path: 'otp', message: 'Wrong code' }],
+    });
   });
 
   it("carries the provider's own words (provider_details) of an admin's failed send", async () => {
     stubFetch({
       'POST /api/sms/sendOtp': () =>
-        jsonResponse(502, { status: 'provider_error', message: 'We could not send the code.', provider_details: 'Invalid API Key' }),
+        jsonResponse(502, {
+          status: 'provider_error',
+          message: 'We could not send the code.',
+          provider_details: 'Invalid API Key',
+        }),
     });
 
     const error = await caught(apiRequest('/api/sms/sendOtp', { method: 'POST', body: {} }));
@@ -79,8 +96,10 @@ describe('apiRequest', () => {
 
   it('ignores a provider_details that is not a non-empty string', async () => {
     stubFetch({
-      'POST /api/sms/sendOtp': () => jsonResponse(502, { status: 'provider_error', message: 'No.', provider_details: { raw: 1 } }),
-      'POST /api/sms/verifyOtp': () => jsonResponse(502, { status: 'provider_error', message: 'No.', provider_details: '  ' }),
+      'POST /api/sms/sendOtp': () =>
+        jsonResponse(502, { status: 'provider_error', message: 'No.', provider_details: { raw: 1 } }),
+      'POST /api/sms/verifyOtp': () =>
+        jsonResponse(502, { status: 'provider_error', message: 'No.', provider_details: '  ' }),
     });
 
     expect((await caught(apiRequest('/api/sms/sendOtp', { method: 'POST' }))).provider_details).toBeUndefined();
@@ -89,7 +108,8 @@ describe('apiRequest', () => {
 
   it('reads the wait from the Retry-After header when the body has none', async () => {
     stubFetch({
-      'POST /api/sms/send': () => jsonResponse(429, { status: 'rate_limited', message: 'Slow down.' }, { 'Retry-After': '30' }),
+      'POST /api/sms/send': () =>
+        jsonResponse(429, { status: 'rate_limited', message: 'Slow down.' }, { 'Retry-After': '30' }),
     });
 
     const error = await caught(apiRequest('/api/sms/send', { method: 'POST' }));
@@ -99,7 +119,8 @@ describe('apiRequest', () => {
 
   it('turns a non-JSON error page into network_error with a generic message', async () => {
     stubFetch({
-      'GET /api/thing': () => new Response('<html>Bad gateway</html>', { status: 502, headers: { 'Content-Type': 'text/html' } }),
+      'GET /api/thing': () =>
+        new Response('<html>Bad gateway</html>', { status: 502, headers: { 'Content-Type': 'text/html' } }),
     });
 
     const error = await caught(apiRequest('/api/thing'));
@@ -109,7 +130,9 @@ describe('apiRequest', () => {
   });
 
   it('keeps a proxy 429 without a JSON body a rate limit, with the Retry-After wait', async () => {
-    stubFetch({ 'GET /api/thing': () => new Response('Too Many Requests', { status: 429, headers: { 'Retry-After': '5' } }) });
+    stubFetch({
+      'GET /api/thing': () => new Response('Too Many Requests', { status: 429, headers: { 'Retry-After': '5' } }),
+    });
 
     const error = await caught(apiRequest('/api/thing'));
 
@@ -117,7 +140,10 @@ describe('apiRequest', () => {
   });
 
   it('rejects a 200 that is not JSON (e.g. the SPA page served for an unknown API path)', async () => {
-    stubFetch({ 'GET /api/thing': () => new Response('<!doctype html>', { status: 200, headers: { 'Content-Type': 'text/html' } }) });
+    stubFetch({
+      'GET /api/thing': () =>
+        new Response('<!doctype html>', { status: 200, headers: { 'Content-Type': 'text/html' } }),
+    });
 
     const error = await caught(apiRequest('/api/thing'));
 
@@ -135,7 +161,10 @@ describe('apiRequest', () => {
   it('rethrows an abort as it is, so callers can tell cancelling from failing', async () => {
     const controller = new AbortController();
     const abort = new DOMException('The operation was aborted.', 'AbortError');
-    vi.stubGlobal('fetch', vi.fn().mockImplementation(() => Promise.reject(abort)));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn().mockImplementation(() => Promise.reject(abort)),
+    );
     controller.abort();
 
     await expect(apiRequest('/api/thing', { signal: controller.signal })).rejects.toBe(abort);

@@ -127,7 +127,9 @@ function toApiError(response: Response, body: unknown): ApiError {
     return new ApiError({
       httpStatus: response.status,
       status,
-      message: message ?? (status === 'rate_limited' ? 'Too many requests. Please wait and try again.' : UNEXPECTED_ANSWER_MESSAGE),
+      message:
+        message ??
+        (status === 'rate_limited' ? 'Too many requests. Please wait and try again.' : UNEXPECTED_ANSWER_MESSAGE),
       retry_after_s: retryAfterS,
     });
   }

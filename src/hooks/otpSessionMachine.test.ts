@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type ApiErrorInit } from '@/api/client';
-import { INITIAL_OTP_STATE, otpReducer, type OtpEvent, type OtpSession, type OtpState } from '@/hooks/otpSessionMachine';
+import {
+  INITIAL_OTP_STATE,
+  otpReducer,
+  type OtpEvent,
+  type OtpSession,
+  type OtpState,
+} from '@/hooks/otpSessionMachine';
 
 const T0 = 1_000_000;
 const PHONE = '+919876543210';
@@ -68,7 +74,11 @@ describe('otpReducer', () => {
     [
       'sent + a rate-limited send → the code stays, sends back off for retry_after_s',
       withSession(SENT),
-      { type: 'sendFailed', atMs: T0 + 1_000, error: apiError({ status: 'rate_limited', httpStatus: 429, retry_after_s: 600 }) },
+      {
+        type: 'sendFailed',
+        atMs: T0 + 1_000,
+        error: apiError({ status: 'rate_limited', httpStatus: 429, retry_after_s: 600 }),
+      },
       {
         session: SENT,
         sendBackOffUntilMs: T0 + 601_000,
@@ -78,7 +88,11 @@ describe('otpReducer', () => {
     [
       'a 503 with retry_after_s is a fault, not a limit: no back-off',
       INITIAL_OTP_STATE,
-      { type: 'sendFailed', atMs: T0, error: apiError({ status: 'provider_unavailable', httpStatus: 503, retry_after_s: 30 }) },
+      {
+        type: 'sendFailed',
+        atMs: T0,
+        error: apiError({ status: 'provider_unavailable', httpStatus: 503, retry_after_s: 30 }),
+      },
       { session: { kind: 'idle' }, sendBackOffUntilMs: null },
     ],
     [
@@ -170,7 +184,13 @@ describe('otpReducer', () => {
         lastResult: { action: 'send', ok: true, status: 'sent', message: 'Sent.' },
       }),
       { type: 'reset' },
-      { session: { kind: 'idle' }, lastResult: null, lastError: null, sendBackOffUntilMs: T0 + 600_000, verifyBackOffUntilMs: T0 + 10_000 },
+      {
+        session: { kind: 'idle' },
+        lastResult: null,
+        lastError: null,
+        sendBackOffUntilMs: T0 + 600_000,
+        verifyBackOffUntilMs: T0 + 10_000,
+      },
     ],
     [
       'clearResult → the session stays, the result goes',

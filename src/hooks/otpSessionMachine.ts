@@ -103,7 +103,9 @@ function failed(action: SmsResult['action'], error: ApiError): Pick<OtpState, 'l
 /** A code past its deadline is dead, whatever killed it before: an expired code may be replaced at once. */
 function expireAt(session: OtpSession, atMs: number): OtpSession {
   if ((session.kind === 'sent' || session.kind === 'dead') && atMs >= session.expiresAtMs) {
-    return session.kind === 'dead' && session.reason === 'expired' ? session : { ...session, kind: 'dead', reason: 'expired' };
+    return session.kind === 'dead' && session.reason === 'expired'
+      ? session
+      : { ...session, kind: 'dead', reason: 'expired' };
   }
   return session;
 }
@@ -125,7 +127,13 @@ export function otpReducer(state: OtpState, event: OtpEvent): OtpState {
           expiresAtMs: atMs + answer.expires_in_s * 1000,
         },
         sendBackOffUntilMs: null,
-        lastResult: { action: 'send', ok: true, status: answer.status, message: answer.message, response_time_ms: answer.response_time_ms },
+        lastResult: {
+          action: 'send',
+          ok: true,
+          status: answer.status,
+          message: answer.message,
+          response_time_ms: answer.response_time_ms,
+        },
         lastError: null,
         nowMs: atMs,
       };
@@ -151,7 +159,13 @@ export function otpReducer(state: OtpState, event: OtpEvent): OtpState {
         ...state,
         session: { kind: 'verified', sessionId, phone: session.phone, resendAtMs: session.resendAtMs },
         verifyBackOffUntilMs: null,
-        lastResult: { action: 'verify', ok: true, status: answer.status, message: answer.message, response_time_ms: answer.response_time_ms },
+        lastResult: {
+          action: 'verify',
+          ok: true,
+          status: answer.status,
+          message: answer.message,
+          response_time_ms: answer.response_time_ms,
+        },
         lastError: null,
         nowMs: atMs,
       };
@@ -161,14 +175,16 @@ export function otpReducer(state: OtpState, event: OtpEvent): OtpState {
       const ended = endsOtpSession(error);
       const backOffS = rateLimitWaitS(error);
       // too_many_attempts is a 429 too, but waiting does not revive the session: no back-off for it.
-      const verifyBackOffUntilMs = backOffS !== undefined && !ended ? atMs + backOffS * 1000 : state.verifyBackOffUntilMs;
+      const verifyBackOffUntilMs =
+        backOffS !== undefined && !ended ? atMs + backOffS * 1000 : state.verifyBackOffUntilMs;
       const { session } = state;
       if (session.kind !== 'sent' && session.kind !== 'dead') return { ...state, verifyBackOffUntilMs, nowMs: atMs };
       if (session.sessionId !== sessionId) return { ...state, verifyBackOffUntilMs, nowMs: atMs };
       const attemptsLeft = error.status === 'too_many_attempts' ? 0 : (error.attempts_left ?? session.attemptsLeft);
       let next: OtpSession = { ...session, attemptsLeft };
       // The server's clock has the last word on expiry: its otp_expired ends the code's lifetime here too.
-      if (error.status === 'otp_expired') next = { ...next, kind: 'dead', reason: 'expired', expiresAtMs: Math.min(session.expiresAtMs, atMs) };
+      if (error.status === 'otp_expired')
+        next = { ...next, kind: 'dead', reason: 'expired', expiresAtMs: Math.min(session.expiresAtMs, atMs) };
       else if (ended && next.kind === 'sent') next = { ...next, kind: 'dead', reason: 'refused' };
       return { ...state, session: expireAt(next, atMs), verifyBackOffUntilMs, ...failed('verify', error), nowMs: atMs };
     }

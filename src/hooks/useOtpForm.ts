@@ -40,7 +40,13 @@ export function useOtpForm({ purpose, serverErrors }: OtpFormOptions) {
 
   function showRefusal(error: ApiError, field: 'phone' | 'code' | null) {
     if (field === 'phone' && error.status === 'invalid_phone') setPhoneError(error.message);
-    else if (serverErrors === 'fields' && field === 'code' && error.status === 'otp_mismatch' && error.attempts_left !== 0) setCodeError(error.message);
+    else if (
+      serverErrors === 'fields' &&
+      field === 'code' &&
+      error.status === 'otp_mismatch' &&
+      error.attempts_left !== 0
+    )
+      setCodeError(error.message);
     else if (serverErrors === 'fields') setFormError(error.message);
   }
 

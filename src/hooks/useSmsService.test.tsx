@@ -130,7 +130,11 @@ describe('useSmsService', () => {
   ])('does not turn a 503 %s with Retry-After into a rate-limit back-off', async (status, retryAfterS) => {
     const { result } = renderService({
       'POST /api/sms/sendOtp': () =>
-        jsonResponse(503, { status, message: 'Not now.', retry_after_s: retryAfterS }, { 'Retry-After': String(retryAfterS) }),
+        jsonResponse(
+          503,
+          { status, message: 'Not now.', retry_after_s: retryAfterS },
+          { 'Retry-After': String(retryAfterS) },
+        ),
       'POST /api/sms/verifyOtp': () =>
         jsonResponse(503, { status, message: 'Not now.', verified: false }, { 'Retry-After': String(retryAfterS) }),
     });
@@ -168,7 +172,13 @@ describe('useSmsService', () => {
 
     act(() => vi.advanceTimersByTime(1_000));
 
-    expect(result.current).toMatchObject({ codeExpired: true, needsNewCode: true, canVerify: false, resendInS: 0, expiresInS: 0 });
+    expect(result.current).toMatchObject({
+      codeExpired: true,
+      needsNewCode: true,
+      canVerify: false,
+      resendInS: 0,
+      expiresInS: 0,
+    });
     expect(result.current.canSend).toBe(true);
   });
 

@@ -18,7 +18,9 @@ export type SendOutcome = { ok: true; answer: SendOtpResponse } | { ok: false; e
 export type VerifyOutcome = { ok: true; answer: VerifyOtpResponse } | { ok: false; error: ApiError };
 
 function asApiError(error: unknown): ApiError {
-  return isApiError(error) ? error : new ApiError({ httpStatus: 0, status: 'network_error', message: NETWORK_ERROR_MESSAGE });
+  return isApiError(error)
+    ? error
+    : new ApiError({ httpStatus: 0, status: 'network_error', message: NETWORK_ERROR_MESSAGE });
 }
 
 /**
@@ -35,7 +37,9 @@ export function useSmsService() {
   const [state, dispatch] = useReducer(otpReducer, INITIAL_OTP_STATE);
   const { session, nowMs } = state;
 
-  const sendMutation = useMutation<SendOtpResponse, ApiError, SendOtpRequest>({ mutationFn: (request) => sendOtp(request) });
+  const sendMutation = useMutation<SendOtpResponse, ApiError, SendOtpRequest>({
+    mutationFn: (request) => sendOtp(request),
+  });
   const verifyMutation = useMutation<VerifyOtpResponse, ApiError, VerifyOtpRequest>({
     mutationFn: (request) => verifyOtp(request),
   });

@@ -15,13 +15,23 @@ describe('balanceTrend', () => {
   });
 
   it('covers the hours there are while the history is younger than a day, and projects nothing for a top-up', () => {
-    expect(balanceTrend([{ at: at(0), balance: 100 }, { at: at(5), balance: 600 }])).toEqual({ change: 500, hours: 5, daysLeft: undefined });
+    expect(
+      balanceTrend([
+        { at: at(0), balance: 100 },
+        { at: at(5), balance: 600 },
+      ]),
+    ).toEqual({ change: 500, hours: 5, daysLeft: undefined });
   });
 
   it('says nothing with one sample, or samples less than an hour apart', () => {
     expect(balanceTrend([])).toBeUndefined();
     expect(balanceTrend([{ at: at(0), balance: 100 }])).toBeUndefined();
-    expect(balanceTrend([{ at: at(0), balance: 100 }, { at: at(0.5), balance: 90 }])).toBeUndefined();
+    expect(
+      balanceTrend([
+        { at: at(0), balance: 100 },
+        { at: at(0.5), balance: 90 },
+      ]),
+    ).toBeUndefined();
   });
 
   it('words the days left', () => {

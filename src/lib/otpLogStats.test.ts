@@ -34,7 +34,14 @@ describe('otpLogStats', () => {
     ]);
 
     expect(stats.delivery).toEqual({ sends: 4, accepted: 2, refused: 1, unavailable: 1, acceptedPercent: 50 });
-    expect(stats.checks).toEqual({ checks: 6, verified: 1, wrongCode: 2, expired: 1, noLongerValid: 1, providerFailed: 1 });
+    expect(stats.checks).toEqual({
+      checks: 6,
+      verified: 1,
+      wrongCode: 2,
+      expired: 1,
+      noLongerValid: 1,
+      providerFailed: 1,
+    });
     expect(stats).toMatchObject({ count: 10, medianMs: 100, maxMs: 900 });
   });
 
@@ -48,12 +55,19 @@ describe('otpLogStats', () => {
   it('has no delivery sentence without sends and no checks sentence without checks', () => {
     expect(deliverySummary(otpLogStats([row('verify', 'verified')]).delivery)).toBeNull();
     expect(checksSummary(otpLogStats([row('autogen', 'sent')]).checks)).toBeNull();
-    expect(otpLogStats([])).toMatchObject({ count: 0, medianMs: null, maxMs: null, delivery: { acceptedPercent: null } });
+    expect(otpLogStats([])).toMatchObject({
+      count: 0,
+      medianMs: null,
+      maxMs: null,
+      delivery: { acceptedPercent: null },
+    });
   });
 
   it('names checks 2Factor could not make', () => {
     const stats = otpLogStats([row('verify', 'verified'), row('verify', 'provider_error')]);
-    expect(checksSummary(stats.checks)).toBe('2 code checks: 1 verified, 0 wrong codes, 0 expired, 0 no longer valid, 1 not checked (2Factor failed).');
+    expect(checksSummary(stats.checks)).toBe(
+      '2 code checks: 1 verified, 0 wrong codes, 0 expired, 0 no longer valid, 1 not checked (2Factor failed).',
+    );
   });
 
   it.each([

@@ -53,7 +53,8 @@ function percent(part: number, whole: number): number | null {
 
 export function otpLogStats(items: readonly OtpLogItem[]): OtpLogStats {
   const sendsOf = (status: string) => items.filter((item) => item.type !== 'verify' && item.status === status).length;
-  const checksOf = (...statuses: string[]) => items.filter((item) => item.type === 'verify' && statuses.includes(item.status)).length;
+  const checksOf = (...statuses: string[]) =>
+    items.filter((item) => item.type === 'verify' && statuses.includes(item.status)).length;
 
   const accepted = sendsOf('sent');
   const refused = sendsOf('provider_error');
@@ -73,7 +74,11 @@ export function otpLogStats(items: readonly OtpLogItem[]): OtpLogStats {
   const times = items.map((item) => item.response_time_ms).sort((a, b) => a - b);
   const middle = Math.floor(times.length / 2);
   const medianMs =
-    times.length === 0 ? null : times.length % 2 === 1 ? times[middle]! : Math.round((times[middle - 1]! + times[middle]!) / 2);
+    times.length === 0
+      ? null
+      : times.length % 2 === 1
+        ? times[middle]!
+        : Math.round((times[middle - 1]! + times[middle]!) / 2);
 
   return {
     count: items.length,
@@ -87,7 +92,13 @@ export function otpLogStats(items: readonly OtpLogItem[]): OtpLogStats {
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 /** Delivery health in one sentence, or null without sends. */
-export function deliverySummary({ sends, accepted, refused, unavailable, acceptedPercent }: DeliveryHealth): string | null {
+export function deliverySummary({
+  sends,
+  accepted,
+  refused,
+  unavailable,
+  acceptedPercent,
+}: DeliveryHealth): string | null {
   if (sends === 0) return null;
   return `2Factor accepted ${accepted} of ${plural(sends, 'send', 'sends')} (${acceptedPercent}%): ${refused} refused, ${unavailable} unavailable.`;
 }

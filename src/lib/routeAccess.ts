@@ -26,7 +26,7 @@ interface LocationLike {
 /** `location.state.from` as ProtectedRoute stores it (a Location), or a plain path; null when unusable. */
 export function pathFromLocationState(state: unknown): string | null {
   if (typeof state !== 'object' || state === null || !('from' in state)) return null;
-  const from = (state).from;
+  const from = state.from;
   if (typeof from === 'string') return isSameAppPath(from) ? from : null;
   if (typeof from !== 'object' || from === null) return null;
   const { pathname, search, hash } = from as LocationLike;

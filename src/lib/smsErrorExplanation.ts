@@ -40,7 +40,10 @@ const EXPLANATIONS: Partial<Record<ApiErrorStatus, SmsErrorExplanation>> = {
     title: 'The rate limiter is unavailable',
     hint: 'Sends are refused while the limit store (Redis) cannot be reached, so no limit is ever skipped.',
   },
-  internal_error: { title: 'The server failed', hint: 'Try again; if it happens again, the server log has the details.' },
+  internal_error: {
+    title: 'The server failed',
+    hint: 'Try again; if it happens again, the server log has the details.',
+  },
   cross_site_request: { title: 'Refused as a cross-site request', hint: 'Open the app from its own address.' },
 };
 

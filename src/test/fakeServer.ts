@@ -55,7 +55,8 @@ export function stubFetch(routes: Record<string, FakeHandler>) {
     };
     requests.push(request);
     const handler = routes[`${request.method} ${request.path}`];
-    if (!handler) return jsonResponse(404, { status: 'not_found', message: `No fake for ${request.method} ${request.path}` });
+    if (!handler)
+      return jsonResponse(404, { status: 'not_found', message: `No fake for ${request.method} ${request.path}` });
     return handler(request);
   });
   vi.stubGlobal('fetch', fetchMock);

@@ -23,13 +23,16 @@ const THEMES: Record<ColourScheme, Map<string, string>> = {
 export function themeColour(element: Element, utility: 'text' | 'bg', scheme: ColourScheme): Color {
   const theme = THEMES[scheme];
   const classes = [...element.classList];
-  const candidates = scheme === 'dark' ? [...classes.filter((c) => c.startsWith('dark:')).map((c) => c.slice(5)), ...classes] : classes;
+  const candidates =
+    scheme === 'dark' ? [...classes.filter((c) => c.startsWith('dark:')).map((c) => c.slice(5)), ...classes] : classes;
   for (const name of candidates) {
     if (!name.startsWith(`${utility}-`)) continue;
     const value = theme.get(name.slice(utility.length + 1));
     if (value !== undefined) return new Color(value);
   }
-  throw new Error(`no ${utility}-<theme colour> class on <${element.tagName.toLowerCase()} class="${element.className}">`);
+  throw new Error(
+    `no ${utility}-<theme colour> class on <${element.tagName.toLowerCase()} class="${element.className}">`,
+  );
 }
 
 /** WCAG 2.1 contrast ratio of the element's text colour on its background, both from theme classes. */

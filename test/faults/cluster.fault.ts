@@ -8,8 +8,23 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { isCleanAnswer, outcomes, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
-import { ensureServerBuilt, httpJson, sleep, spawnServer, startSendOtpLoad, waitFor, type ServerProcess } from './support/serverProcess.js';
-import { loadTestEnv, requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
+import {
+  ensureServerBuilt,
+  httpJson,
+  sleep,
+  spawnServer,
+  startSendOtpLoad,
+  waitFor,
+  type ServerProcess,
+} from './support/serverProcess.js';
+import {
+  loadTestEnv,
+  requireFaultSuiteTools,
+  startPostgres,
+  startRedis,
+  type PostgresInstance,
+  type RedisInstance,
+} from './support/services.js';
 
 const run = promisify(execFile);
 const API_KEY = 'f4u1t5-c1u5ter-key-0000-4d2e8a61';
@@ -35,7 +50,11 @@ describe('WEB_CONCURRENCY=2 (real server process)', () => {
       { WEB_CONCURRENCY: '2', ...extraEnv, ...loadTestEnv(postgres, redis, { url: simulator.url, apiKey: API_KEY }) },
       { waitUntilListening: true },
     );
-  const listeningWorkers = (s: ServerProcess) => s.logLines().filter((line) => String(line.msg).startsWith('listening on ')).map((line) => line.worker);
+  const listeningWorkers = (s: ServerProcess) =>
+    s
+      .logLines()
+      .filter((line) => String(line.msg).startsWith('listening on '))
+      .map((line) => line.worker);
 
   beforeAll(async () => {
     requireFaultSuiteTools();
@@ -73,43 +92,50 @@ describe('WEB_CONCURRENCY=2 (real server process)', () => {
   it.each([
     ['round-robin (Node default)', {}, 2, 0],
     ['NODE_CLUSTER_SCHED_POLICY=none', { NODE_CLUSTER_SCHED_POLICY: 'none' }, 0, 200],
-  ] as const)('with %s scheduling: replaces a worker killed with SIGKILL while the other keeps serving', async (_policy, extraEnv, maxHung, firstPhone) => {
-    server = await start(extraEnv);
-    await waitFor('both workers to listen', () => listeningWorkers(server!).length === 2, 30_000);
-    const [victim, ...others] = await childPids(server.pid);
-    expect(others).toHaveLength(1);
-    const load = startSendOtpLoad(server.url, phones.slice(firstPhone, firstPhone + 200), { ratePerSecond: 10, maxInFlight: 30, timeoutMs: 8_000 });
-    await waitFor('sends to succeed', () => load.records.some((r) => r.status === 200), 20_000);
+  ] as const)(
+    'with %s scheduling: replaces a worker killed with SIGKILL while the other keeps serving',
+    async (_policy, extraEnv, maxHung, firstPhone) => {
+      server = await start(extraEnv);
+      await waitFor('both workers to listen', () => listeningWorkers(server!).length === 2, 30_000);
+      const [victim, ...others] = await childPids(server.pid);
+      expect(others).toHaveLength(1);
+      const load = startSendOtpLoad(server.url, phones.slice(firstPhone, firstPhone + 200), {
+        ratePerSecond: 10,
+        maxInFlight: 30,
+        timeoutMs: 8_000,
+      });
+      await waitFor('sends to succeed', () => load.records.some((r) => r.status === 200), 20_000);
 
-    process.kill(victim!, 'SIGKILL');
-    const killedAt = performance.now();
-    await waitFor('a replacement worker to listen', () => listeningWorkers(server!).length === 3, 30_000);
-    const replacedAt = performance.now();
-    await sleep(2_000);
-    const records = await load.stop();
+      process.kill(victim!, 'SIGKILL');
+      const killedAt = performance.now();
+      await waitFor('a replacement worker to listen', () => listeningWorkers(server!).length === 3, 30_000);
+      const replacedAt = performance.now();
+      await sleep(2_000);
+      const records = await load.stop();
 
-    const died = server.logLines().find((line) => line.msg === 'worker died; starting a new one');
-    expect(died).toMatchObject({ signal: 'SIGKILL' });
-    expect(listeningWorkers(server).sort()).toEqual([1, 2, 3]);
-    expect(server.alive).toBe(true);
-    expect((await childPids(server.pid)).sort()).not.toContain(victim);
-    // Whatever the killed worker had in hand was lost with it (the client sees a reset); every answer is clean.
-    const hung = records.filter((r) => r.error === 'client timeout');
-    for (const record of records) {
-      if (record.error === undefined) expect(isCleanAnswer(record), JSON.stringify(record)).toBe(true);
-      else if (record.error !== 'client timeout') expect(['ECONNRESET', 'EPIPE']).toContain(record.error);
-    }
-    // At most the connections handed over in the instant of the kill hang (none without round-robin).
-    expect(hung.length).toBeLessThanOrEqual(maxHung);
-    for (const record of hung) expect(Math.abs(record.startedAtMs - killedAt)).toBeLessThan(500);
-    const afterReplacement = records.filter((r) => r.startedAtMs > replacedAt);
-    expect(afterReplacement.filter((r) => r.status === 200).length).toBeGreaterThan(5);
-    expect(afterReplacement.every(isCleanAnswer), JSON.stringify(outcomes(afterReplacement))).toBe(true);
-    const { missing } = await sessionsWithoutLogRow(postgres.url(), records);
-    expect(missing).toEqual([]);
-    expect((await httpJson('GET', `${server.url}/api/health`)).status).toBe(200);
-    console.warn(`[faults] worker SIGKILL, ${_policy}: ${JSON.stringify(outcomes(records))}`);
-  });
+      const died = server.logLines().find((line) => line.msg === 'worker died; starting a new one');
+      expect(died).toMatchObject({ signal: 'SIGKILL' });
+      expect(listeningWorkers(server).sort()).toEqual([1, 2, 3]);
+      expect(server.alive).toBe(true);
+      expect((await childPids(server.pid)).sort()).not.toContain(victim);
+      // Whatever the killed worker had in hand was lost with it (the client sees a reset); every answer is clean.
+      const hung = records.filter((r) => r.error === 'client timeout');
+      for (const record of records) {
+        if (record.error === undefined) expect(isCleanAnswer(record), JSON.stringify(record)).toBe(true);
+        else if (record.error !== 'client timeout') expect(['ECONNRESET', 'EPIPE']).toContain(record.error);
+      }
+      // At most the connections handed over in the instant of the kill hang (none without round-robin).
+      expect(hung.length).toBeLessThanOrEqual(maxHung);
+      for (const record of hung) expect(Math.abs(record.startedAtMs - killedAt)).toBeLessThan(500);
+      const afterReplacement = records.filter((r) => r.startedAtMs > replacedAt);
+      expect(afterReplacement.filter((r) => r.status === 200).length).toBeGreaterThan(5);
+      expect(afterReplacement.every(isCleanAnswer), JSON.stringify(outcomes(afterReplacement))).toBe(true);
+      const { missing } = await sessionsWithoutLogRow(postgres.url(), records);
+      expect(missing).toEqual([]);
+      expect((await httpJson('GET', `${server.url}/api/health`)).status).toBe(200);
+      console.warn(`[faults] worker SIGKILL, ${_policy}: ${JSON.stringify(outcomes(records))}`);
+    },
+  );
 
   it('drains every worker on SIGTERM to the primary: accepted requests finish with their log rows, exit 0', async () => {
     server = await start();
@@ -137,7 +163,11 @@ describe('WEB_CONCURRENCY=2 (real server process)', () => {
     for (const record of records) {
       if (reachedProvider.has(record.phone)) expect(record.status, JSON.stringify(record)).toBe(200);
       if (record.error !== undefined) expect(['ECONNREFUSED', 'ECONNRESET']).toContain(record.error);
-      else expect(isCleanAnswer(record) || (record.body as { status?: string }).status === 'shutting_down', JSON.stringify(record)).toBe(true);
+      else
+        expect(
+          isCleanAnswer(record) || (record.body as { status?: string }).status === 'shutting_down',
+          JSON.stringify(record),
+        ).toBe(true);
     }
     const { missing } = await sessionsWithoutLogRow(postgres.url(), records);
     expect(missing).toEqual([]);

@@ -22,7 +22,13 @@ import {
   type LoadRecord,
   type ServerProcess,
 } from './support/serverProcess.js';
-import { requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
+import {
+  requireFaultSuiteTools,
+  startPostgres,
+  startRedis,
+  type PostgresInstance,
+  type RedisInstance,
+} from './support/services.js';
 
 const API_KEY = 'f4u1t5-db0utage-key-0000-2b9e61f0';
 const APP_DATABASE = 'otp_app';
@@ -43,7 +49,12 @@ interface VerifyRecord extends HttpResult {
  * Every `everyMs`, takes the newest answered send not yet checked and verifies it twice, first with a wrong
  * code and then with the code 2Factor texted, one after the other.
  */
-function startVerifyLoad(serverUrl: string, sends: readonly LoadRecord[], codeFor: (phone: string) => string | undefined, everyMs: number) {
+function startVerifyLoad(
+  serverUrl: string,
+  sends: readonly LoadRecord[],
+  codeFor: (phone: string) => string | undefined,
+  everyMs: number,
+) {
   const records: VerifyRecord[] = [];
   const checked = new Set<string>();
   let stopped = false;
@@ -56,8 +67,14 @@ function startVerifyLoad(serverUrl: string, sends: readonly LoadRecord[], codeFo
       checked.add(send.phone);
       const sessionId = (send.body as { session_id: string }).session_id;
       const wrongCode = code === '000000' ? '111111' : '000000';
-      records.push({ ...(await httpJson('POST', `${serverUrl}/api/sms/verifyOtp`, { session_id: sessionId, otp: wrongCode })), code: 'wrong' });
-      records.push({ ...(await httpJson('POST', `${serverUrl}/api/sms/verifyOtp`, { session_id: sessionId, otp: code })), code: 'right' });
+      records.push({
+        ...(await httpJson('POST', `${serverUrl}/api/sms/verifyOtp`, { session_id: sessionId, otp: wrongCode })),
+        code: 'wrong',
+      });
+      records.push({
+        ...(await httpJson('POST', `${serverUrl}/api/sms/verifyOtp`, { session_id: sessionId, otp: code })),
+        code: 'right',
+      });
     }
   })();
   return {
@@ -79,7 +96,10 @@ function isCleanVerifyAnswer(record: VerifyRecord): boolean {
 }
 
 /** Items of `expected` missing from `actual`, and items of `actual` beyond `expected` (both as multisets). */
-function multisetDifference(expected: readonly string[], actual: readonly string[]): { missing: string[]; extra: string[] } {
+function multisetDifference(
+  expected: readonly string[],
+  actual: readonly string[],
+): { missing: string[]; extra: string[] } {
   const left = new Map<string, number>();
   for (const item of expected) left.set(item, (left.get(item) ?? 0) + 1);
   const extra: string[] = [];
@@ -171,9 +191,14 @@ describe('database connections killed, then refused (real server process)', () =
     await server.stop();
     const exit = await server.exited;
 
-    const duringRefusal = [...sends, ...verifies].filter((r) => r.startedAtMs > refusedAt + REFUSAL_SETTLE_MS && r.startedAtMs + r.durationMs < allowedAt);
+    const duringRefusal = [...sends, ...verifies].filter(
+      (r) => r.startedAtMs > refusedAt + REFUSAL_SETTLE_MS && r.startedAtMs + r.durationMs < allowedAt,
+    );
     const providerCalls = [
-      ...simulator.outbox().filter((message) => message.kind === 'otp').map((message) => `autogen ${message.providerSessionId}`),
+      ...simulator
+        .outbox()
+        .filter((message) => message.kind === 'otp')
+        .map((message) => `autogen ${message.providerSessionId}`),
       ...verifyCalls.map((sessionId) => `verify ${sessionId}`),
     ];
     const logged = await loggedProviderCalls(postgres.url(undefined, APP_DATABASE));
@@ -189,12 +214,16 @@ describe('database connections killed, then refused (real server process)', () =
     expect(killed).toBeGreaterThan(0);
     // Every request got a JSON answer: no reset, no hang, no 500.
     expect(outcomes(sends.filter((r) => !isCleanAnswer(r)))).toEqual({});
-    expect(verifies.filter((r) => !isCleanVerifyAnswer(r)).map((r) => `${r.code}: ${JSON.stringify(r.body)}`)).toEqual([]);
+    expect(verifies.filter((r) => !isCleanVerifyAnswer(r)).map((r) => `${r.code}: ${JSON.stringify(r.body)}`)).toEqual(
+      [],
+    );
     expect(verifies.filter((r) => r.status === 200).length, 'verifies that went through').toBeGreaterThan(0);
     // While connections are refused nothing succeeds, and the answers say the database is away.
     expect(duringRefusal.length).toBeGreaterThan(30);
     expect(outcomes(duringRefusal.filter((r) => r.status !== 503))).toEqual({});
-    const databaseRefusals = duringRefusal.filter((r) => (r.body as { status?: string }).status === 'database_unavailable');
+    const databaseRefusals = duringRefusal.filter(
+      (r) => (r.body as { status?: string }).status === 'database_unavailable',
+    );
     // (An overloaded machine may now and then answer another clean 503 first.)
     expect(databaseRefusals.length).toBeGreaterThanOrEqual(duringRefusal.length * 0.9);
     expect(recoveryMs).toBeLessThan(15_000);

@@ -10,8 +10,22 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { countLogRows, createAdmin, seedPhoneUsers } from './support/fixtures.js';
 import { forgedClientIp, pumpHangUps, type PumpedRequest } from './support/hangUpPump.js';
-import { ensureServerBuilt, httpJson, signIn, spawnServer, waitFor, type HttpResult, type ServerProcess } from './support/serverProcess.js';
-import { requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
+import {
+  ensureServerBuilt,
+  httpJson,
+  signIn,
+  spawnServer,
+  waitFor,
+  type HttpResult,
+  type ServerProcess,
+} from './support/serverProcess.js';
+import {
+  requireFaultSuiteTools,
+  startPostgres,
+  startRedis,
+  type PostgresInstance,
+  type RedisInstance,
+} from './support/services.js';
 
 const API_KEY = 'f4u1t5-hangup-key-0000-5e7b20c4d91a';
 /** The real 2Factor answers in 100–500 ms: long after the attacker has hung up. */
@@ -122,9 +136,14 @@ describe('hang-up pumps (real server process)', () => {
     await providerQuietFor(1_500);
     const smsDuringPump = otpSendsTo.get(phone!) ?? 0;
     // A client that does wait, from yet another address, is told how long the cooldown still runs.
-    const probe = await httpJson('POST', `${server.url}/api/sms/sendOtp`, { phone, purpose: 'login' }, {
-      headers: { 'X-Forwarded-For': forgedClientIp(1_000_000) },
-    });
+    const probe = await httpJson(
+      'POST',
+      `${server.url}/api/sms/sendOtp`,
+      { phone, purpose: 'login' },
+      {
+        headers: { 'X-Forwarded-For': forgedClientIp(1_000_000) },
+      },
+    );
     const exitCode = await stopServer();
     const providerCalls = otpSendsTo.get(phone!) ?? 0;
     const logRows = await countLogRows(postgres.url(), { type: 'autogen', phone: phone! });

@@ -17,7 +17,13 @@ import {
   type LoadRecord,
   type ServerProcess,
 } from './support/serverProcess.js';
-import { requireFaultSuiteTools, startPostgres, startRedis, type PostgresInstance, type RedisInstance } from './support/services.js';
+import {
+  requireFaultSuiteTools,
+  startPostgres,
+  startRedis,
+  type PostgresInstance,
+  type RedisInstance,
+} from './support/services.js';
 
 const API_KEY = 'f4u1t5-5u1te-key-0000-8c1d3e9a7b42';
 const DB_PASSWORD = 'pw-NeverPrintMe-9120';
@@ -52,7 +58,11 @@ describe('outages under load (real server process)', () => {
   beforeAll(async () => {
     requireFaultSuiteTools();
     await ensureServerBuilt();
-    [postgres, redis, simulator] = await Promise.all([startPostgres(), startRedis(), startTwoFactorSimulator({ latencyMs: 20 })]);
+    [postgres, redis, simulator] = await Promise.all([
+      startPostgres(),
+      startRedis(),
+      startTwoFactorSimulator({ latencyMs: 20 }),
+    ]);
     phones = await seedPhoneUsers(postgres.url(), 80);
   });
 
@@ -72,7 +82,10 @@ describe('outages under load (real server process)', () => {
   /** Every request got an answer (no reset, refused or timed-out connection), in time: a 200 or a clean 503. */
   function expectCleanAnswers(records: readonly LoadRecord[]) {
     const summary = outcomes(records);
-    expect(records.filter((record) => record.error !== undefined), JSON.stringify(summary)).toEqual([]);
+    expect(
+      records.filter((record) => record.error !== undefined),
+      JSON.stringify(summary),
+    ).toEqual([]);
     for (const record of records) {
       expect(isCleanAnswer(record), JSON.stringify(record)).toBe(true);
       expect(record.durationMs).toBeLessThan(MAX_REQUEST_MS);
@@ -91,7 +104,11 @@ describe('outages under load (real server process)', () => {
     const restartAt = performance.now();
     await postgres.start();
     const upAt = performance.now();
-    const recoveryMs = await waitFor('a send to succeed after the restart', () => load.records.some((r) => r.status === 200 && r.startedAtMs > upAt), 30_000);
+    const recoveryMs = await waitFor(
+      'a send to succeed after the restart',
+      () => load.records.some((r) => r.status === 200 && r.startedAtMs > upAt),
+      30_000,
+    );
     await sleep(1_500);
     const records = await load.stop();
 
@@ -102,7 +119,10 @@ describe('outages under load (real server process)', () => {
     expect(whileDown.every((r) => r.status === 503)).toBe(true);
     const databaseRefusals = whileDown.filter((r) => (r.body as { status: string }).status === 'database_unavailable');
     expect(databaseRefusals.length).toBeGreaterThan(whileDown.length / 2);
-    for (const refusal of databaseRefusals) expect((refusal.body as { message?: string }).message).toBe('The service is temporarily unavailable. Please try again shortly.');
+    for (const refusal of databaseRefusals)
+      expect((refusal.body as { message?: string }).message).toBe(
+        'The service is temporarily unavailable. Please try again shortly.',
+      );
     expect(recoveryMs).toBeLessThan(15_000);
 
     expect(server.alive).toBe(true);
@@ -110,7 +130,9 @@ describe('outages under load (real server process)', () => {
     const { acknowledged, missing } = await sessionsWithoutLogRow(postgres.url(), records);
     expect(acknowledged).toBeGreaterThan(20);
     expect(missing).toEqual([]);
-    console.warn(`[faults] PostgreSQL restart: ${JSON.stringify(outcomes(records))}; resumed ${Math.round(recoveryMs)} ms after restart`);
+    console.warn(
+      `[faults] PostgreSQL restart: ${JSON.stringify(outcomes(records))}; resumed ${Math.round(recoveryMs)} ms after restart`,
+    );
   });
 
   it('PostgreSQL frozen mid-load (SIGSTOP, connections open, no answers): requests wait or fail with 503, none is lost, service goes on after', async () => {
@@ -124,7 +146,11 @@ describe('outages under load (real server process)', () => {
     await sleep(FREEZE_MS);
     await postgres.thaw();
     const thawedAt = performance.now();
-    await waitFor('a send started after the thaw to succeed', () => load.records.some((r) => r.status === 200 && r.startedAtMs > thawedAt), 30_000);
+    await waitFor(
+      'a send started after the thaw to succeed',
+      () => load.records.some((r) => r.status === 200 && r.startedAtMs > thawedAt),
+      30_000,
+    );
     await sleep(1_000);
     const records = await load.stop();
 
@@ -139,7 +165,9 @@ describe('outages under load (real server process)', () => {
     expect(acknowledged).toBeGreaterThan(20);
     expect(missing).toEqual([]);
     const longest = Math.max(...records.map((record) => record.durationMs));
-    console.warn(`[faults] PostgreSQL frozen ${FREEZE_MS} ms: ${JSON.stringify(outcomes(records))}; longest request ${Math.round(longest)} ms`);
+    console.warn(
+      `[faults] PostgreSQL frozen ${FREEZE_MS} ms: ${JSON.stringify(outcomes(records))}; longest request ${Math.round(longest)} ms`,
+    );
   });
 
   it('Redis stopped mid-load: sends refused with 503 rate_limiter_unavailable and none reaches 2Factor; resumes when Redis is back', async () => {
@@ -159,7 +187,11 @@ describe('outages under load (real server process)', () => {
     const windowEnd = performance.now();
     await redis.start();
     const upAt = performance.now();
-    const recoveryMs = await waitFor('a send to succeed after Redis is back', () => load.records.some((r) => r.status === 200 && r.startedAtMs > upAt), 30_000);
+    const recoveryMs = await waitFor(
+      'a send to succeed after Redis is back',
+      () => load.records.some((r) => r.status === 200 && r.startedAtMs > upAt),
+      30_000,
+    );
     await sleep(1_500);
     const records = await load.stop();
 
@@ -181,13 +213,17 @@ describe('outages under load (real server process)', () => {
     const { acknowledged, missing } = await sessionsWithoutLogRow(postgres.url(), records);
     expect(acknowledged).toBeGreaterThan(20);
     expect(missing).toEqual([]);
-    console.warn(`[faults] Redis outage: ${JSON.stringify(outcomes(records))}; resumed ${Math.round(recoveryMs)} ms after restart`);
+    console.warn(
+      `[faults] Redis outage: ${JSON.stringify(outcomes(records))}; resumed ${Math.round(recoveryMs)} ms after restart`,
+    );
   });
 
   it('2Factor hanging: 503 provider_unavailable within PROVIDER_TIMEOUT_MS, the server stays up and sends again once 2Factor answers', async () => {
     server = await spawnServer(serverEnv({ PROVIDER_TIMEOUT_MS: '500' }), { waitUntilListening: true });
     simulator.setFaults({ mode: 'hang' });
-    const hung = await Promise.all(phones.slice(0, 2).map((phone) => httpJson('POST', `${server!.url}/api/sms/sendOtp`, { phone })));
+    const hung = await Promise.all(
+      phones.slice(0, 2).map((phone) => httpJson('POST', `${server!.url}/api/sms/sendOtp`, { phone })),
+    );
     for (const result of hung) {
       expect(result.status).toBe(503);
       expect(result.body).toMatchObject({ status: 'provider_unavailable', retry_after_s: 30 });

@@ -30,14 +30,19 @@ describe('server start-up', () => {
     // Both at once: each waits out its own retry schedule.
     const [noDb, noRedis] = await Promise.all([
       spawnServer({ DATABASE_URL: `postgres://postgres:${DB_PASSWORD}@127.0.0.1:${closedDbPort}/postgres` }),
-      spawnServer({ DATABASE_URL: postgres!.url(DB_PASSWORD), REDIS_URL: `redis://:${DB_PASSWORD}@127.0.0.1:${closedRedisPort}` }),
+      spawnServer({
+        DATABASE_URL: postgres!.url(DB_PASSWORD),
+        REDIS_URL: `redis://:${DB_PASSWORD}@127.0.0.1:${closedRedisPort}`,
+      }),
     ]);
     const [dbExit, redisExit] = await Promise.all([noDb.exited, noRedis.exited]);
 
     expect(dbExit.code).toBe(69);
     expect(dbExit.afterMs).toBeLessThan(GIVE_UP_BOUND_MS);
     const dbLog = noDb.logLines();
-    const dbRetries = dbLog.filter((line) => String(line.msg).includes(`PostgreSQL at 127.0.0.1:${closedDbPort}/postgres not reachable yet, retrying`));
+    const dbRetries = dbLog.filter((line) =>
+      String(line.msg).includes(`PostgreSQL at 127.0.0.1:${closedDbPort}/postgres not reachable yet, retrying`),
+    );
     expect(dbRetries.length).toBe(7); // 8 attempts
     expect(dbLog.at(-1)?.msg).toBe(
       `Cannot reach PostgreSQL at 127.0.0.1:${closedDbPort}/postgres; giving up. Check DATABASE_URL and that the database is running.`,
@@ -48,7 +53,9 @@ describe('server start-up', () => {
     expect(redisExit.code).toBe(69);
     expect(redisExit.afterMs).toBeLessThan(GIVE_UP_BOUND_MS);
     const redisLog = noRedis.logLines();
-    expect(redisLog.filter((line) => String(line.msg).includes('Redis (REDIS_URL) not reachable yet, retrying')).length).toBe(7);
+    expect(
+      redisLog.filter((line) => String(line.msg).includes('Redis (REDIS_URL) not reachable yet, retrying')).length,
+    ).toBe(7);
     expect(redisLog.some((line) => line.msg === 'Cannot reach Redis (REDIS_URL); giving up.')).toBe(true);
     expect(noRedis.output()).toContain(`127.0.0.1:${closedRedisPort}`);
     expect(noRedis.output()).not.toContain(DB_PASSWORD);

@@ -32,7 +32,12 @@ describe.each(dbKindsUnderTest())('alerts on %s', (kind) => {
     return Array.from({ length: count }, (_, index) => {
       const other = index === 0 ? { db: testDb().db, close: async () => undefined } : anotherInstanceDb(testDb());
       closers.push(other.close);
-      return buildSmsApp(other.db, sim(), { clock, limiterStores, postAlert: fastPoster, env: { ALERT_WEBHOOK_URL: receiver().url, ...env } });
+      return buildSmsApp(other.db, sim(), {
+        clock,
+        limiterStores,
+        postAlert: fastPoster,
+        env: { ALERT_WEBHOOK_URL: receiver().url, ...env },
+      });
     });
   }
 
@@ -49,7 +54,9 @@ describe.each(dbKindsUnderTest())('alerts on %s', (kind) => {
 
     await Promise.all(apps.map((app) => app.alertWatch.tick()));
     await Promise.all(apps.map((app) => app.alertWatch.tick()));
-    expect(receiver().delivered()).toEqual([{ text: expect.stringMatching(/^SMS OTP alert: Daily SMS budget reached: 1 of 1 sent today\./) }]);
+    expect(receiver().delivered()).toEqual([
+      { text: expect.stringMatching(/^SMS OTP alert: Daily SMS budget reached: 1 of 1 sent today\./) },
+    ]);
 
     apps[0]!.clock.advance(HOUR_MS - 1_000);
     await Promise.all(apps.map((app) => app.alertWatch.tick()));
@@ -102,7 +109,9 @@ describe.each(dbKindsUnderTest())('alerts on %s', (kind) => {
     sim().setBalances({ sms: '87', transactionalSms: '3' });
     await app!.smsBalance.pollIfDue();
     expect(receiver().delivered()).toEqual([
-      { text: 'SMS OTP alert: 2Factor OTP SMS balance is low: 87 credits left (alert below 100). Top up the 2Factor account before sends start failing.' },
+      {
+        text: 'SMS OTP alert: 2Factor OTP SMS balance is low: 87 credits left (alert below 100). Top up the 2Factor account before sends start failing.',
+      },
     ]);
   });
 
@@ -137,7 +146,9 @@ describe.each(dbKindsUnderTest())('alerts on %s', (kind) => {
 
     clock.advance(5_000);
     await app.alertWatch.tick();
-    expect(receiver().delivered()).toEqual([{ text: expect.stringMatching(/^SMS OTP alert: 2Factor has been failing for 1 min: calls are paused/) }]);
+    expect(receiver().delivered()).toEqual([
+      { text: expect.stringMatching(/^SMS OTP alert: 2Factor has been failing for 1 min: calls are paused/) },
+    ]);
   });
 
   it('sends a voice-instead-of-SMS report once an hour, however many arrive', async () => {
@@ -146,15 +157,27 @@ describe.each(dbKindsUnderTest())('alerts on %s', (kind) => {
     for (let call = 0; call < 2; call++) {
       const phone = newPhone();
       const send = await testSend(app!, sim(), admin.cookie, phone);
-      await postReport(app!, { mode: 'VOICE_OTP', SessionId: send.providerSessionId, To: phone.slice(3), Status: 'DELIVERED', callDetailStatus: 'DELIVERED' }).expect(200);
+      await postReport(app!, {
+        mode: 'VOICE_OTP',
+        SessionId: send.providerSessionId,
+        To: phone.slice(3),
+        Status: 'DELIVERED',
+        callDetailStatus: 'DELIVERED',
+      }).expect(200);
     }
     await vi.waitFor(() => expect(receiver().delivered()).toHaveLength(1));
-    expect(receiver().delivered()[0]!.text).toMatch(/^SMS OTP alert: An OTP sent as SMS was delivered as a voice call: the DLT template or sender id is not mapped/);
+    expect(receiver().delivered()[0]!.text).toMatch(
+      /^SMS OTP alert: An OTP sent as SMS was delivered as a voice call: the DLT template or sender id is not mapped/,
+    );
     expect(JSON.stringify(receiver().delivered())).not.toMatch(/\d{10}/);
   });
 
   it('sends a delivery failure share over 20 % of at least 20 sends in the last hour, checked once a minute', async () => {
-    const [app] = instances(1, { TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN, SMS_MAX_SENDS_PER_HOUR: '100', SMS_RATE_LIMIT_PER_MIN: '100' });
+    const [app] = instances(1, {
+      TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN,
+      SMS_MAX_SENDS_PER_HOUR: '100',
+      SMS_RATE_LIMIT_PER_MIN: '100',
+    });
     const admin = await signedIn(app!);
     const sends = [];
     for (let i = 0; i < 20; i++) {
@@ -163,7 +186,10 @@ describe.each(dbKindsUnderTest())('alerts on %s', (kind) => {
     }
     // The last send has no report yet: it counts as sent, not failed.
     for (const [index, send] of sends.slice(0, 19).entries()) {
-      await postReport(app!, smsOtpReport(send.providerSessionId, send.phone, index < 4 ? 'FAILED' : 'DELIVERED')).expect(200);
+      await postReport(
+        app!,
+        smsOtpReport(send.providerSessionId, send.phone, index < 4 ? 'FAILED' : 'DELIVERED'),
+      ).expect(200);
     }
     await app!.alertWatch.tick();
     expect(receiver().requests()).toBe(0); // 4 of 20: 20 %, not over it
@@ -174,7 +200,9 @@ describe.each(dbKindsUnderTest())('alerts on %s', (kind) => {
     app!.clock.advance(60_000);
     await app!.alertWatch.tick();
     expect(receiver().delivered()).toEqual([
-      { text: "SMS OTP alert: SMS delivery is failing: 25 % of the last hour's 20 sends were not delivered (5 failed or rejected). See Settings → SMS & OTP for the reasons." },
+      {
+        text: "SMS OTP alert: SMS delivery is failing: 25 % of the last hour's 20 sends were not delivered (5 failed or rejected). See Settings → SMS & OTP for the reasons.",
+      },
     ]);
   });
 
@@ -183,7 +211,9 @@ describe.each(dbKindsUnderTest())('alerts on %s', (kind) => {
     await reachBudget(app!);
     await app!.alertWatch.tick();
     await app!.alertWatch.tick();
-    const logged = app!.log.lines.filter((line) => line.includes('"alert":"budget_reached"') && line.includes('Daily SMS budget reached'));
+    const logged = app!.log.lines.filter(
+      (line) => line.includes('"alert":"budget_reached"') && line.includes('Daily SMS budget reached'),
+    );
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain('"level":40');
     expect(receiver().requests()).toBe(0);

@@ -57,11 +57,14 @@ function mountedRoutes(app: Express): string[] {
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
       if (layer.route) {
-        if (typeof layer.route.path !== 'string') throw new Error(`a route with several paths under ${prefix}: list each one`);
+        if (typeof layer.route.path !== 'string')
+          throw new Error(`a route with several paths under ${prefix}: list each one`);
         const full = join(prefix, layer.route.path).replace(/:(\w+)/g, '{$1}');
-        for (const method of Object.keys(layer.route.methods)) routes.push(`${method === '_all' ? 'ALL' : method.toUpperCase()} ${full}`);
+        for (const method of Object.keys(layer.route.methods))
+          routes.push(`${method === '_all' ? 'ALL' : method.toUpperCase()} ${full}`);
       } else if (layer.handle.stack) {
-        if (typeof layer.rawPath !== 'string') throw new Error(`a router mounted on a pattern under ${prefix}: the test cannot name its routes`);
+        if (typeof layer.rawPath !== 'string')
+          throw new Error(`a router mounted on a pattern under ${prefix}: the test cannot name its routes`);
         walk(layer.handle.stack, join(prefix, layer.rawPath));
       }
     }
@@ -133,7 +136,11 @@ describe('API reference', () => {
     api.post('/sms/callbacks/:provider', () => undefined);
     api.use((_req, _res, next) => next()); // plain middleware: not a route
     app.use('/api', api);
-    expect(mountedRoutes(app)).toEqual(['GET /metrics', 'POST /api/hooks/supabase/send-sms', 'POST /api/sms/callbacks/{provider}']);
+    expect(mountedRoutes(app)).toEqual([
+      'GET /metrics',
+      'POST /api/hooks/supabase/send-sms',
+      'POST /api/sms/callbacks/{provider}',
+    ]);
   });
 
   it('documents every route the app mounts, and only those', () => {
@@ -144,12 +151,36 @@ describe('API reference', () => {
 
   it('gives every operation an error answer for each code it can send, and headers where limits and logins apply', () => {
     const sendOtp = doc.paths['/api/sms/sendOtp']!.post!;
-    expect(Object.keys(sendOtp.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '429', '500', '502', '503']);
-    expect(Object.keys(sendOtp.responses['200']!.headers!)).toEqual(expect.arrayContaining(['RateLimit', 'RateLimit-Policy']));
-    expect(Object.keys(sendOtp.responses['429']!.headers!)).toEqual(expect.arrayContaining(['Retry-After', 'RateLimit', 'RateLimit-Policy']));
+    expect(Object.keys(sendOtp.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '413',
+      '415',
+      '429',
+      '500',
+      '502',
+      '503',
+    ]);
+    expect(Object.keys(sendOtp.responses['200']!.headers!)).toEqual(
+      expect.arrayContaining(['RateLimit', 'RateLimit-Policy']),
+    );
+    expect(Object.keys(sendOtp.responses['429']!.headers!)).toEqual(
+      expect.arrayContaining(['Retry-After', 'RateLimit', 'RateLimit-Policy']),
+    );
     expect(Object.keys(doc.paths['/api/auth/login']!.post!.responses['200']!.headers!)).toContain('Set-Cookie');
     expect(Object.keys(doc.paths['/api/auth/logout']!.post!.responses['204']!.headers!)).toContain('Set-Cookie');
-    expect(Object.keys(doc.paths['/api/sms/config/api_key']!.delete!.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '500', '503']);
+    expect(Object.keys(doc.paths['/api/sms/config/api_key']!.delete!.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '413',
+      '415',
+      '500',
+      '503',
+    ]);
   });
 
   it('has examples that all fit their schemas', () => {
@@ -169,15 +200,18 @@ describe('API reference', () => {
           for (const [mediaType, media] of Object.entries(content ?? {})) {
             const schemaAt = `${at}/content/${pointer(mediaType)}/schema`;
             if (media.example !== undefined) check(schemaAt, media.example, `${method} ${pathName} ${at}`);
-            for (const [name, example] of Object.entries(media.examples ?? {})) check(schemaAt, example.value, `${method} ${pathName} ${at} ${name}`);
+            for (const [name, example] of Object.entries(media.examples ?? {}))
+              check(schemaAt, example.value, `${method} ${pathName} ${at} ${name}`);
           }
         };
         checkContent(operation.requestBody?.content, `${base}/requestBody`);
-        for (const status of Object.keys(operation.responses)) checkContent(operation.responses[status]!.content, `${base}/responses/${status}`);
+        for (const status of Object.keys(operation.responses))
+          checkContent(operation.responses[status]!.content, `${base}/responses/${status}`);
       }
     }
     for (const [name, header] of Object.entries(doc.components.headers)) {
-      for (const example of (header.schema as { examples?: unknown[] }).examples ?? []) check(`/components/headers/${pointer(name)}/schema`, example, name);
+      for (const example of (header.schema as { examples?: unknown[] }).examples ?? [])
+        check(`/components/headers/${pointer(name)}/schema`, example, name);
     }
     expect(checked).toBeGreaterThan(25);
   });
@@ -194,7 +228,9 @@ describe('API reference', () => {
       if (documented!.content) {
         expect(Object.keys(documented!.content), where).toContain(mediaType);
         if (mediaType === 'application/json') {
-          const validate = ajv.getSchema(`${DOC_ID}#/paths/${pointer(pathName)}/${method}/responses/${res.status}/content/application~1json/schema`)!;
+          const validate = ajv.getSchema(
+            `${DOC_ID}#/paths/${pointer(pathName)}/${method}/responses/${res.status}/content/application~1json/schema`,
+          )!;
           expect(validate(res.body), `${where}: ${JSON.stringify(validate.errors)}`).toBe(true);
         }
       } else {
@@ -219,21 +255,41 @@ describe('API reference', () => {
       await createUser(app.users, { email: 'docs-user@example.com', password: 'Lantern Orchard 2026', role: 'staff' });
       expectDocumented(await request(app.app).get('/api/health'), 'get', '/api/health');
 
-      const login = await request(app.app).post('/api/auth/login').send({ email: 'docs-user@example.com', password: 'Lantern Orchard 2026' });
+      const login = await request(app.app)
+        .post('/api/auth/login')
+        .send({ email: 'docs-user@example.com', password: 'Lantern Orchard 2026' });
       expect(login.status).toBe(200);
       expectDocumented(login, 'post', '/api/auth/login');
-      const wrong = await request(app.app).post('/api/auth/login').send({ email: 'docs-user@example.com', password: 'not the password' });
+      const wrong = await request(app.app)
+        .post('/api/auth/login')
+        .send({ email: 'docs-user@example.com', password: 'not the password' });
       expect(wrong.status).toBe(401);
       expectDocumented(wrong, 'post', '/api/auth/login');
-      expectDocumented(await request(app.app).post('/api/auth/login').send({ email: 'not an email' }), 'post', '/api/auth/login');
+      expectDocumented(
+        await request(app.app).post('/api/auth/login').send({ email: 'not an email' }),
+        'post',
+        '/api/auth/login',
+      );
 
       const cookie = (login.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
-      expectDocumented(await request(app.app).get('/api/auth/me').set('Cookie', cookie).expect(200), 'get', '/api/auth/me');
+      expectDocumented(
+        await request(app.app).get('/api/auth/me').set('Cookie', cookie).expect(200),
+        'get',
+        '/api/auth/me',
+      );
       const nobody = await request(app.app).get('/api/auth/me').expect(200);
       expect(nobody.body).toEqual({ user: null });
       expectDocumented(nobody, 'get', '/api/auth/me');
-      expectDocumented(await request(app.app).post('/api/auth/logout').set('Cookie', cookie).send({}).expect(204), 'post', '/api/auth/logout');
-      expectDocumented(await request(app.app).post('/api/auth/logout').set('Origin', 'https://attacker.example').send({}).expect(403), 'post', '/api/auth/logout');
+      expectDocumented(
+        await request(app.app).post('/api/auth/logout').set('Cookie', cookie).send({}).expect(204),
+        'post',
+        '/api/auth/logout',
+      );
+      expectDocumented(
+        await request(app.app).post('/api/auth/logout').set('Origin', 'https://attacker.example').send({}).expect(403),
+        'post',
+        '/api/auth/logout',
+      );
       expectDocumented(await request(app.app).post('/api/auth/logout').expect(415), 'post', '/api/auth/logout');
     });
 
@@ -244,19 +300,44 @@ describe('API reference', () => {
 
       const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
       expectDocumented(sent, 'post', '/api/sms/sendOtp');
-      expectDocumented(await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(429), 'post', '/api/sms/sendOtp');
-      expectDocumented(await request(app.app).post('/api/sms/sendOtp').send({ phone: '12345' }).expect(400), 'post', '/api/sms/sendOtp');
-      expectDocumented(await request(app.app).post('/api/sms/sendOtp').send({ phone: newPhone(), purpose: 'test' }).expect(401), 'post', '/api/sms/sendOtp');
+      expectDocumented(
+        await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(429),
+        'post',
+        '/api/sms/sendOtp',
+      );
+      expectDocumented(
+        await request(app.app).post('/api/sms/sendOtp').send({ phone: '12345' }).expect(400),
+        'post',
+        '/api/sms/sendOtp',
+      );
+      expectDocumented(
+        await request(app.app).post('/api/sms/sendOtp').send({ phone: newPhone(), purpose: 'test' }).expect(401),
+        'post',
+        '/api/sms/sendOtp',
+      );
 
       const code = codeSentTo(sim(), phone);
       const wrongCode = code === '000000' ? '111111' : '000000';
-      const mismatch = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: wrongCode }).expect(400);
+      const mismatch = await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: wrongCode })
+        .expect(400);
       expect(mismatch.body.status).toBe('otp_mismatch');
       expectDocumented(mismatch, 'post', '/api/sms/verifyOtp');
-      const verified = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: code }).expect(200);
+      const verified = await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: code })
+        .expect(200);
       expect(verified.body.user).toEqual(owner);
       expectDocumented(verified, 'post', '/api/sms/verifyOtp');
-      expectDocumented(await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: code }).expect(404), 'post', '/api/sms/verifyOtp');
+      expectDocumented(
+        await request(app.app)
+          .post('/api/sms/verifyOtp')
+          .send({ session_id: sent.body.session_id, otp: code })
+          .expect(404),
+        'post',
+        '/api/sms/verifyOtp',
+      );
     });
 
     it('for the admin routes', async () => {
@@ -265,38 +346,103 @@ describe('API reference', () => {
       const as = (req: request.Test) => req.set('Cookie', admin.cookie);
 
       expectDocumented(await as(request(app.app).get('/api/sms/config')).expect(200), 'get', '/api/sms/config');
-      expectDocumented(await as(request(app.app).put('/api/sms/config')).send({ api_key: 'docs-key-0000-1111' }).expect(200), 'put', '/api/sms/config');
-      expectDocumented(await as(request(app.app).put('/api/sms/config')).send({ mode: 'voice' }).expect(400), 'put', '/api/sms/config');
-      expectDocumented(await as(request(app.app).delete('/api/sms/config/api_key')).send({}).expect(200), 'delete', '/api/sms/config/api_key');
-      expectDocumented(await as(request(app.app).post('/api/sms/config/test')).send({}).expect(200), 'post', '/api/sms/config/test');
-      expectDocumented(await as(request(app.app).post('/api/sms/sendOtp')).send({ phone: newPhone(), purpose: 'test' }).expect(200), 'post', '/api/sms/sendOtp');
-      expectDocumented(await as(request(app.app).post('/api/sms/sendTemplate')).send({ to: newPhone(), var1: 'A-1' }).expect(200), 'post', '/api/sms/sendTemplate');
+      expectDocumented(
+        await as(request(app.app).put('/api/sms/config')).send({ api_key: 'docs-key-0000-1111' }).expect(200),
+        'put',
+        '/api/sms/config',
+      );
+      expectDocumented(
+        await as(request(app.app).put('/api/sms/config')).send({ mode: 'voice' }).expect(400),
+        'put',
+        '/api/sms/config',
+      );
+      expectDocumented(
+        await as(request(app.app).delete('/api/sms/config/api_key')).send({}).expect(200),
+        'delete',
+        '/api/sms/config/api_key',
+      );
+      expectDocumented(
+        await as(request(app.app).post('/api/sms/config/test')).send({}).expect(200),
+        'post',
+        '/api/sms/config/test',
+      );
+      expectDocumented(
+        await as(request(app.app).post('/api/sms/sendOtp')).send({ phone: newPhone(), purpose: 'test' }).expect(200),
+        'post',
+        '/api/sms/sendOtp',
+      );
+      expectDocumented(
+        await as(request(app.app).post('/api/sms/sendTemplate')).send({ to: newPhone(), var1: 'A-1' }).expect(200),
+        'post',
+        '/api/sms/sendTemplate',
+      );
       expectDocumented(await as(request(app.app).get('/api/sms/usage')).expect(200), 'get', '/api/sms/usage');
-      expectDocumented(await as(request(app.app).get('/api/sms/config/changes')).expect(200), 'get', '/api/sms/config/changes');
-      expectDocumented(await as(request(app.app).get('/api/sms/test-numbers')).expect(200), 'get', '/api/sms/test-numbers');
+      expectDocumented(
+        await as(request(app.app).get('/api/sms/config/changes')).expect(200),
+        'get',
+        '/api/sms/config/changes',
+      );
+      expectDocumented(
+        await as(request(app.app).get('/api/sms/test-numbers')).expect(200),
+        'get',
+        '/api/sms/test-numbers',
+      );
       await app.smsBalance.pollIfDue();
       const balance = await as(request(app.app).get('/api/sms/balance')).expect(200);
       expect(balance.body.accounts[0].balance).toBe(500);
       expectDocumented(balance, 'get', '/api/sms/balance');
       expectDocumented(await as(request(app.app).get('/api/sms/logs?limit=1')).expect(200), 'get', '/api/sms/logs');
       expectDocumented(await as(request(app.app).get('/api/sms/logs?limit=0')).expect(400), 'get', '/api/sms/logs');
-      expectDocumented(await as(request(app.app).get('/api/sms/funnel?period=7d')).expect(200), 'get', '/api/sms/funnel');
-      expectDocumented(await as(request(app.app).get('/api/sms/funnel?period=30d')).expect(400), 'get', '/api/sms/funnel');
+      expectDocumented(
+        await as(request(app.app).get('/api/sms/funnel?period=7d')).expect(200),
+        'get',
+        '/api/sms/funnel',
+      );
+      expectDocumented(
+        await as(request(app.app).get('/api/sms/funnel?period=30d')).expect(400),
+        'get',
+        '/api/sms/funnel',
+      );
 
       const staff = await cookieFor(app, await addUser(app, 'staff'));
-      expectDocumented(await request(app.app).get('/api/sms/config').set('Cookie', staff).expect(403), 'get', '/api/sms/config');
+      expectDocumented(
+        await request(app.app).get('/api/sms/config').set('Cookie', staff).expect(403),
+        'get',
+        '/api/sms/config',
+      );
     });
 
     it("for 2Factor's delivery reports", async () => {
       const token = 'docs-callback-token-0123456789abcdef-0123';
       const app = appFor({ TWO_FACTOR_CALLBACK_TOKEN: token });
       const pathName = '/api/sms/callbacks/2factor/{token}';
-      const form = { mode: 'SMS_OTP', SessionId: 'c8e46da6-7b5c-4515-a3b2-83bf045cce44', To: '9876543210', Status: 'DELIVERED' };
-      expectDocumented(await request(app.app).post(`/api/sms/callbacks/2factor/${token}`).type('form').send(form).expect(200), 'post', pathName);
-      expectDocumented(await request(app.app).post(`/api/sms/callbacks/2factor/${token}`).send(form).expect(200), 'post', pathName);
-      expectDocumented(await request(app.app).post(`/api/sms/callbacks/2factor/${token}-wrong`).type('form').send(form).expect(404), 'post', pathName);
+      const form = {
+        mode: 'SMS_OTP',
+        SessionId: 'c8e46da6-7b5c-4515-a3b2-83bf045cce44',
+        To: '9876543210',
+        Status: 'DELIVERED',
+      };
       expectDocumented(
-        await request(app.app).post(`/api/sms/callbacks/2factor/${token}`).type('form').send({ ...form, Padding: 'x'.repeat(5_000) }).expect(413),
+        await request(app.app).post(`/api/sms/callbacks/2factor/${token}`).type('form').send(form).expect(200),
+        'post',
+        pathName,
+      );
+      expectDocumented(
+        await request(app.app).post(`/api/sms/callbacks/2factor/${token}`).send(form).expect(200),
+        'post',
+        pathName,
+      );
+      expectDocumented(
+        await request(app.app).post(`/api/sms/callbacks/2factor/${token}-wrong`).type('form').send(form).expect(404),
+        'post',
+        pathName,
+      );
+      expectDocumented(
+        await request(app.app)
+          .post(`/api/sms/callbacks/2factor/${token}`)
+          .type('form')
+          .send({ ...form, Padding: 'x'.repeat(5_000) })
+          .expect(413),
         'post',
         pathName,
       );

@@ -45,7 +45,10 @@ function me(app: TestApp, cookie?: string) {
 }
 
 /** Who GET /api/auth/me says is logged in with this cookie: a user, or null (it answers 200 either way). */
-async function loggedInUser(app: TestApp, cookie?: string): Promise<{ id: string; email: string; role: string } | null> {
+async function loggedInUser(
+  app: TestApp,
+  cookie?: string,
+): Promise<{ id: string; email: string; role: string } | null> {
   const res = await me(app, cookie).expect(200);
   return res.body.user;
 }
@@ -54,15 +57,18 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
   const testDb = useTestDatabase(kind);
 
   describe('POST /api/auth/login', () => {
-    it.each(ROLES.map((role) => [role, ROLE_HOME[role]] as const))('logs in a %s and sends them to %s', async (role, home) => {
-      const app = buildTestApp(testDb().db);
-      const user = await addUser(app, role);
+    it.each(ROLES.map((role) => [role, ROLE_HOME[role]] as const))(
+      'logs in a %s and sends them to %s',
+      async (role, home) => {
+        const app = buildTestApp(testDb().db);
+        const user = await addUser(app, role);
 
-      const res = await login(app, user.email).expect(200);
+        const res = await login(app, user.email).expect(200);
 
-      expect(res.body).toEqual({ user: { id: user.id, email: user.email, role }, redirect: home });
-      expect(res.body.user.id).toMatch(/^[0-9a-f-]{36}$/);
-    });
+        expect(res.body).toEqual({ user: { id: user.id, email: user.email, role }, redirect: home });
+        expect(res.body.user.id).toMatch(/^[0-9a-f-]{36}$/);
+      },
+    );
 
     it('sets an HttpOnly, SameSite=Lax session cookie for path /, not Secure outside production', async () => {
       const app = buildTestApp(testDb().db);
@@ -105,7 +111,10 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
       const wrongPassword = await login(app, user.email, 'not the right password').expect(401);
       const unknownEmail = await login(app, 'nobody@example.com').expect(401);
 
-      expect(wrongPassword.body).toEqual({ status: 'invalid_credentials', message: 'The email or password is incorrect.' });
+      expect(wrongPassword.body).toEqual({
+        status: 'invalid_credentials',
+        message: 'The email or password is incorrect.',
+      });
       expect(unknownEmail.body).toEqual(wrongPassword.body);
       expect(wrongPassword.headers['set-cookie']).toBeUndefined();
       expect(unknownEmail.headers['set-cookie']).toBeUndefined();
@@ -257,7 +266,9 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
     let address = 0;
     const from = (app: TestApp, email: string, password = PASSWORD, cookie?: string) => {
       address += 1;
-      const req = request(app.app).post('/api/auth/login').set('X-Forwarded-For', `198.51.${address >> 8}.${address & 255}`);
+      const req = request(app.app)
+        .post('/api/auth/login')
+        .set('X-Forwarded-For', `198.51.${address >> 8}.${address & 255}`);
       return (cookie ? req.set('Cookie', cookie) : req).send({ email, password });
     };
 
@@ -311,7 +322,7 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
       for (let i = 0; i < 5; i++) await from(app, user.email, 'wrong password!').expect(401);
     });
 
-    it("never slows the owner down on a device that logged in before, whatever strangers do to the account", async () => {
+    it('never slows the owner down on a device that logged in before, whatever strangers do to the account', async () => {
       const clock = createFakeClock();
       const app = buildTestApp(testDb().db, { env, clock });
       const user = await addUser(app, 'admin');
@@ -342,7 +353,9 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
     it('sets the device cookie HttpOnly, SameSite=Lax, for 180 days, and __Host- and Secure in production', async () => {
       const app = buildTestApp(testDb().db, { env: { NODE_ENV: 'production', APP_SECRET: TEST_APP_SECRET } });
       const user = await addUser(app, 'admin');
-      const cookie = setCookies(await login(app, user.email).expect(200)).find((value) => value.startsWith('__Host-device='));
+      const cookie = setCookies(await login(app, user.email).expect(200)).find((value) =>
+        value.startsWith('__Host-device='),
+      );
       expect(cookie).toMatch(/^__Host-device=[^;]+; Max-Age=15552000; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     });
   });
@@ -370,7 +383,11 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
 
     it('refuses an opaque Origin (null), as sandboxed frames and some redirects send', async () => {
       const app = buildTestApp(testDb().db);
-      await request(app.app).post('/api/auth/login').set('Origin', 'null').send({ email: 'a@example.com', password: PASSWORD }).expect(403);
+      await request(app.app)
+        .post('/api/auth/login')
+        .set('Origin', 'null')
+        .send({ email: 'a@example.com', password: PASSWORD })
+        .expect(403);
     });
 
     it('accepts a write from its own origin', async () => {
@@ -418,7 +435,10 @@ describe.each(dbKindsUnderTest())('email login on %s', (kind) => {
 
     it('answers an unknown /api path with 404 not_found as JSON', async () => {
       const app = buildTestApp(testDb().db);
-      const res = await request(app.app).get('/api/no-such-thing').expect(404).expect('Content-Type', /application\/json/);
+      const res = await request(app.app)
+        .get('/api/no-such-thing')
+        .expect(404)
+        .expect('Content-Type', /application\/json/);
       expect(res.body).toEqual({ status: 'not_found', message: expect.any(String) });
       await request(app.app).post('/api/auth/nope').send({}).expect(404);
     });

@@ -10,7 +10,14 @@ import { createUser } from '../../server/auth/createUser.js';
 import { buildTestApp, useTestDatabase, type TestApp } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { CALLBACK_PATH, CALLBACK_TOKEN } from '../support/deliveryKit.js';
-import { addUser, cookieFor, NO_ABUSE_LIMITS, simulatorEnv, testPhone, useRecordingSimulator } from '../support/securityKit.js';
+import {
+  addUser,
+  cookieFor,
+  NO_ABUSE_LIMITS,
+  simulatorEnv,
+  testPhone,
+  useRecordingSimulator,
+} from '../support/securityKit.js';
 
 type Caller = 'logged out' | Role;
 const CALLERS: readonly Caller[] = ['logged out', 'agent', 'staff', 'admin', 'super_admin'];
@@ -40,26 +47,39 @@ function as(req: request.Test, cookie: string | undefined): request.Test {
 
 const ROUTES: Record<string, Route['call']> = {
   'GET    /api/health': ({ app, cookie }) => as(request(app.app).get('/api/health'), cookie),
-  'POST   /api/auth/login': ({ app, cookie }) => as(request(app.app).post('/api/auth/login'), cookie).send({ email: LOGIN_EMAIL, password: LOGIN_PASSWORD }),
+  'POST   /api/auth/login': ({ app, cookie }) =>
+    as(request(app.app).post('/api/auth/login'), cookie).send({ email: LOGIN_EMAIL, password: LOGIN_PASSWORD }),
   'GET    /api/auth/me': ({ app, cookie }) => as(request(app.app).get('/api/auth/me'), cookie),
-  'POST   /api/auth/logout': ({ app, cookie }) => as(request(app.app).post('/api/auth/logout'), cookie).set('Content-Type', 'application/json'),
+  'POST   /api/auth/logout': ({ app, cookie }) =>
+    as(request(app.app).post('/api/auth/logout'), cookie).set('Content-Type', 'application/json'),
   'GET    /api/sms/config': ({ app, cookie }) => as(request(app.app).get('/api/sms/config'), cookie),
-  'PUT    /api/sms/config': ({ app, cookie }) => as(request(app.app).put('/api/sms/config'), cookie).send({ template_name: 'Matrix_Template', mode: 'autogen' }),
-  'DELETE /api/sms/config/api_key': ({ app, cookie }) => as(request(app.app).delete('/api/sms/config/api_key'), cookie).send({}),
-  'POST   /api/sms/config/test': ({ app, cookie }) => as(request(app.app).post('/api/sms/config/test'), cookie).set('Content-Type', 'application/json'),
+  'PUT    /api/sms/config': ({ app, cookie }) =>
+    as(request(app.app).put('/api/sms/config'), cookie).send({ template_name: 'Matrix_Template', mode: 'autogen' }),
+  'DELETE /api/sms/config/api_key': ({ app, cookie }) =>
+    as(request(app.app).delete('/api/sms/config/api_key'), cookie).send({}),
+  'POST   /api/sms/config/test': ({ app, cookie }) =>
+    as(request(app.app).post('/api/sms/config/test'), cookie).set('Content-Type', 'application/json'),
   'GET    /api/sms/logs': ({ app, cookie }) => as(request(app.app).get('/api/sms/logs?limit=5'), cookie),
   'GET    /api/sms/funnel': ({ app, cookie }) => as(request(app.app).get('/api/sms/funnel?period=7d'), cookie),
   'GET    /api/sms/usage': ({ app, cookie }) => as(request(app.app).get('/api/sms/usage'), cookie),
   // 2Factor's servers post with no cookie; a cookie neither helps nor hurts. The token in the path decides.
   'POST   /api/sms/callbacks/2factor/{token}': ({ app, cookie }) =>
-    as(request(app.app).post(CALLBACK_PATH), cookie).type('form').send({ mode: 'SMS_OTP', SessionId: 'matrix', To: '9876543210', Status: 'DELIVERED' }),
+    as(request(app.app).post(CALLBACK_PATH), cookie)
+      .type('form')
+      .send({ mode: 'SMS_OTP', SessionId: 'matrix', To: '9876543210', Status: 'DELIVERED' }),
   'POST   /api/sms/callbacks/2factor/{wrong}': ({ app, cookie }) =>
-    as(request(app.app).post(`${CALLBACK_PATH}-wrong`), cookie).type('form').send({ mode: 'SMS_OTP', SessionId: 'matrix', Status: 'DELIVERED' }),
+    as(request(app.app).post(`${CALLBACK_PATH}-wrong`), cookie)
+      .type('form')
+      .send({ mode: 'SMS_OTP', SessionId: 'matrix', Status: 'DELIVERED' }),
   'GET    /api/sms/config/changes': ({ app, cookie }) => as(request(app.app).get('/api/sms/config/changes'), cookie),
   'GET    /api/sms/balance': ({ app, cookie }) => as(request(app.app).get('/api/sms/balance'), cookie),
   'GET    /api/sms/test-numbers': ({ app, cookie }) => as(request(app.app).get('/api/sms/test-numbers'), cookie),
   'POST   /api/sms/sendTemplate': ({ app, cookie, freshPhone }) =>
-    as(request(app.app).post('/api/sms/sendTemplate'), cookie).send({ to: freshPhone(), template_name: 'Order_Update', var1: 'A-1' }),
+    as(request(app.app).post('/api/sms/sendTemplate'), cookie).send({
+      to: freshPhone(),
+      template_name: 'Order_Update',
+      var1: 'A-1',
+    }),
   'POST   /api/sms/sendOtp (test)': ({ app, cookie, freshPhone }) =>
     as(request(app.app).post('/api/sms/sendOtp'), cookie).send({ phone: freshPhone(), purpose: 'test' }),
   'POST   /api/sms/sendOtp (login)': async ({ app, cookie, registeredPhone }) =>
@@ -68,7 +88,10 @@ const ROUTES: Record<string, Route['call']> = {
     // Anyone holding the session id may verify it: the session, not the caller, decides who is logged in.
     const phone = await registeredPhone();
     const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-    return as(request(app.app).post('/api/sms/verifyOtp'), cookie).send({ session_id: sent.body.session_id, otp: codeSentTo(phone) });
+    return as(request(app.app).post('/api/sms/verifyOtp'), cookie).send({
+      session_id: sent.body.session_id,
+      otp: codeSentTo(phone),
+    });
   },
   'GET    /api/no-such-route': ({ app, cookie }) => as(request(app.app).get('/api/no-such-route'), cookie),
 };
@@ -110,7 +133,9 @@ describe.each(dbKindsUnderTest())('authorization matrix on %s', (kind) => {
   it.each(MATRIX.map(([route, ...statuses]) => [route.trim().replace(/\s+/g, ' '), route, statuses] as const))(
     '%s',
     async (_title, route, statuses) => {
-      const app = buildTestApp(testDb().db, { env: simulatorEnv(recorder.simulator(), { ...NO_ABUSE_LIMITS, TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN }) });
+      const app = buildTestApp(testDb().db, {
+        env: simulatorEnv(recorder.simulator(), { ...NO_ABUSE_LIMITS, TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN }),
+      });
       await createUser(app.users, { email: LOGIN_EMAIL, password: LOGIN_PASSWORD, role: 'staff' });
       let phoneCounter = 0;
       const freshPhone = () => testPhone(++phoneCounter);
@@ -141,7 +166,8 @@ describe.each(dbKindsUnderTest())('authorization matrix on %s', (kind) => {
           // The routes under test prepare nothing for a refused caller, so nothing may reach 2Factor or change.
           if (recorder.requests.length !== providerCallsBefore) deniedSideEffects.push(`${caller}: 2Factor was called`);
           const settingsAfter = await testDb().db.query('select * from public.sms_settings');
-          if (JSON.stringify(settingsAfter.rows) !== JSON.stringify(settingsBefore.rows)) deniedSideEffects.push(`${caller}: settings changed`);
+          if (JSON.stringify(settingsAfter.rows) !== JSON.stringify(settingsBefore.rows))
+            deniedSideEffects.push(`${caller}: settings changed`);
         }
       }
       expect(actual).toEqual(expected);

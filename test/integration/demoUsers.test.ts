@@ -16,8 +16,16 @@ import { dbKindsUnderTest } from '../support/testDatabases.js';
 
 function capturingLogger() {
   const lines: string[] = [];
-  const logger = createLogger({ level: 'info', secrets: new SecretRegistry(), destination: { write: (line: string) => void lines.push(line) } });
-  return { logger, created: () => lines.filter((line) => line.includes('demo user created')).length, text: () => lines.join('') };
+  const logger = createLogger({
+    level: 'info',
+    secrets: new SecretRegistry(),
+    destination: { write: (line: string) => void lines.push(line) },
+  });
+  return {
+    logger,
+    created: () => lines.filter((line) => line.includes('demo user created')).length,
+    text: () => lines.join(''),
+  };
 }
 
 describe('which configurations seed demo users', () => {
@@ -57,7 +65,10 @@ describe.each(dbKindsUnderTest())('seedDemoUsers on %s', (kind) => {
     await seedDemoUsers(app.users, capturingLogger().logger);
 
     for (const demo of DEMO_USERS) {
-      const res = await request(app.app).post('/api/auth/login').send({ email: demo.email, password: DEMO_PASSWORD }).expect(200);
+      const res = await request(app.app)
+        .post('/api/auth/login')
+        .send({ email: demo.email, password: DEMO_PASSWORD })
+        .expect(200);
       expect(res.body).toMatchObject({ user: { email: demo.email, role: demo.role }, redirect: ROLE_HOME[demo.role] });
     }
   });

@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../server/db/db.js';
-import { createOtpSessionsRepository, LIVE_CODES_PER_PHONE, type NewOtpSession } from '../../server/db/otpSessionsRepository.js';
+import {
+  createOtpSessionsRepository,
+  LIVE_CODES_PER_PHONE,
+  type NewOtpSession,
+} from '../../server/db/otpSessionsRepository.js';
 import { createUsersRepository } from '../../server/db/usersRepository.js';
 import { useTestDatabase } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
@@ -44,7 +48,13 @@ describe.each(dbKindsUnderTest())('group commit on %s', (kind) => {
     await Promise.all(created.map((s) => sessions.create(s)));
     expect(statements()).toBe(1);
     for (const s of created) {
-      expect(await sessions.findById(s.id)).toMatchObject({ id: s.id, phone: s.phone, providerSessionId: s.providerSessionId, expiresAt: s.expiresAt, verifiedAt: null });
+      expect(await sessions.findById(s.id)).toMatchObject({
+        id: s.id,
+        phone: s.phone,
+        providerSessionId: s.providerSessionId,
+        expiresAt: s.expiresAt,
+        verifiedAt: null,
+      });
     }
   });
 
@@ -52,7 +62,9 @@ describe.each(dbKindsUnderTest())('group commit on %s', (kind) => {
     const { db, statements } = counting(testDb().db);
     const sessions = createOtpSessionsRepository(db);
     const start = Date.parse('2026-11-28T10:00:00Z');
-    const samePhone = Array.from({ length: LIVE_CODES_PER_PHONE + 1 }, (_, n) => session(n + 1, '+919876543210', new Date(start + n * 1000)));
+    const samePhone = Array.from({ length: LIVE_CODES_PER_PHONE + 1 }, (_, n) =>
+      session(n + 1, '+919876543210', new Date(start + n * 1000)),
+    );
     const other = session(99, '+919876543219', new Date(start));
     await Promise.all([...samePhone, other].map((s) => sessions.create(s)));
     expect(statements()).toBe(samePhone.length);
@@ -73,17 +85,30 @@ describe.each(dbKindsUnderTest())('group commit on %s', (kind) => {
     const b2 = { ...session(4, '+919876543212', later), userId: '00000000-0000-4000-8000-00000000dead' };
     const results = await Promise.allSettled([a1, b1, a2, b2].map((s) => sessions.create(s)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
-    for (const s of [a1, b1, a2]) expect(await sessions.findById(s.id)).toMatchObject({ id: s.id, expiresAt: s.expiresAt, verifiedAt: null });
+    for (const s of [a1, b1, a2])
+      expect(await sessions.findById(s.id)).toMatchObject({ id: s.id, expiresAt: s.expiresAt, verifiedAt: null });
     expect(await sessions.findById(b2.id)).toBeUndefined();
   });
 
   it('looks up the phones of concurrent sends in one query, each caller getting its own owner or none', async () => {
     const setup = createUsersRepository(testDb().db);
-    const asha = await setup.create({ email: 'asha@example.com', passwordHash: 'x', role: 'agent', phone: '+919876500001' });
-    const ravi = await setup.create({ email: 'ravi@example.com', passwordHash: 'x', role: 'staff', phone: '+919876500002' });
+    const asha = await setup.create({
+      email: 'asha@example.com',
+      passwordHash: 'x',
+      role: 'agent',
+      phone: '+919876500001',
+    });
+    const ravi = await setup.create({
+      email: 'ravi@example.com',
+      passwordHash: 'x',
+      role: 'staff',
+      phone: '+919876500002',
+    });
     const { db, statements } = counting(testDb().db);
     const users = createUsersRepository(db);
-    const found = await Promise.all(['+919876500002', '+919876500009', '+919876500001', '+919876500002'].map((phone) => users.findByPhone(phone)));
+    const found = await Promise.all(
+      ['+919876500002', '+919876500009', '+919876500001', '+919876500002'].map((phone) => users.findByPhone(phone)),
+    );
     expect(statements()).toBe(1);
     expect(found).toEqual([ravi, undefined, asha, ravi]);
   });

@@ -25,7 +25,9 @@ function parseExposition(text: string): Sample[] {
     .map((line) => {
       const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!match) throw new Error(`not an exposition line: ${line}`);
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((pair) => [pair[1]!, pair[2]!]));
+      const labels = Object.fromEntries(
+        [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((pair) => [pair[1]!, pair[2]!]),
+      );
       return { name: match[1]!, labels, value: Number(match[3]) };
     });
 }
@@ -37,7 +39,9 @@ async function scrape(app: TestApp): Promise<Sample[]> {
 }
 
 function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  return samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))?.value;
+  return samples.find(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  )?.value;
 }
 
 describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
@@ -71,7 +75,10 @@ describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
     const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
     await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(429);
     const code = codeSentTo(sim(), phone);
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: wrongCode(code) }).expect(400);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: wrongCode(code) })
+      .expect(400);
     await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: code }).expect(200);
     await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: code }).expect(404);
     await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: code }).expect(429);
@@ -86,9 +93,15 @@ describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
     expect(valueOf(samples, 'otp_verifies_total', { outcome: 'session_not_found' })).toBe(1);
     expect(valueOf(samples, 'sms_limit_refusals_total', { limit: 'sms-send-phone-cooldown' })).toBe(1);
     expect(valueOf(samples, 'sms_limit_refusals_total', { limit: 'sms-verify-ip' })).toBe(1);
-    expect(valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'send_otp', outcome: 'answered' })).toBe(1);
-    expect(valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'verify_otp', outcome: 'answered' })).toBe(2);
-    expect(valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'balance', outcome: 'answered' })).toBe(2);
+    expect(
+      valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'send_otp', outcome: 'answered' }),
+    ).toBe(1);
+    expect(
+      valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'verify_otp', outcome: 'answered' }),
+    ).toBe(2);
+    expect(
+      valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'balance', outcome: 'answered' }),
+    ).toBe(2);
     expect(valueOf(samples, 'sms_provider_ceiling_wait_seconds_count')).toBe(5);
     expect(valueOf(samples, 'sms_daily_budget_used')).toBe(1);
     expect(valueOf(samples, 'sms_daily_budget')).toBe(5000);
@@ -100,27 +113,42 @@ describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
   });
 
   it('counts a send to a test number apart from the SMS sent', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: { METRICS_TOKEN: TOKEN, SMS_TEST_NUMBERS: '+919999900001:246810' } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: { METRICS_TOKEN: TOKEN, SMS_TEST_NUMBERS: '+919999900001:246810' },
+    });
     await addUser(app, 'agent', '+919999900001');
     const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone: ' +919999900001 ' }).expect(200);
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '246810' }).expect(200);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: '246810' })
+      .expect(200);
 
     const samples = await scrape(app);
     expect(valueOf(samples, 'otp_sends_total', { purpose: 'login', outcome: 'test_number' })).toBe(1);
     expect(valueOf(samples, 'otp_sends_total', { purpose: 'login', outcome: 'sent' })).toBe(0);
     expect(valueOf(samples, 'otp_verifies_total', { outcome: 'verified' })).toBe(1);
-    expect(valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'send_otp', outcome: 'answered' })).toBeUndefined();
+    expect(
+      valueOf(samples, 'sms_provider_request_duration_seconds_count', { operation: 'send_otp', outcome: 'answered' }),
+    ).toBeUndefined();
   });
 
   it('counts each delivery report once by outcome, and codes delivered as a voice call', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: { METRICS_TOKEN: TOKEN, TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: { METRICS_TOKEN: TOKEN, TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN },
+    });
     const admin = await signedIn(app);
     const [first, second] = [newPhone(), newPhone()];
     const delivered = await testSend(app, sim(), admin.cookie, first);
     const voiced = await testSend(app, sim(), admin.cookie, second);
     await postReport(app, smsOtpReport(delivered.providerSessionId, first, 'DELIVERED')).expect(200);
     await postReport(app, smsOtpReport(delivered.providerSessionId, first, 'DELIVERED')).expect(200);
-    await postReport(app, { mode: 'VOICE_OTP', SessionId: voiced.providerSessionId, To: second.slice(3), Status: 'DELIVERED', callDetailStatus: 'DELIVERED' }).expect(200);
+    await postReport(app, {
+      mode: 'VOICE_OTP',
+      SessionId: voiced.providerSessionId,
+      To: second.slice(3),
+      Status: 'DELIVERED',
+      callDetailStatus: 'DELIVERED',
+    }).expect(200);
 
     const samples = await scrape(app);
     expect(valueOf(samples, 'sms_delivery_reports_total', { outcome: 'delivered' })).toBe(2);
@@ -129,7 +157,9 @@ describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
   });
 
   it('counts calls refused under the request-rate ceiling', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: { METRICS_TOKEN: TOKEN, PROVIDER_MAX_RPS: '1', SMS_RATE_LIMIT_PER_MIN: '100' } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: { METRICS_TOKEN: TOKEN, PROVIDER_MAX_RPS: '1', SMS_RATE_LIMIT_PER_MIN: '100' },
+    });
     const phones = [newPhone(), newPhone(), newPhone()];
     for (const phone of phones) await addUser(app, 'agent', phone);
     const answers = await Promise.all(phones.map((phone) => request(app.app).post('/api/sms/sendOtp').send({ phone })));
@@ -146,7 +176,11 @@ describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
     const { user, cookie } = await signedIn(app);
     const phones = [newPhone(), newPhone()];
     for (const phone of phones) {
-      const sent = await request(app.app).post('/api/sms/sendOtp').set('Cookie', cookie).send({ phone, purpose: 'test' }).expect(200);
+      const sent = await request(app.app)
+        .post('/api/sms/sendOtp')
+        .set('Cookie', cookie)
+        .send({ phone, purpose: 'test' })
+        .expect(200);
       await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '000000' });
     }
     const stranger = newPhone();

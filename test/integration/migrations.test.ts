@@ -56,12 +56,20 @@ async function uidFunction(db: Queryable) {
 }
 
 async function existingRoles(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ rolname: string }>('select rolname from pg_roles where rolname = any($1) order by rolname', [SUPABASE_ROLES]);
+  const { rows } = await db.query<{ rolname: string }>(
+    'select rolname from pg_roles where rolname = any($1) order by rolname',
+    [SUPABASE_ROLES],
+  );
   return rows.map((row) => row.rolname);
 }
 
 /** Runs `work` inside a transaction as `role`, with the JWT claims PostgREST would set; always rolled back. */
-async function asRole<T>(db: Db, role: string, claims: object | undefined, work: (tx: Queryable) => Promise<T>): Promise<T> {
+async function asRole<T>(
+  db: Db,
+  role: string,
+  claims: object | undefined,
+  work: (tx: Queryable) => Promise<T>,
+): Promise<T> {
   const rollback = new Error('rollback');
   let result: T | undefined;
   await db
@@ -120,7 +128,12 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
 
       const userId = '6f1c7a52-3a8e-4b7e-9d39-0d7f5a0b1c2d';
       const uidWith = (claims: object | undefined) =>
-        asRole(db, 'authenticated', claims, async (tx) => (await tx.query<{ uid: string | null }>('select auth.uid() as uid')).rows[0]!.uid);
+        asRole(
+          db,
+          'authenticated',
+          claims,
+          async (tx) => (await tx.query<{ uid: string | null }>('select auth.uid() as uid')).rows[0]!.uid,
+        );
       expect(await uidWith({ sub: userId, role: 'authenticated' })).toBe(userId);
       expect(await uidWith({ sub: '' })).toBeNull();
       expect(await uidWith(undefined)).toBeNull();
@@ -154,7 +167,9 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
       expect(before?.source).toContain('request.jwt.claim.sub');
       expect(before?.comment).toBeNull();
       // The bootstrap grants usage on auth only when it creates the schema itself.
-      const { rows: grants } = await db.query<{ usage: boolean }>(`select has_schema_privilege('anon', 'auth', 'USAGE') as usage`);
+      const { rows: grants } = await db.query<{ usage: boolean }>(
+        `select has_schema_privilege('anon', 'auth', 'USAGE') as usage`,
+      );
       expect(grants[0]!.usage).toBe(false);
       expect(await existingRoles(db)).toEqual([...SUPABASE_ROLES].sort());
       if (kind === 'pglite') {
@@ -166,7 +181,9 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
       }
 
       // Supabase's auth.uid() serves the migrations' policies just as well.
-      const { rows: policies } = await db.query<{ policyname: string }>(`select policyname from pg_policies where tablename = 'otp_logs'`);
+      const { rows: policies } = await db.query<{ policyname: string }>(
+        `select policyname from pg_policies where tablename = 'otp_logs'`,
+      );
       expect(policies.map((p) => p.policyname)).toEqual(['otp_logs_select_own']);
     });
   });
@@ -198,7 +215,9 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
     it('refuses an origin it does not know, and calls a row without one a login', async () => {
       const { db } = testDb();
       await expect(
-        db.query(`insert into public.otp_logs (phone, type, origin, status, response_time_ms) values ('+919876543210', 'autogen', 'elsewhere', 'sent', 1)`),
+        db.query(
+          `insert into public.otp_logs (phone, type, origin, status, response_time_ms) values ('+919876543210', 'autogen', 'elsewhere', 'sent', 1)`,
+        ),
       ).rejects.toMatchObject({ code: '23514' });
       const { rows } = await db.query<{ origin: string }>(
         `insert into public.otp_logs (phone, type, status, response_time_ms) values ('+919876543210', 'autogen', 'sent', 1) returning origin`,
@@ -213,7 +232,10 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
       const olderDir = await mkdtemp(path.join(tmpdir(), 'older-migrations-'));
       try {
         for (const file of files.slice(0, -1)) {
-          await cp(path.join(MIGRATIONS_DIR, `${file.version}_${file.name}.sql`), path.join(olderDir, `${file.version}_${file.name}.sql`));
+          await cp(
+            path.join(MIGRATIONS_DIR, `${file.version}_${file.name}.sql`),
+            path.join(olderDir, `${file.version}_${file.name}.sql`),
+          );
         }
         await withBlankDb(kind, async (db) => {
           await runMigrations(db, olderDir);
@@ -268,7 +290,8 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
       );
       const priya = users.find((u) => u.email === 'priya@example.com')!.id;
       const ravi = users.find((u) => u.email === 'ravi@example.com')!.id;
-      const insertLog = 'insert into public.otp_logs (user_id, phone, type, status, response_time_ms) values ($1, $2, $3, $4, $5)';
+      const insertLog =
+        'insert into public.otp_logs (user_id, phone, type, status, response_time_ms) values ($1, $2, $3, $4, $5)';
       await db.query(insertLog, [priya, '+919876543210', 'autogen', 'sent', 120]);
       await db.query(insertLog, [priya, '+919876543210', 'verify', 'verified', 80]);
       await db.query(insertLog, [ravi, '+919812345678', 'autogen', 'sent', 140]);
@@ -281,7 +304,9 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
       const { priya, ravi } = await seedOtpLogs(db);
       const visibleTo = (sub: string) =>
         asRole(db, 'authenticated', { sub, role: 'authenticated' }, async (tx) => {
-          const { rows } = await tx.query<{ user_id: string; type: string }>('select user_id, type from public.otp_logs order by id');
+          const { rows } = await tx.query<{ user_id: string; type: string }>(
+            'select user_id, type from public.otp_logs order by id',
+          );
           return rows;
         });
 
@@ -298,9 +323,10 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
       const { priya } = await seedOtpLogs(db);
       await expect(
         asRole(db, 'authenticated', { sub: priya }, (tx) =>
-          tx.query(`insert into public.otp_logs (user_id, phone, type, status, response_time_ms) values ($1, '+919876543210', 'autogen', 'sent', 1)`, [
-            priya,
-          ]),
+          tx.query(
+            `insert into public.otp_logs (user_id, phone, type, status, response_time_ms) values ($1, '+919876543210', 'autogen', 'sent', 1)`,
+            [priya],
+          ),
         ),
       ).rejects.toMatchObject({ code: '42501' });
     });
@@ -308,10 +334,16 @@ describe.each(dbKindsUnderTest())('migrations on %s', (kind) => {
     it('shows nothing to anon, and no other table to authenticated', async () => {
       const { db } = testDb();
       const { priya } = await seedOtpLogs(db);
-      await expect(asRole(db, 'anon', undefined, (tx) => tx.query('select * from public.otp_logs'))).rejects.toMatchObject({ code: '42501' });
+      await expect(
+        asRole(db, 'anon', undefined, (tx) => tx.query('select * from public.otp_logs')),
+      ).rejects.toMatchObject({ code: '42501' });
       for (const table of APP_TABLES.filter((t) => t !== 'otp_logs')) {
-        await expect(asRole(db, 'anon', undefined, (tx) => tx.query(`select * from public.${table}`))).rejects.toMatchObject({ code: '42501' });
-        await expect(asRole(db, 'authenticated', { sub: priya }, (tx) => tx.query(`select * from public.${table}`))).rejects.toMatchObject({
+        await expect(
+          asRole(db, 'anon', undefined, (tx) => tx.query(`select * from public.${table}`)),
+        ).rejects.toMatchObject({ code: '42501' });
+        await expect(
+          asRole(db, 'authenticated', { sub: priya }, (tx) => tx.query(`select * from public.${table}`)),
+        ).rejects.toMatchObject({
           code: '42501',
         });
       }

@@ -10,7 +10,10 @@ import { dbKindsUnderTest } from '../support/testDatabases.js';
 const SQL = 'select $1::int + 1 as next';
 
 async function preparedCount(tx: Queryable, sql: string): Promise<number> {
-  const { rows } = await tx.query<{ count: number }>('select count(*)::int as count from pg_prepared_statements where statement = $1', [sql]);
+  const { rows } = await tx.query<{ count: number }>(
+    'select count(*)::int as count from pg_prepared_statements where statement = $1',
+    [sql],
+  );
   return rows[0]!.count;
 }
 

@@ -13,7 +13,12 @@ import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublicUser } from '../../common/api/auth.js';
-import { ensureAuthenticatorRole, postgrestAvailable, startPostgrest, type PostgrestServer } from '../support/postgrest.js';
+import {
+  ensureAuthenticatorRole,
+  postgrestAvailable,
+  startPostgrest,
+  type PostgrestServer,
+} from '../support/postgrest.js';
 import { allLogRows, addUser, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 import { useTestDatabase } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
@@ -27,7 +32,14 @@ const HOOK_SECRET = `v1,whsec_${Buffer.from('postgrest-rls-send-sms-hook-secret'
 function supabaseHookCall(userId: string, phone: string, otp: string) {
   const body = JSON.stringify({
     metadata: { uuid: randomUUID(), time: new Date().toISOString(), name: 'send-sms', ip_address: '203.0.113.7' },
-    user: { id: userId, aud: 'authenticated', role: 'authenticated', phone: phone.slice(1), app_metadata: { provider: 'phone' }, user_metadata: {} },
+    user: {
+      id: userId,
+      aud: 'authenticated',
+      role: 'authenticated',
+      phone: phone.slice(1),
+      app_metadata: { provider: 'phone' },
+      user_metadata: {},
+    },
     sms: { otp },
   });
   const messageId = `msg_${randomUUID()}`;
@@ -67,18 +79,30 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
       const phone = newPhone();
       const user = await addUser(app, role, phone);
       const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-      await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(200);
+      await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
+        .expect(200);
       loggedIn.push(user);
     }
-    await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: newPhone(), purpose: 'test' }).expect(200);
+    await request(app.app)
+      .post('/api/sms/sendOtp')
+      .set('Cookie', admin.cookie)
+      .send({ phone: newPhone(), purpose: 'test' })
+      .expect(200);
     const supabaseUser = { id: randomUUID() };
     const hookCall = supabaseHookCall(supabaseUser.id, newPhone(), '482913');
-    await request(app.app).post('/api/hooks/supabase/send-sms').set(hookCall.headers).send(hookCall.body).expect(200, {});
+    await request(app.app)
+      .post('/api/hooks/supabase/send-sms')
+      .set(hookCall.headers)
+      .send(hookCall.body)
+      .expect(200, {});
     const [staff, agent] = loggedIn as [PublicUser, PublicUser];
     people = { admin: admin.user, staff, agent, supabaseUser };
   });
 
-  const bearer = (token: string | undefined): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
+  const bearer = (token: string | undefined): Record<string, string> =>
+    token ? { Authorization: `Bearer ${token}` } : {};
   const asUser = (user: { id: string }) => api.tokenFor({ role: 'authenticated', sub: user.id });
   const asAnon = () => api.tokenFor({ role: 'anon' });
 
@@ -100,7 +124,8 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
   it('gives an authenticated user exactly the rows whose user_id is their sub', async () => {
     const { admin, staff, agent } = people;
     expect(await allLogRows(testDb().db)).toHaveLength(6);
-    const ownRows = async (user: { id: string }) => get('/otp_logs?select=user_id,type,status,origin&order=id', asUser(user));
+    const ownRows = async (user: { id: string }) =>
+      get('/otp_logs?select=user_id,type,status,origin&order=id', asUser(user));
     expect(await ownRows(staff)).toEqual({
       status: 200,
       body: [
@@ -115,12 +140,18 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
         { user_id: agent.id, type: 'verify', status: 'verified', origin: 'login' },
       ],
     });
-    expect(await ownRows(admin)).toEqual({ status: 200, body: [{ user_id: admin.id, type: 'autogen', status: 'sent', origin: 'test' }] });
+    expect(await ownRows(admin)).toEqual({
+      status: 200,
+      body: [{ user_id: admin.id, type: 'autogen', status: 'sent', origin: 'test' }],
+    });
   });
 
   it('gives a Supabase Auth user who is not in public.users their hook rows, and only those', async () => {
     const { supabaseUser, staff } = people;
-    const { rows } = await testDb().db.query<{ count: number }>('select count(*)::int as count from public.users where id = $1', [supabaseUser.id]);
+    const { rows } = await testDb().db.query<{ count: number }>(
+      'select count(*)::int as count from public.users where id = $1',
+      [supabaseUser.id],
+    );
     expect(rows[0]!.count).toBe(0);
     expect(await get('/otp_logs?select=user_id,type,status,origin', asUser(supabaseUser))).toEqual({
       status: 200,
@@ -132,7 +163,9 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
   it("returns nothing for a filter on someone else's rows, and nothing to a sub that owns no rows", async () => {
     const { staff, agent } = people;
     expect(await get(`/otp_logs?user_id=eq.${agent.id}`, asUser(staff))).toEqual({ status: 200, body: [] });
-    expect(await get('/otp_logs', api.tokenFor({ role: 'authenticated', sub: '00000000-0000-4000-8000-000000000000' }))).toEqual({ status: 200, body: [] });
+    expect(
+      await get('/otp_logs', api.tokenFor({ role: 'authenticated', sub: '00000000-0000-4000-8000-000000000000' })),
+    ).toEqual({ status: 200, body: [] });
     expect(await get('/otp_logs', api.tokenFor({ role: 'authenticated' }))).toEqual({ status: 200, body: [] });
   });
 
@@ -140,22 +173,36 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
     for (const token of [undefined, asAnon()]) {
       expect(await get('/otp_logs', token)).toMatchObject({ status: 401, body: { code: '42501' } });
     }
-    const forged = api.tokenFor({ role: 'authenticated', sub: people.staff.id }, 'not-the-project-jwt-secret-0123456789abcdef');
+    const forged = api.tokenFor(
+      { role: 'authenticated', sub: people.staff.id },
+      'not-the-project-jwt-secret-0123456789abcdef',
+    );
     expect(await get('/otp_logs', forged)).toMatchObject({ status: 401, body: { code: 'PGRST301' } });
   });
 
   it('lets nobody insert, update or delete a log row, not even their own, and leaves the table as it was', async () => {
     const { staff } = people;
     const before = await allLogRows(testDb().db);
-    const forged = { user_id: staff.id, phone: '+919876543210', type: 'verify', status: 'verified', response_time_ms: 1 };
+    const forged = {
+      user_id: staff.id,
+      phone: '+919876543210',
+      type: 'verify',
+      status: 'verified',
+      response_time_ms: 1,
+    };
     for (const [token, status] of [
       [asUser(staff), 403],
       [asAnon(), 401],
       [undefined, 401],
     ] as const) {
       expect(await send('POST', '/otp_logs', token, forged)).toMatchObject({ status, body: { code: '42501' } });
-      expect(await send('PATCH', `/otp_logs?user_id=eq.${staff.id}`, token, { status: 'provider_error' })).toMatchObject({ status, body: { code: '42501' } });
-      expect(await send('DELETE', `/otp_logs?user_id=eq.${staff.id}`, token)).toMatchObject({ status, body: { code: '42501' } });
+      expect(
+        await send('PATCH', `/otp_logs?user_id=eq.${staff.id}`, token, { status: 'provider_error' }),
+      ).toMatchObject({ status, body: { code: '42501' } });
+      expect(await send('DELETE', `/otp_logs?user_id=eq.${staff.id}`, token)).toMatchObject({
+        status,
+        body: { code: '42501' },
+      });
     }
     expect(await allLogRows(testDb().db)).toEqual(before);
   });

@@ -59,7 +59,12 @@ describe.each(dbKindsUnderTest())('retention on %s', (kind) => {
 
   it('deletes expired OTP sessions (those of numbers nobody owns included) and expired login sessions, and keeps live ones', async () => {
     const users = createUsersRepository(testDb().db);
-    const user = await users.create({ email: 'retention@example.com', passwordHash: 'x', role: 'staff', phone: '+919876543219' });
+    const user = await users.create({
+      email: 'retention@example.com',
+      passwordHash: 'x',
+      role: 'staff',
+      phone: '+919876543219',
+    });
     for (let i = 0; i < 7; i++) await addOtpSession(NOW - 1_000 - i);
     await addOtpSession(NOW - 1_000, user.id);
     await addOtpSession(NOW + 60_000, user.id);
@@ -68,7 +73,11 @@ describe.each(dbKindsUnderTest())('retention on %s', (kind) => {
     await loginSessions.create('expired-token-hash', user.id, new Date(NOW - 1));
     await loginSessions.create('live-token-hash', user.id, new Date(NOW + DAY_MS));
 
-    const counts = await createRetention(testDb().db, { otpLogRetentionDays: 180, now: () => NOW, batchSize: 3 }).purge();
+    const counts = await createRetention(testDb().db, {
+      otpLogRetentionDays: 180,
+      now: () => NOW,
+      batchSize: 3,
+    }).purge();
     expect(counts).toEqual({ otpSessions: 8, userSessions: 1, otpLogs: 0, deliveryEvents: 0, deliveries: 0 });
     expect(await count('otp_sessions')).toBe(2);
     expect(await count('user_sessions')).toBe(1);
@@ -76,10 +85,17 @@ describe.each(dbKindsUnderTest())('retention on %s', (kind) => {
 
   it('deletes otp_logs rows older than OTP_LOG_RETENTION_DAYS, in batches, and keeps the rest', async () => {
     const logs = createOtpLogsRepository(testDb().db);
-    await logs.insertMany([...Array.from({ length: 5 }, (_, i) => logEntry(NOW - 31 * DAY_MS - i)), logEntry(NOW - 29 * DAY_MS), logEntry(NOW)]);
+    await logs.insertMany([
+      ...Array.from({ length: 5 }, (_, i) => logEntry(NOW - 31 * DAY_MS - i)),
+      logEntry(NOW - 29 * DAY_MS),
+      logEntry(NOW),
+    ]);
     let statements = 0;
     const db = testDb().db;
-    const counting = { ...db, transaction: <T>(work: Parameters<typeof db.transaction<T>>[0]) => (statements++, db.transaction(work)) };
+    const counting = {
+      ...db,
+      transaction: <T>(work: Parameters<typeof db.transaction<T>>[0]) => (statements++, db.transaction(work)),
+    };
     const counts = await createRetention(counting, { otpLogRetentionDays: 30, now: () => NOW, batchSize: 2 }).purge();
     expect(counts?.otpLogs).toBe(5);
     expect(await count('otp_logs')).toBe(2);
@@ -91,7 +107,16 @@ describe.each(dbKindsUnderTest())('retention on %s', (kind) => {
     const reports = createDeliveryReportsRepository(testDb().db);
     const report = (sessionId: string, receivedAtMs: number) =>
       reports.record({
-        report: { providerSessionId: sessionId, phone: '+919876543210', form: 'sms_otp', channel: 'sms', outcome: 'delivered', providerStatus: 'DELIVERED', reason: null, fields: { SessionId: sessionId } },
+        report: {
+          providerSessionId: sessionId,
+          phone: '+919876543210',
+          form: 'sms_otp',
+          channel: 'sms',
+          outcome: 'delivered',
+          providerStatus: 'DELIVERED',
+          reason: null,
+          fields: { SessionId: sessionId },
+        },
         reportKey: `${sessionId}-${receivedAtMs}`,
         outcomeRank: 3,
         receivedAt: new Date(receivedAtMs),
@@ -106,7 +131,9 @@ describe.each(dbKindsUnderTest())('retention on %s', (kind) => {
     const counts = await createRetention(testDb().db, { otpLogRetentionDays: 30, now: () => NOW }).purge();
     expect(counts).toMatchObject({ deliveryEvents: 3, deliveries: 2 });
     expect(await count('sms_delivery_events')).toBe(2);
-    const { rows } = await testDb().db.query<{ provider_session_id: string }>('select provider_session_id from public.sms_deliveries order by 1');
+    const { rows } = await testDb().db.query<{ provider_session_id: string }>(
+      'select provider_session_id from public.sms_deliveries order by 1',
+    );
     expect(rows.map((row) => row.provider_session_id)).toEqual(['both', 'recent']);
   });
 
@@ -119,21 +146,26 @@ describe.each(dbKindsUnderTest())('retention on %s', (kind) => {
   });
 
   // Needs a second connection holding the lock: PostgreSQL only (PGlite has one connection).
-  if (kind === 'postgres') it('leaves the work to the instance already purging: one at a time', async () => {
-    for (let i = 0; i < 3; i++) await addOtpSession(NOW - 1_000);
-    const other = new pg.Client({ connectionString: testDb().url });
-    await other.connect();
-    try {
-      await other.query('begin');
-      await other.query('select pg_advisory_xact_lock($1)', [PURGE_LOCK_KEY]);
-      expect(await createRetention(testDb().db, { otpLogRetentionDays: 180, now: () => NOW }).purge()).toBeUndefined();
-      expect(await count('otp_sessions')).toBe(3);
-      await other.query('commit');
-      expect(await createRetention(testDb().db, { otpLogRetentionDays: 180, now: () => NOW }).purge()).toMatchObject({ otpSessions: 3 });
-    } finally {
-      await other.end();
-    }
-  });
+  if (kind === 'postgres')
+    it('leaves the work to the instance already purging: one at a time', async () => {
+      for (let i = 0; i < 3; i++) await addOtpSession(NOW - 1_000);
+      const other = new pg.Client({ connectionString: testDb().url });
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query('select pg_advisory_xact_lock($1)', [PURGE_LOCK_KEY]);
+        expect(
+          await createRetention(testDb().db, { otpLogRetentionDays: 180, now: () => NOW }).purge(),
+        ).toBeUndefined();
+        expect(await count('otp_sessions')).toBe(3);
+        await other.query('commit');
+        expect(await createRetention(testDb().db, { otpLogRetentionDays: 180, now: () => NOW }).purge()).toMatchObject({
+          otpSessions: 3,
+        });
+      } finally {
+        await other.end();
+      }
+    });
 });
 
 describe('retention on PGlite', () => {
@@ -141,7 +173,11 @@ describe('retention on PGlite', () => {
 
   it('gives the space of purged rows back for reuse (PGlite has no autovacuum), so the table does not grow purge after purge', async () => {
     const logs = createOtpLogsRepository(testDb().db);
-    const size = async () => Number((await testDb().db.query<{ bytes: string }>("select pg_total_relation_size('public.otp_logs') as bytes")).rows[0]!.bytes);
+    const size = async () =>
+      Number(
+        (await testDb().db.query<{ bytes: string }>("select pg_total_relation_size('public.otp_logs') as bytes"))
+          .rows[0]!.bytes,
+      );
     const retention = createRetention(testDb().db, { otpLogRetentionDays: 30, now: () => NOW });
     const addOldRows = () => logs.insertMany(Array.from({ length: 3_000 }, () => logEntry(NOW - 40 * DAY_MS)));
     await addOldRows();

@@ -30,7 +30,11 @@ describe('waits: Retry-After and retry_after_s from every producer', () => {
   it.each([
     ['rate_limiter_unavailable (limits cannot be checked)', () => limiterUnavailableError(), 5],
     ['shutting_down (the server is stopping)', () => shuttingDownError(), 2],
-    ['database_unavailable (the database is out of reach)', () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), 5],
+    [
+      'database_unavailable (the database is out of reach)',
+      () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      5,
+    ],
   ])('answers %s with both the header and the body field', async (_case, error, seconds) => {
     const { app } = failingWith(error());
     expect(waitOf(await request(app).get('/fail').expect(503))).toEqual({ header: String(seconds), body: seconds });
@@ -45,9 +49,20 @@ describe('waits: Retry-After and retry_after_s from every producer', () => {
   it('answers an express-rate-limit refusal with the same wait in the header and the body', async () => {
     const app = express();
     const stores = memoryLimiterStores(createFakeClock().now);
-    app.get('/limited', createLimiter({ name: 'wait-test', windowMs: 90_000, limit: 1, key: () => 'client', message: 'Slow down.', stores }), (_req, res) => {
-      res.json({ ok: true });
-    });
+    app.get(
+      '/limited',
+      createLimiter({
+        name: 'wait-test',
+        windowMs: 90_000,
+        limit: 1,
+        key: () => 'client',
+        message: 'Slow down.',
+        stores,
+      }),
+      (_req, res) => {
+        res.json({ ok: true });
+      },
+    );
     app.use(createErrorHandler(pino({ level: 'silent' })));
     await request(app).get('/limited').expect(200);
     const refused = await request(app).get('/limited').expect(429);
@@ -68,5 +83,4 @@ describe('waits: Retry-After and retry_after_s from every producer', () => {
     expect(waitOf(res)).toEqual({ header: '2', body: 2 });
     expect(res.headers.ratelimit).toBe('"login-account"; r=0; t=2');
   });
-
 });

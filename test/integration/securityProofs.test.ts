@@ -18,7 +18,16 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../server/paths.js';
 import { buildTestApp, useTestDatabase, type TestApp } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
-import { addUser, cookieFor, listen, NO_ABUSE_LIMITS, SECURITY_API_KEY, simulatorEnv, testPhone, useRecordingSimulator } from '../support/securityKit.js';
+import {
+  addUser,
+  cookieFor,
+  listen,
+  NO_ABUSE_LIMITS,
+  SECURITY_API_KEY,
+  simulatorEnv,
+  testPhone,
+  useRecordingSimulator,
+} from '../support/securityKit.js';
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -34,7 +43,11 @@ describe.each(dbKindsUnderTest())('brute force on %s', (kind) => {
   /** Default caps (5 wrong codes per session, 20 verifies per IP per minute); sends unlimited; client IPs from X-Forwarded-For. */
   function bruteForceApp(): TestApp {
     return buildTestApp(testDb().db, {
-      env: simulatorEnv(recorder.simulator(), { TRUST_PROXY: 'true', SMS_RATE_LIMIT_PER_MIN: '100000', SMS_MAX_SENDS_PER_HOUR: '100000' }),
+      env: simulatorEnv(recorder.simulator(), {
+        TRUST_PROXY: 'true',
+        SMS_RATE_LIMIT_PER_MIN: '100000',
+        SMS_MAX_SENDS_PER_HOUR: '100000',
+      }),
     });
   }
 
@@ -43,7 +56,11 @@ describe.each(dbKindsUnderTest())('brute force on %s', (kind) => {
     for (let i = 1; i <= count; i++) {
       const phone = testPhone(i);
       await addUser(app, 'staff', phone);
-      const sent = await request(app.app).post('/api/sms/sendOtp').set('X-Forwarded-For', '198.51.100.1').send({ phone }).expect(200);
+      const sent = await request(app.app)
+        .post('/api/sms/sendOtp')
+        .set('X-Forwarded-For', '198.51.100.1')
+        .send({ phone })
+        .expect(200);
       list.push({ phone, sessionId: sent.body.session_id, code: recorder.simulator().lastCodeFor(phone)! });
     }
     return list;
@@ -90,7 +107,8 @@ describe.each(dbKindsUnderTest())('brute force on %s', (kind) => {
   it('rotating addresses: the wrong-code cap still kills the session after 5 guesses, whoever sends them', async () => {
     const app = bruteForceApp();
     const [target] = await victims(app, 1);
-    for (let i = 0; i < 5; i++) await guess(app, `198.18.0.${i + 1}`, target!.sessionId, wrong(target!.code)).expect(400);
+    for (let i = 0; i < 5; i++)
+      await guess(app, `198.18.0.${i + 1}`, target!.sessionId, wrong(target!.code)).expect(400);
     const res = await guess(app, '198.18.0.200', target!.sessionId, target!.code).expect(429);
     expect(res.body).toMatchObject({ status: 'too_many_attempts', verified: false });
     expect(verifyCalls()).toBe(5);
@@ -135,7 +153,11 @@ describe.each(dbKindsUnderTest())('enumeration on %s', (kind) => {
       const unregistered = Array.from({ length: 7 }, (_, i) => testPhone(500 + i));
       const send = async (phone: string) => {
         const startedAt = performance.now();
-        const res = await fetch(`${server.url}/api/sms/sendOtp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone }) });
+        const res = await fetch(`${server.url}/api/sms/sendOtp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ phone }),
+        });
         const body = (await res.json()) as Record<string, unknown>;
         return { status: res.status, body, ms: performance.now() - startedAt };
       };
@@ -174,8 +196,12 @@ describe.each(dbKindsUnderTest())('enumeration on %s', (kind) => {
       expect(recorder.requests.filter((r) => r.url.includes('/AUTOGEN')).length).toBe(13);
 
       // A wrong code is answered alike too.
-      const wrongReal = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: real[0]!.body.session_id, otp: '000000' });
-      const wrongDecoy = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: decoy[0]!.body.session_id, otp: '000000' });
+      const wrongReal = await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: real[0]!.body.session_id, otp: '000000' });
+      const wrongDecoy = await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: decoy[0]!.body.session_id, otp: '000000' });
       expect([wrongDecoy.status, Object.keys(wrongDecoy.body).sort(), wrongDecoy.body.attempts_left]).toEqual([
         wrongReal.status,
         Object.keys(wrongReal.body).sort(),
@@ -207,18 +233,30 @@ describe('secrets', () => {
   it('builds the client bundle with the server secrets in the environment and finds none of them in it, nor any 2Factor URL', async () => {
     const outDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-bundle-'));
     try {
-      const build = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-        cwd: PROJECT_ROOT,
-        env: {
-          ...process.env,
-          NODE_ENV: 'production',
-          TWO_FACTOR_API_KEY: SECURITY_API_KEY,
-          APP_SECRET,
-          DATABASE_URL: `postgres://app:${DB_PASSWORD}@db.example.internal:5432/app`,
-          TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN,
+      const build = spawn(
+        process.execPath,
+        [
+          path.join(PROJECT_ROOT, 'node_modules/vite/bin/vite.js'),
+          'build',
+          '--outDir',
+          outDir,
+          '--emptyOutDir',
+          '--logLevel',
+          'error',
+        ],
+        {
+          cwd: PROJECT_ROOT,
+          env: {
+            ...process.env,
+            NODE_ENV: 'production',
+            TWO_FACTOR_API_KEY: SECURITY_API_KEY,
+            APP_SECRET,
+            DATABASE_URL: `postgres://app:${DB_PASSWORD}@db.example.internal:5432/app`,
+            TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      );
       let output = '';
       build.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
       build.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
@@ -229,7 +267,17 @@ describe('secrets', () => {
       expect(files.some((file) => file.endsWith('.js'))).toBe(true);
       for (const file of files) {
         const text = readFileSync(file, 'latin1');
-        for (const secret of [SECURITY_API_KEY, APP_SECRET, DB_PASSWORD, CALLBACK_TOKEN, 'TWO_FACTOR_API_KEY', 'TWO_FACTOR_CALLBACK_TOKEN', 'APP_SECRET', 'DATABASE_URL', '/API/V1/']) {
+        for (const secret of [
+          SECURITY_API_KEY,
+          APP_SECRET,
+          DB_PASSWORD,
+          CALLBACK_TOKEN,
+          'TWO_FACTOR_API_KEY',
+          'TWO_FACTOR_CALLBACK_TOKEN',
+          'APP_SECRET',
+          'DATABASE_URL',
+          '/API/V1/',
+        ]) {
           expect(text.includes(secret), `${secret} in ${path.relative(outDir, file)}`).toBe(false);
         }
       }
@@ -239,7 +287,9 @@ describe('secrets', () => {
   }, 180_000);
 
   it('keeps the env key and a key saved through the API out of every answer and log line of a full admin and login flow', async () => {
-    const app = buildTestApp(testDb().db, { env: simulatorEnv(recorder.simulator(), { ...NO_ABUSE_LIMITS, PROVIDER_TIMEOUT_MS: '200' }) });
+    const app = buildTestApp(testDb().db, {
+      env: simulatorEnv(recorder.simulator(), { ...NO_ABUSE_LIMITS, PROVIDER_TIMEOUT_MS: '200' }),
+    });
     const admin = await cookieFor(app, await addUser(app, 'admin'));
     const phone = testPhone(1);
     await addUser(app, 'agent', phone);
@@ -248,22 +298,47 @@ describe('secrets', () => {
 
     keep(await request(app.app).get('/api/sms/config').set('Cookie', admin).expect(200));
     keep(await request(app.app).put('/api/sms/config').set('Cookie', admin).send({ api_key: SAVED_KEY }).expect(200));
-    keep(await request(app.app).post('/api/sms/config/test').set('Cookie', admin).set('Content-Type', 'application/json').expect(200));
+    keep(
+      await request(app.app)
+        .post('/api/sms/config/test')
+        .set('Cookie', admin)
+        .set('Content-Type', 'application/json')
+        .expect(200),
+    );
     const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
     keep(sent);
-    keep(await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: recorder.simulator().lastCodeFor(phone) }).expect(200));
+    keep(
+      await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: recorder.simulator().lastCodeFor(phone) })
+        .expect(200),
+    );
     // The key in force is the saved one, and it is what 2Factor receives.
     expect(recorder.requests.at(-1)!.url).toContain(`/API/V1/${SAVED_KEY}/`);
     for (const mode of ['invalidKey', 'hang'] as const) {
       recorder.simulator().setFaults({ mode });
-      keep(await request(app.app).post('/api/sms/config/test').set('Cookie', admin).set('Content-Type', 'application/json'));
-      keep(await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin).send({ phone: testPhone(2), purpose: 'test' }));
+      keep(
+        await request(app.app)
+          .post('/api/sms/config/test')
+          .set('Cookie', admin)
+          .set('Content-Type', 'application/json'),
+      );
+      keep(
+        await request(app.app)
+          .post('/api/sms/sendOtp')
+          .set('Cookie', admin)
+          .send({ phone: testPhone(2), purpose: 'test' }),
+      );
     }
     recorder.simulator().setFaults({ mode: 'none' });
     keep(await request(app.app).get('/api/sms/logs').set('Cookie', admin).expect(200));
     keep(await request(app.app).get('/api/sms/config').set('Cookie', admin).expect(200));
 
-    const everything = [...texts, app.log.text(), JSON.stringify((await testDb().db.query('select * from public.otp_logs')).rows)].join('\n');
+    const everything = [
+      ...texts,
+      app.log.text(),
+      JSON.stringify((await testDb().db.query('select * from public.otp_logs')).rows),
+    ].join('\n');
     expect(everything).toContain('provider_error'); // the error paths really ran
     expect(everything).toContain('timeout after 200 ms');
     expect(everything).not.toContain(SECURITY_API_KEY);

@@ -105,10 +105,16 @@ describe.each(dbKindsUnderTest())('SMS routes under junk input on %s', (kind) =>
           const res = await call.send(body);
           const label = `${method.toUpperCase()} ${path} ${cookie ? 'admin' : 'anonymous'} ${JSON.stringify(body.slice(0, 60))}`;
           if (res.status >= 500) problems.push(`${label} → ${res.status} ${res.text.slice(0, 120)}`);
-          if (res.status >= 400 && !isErrorCode(res.body?.status)) problems.push(`${label} → ${res.status} without a catalogue status`);
+          if (res.status >= 400 && !isErrorCode(res.body?.status))
+            problems.push(`${label} → ${res.status} without a catalogue status`);
           // Bodies that are not a JSON object or array within the size limit are refused by the app's body
           // parser before the SMS router runs (reported: those answers lack verified: false).
-          if (path === '/api/sms/verifyOtp' && reachesRouter(body) && res.status >= 400 && res.body?.verified !== false) {
+          if (
+            path === '/api/sms/verifyOtp' &&
+            reachesRouter(body) &&
+            res.status >= 400 &&
+            res.body?.verified !== false
+          ) {
             problems.push(`${label} → ${res.status} ${res.body?.status} without verified: false`);
           }
         }
@@ -137,7 +143,10 @@ describe.each(dbKindsUnderTest())('SMS routes under junk input on %s', (kind) =>
     const app = buildSmsApp(testDb().db, sim());
     const phone = newPhone();
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      const res = await request(app.app).post('/api/sms/sendOtp').set('Content-Type', type).send(`phone=${encodeURIComponent(phone)}`);
+      const res = await request(app.app)
+        .post('/api/sms/sendOtp')
+        .set('Content-Type', type)
+        .send(`phone=${encodeURIComponent(phone)}`);
       expect([type, res.status, res.body.status]).toEqual([type, 415, 'unsupported_media_type']);
     }
     expect(sim().stats().totalRequests).toBe(0);

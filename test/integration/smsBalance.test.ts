@@ -31,7 +31,9 @@ describe.each(dbKindsUnderTest())('SMS balance on %s', (kind) => {
   }
 
   async function sampleCount(): Promise<number> {
-    const { rows } = await testDb().db.query<{ n: number }>('select count(*)::int as n from public.sms_balance_samples');
+    const { rows } = await testDb().db.query<{ n: number }>(
+      'select count(*)::int as n from public.sms_balance_samples',
+    );
     return rows[0]!.n;
   }
 
@@ -75,7 +77,9 @@ describe.each(dbKindsUnderTest())('SMS balance on %s', (kind) => {
     expect(transactional).toMatchObject({ account: 'transactional_sms', balance: 37 });
 
     await request(app!.app).put('/api/sms/config').set('Cookie', cookie).send({ mode: 'template' }).expect(200);
-    expect((await request(app!.app).get('/api/sms/balance').set('Cookie', cookie).expect(200)).body.in_use).toBe('transactional_sms');
+    expect((await request(app!.app).get('/api/sms/balance').set('Cookie', cookie).expect(200)).body.in_use).toBe(
+      'transactional_sms',
+    );
   });
 
   it('answers empty balances before the first poll, and only to admins', async () => {
@@ -86,7 +90,10 @@ describe.each(dbKindsUnderTest())('SMS balance on %s', (kind) => {
       { account: 'otp_sms', balance: null, fetched_at: null, history: [] },
       { account: 'transactional_sms', balance: null, fetched_at: null, history: [] },
     ]);
-    await request(app!.app).get('/api/sms/balance').set('Cookie', (await signedIn(app!, 'agent')).cookie).expect(403);
+    await request(app!.app)
+      .get('/api/sms/balance')
+      .set('Cookie', (await signedIn(app!, 'agent')).cookie)
+      .expect(403);
     await request(app!.app).get('/api/sms/balance').expect(401);
   });
 

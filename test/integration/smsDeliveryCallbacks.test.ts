@@ -11,20 +11,34 @@ import type { Db, Queryable } from '../../server/db/db.js';
 import { VOICE_INSTEAD_OF_SMS_MESSAGE } from '../../server/sms/deliveryReports.js';
 import { sandboxFromSimulator } from '../../server/providers/sandbox.js';
 import { CALLBACK_BODY_LIMIT } from '../../server/webhooks/twoFactorCallbacks.js';
-import { CALLBACK_PATH, CALLBACK_TOKEN, deliveryEvents, deliveryState, postReport, smsOtpReport, testSend } from '../support/deliveryKit.js';
+import {
+  CALLBACK_PATH,
+  CALLBACK_TOKEN,
+  deliveryEvents,
+  deliveryState,
+  postReport,
+  smsOtpReport,
+  testSend,
+} from '../support/deliveryKit.js';
 import { listen } from '../support/securityKit.js';
 import { buildSmsApp, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 import { buildTestApp, useTestDatabase, type TestApp } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 
-const RAISED_LIMITS = { SMS_RATE_LIMIT_PER_MIN: '1000', SMS_MAX_SENDS_PER_HOUR: '1000', SMS_MAX_SENDS_PER_PHONE_PER_DAY: '1000' };
+const RAISED_LIMITS = {
+  SMS_RATE_LIMIT_PER_MIN: '1000',
+  SMS_MAX_SENDS_PER_HOUR: '1000',
+  SMS_MAX_SENDS_PER_PHONE_PER_DAY: '1000',
+};
 
 describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => {
   const testDb = useTestDatabase(kind);
   const sim = useSimulator();
 
   function app(env: Record<string, string> = {}): TestApp {
-    return buildSmsApp(testDb().db, sim(), { env: { TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN, ...RAISED_LIMITS, ...env } });
+    return buildSmsApp(testDb().db, sim(), {
+      env: { TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN, ...RAISED_LIMITS, ...env },
+    });
   }
 
   async function rowCounts(db: Db): Promise<{ events: number; states: number }> {
@@ -61,20 +75,32 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
         details: { mode: 'SMS_OTP', SessionId: send.providerSessionId, To: phone.slice(3), Status: 'DELIVERED' },
       });
       expect(Number(event!.send_to_report_ms)).toBe(4_200);
-      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({ status: 'delivered', reason: null, channel: 'sms', reports: 1 });
+      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({
+        status: 'delivered',
+        reason: null,
+        channel: 'sms',
+        reports: 1,
+      });
     });
 
     it.each([
       ['FAILED', 'failed'],
       ['REJECTED', 'rejected'],
-    ])('SMS OTP %s: the send is %s, with 2Factor\'s word as the reason', async (status, outcome) => {
+    ])("SMS OTP %s: the send is %s, with 2Factor's word as the reason", async (status, outcome) => {
       const a = app();
       const admin = await signedIn(a);
       const phone = newPhone();
       const send = await testSend(a, sim(), admin.cookie, phone);
       await postReport(a, smsOtpReport(send.providerSessionId, phone, status)).expect(200);
-      expect((await deliveryEvents(testDb().db))[0]).toMatchObject({ outcome, provider_status: status, reason: status });
-      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({ status: outcome, reason: status });
+      expect((await deliveryEvents(testDb().db))[0]).toMatchObject({
+        outcome,
+        provider_status: status,
+        reason: status,
+      });
+      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({
+        status: outcome,
+        reason: status,
+      });
     });
 
     it('transactional SMS (template mode and Template API sends): SmsStatus decides, ErrorName is the reason', async () => {
@@ -83,7 +109,11 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
       const codePhone = newPhone();
       const code = await testSend(a, sim(), admin.cookie, codePhone);
       const smsPhone = newPhone();
-      const sent = await request(a.app).post('/api/sms/sendTemplate').set('Cookie', admin.cookie).send({ to: smsPhone, var1: 'A-1' }).expect(200);
+      const sent = await request(a.app)
+        .post('/api/sms/sendTemplate')
+        .set('Cookie', admin.cookie)
+        .send({ to: smsPhone, var1: 'A-1' })
+        .expect(200);
 
       const delivered = {
         SessionId: code.providerSessionId,
@@ -115,11 +145,26 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
       await postReport(a, undeliverable).expect(200);
 
       const [first, second] = await deliveryEvents(testDb().db);
-      expect(first).toMatchObject({ form: 'tsms', phone: codePhone, outcome: 'delivered', reason: null, user_id: admin.user.id });
-      expect(second).toMatchObject({ form: 'tsms', phone: smsPhone, outcome: 'failed', provider_status: 'UNDELIVERABLE', reason: 'EC_ABSENT_SUBSCRIBER' });
+      expect(first).toMatchObject({
+        form: 'tsms',
+        phone: codePhone,
+        outcome: 'delivered',
+        reason: null,
+        user_id: admin.user.id,
+      });
+      expect(second).toMatchObject({
+        form: 'tsms',
+        phone: smsPhone,
+        outcome: 'failed',
+        provider_status: 'UNDELIVERABLE',
+        reason: 'EC_ABSENT_SUBSCRIBER',
+      });
       expect(second!.sent_at).not.toBeNull();
       expect(await deliveryState(testDb().db, code.providerSessionId)).toMatchObject({ status: 'delivered' });
-      expect(await deliveryState(testDb().db, sent.body.session_id as string)).toMatchObject({ status: 'failed', reason: 'EC_ABSENT_SUBSCRIBER' });
+      expect(await deliveryState(testDb().db, sent.body.session_id as string)).toMatchObject({
+        status: 'failed',
+        reason: 'EC_ABSENT_SUBSCRIBER',
+      });
     });
 
     it('voice OTP for a code sent as SMS: delivered, flagged, and said in the log with how it happens', async () => {
@@ -139,12 +184,26 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
       };
       await postReport(a, voice).expect(200);
 
-      expect((await deliveryEvents(testDb().db))[0]).toMatchObject({ form: 'voice_otp', channel: 'voice', outcome: 'delivered', voice_instead_of_sms: true, details: voice });
-      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({ status: 'delivered', channel: 'voice', voice_instead_of_sms: true });
+      expect((await deliveryEvents(testDb().db))[0]).toMatchObject({
+        form: 'voice_otp',
+        channel: 'voice',
+        outcome: 'delivered',
+        voice_instead_of_sms: true,
+        details: voice,
+      });
+      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({
+        status: 'delivered',
+        channel: 'voice',
+        voice_instead_of_sms: true,
+      });
       expect(a.log.text()).toContain(VOICE_INSTEAD_OF_SMS_MESSAGE);
 
       const funnel = await request(a.app).get('/api/sms/funnel?period=24h').set('Cookie', admin.cookie).expect(200);
-      expect(funnel.body).toMatchObject({ delivered: 1, delivered_as_voice: 1, voice_instead_of_sms: { last_7_days: 1 } });
+      expect(funnel.body).toMatchObject({
+        delivered: 1,
+        delivered_as_voice: 1,
+        voice_instead_of_sms: { last_7_days: 1 },
+      });
       expect(funnel.body.voice_instead_of_sms.last_at).toEqual(expect.any(String));
     });
 
@@ -153,12 +212,28 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
       const admin = await signedIn(a);
       const phone = newPhone();
       const send = await testSend(a, sim(), admin.cookie, phone);
-      await postReport(a, { mode: 'VOICE_OTP', SessionId: send.providerSessionId, To: phone.slice(3), Status: 'FAILED', callDetailStatus: 'FAILED (USR_NOT_PICKD)' }).expect(200);
-      await postReport(a, { mode: 'VOICE_OTP', SessionId: 'e1a3c5d7-0000-4000-8000-000000000001', To: '9876543210', Status: 'DELIVERED' }).expect(200);
+      await postReport(a, {
+        mode: 'VOICE_OTP',
+        SessionId: send.providerSessionId,
+        To: phone.slice(3),
+        Status: 'FAILED',
+        callDetailStatus: 'FAILED (USR_NOT_PICKD)',
+      }).expect(200);
+      await postReport(a, {
+        mode: 'VOICE_OTP',
+        SessionId: 'e1a3c5d7-0000-4000-8000-000000000001',
+        To: '9876543210',
+        Status: 'DELIVERED',
+      }).expect(200);
 
       const [failed, stranger] = await deliveryEvents(testDb().db);
       expect(failed).toMatchObject({ outcome: 'failed', reason: 'FAILED (USR_NOT_PICKD)', voice_instead_of_sms: true });
-      expect(stranger).toMatchObject({ outcome: 'delivered', voice_instead_of_sms: false, user_id: null, sent_at: null });
+      expect(stranger).toMatchObject({
+        outcome: 'delivered',
+        voice_instead_of_sms: false,
+        user_id: null,
+        sent_at: null,
+      });
     });
 
     it('accepts the same fields as JSON, and keeps fields it does not know', async () => {
@@ -170,13 +245,20 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
         .post(CALLBACK_PATH)
         .send({ ...smsOtpReport(send.providerSessionId, phone, 'DELIVERED'), Operator: 'Jio', Circle: 'KA' })
         .expect(200);
-      expect((await deliveryEvents(testDb().db))[0]).toMatchObject({ outcome: 'delivered', details: { Operator: 'Jio', Circle: 'KA', Status: 'DELIVERED' } });
+      expect((await deliveryEvents(testDb().db))[0]).toMatchObject({
+        outcome: 'delivered',
+        details: { Operator: 'Jio', Circle: 'KA', Status: 'DELIVERED' },
+      });
     });
 
     it('records a report it cannot read (no session, an unknown status word) instead of refusing it', async () => {
       const a = app();
       await postReport(a, { Status: 'QUEUED_AT_SMSC', Note: 'no session id' }).expect(200);
-      await request(a.app).post(CALLBACK_PATH).set('Content-Type', 'application/json').send('{"SessionId": ').expect(200);
+      await request(a.app)
+        .post(CALLBACK_PATH)
+        .set('Content-Type', 'application/json')
+        .send('{"SessionId": ')
+        .expect(200);
       const events = await deliveryEvents(testDb().db);
       expect(events).toMatchObject([
         { provider_session_id: null, form: 'unknown', outcome: 'unknown', provider_status: 'QUEUED_AT_SMSC' },
@@ -203,7 +285,11 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
       ];
       for (const path of wrongPaths) {
         const answer = await postReport(a, report, path);
-        expect({ path, status: answer.status, body: answer.body }).toEqual({ path, status: 404, body: unknownRoute.body });
+        expect({ path, status: answer.status, body: answer.body }).toEqual({
+          path,
+          status: 404,
+          body: unknownRoute.body,
+        });
       }
       // Another method on the right path is no route either.
       await request(a.app).get(CALLBACK_PATH).expect(404);
@@ -212,10 +298,16 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
 
     it('without TWO_FACTOR_CALLBACK_TOKEN the route does not exist', async () => {
       const a = buildSmsApp(testDb().db, sim());
-      const answer = await postReport(a, smsOtpReport('e1a3c5d7-0000-4000-8000-000000000002', newPhone(), 'DELIVERED')).expect(404);
+      const answer = await postReport(
+        a,
+        smsOtpReport('e1a3c5d7-0000-4000-8000-000000000002', newPhone(), 'DELIVERED'),
+      ).expect(404);
       expect(answer.body.status).toBe('not_found');
       expect(await rowCounts(testDb().db)).toEqual({ events: 0, states: 0 });
-      const funnel = await request(a.app).get('/api/sms/funnel').set('Cookie', (await signedIn(a)).cookie).expect(200);
+      const funnel = await request(a.app)
+        .get('/api/sms/funnel')
+        .set('Cookie', (await signedIn(a)).cookie)
+        .expect(200);
       expect(funnel.body.reports_enabled).toBe(false);
     });
 
@@ -231,7 +323,9 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
 
   it(`refuses a body over ${CALLBACK_BODY_LIMIT} with 413 and records nothing`, async () => {
     const a = app();
-    await postReport(a, { mode: 'SMS_OTP', SessionId: 'x', Status: 'DELIVERED', Padding: 'x'.repeat(5_000) }).expect(413);
+    await postReport(a, { mode: 'SMS_OTP', SessionId: 'x', Status: 'DELIVERED', Padding: 'x'.repeat(5_000) }).expect(
+      413,
+    );
     expect(await rowCounts(testDb().db)).toEqual({ events: 0, states: 0 });
   });
 
@@ -246,16 +340,35 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
       a.clock.advance(60_000);
       await postReport(a, report).expect(200);
       expect(await rowCounts(testDb().db)).toEqual({ events: 1, states: 1 });
-      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({ status: 'delivered', reports: 1 });
+      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({
+        status: 'delivered',
+        reports: 1,
+      });
     });
 
     it('never lets an earlier status replace a final one, whatever order the reports arrive in', async () => {
       const a = app();
       const admin = await signedIn(a);
       const forms = (providerSessionId: string, phone: string) => ({
-        pending: { SessionId: providerSessionId, SmsTo: phone.slice(1), SmsStatus: 'PENDING', StatusName: 'PENDING_ENROUTE', ErrorName: 'NO_ERROR' },
-        failed: { SessionId: providerSessionId, SmsTo: phone.slice(1), SmsStatus: 'UNDELIVERABLE', ErrorName: 'EC_ABSENT_SUBSCRIBER' },
-        delivered: { SessionId: providerSessionId, SmsTo: phone.slice(1), SmsStatus: 'DELIVERED', ErrorName: 'NO_ERROR' },
+        pending: {
+          SessionId: providerSessionId,
+          SmsTo: phone.slice(1),
+          SmsStatus: 'PENDING',
+          StatusName: 'PENDING_ENROUTE',
+          ErrorName: 'NO_ERROR',
+        },
+        failed: {
+          SessionId: providerSessionId,
+          SmsTo: phone.slice(1),
+          SmsStatus: 'UNDELIVERABLE',
+          ErrorName: 'EC_ABSENT_SUBSCRIBER',
+        },
+        delivered: {
+          SessionId: providerSessionId,
+          SmsTo: phone.slice(1),
+          SmsStatus: 'DELIVERED',
+          ErrorName: 'NO_ERROR',
+        },
       });
       const orders = [
         ['pending', 'failed', 'delivered'],
@@ -276,7 +389,12 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
           await postReport(a, forms(send.providerSessionId, phone)[step]).expect(200);
         }
         const state = await deliveryState(testDb().db, send.providerSessionId);
-        expect({ order, status: state?.status, reason: state?.reason, reports: state?.reports }).toEqual({ order, status: 'delivered', reason: null, reports: 3 });
+        expect({ order, status: state?.status, reason: state?.reason, reports: state?.reports }).toEqual({
+          order,
+          status: 'delivered',
+          reason: null,
+          reports: 3,
+        });
         // The delivery time is that of the delivered report, not of whatever came last.
         expect(new Date(state!.status_at).getTime() - sentAtMs).toBe(deliveredAtMs - sentAtMs);
       }
@@ -289,8 +407,14 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
       const send = await testSend(a, sim(), admin.cookie, phone);
       await postReport(a, smsOtpReport(send.providerSessionId, phone, 'REJECTED')).expect(200);
       await postReport(a, smsOtpReport(send.providerSessionId, phone, 'FAILED')).expect(200);
-      await postReport(a, { SessionId: send.providerSessionId, SmsTo: phone.slice(1), SmsStatus: 'PENDING' }).expect(200);
-      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({ status: 'rejected', reason: 'REJECTED', reports: 3 });
+      await postReport(a, { SessionId: send.providerSessionId, SmsTo: phone.slice(1), SmsStatus: 'PENDING' }).expect(
+        200,
+      );
+      expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({
+        status: 'rejected',
+        reason: 'REJECTED',
+        reports: 3,
+      });
     });
 
     it('records reports about sessions this app never sent, and counts them apart in the funnel', async () => {
@@ -298,7 +422,13 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
       const admin = await signedIn(a);
       const stranger = 'f00dfeed-0000-4000-8000-000000000003';
       await postReport(a, smsOtpReport(stranger, '+919812345678', 'DELIVERED')).expect(200);
-      expect((await deliveryEvents(testDb().db))[0]).toMatchObject({ provider_session_id: stranger, user_id: null, sent_at: null, send_to_report_ms: null, phone: '+919812345678' });
+      expect((await deliveryEvents(testDb().db))[0]).toMatchObject({
+        provider_session_id: stranger,
+        user_id: null,
+        sent_at: null,
+        send_to_report_ms: null,
+        phone: '+919812345678',
+      });
       expect(await deliveryState(testDb().db, stranger)).toMatchObject({ status: 'delivered' });
       const funnel = await request(a.app).get('/api/sms/funnel').set('Cookie', admin.cookie).expect(200);
       expect(funnel.body).toMatchObject({ accepted: 0, delivered: 0, unmatched_reports: 1 });
@@ -318,13 +448,23 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
     await postReport(a, smsOtpReport('f00dfeed-0000-4000-8000-000000000004', newPhone(), 'DELIVERED')).expect(200);
 
     const db = testDb().db;
-    const asUser = (sub: string | undefined, sql: string) => asRole(db, sub === undefined ? 'anon' : 'authenticated', sub, (tx) => tx.query<{ provider_session_id: string }>(sql));
-    const visible = async (sub: string) => (await asUser(sub, 'select provider_session_id from public.sms_delivery_events')).rows.map((row) => row.provider_session_id);
+    const asUser = (sub: string | undefined, sql: string) =>
+      asRole(db, sub === undefined ? 'anon' : 'authenticated', sub, (tx) =>
+        tx.query<{ provider_session_id: string }>(sql),
+      );
+    const visible = async (sub: string) =>
+      (await asUser(sub, 'select provider_session_id from public.sms_delivery_events')).rows.map(
+        (row) => row.provider_session_id,
+      );
     expect(await visible(first.user.id)).toEqual([firstSend.providerSessionId]);
     expect(await visible(second.user.id)).toEqual([secondSend.providerSessionId]);
     await expect(asUser(first.user.id, 'select * from public.sms_deliveries')).rejects.toMatchObject({ code: '42501' });
-    await expect(asUser(undefined, 'select * from public.sms_delivery_events')).rejects.toMatchObject({ code: '42501' });
-    await expect(asUser(first.user.id, `update public.sms_delivery_events set outcome = 'delivered'`)).rejects.toMatchObject({ code: '42501' });
+    await expect(asUser(undefined, 'select * from public.sms_delivery_events')).rejects.toMatchObject({
+      code: '42501',
+    });
+    await expect(
+      asUser(first.user.id, `update public.sms_delivery_events set outcome = 'delivered'`),
+    ).rejects.toMatchObject({ code: '42501' });
   });
 
   it('the simulator posts the reports itself: delivered, failed, rejected and voice instead of SMS, over real HTTP', async () => {
@@ -334,15 +474,33 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
       const admin = await signedIn(a);
       sim().setDeliveryReports({ callbackUrl: `${server.url}${CALLBACK_PATH}`, delayMs: 20 });
       const sends: Array<{ expected: string; voice: boolean; providerSessionId: string }> = [];
-      for (const [outcome, voice] of [['delivered', false], ['failed', false], ['rejected', false], ['delivered', true]] as const) {
-        sim().setDeliveryReports({ mix: { delivered: outcome === 'delivered' ? 1 : 0, failed: outcome === 'failed' ? 1 : 0, rejected: outcome === 'rejected' ? 1 : 0 }, voiceInsteadOfSms: voice });
+      for (const [outcome, voice] of [
+        ['delivered', false],
+        ['failed', false],
+        ['rejected', false],
+        ['delivered', true],
+      ] as const) {
+        sim().setDeliveryReports({
+          mix: {
+            delivered: outcome === 'delivered' ? 1 : 0,
+            failed: outcome === 'failed' ? 1 : 0,
+            rejected: outcome === 'rejected' ? 1 : 0,
+          },
+          voiceInsteadOfSms: voice,
+        });
         const send = await testSend(a, sim(), admin.cookie, newPhone());
         sends.push({ expected: outcome, voice, providerSessionId: send.providerSessionId });
       }
-      await expect.poll(() => sim().deliveryReports(), { timeout: 10_000 }).toMatchObject({ posted: 4, failed: 0, pending: 0 });
+      await expect
+        .poll(() => sim().deliveryReports(), { timeout: 10_000 })
+        .toMatchObject({ posted: 4, failed: 0, pending: 0 });
 
       for (const send of sends) {
-        expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({ status: send.expected, voice_instead_of_sms: send.voice, channel: send.voice ? 'voice' : 'sms' });
+        expect(await deliveryState(testDb().db, send.providerSessionId)).toMatchObject({
+          status: send.expected,
+          voice_instead_of_sms: send.voice,
+          channel: send.voice ? 'voice' : 'sms',
+        });
       }
       const funnel = await request(a.app).get('/api/sms/funnel').set('Cookie', admin.cookie).expect(200);
       expect(funnel.body).toMatchObject({
@@ -383,13 +541,19 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
 });
 
 /** Runs `work` as `role` with the JWT claims PostgREST would set, inside a transaction that is always rolled back. */
-async function asRole<T>(db: Db, role: 'anon' | 'authenticated', sub: string | undefined, work: (tx: Queryable) => Promise<T>): Promise<T> {
+async function asRole<T>(
+  db: Db,
+  role: 'anon' | 'authenticated',
+  sub: string | undefined,
+  work: (tx: Queryable) => Promise<T>,
+): Promise<T> {
   const rollback = new Error('rollback');
   let result: T | undefined;
   await db
     .transaction(async (tx) => {
       await tx.query(`set local role ${role}`);
-      if (sub !== undefined) await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub, role })]);
+      if (sub !== undefined)
+        await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub, role })]);
       result = await work(tx);
       throw rollback;
     })

@@ -35,7 +35,12 @@ interface Send {
  * IST hours: NOW − 1 h = 16:30, − 2 h = 15:30, − 3 h = 14:30, − 5 h = 12:30, − 30 h = 11:30 the day before.
  */
 const SENDS: Send[] = [
-  { name: 'S1', sentAtMs: NOW - 1 * HOUR_MS, report: { outcome: 'DELIVERED', afterMs: 2_000 }, verifiedAfterMs: 30_000 },
+  {
+    name: 'S1',
+    sentAtMs: NOW - 1 * HOUR_MS,
+    report: { outcome: 'DELIVERED', afterMs: 2_000 },
+    verifiedAfterMs: 30_000,
+  },
   { name: 'S2', sentAtMs: NOW - 1 * HOUR_MS, report: { outcome: 'DELIVERED', afterMs: 4_000 } },
   { name: 'S3', sentAtMs: NOW - 2 * HOUR_MS, type: 'template', report: { outcome: 'UNDELIVERABLE', afterMs: 6_000 } },
   { name: 'S4', sentAtMs: NOW - 2 * HOUR_MS, report: { outcome: 'REJECTED', afterMs: 3_000 } },
@@ -43,12 +48,33 @@ const SENDS: Send[] = [
   { name: 'S6', sentAtMs: NOW - 3 * HOUR_MS, verifiedAfterMs: 20_000 },
   { name: 'S7', sentAtMs: NOW - 5 * HOUR_MS, report: { outcome: 'VOICE', afterMs: 10_000 }, verifiedAfterMs: 40_000 },
   { name: 'S8', sentAtMs: NOW - 30 * HOUR_MS, report: { outcome: 'DELIVERED', afterMs: 1_000 } },
-  { name: 'T1', sentAtMs: NOW - 1 * HOUR_MS, type: 'template', plainTemplateSms: true, report: { outcome: 'DELIVERED', afterMs: 1_500 } },
-  { name: 'S9', sentAtMs: NOW - 8 * 24 * HOUR_MS, report: { outcome: 'DELIVERED', afterMs: 1_000 }, verifiedAfterMs: 10_000 },
+  {
+    name: 'T1',
+    sentAtMs: NOW - 1 * HOUR_MS,
+    type: 'template',
+    plainTemplateSms: true,
+    report: { outcome: 'DELIVERED', afterMs: 1_500 },
+  },
+  {
+    name: 'S9',
+    sentAtMs: NOW - 8 * 24 * HOUR_MS,
+    report: { outcome: 'DELIVERED', afterMs: 1_000 },
+    verifiedAfterMs: 10_000,
+  },
 ];
 
 function logRow(fields: Partial<OtpLogEntry> & Pick<OtpLogEntry, 'type' | 'status' | 'createdAt'>): OtpLogEntry {
-  return { callId: randomUUID(), origin: 'login', userId: null, phone: PHONE, sessionId: null, providerSessionId: null, responseTimeMs: 200, details: null, ...fields };
+  return {
+    callId: randomUUID(),
+    origin: 'login',
+    userId: null,
+    phone: PHONE,
+    sessionId: null,
+    providerSessionId: null,
+    responseTimeMs: 200,
+    details: null,
+    ...fields,
+  };
 }
 
 describe.each(dbKindsUnderTest())('delivery funnel on %s', (kind) => {
@@ -71,13 +97,26 @@ describe.each(dbKindsUnderTest())('delivery funnel on %s', (kind) => {
       rows.push(logRow({ type, status: 'sent', sessionId, providerSessionId, createdAt: new Date(send.sentAtMs) }));
       if (send.verifiedAfterMs !== undefined) {
         const checkedAt = new Date(send.sentAtMs + send.verifiedAfterMs);
-        rows.push(logRow({ type: 'verify', status: 'otp_mismatch', sessionId, providerSessionId, createdAt: checkedAt }));
+        rows.push(
+          logRow({ type: 'verify', status: 'otp_mismatch', sessionId, providerSessionId, createdAt: checkedAt }),
+        );
         rows.push(logRow({ type: 'verify', status: 'verified', sessionId, providerSessionId, createdAt: checkedAt }));
       }
-      if (send.report) reports.push({ atMs: send.sentAtMs + send.report.afterMs, fields: reportFields(send.report, providerSessionId, type) });
+      if (send.report)
+        reports.push({
+          atMs: send.sentAtMs + send.report.afterMs,
+          fields: reportFields(send.report, providerSessionId, type),
+        });
     }
     // Not sends 2Factor accepted: a refused send, and a wrong code on its own.
-    rows.push(logRow({ type: 'autogen', status: 'provider_error', sessionId: randomUUID(), createdAt: new Date(NOW - HOUR_MS) }));
+    rows.push(
+      logRow({
+        type: 'autogen',
+        status: 'provider_error',
+        sessionId: randomUUID(),
+        createdAt: new Date(NOW - HOUR_MS),
+      }),
+    );
     await app.otpLogs.insertMany(rows);
 
     // A report about a session this app never sent, 10 minutes ago; and one 8 days ago (out of every window).
@@ -92,7 +131,8 @@ describe.each(dbKindsUnderTest())('delivery funnel on %s', (kind) => {
   }
 
   async function funnel(app: TestApp, cookie: string, period: string): Promise<DeliveryFunnelResponse> {
-    return (await request(app.app).get(`/api/sms/funnel?period=${period}`).set('Cookie', cookie).expect(200)).body as DeliveryFunnelResponse;
+    return (await request(app.app).get(`/api/sms/funnel?period=${period}`).set('Cookie', cookie).expect(200))
+      .body as DeliveryFunnelResponse;
   }
 
   const hours = (figures: Record<number, [accepted: number, delivered: number, failed: number, verified: number]>) =>
@@ -167,14 +207,25 @@ describe.each(dbKindsUnderTest())('delivery funnel on %s', (kind) => {
     expect((await request(app.app).get('/api/sms/funnel').set('Cookie', cookie).expect(200)).body.period).toBe('24h');
     for (const bad of ['30d', '', '24H', '7d&period=24h']) {
       const answer = await request(app.app).get(`/api/sms/funnel?period=${bad}`).set('Cookie', cookie);
-      expect({ bad, status: answer.status, code: answer.body.status }).toEqual({ bad, status: 400, code: 'invalid_request' });
+      expect({ bad, status: answer.status, code: answer.body.status }).toEqual({
+        bad,
+        status: 400,
+        code: 'invalid_request',
+      });
     }
   });
 });
 
 /** The report 2Factor would post for this send: SMS OTP, voice OTP or, for template sends, the TSMS form. */
 function reportFields(report: Report, providerSessionId: string, type: 'autogen' | 'template'): Record<string, string> {
-  if (report.outcome === 'VOICE') return { mode: 'VOICE_OTP', SessionId: providerSessionId, To: PHONE.slice(3), Status: 'DELIVERED', callDetailStatus: 'DELIVERED' };
+  if (report.outcome === 'VOICE')
+    return {
+      mode: 'VOICE_OTP',
+      SessionId: providerSessionId,
+      To: PHONE.slice(3),
+      Status: 'DELIVERED',
+      callDetailStatus: 'DELIVERED',
+    };
   if (type === 'template') {
     const failed = report.outcome !== 'DELIVERED';
     return {

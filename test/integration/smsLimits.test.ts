@@ -65,7 +65,9 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
   });
 
   it('grows the cooldown with each unverified send (30 s, 1 min, 2 min…) and caps a phone at SMS_MAX_SENDS_PER_PHONE_PER_DAY until midnight IST', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: { SMS_MAX_SENDS_PER_PHONE_PER_DAY: '4', SMS_RATE_LIMIT_PER_MIN: '100' } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: { SMS_MAX_SENDS_PER_PHONE_PER_DAY: '4', SMS_RATE_LIMIT_PER_MIN: '100' },
+    });
     const phone = await ownedPhone(app);
     const waits: number[] = [];
     const announced: number[] = [];
@@ -82,7 +84,8 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
     const capped = await send(app, phone).expect(429);
     expect(capped.body.message).toMatch(/today/);
     expect(capped.headers['ratelimit']).toContain('"sms-send-phone-day"; r=0');
-    const msToMidnightIst = (Math.floor((app.clock.now() + 19_800_000) / 86_400_000) + 1) * 86_400_000 - 19_800_000 - app.clock.now();
+    const msToMidnightIst =
+      (Math.floor((app.clock.now() + 19_800_000) / 86_400_000) + 1) * 86_400_000 - 19_800_000 - app.clock.now();
     expect(capped.body.retry_after_s).toBe(Math.ceil(msToMidnightIst / 1000));
     expect(sim().outbox({ phone })).toHaveLength(4);
     app.clock.advance(msToMidnightIst);
@@ -115,7 +118,9 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
     expect(longestWaitS).toBe(600);
     expect(sim().outbox({ phone })).toHaveLength(9);
     // Sends 2 to 9 were not the owner's; the owner's code (send 1) is past the newest few now.
-    const ended = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: owners.body.session_id, otp: ownersCode });
+    const ended = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: owners.body.session_id, otp: ownersCode });
     expect(ended.body.status).toBe('otp_expired');
   });
 
@@ -131,16 +136,23 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
     }
     app.clock.advance(60_000);
     expect((await send(app, phone).expect(429)).body.retry_after_s).toBe(180);
-    const verified = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: owners.body.session_id, otp: ownersCode }).expect(200);
+    const verified = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: owners.body.session_id, otp: ownersCode })
+      .expect(200);
     expect(verified.body.verified).toBe(true);
   });
 
   it("caps a signed-in admin's test and template sends together at SMS_MAX_SENDS_PER_HOUR across phones", async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: { SMS_MAX_SENDS_PER_HOUR: '2', SMS_RATE_LIMIT_PER_MIN: '100' } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: { SMS_MAX_SENDS_PER_HOUR: '2', SMS_RATE_LIMIT_PER_MIN: '100' },
+    });
     const admin = await signedIn(app);
     const other = await signedIn(app, 'super_admin');
-    const test = (cookie: string) => request(app.app).post('/api/sms/sendOtp').set('Cookie', cookie).send({ phone: newPhone(), purpose: 'test' });
-    const template = (cookie: string) => request(app.app).post('/api/sms/sendTemplate').set('Cookie', cookie).send({ to: newPhone(), var1: 'hello' });
+    const test = (cookie: string) =>
+      request(app.app).post('/api/sms/sendOtp').set('Cookie', cookie).send({ phone: newPhone(), purpose: 'test' });
+    const template = (cookie: string) =>
+      request(app.app).post('/api/sms/sendTemplate').set('Cookie', cookie).send({ to: newPhone(), var1: 'hello' });
     await test(admin.cookie).expect(200);
     await template(admin.cookie).expect(200);
     const refused = await test(admin.cookie).expect(429);
@@ -158,7 +170,11 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
     const registered = await send(app, await ownedPhone(app)).expect(503);
     const stranger = await send(app, newPhone()).expect(503);
     for (const refused of [registered, stranger]) {
-      expect(refused.body).toEqual({ status: 'sms_budget_exhausted', message: expect.any(String), retry_after_s: expect.any(Number) });
+      expect(refused.body).toEqual({
+        status: 'sms_budget_exhausted',
+        message: expect.any(String),
+        retry_after_s: expect.any(Number),
+      });
       expect(refused.headers['retry-after']).toBe(String(refused.body.retry_after_s));
     }
     expect(Object.keys(registered.headers).sort()).toEqual(Object.keys(stranger.headers).sort());
@@ -166,7 +182,11 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
 
     const admin = await signedIn(app);
     const usage = await request(app.app).get('/api/sms/usage').set('Cookie', admin.cookie).expect(200);
-    expect(usage.body).toEqual({ sent_today: 2, daily_budget: 2, resets_at: expect.stringMatching(/T18:30:00\.000Z$/) });
+    expect(usage.body).toEqual({
+      sent_today: 2,
+      daily_budget: 2,
+      resets_at: expect.stringMatching(/T18:30:00\.000Z$/),
+    });
     const staff = await signedIn(app, 'staff');
     await request(app.app).get('/api/sms/usage').set('Cookie', staff.cookie).expect(403);
   });
@@ -174,7 +194,8 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
   it('limits verifyOtp per IP at SMS_VERIFY_LIMIT_PER_MIN, with headers and verified false', async () => {
     const app = buildSmsApp(testDb().db, sim(), { env: { SMS_VERIFY_LIMIT_PER_MIN: '3' } });
     const sent = await send(app, await ownedPhone(app)).expect(200);
-    const verify = () => request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '000000' });
+    const verify = () =>
+      request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '000000' });
     for (let i = 0; i < 3; i++) expect((await verify()).status).not.toBe(429);
     const verifiesSoFar = sim().stats().byKind.verify;
     const refused = await verify().expect(429);
@@ -188,7 +209,8 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
 
   it('with TRUST_PROXY=true, gives each X-Forwarded-For client its own per-IP budget', async () => {
     const app = buildSmsApp(testDb().db, sim(), { env: { TRUST_PROXY: 'true', SMS_RATE_LIMIT_PER_MIN: '2' } });
-    const from = (ip: string) => request(app.app).post('/api/sms/sendOtp').set('X-Forwarded-For', ip).send({ phone: newPhone() });
+    const from = (ip: string) =>
+      request(app.app).post('/api/sms/sendOtp').set('X-Forwarded-For', ip).send({ phone: newPhone() });
     await from('203.0.113.7').expect(200);
     await from('203.0.113.7').expect(200);
     await from('203.0.113.7').expect(429);
@@ -198,7 +220,8 @@ describe.each(dbKindsUnderTest())('SMS limits on %s', (kind) => {
 
   it('without TRUST_PROXY, ignores X-Forwarded-For: every client behind the socket address shares one budget', async () => {
     const app = buildSmsApp(testDb().db, sim(), { env: { SMS_RATE_LIMIT_PER_MIN: '2' } });
-    const from = (ip: string) => request(app.app).post('/api/sms/sendOtp').set('X-Forwarded-For', ip).send({ phone: newPhone() });
+    const from = (ip: string) =>
+      request(app.app).post('/api/sms/sendOtp').set('X-Forwarded-For', ip).send({ phone: newPhone() });
     await from('203.0.113.7').expect(200);
     await from('198.51.100.23').expect(200);
     await from('192.0.2.99').expect(429);

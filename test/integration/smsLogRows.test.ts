@@ -49,19 +49,39 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
 
     const login = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
     const loginCode = codeSentTo(sim(), phone);
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: login.body.session_id, otp: wrongCode(loginCode) }).expect(400);
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: login.body.session_id, otp: loginCode }).expect(200);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: login.body.session_id, otp: wrongCode(loginCode) })
+      .expect(400);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: login.body.session_id, otp: loginCode })
+      .expect(200);
 
     const testPhone = newPhone();
-    const test = await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: testPhone, purpose: 'test' }).expect(200);
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: test.body.session_id, otp: codeSentTo(sim(), testPhone) }).expect(200);
+    const test = await request(app.app)
+      .post('/api/sms/sendOtp')
+      .set('Cookie', admin.cookie)
+      .send({ phone: testPhone, purpose: 'test' })
+      .expect(200);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: test.body.session_id, otp: codeSentTo(sim(), testPhone) })
+      .expect(200);
 
     const templateTo = newPhone();
-    const template = await request(app.app).post('/api/sms/sendTemplate').set('Cookie', admin.cookie).send({ to: templateTo, var1: 'hello' }).expect(200);
+    const template = await request(app.app)
+      .post('/api/sms/sendTemplate')
+      .set('Cookie', admin.cookie)
+      .send({ to: templateTo, var1: 'hello' })
+      .expect(200);
 
     // Refused before the provider: no call, no row.
     await request(app.app).post('/api/sms/sendOtp').send({ phone: '12345' }).expect(400);
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: login.body.session_id, otp: loginCode }).expect(404);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: login.body.session_id, otp: loginCode })
+      .expect(404);
 
     const rows = await allLogRows(testDb().db);
     const stats = sim().stats();
@@ -83,12 +103,15 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
     expect(rows[5]!.provider_session_id).toBe(template.body.session_id);
   });
 
-  it('logs template-mode sends as template and the server\'s own checks as verify', async () => {
+  it("logs template-mode sends as template and the server's own checks as verify", async () => {
     const app = buildSmsApp(testDb().db, sim(), { env: { ...RAISED_LIMITS, SMS_MODE: 'template' } });
     const phone = newPhone();
     const owner = await addUser(app, 'staff', phone);
     const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(200);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
+      .expect(200);
     const rows = await allLogRows(testDb().db);
     expect(rows.map((row) => [row.type, row.status, row.user_id, row.session_id])).toEqual([
       ['template', 'sent', owner.id, sent.body.session_id],
@@ -114,15 +137,40 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
       const login = keep(await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200));
       const code = codeSentTo(sim(), phone);
       codes.push(code);
-      keep(await request(app.app).post('/api/sms/verifyOtp').send({ session_id: login.body.session_id, otp: wrongCode(code) }));
-      keep(await request(app.app).post('/api/sms/verifyOtp').send({ session_id: login.body.session_id, otp: code }).expect(200));
-      keep(await request(app.app).post('/api/sms/verifyOtp').send({ session_id: login.body.session_id, otp: code }).expect(404));
+      keep(
+        await request(app.app)
+          .post('/api/sms/verifyOtp')
+          .send({ session_id: login.body.session_id, otp: wrongCode(code) }),
+      );
+      keep(
+        await request(app.app)
+          .post('/api/sms/verifyOtp')
+          .send({ session_id: login.body.session_id, otp: code })
+          .expect(200),
+      );
+      keep(
+        await request(app.app)
+          .post('/api/sms/verifyOtp')
+          .send({ session_id: login.body.session_id, otp: code })
+          .expect(404),
+      );
 
       const testPhone = newPhone();
-      const test = keep(await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: testPhone, purpose: 'test' }).expect(200));
+      const test = keep(
+        await request(app.app)
+          .post('/api/sms/sendOtp')
+          .set('Cookie', admin.cookie)
+          .send({ phone: testPhone, purpose: 'test' })
+          .expect(200),
+      );
       const testCode = codeSentTo(sim(), testPhone);
       codes.push(testCode);
-      keep(await request(app.app).post('/api/sms/verifyOtp').send({ session_id: test.body.session_id, otp: testCode }).expect(200));
+      keep(
+        await request(app.app)
+          .post('/api/sms/verifyOtp')
+          .send({ session_id: test.body.session_id, otp: testCode })
+          .expect(200),
+      );
     }
     keep(await request(app.app).get('/api/sms/logs').set('Cookie', admin.cookie).expect(200));
     keep(await request(app.app).get('/api/sms/config').set('Cookie', admin.cookie).expect(200));
@@ -134,7 +182,10 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
   });
 
   it('keeps the codes and keys out on every error path too', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: { ...RAISED_LIMITS, PROVIDER_TIMEOUT_MS: '150' }, breaker: { failuresToOpen: 100, halfOpenAfterMs: 60_000 } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: { ...RAISED_LIMITS, PROVIDER_TIMEOUT_MS: '150' },
+      breaker: { failuresToOpen: 100, halfOpenAfterMs: 60_000 },
+    });
     const admin = await signedIn(app);
     const answers: string[] = [];
     const codes: string[] = [];
@@ -143,7 +194,13 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
       return res;
     };
     // An admin saves a new key: from then on it is the secret to protect as well.
-    keep(await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ api_key: SAVED_KEY }).expect(200));
+    keep(
+      await request(app.app)
+        .put('/api/sms/config')
+        .set('Cookie', admin.cookie)
+        .send({ api_key: SAVED_KEY })
+        .expect(200),
+    );
 
     for (const mode of ['autogen', 'template'] as const) {
       await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ mode }).expect(200);
@@ -155,8 +212,18 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
       for (const fault of ['invalidKey', 'http500', 'html', 'brokenJson', 'hang'] as const) {
         sim().setFaults({ mode: fault });
         keep(await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: code }));
-        keep(await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: newPhone(), purpose: 'test' }));
-        keep(await request(app.app).post('/api/sms/sendTemplate').set('Cookie', admin.cookie).send({ to: newPhone(), var1: code }));
+        keep(
+          await request(app.app)
+            .post('/api/sms/sendOtp')
+            .set('Cookie', admin.cookie)
+            .send({ phone: newPhone(), purpose: 'test' }),
+        );
+        keep(
+          await request(app.app)
+            .post('/api/sms/sendTemplate')
+            .set('Cookie', admin.cookie)
+            .send({ to: newPhone(), var1: code }),
+        );
         keep(await request(app.app).post('/api/sms/config/test').set('Cookie', admin.cookie).send({}));
       }
       sim().setFaults({ mode: 'none', latencyMs: 500 });
@@ -168,9 +235,17 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
 
     // And with 2Factor unreachable.
     const port = await closedPort();
-    const offline = buildTestApp(testDb().db, { env: { TWO_FACTOR_BASE_URL: `http://127.0.0.1:${port}`, TWO_FACTOR_API_KEY: TEST_API_KEY, ...RAISED_LIMITS } });
+    const offline = buildTestApp(testDb().db, {
+      env: { TWO_FACTOR_BASE_URL: `http://127.0.0.1:${port}`, TWO_FACTOR_API_KEY: TEST_API_KEY, ...RAISED_LIMITS },
+    });
     const offlineAdmin = await signedIn(offline);
-    keep(await request(offline.app).post('/api/sms/sendOtp').set('Cookie', offlineAdmin.cookie).send({ phone: newPhone(), purpose: 'test' }).expect(503));
+    keep(
+      await request(offline.app)
+        .post('/api/sms/sendOtp')
+        .set('Cookie', offlineAdmin.cookie)
+        .send({ phone: newPhone(), purpose: 'test' })
+        .expect(503),
+    );
 
     for (const text of [...(await everythingReadable(app, answers)), offline.log.text()]) {
       expect(text).not.toContain(TEST_API_KEY);

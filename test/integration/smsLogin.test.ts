@@ -23,33 +23,39 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
   const testDb = useTestDatabase(kind);
   const sim = useSimulator();
 
-  it.each(ROLES)('logs in a %s: the code from the SMS sets the session cookie and answers redirect and user', async (role) => {
-    const app = buildSmsApp(testDb().db, sim());
-    const phone = newPhone();
-    const user = await addUser(app, role, phone);
+  it.each(ROLES)(
+    'logs in a %s: the code from the SMS sets the session cookie and answers redirect and user',
+    async (role) => {
+      const app = buildSmsApp(testDb().db, sim());
+      const phone = newPhone();
+      const user = await addUser(app, role, phone);
 
-    const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-    const res = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(200);
-    expect(res.body).toEqual({
-      verified: true,
-      status: 'verified',
-      message: 'Code verified. You are logged in.',
-      response_time_ms: expect.any(Number),
-      redirect: ROLE_HOME[role],
-      user: { id: user.id, email: user.email, role },
-    });
-    const cookie = sessionCookieOf(res);
-    expect(cookie).toMatch(/^sid=[A-Za-z0-9_-]{43}$/);
-    expect(String(res.headers['set-cookie'])).toMatch(/HttpOnly/i);
+      const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
+      const res = await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
+        .expect(200);
+      expect(res.body).toEqual({
+        verified: true,
+        status: 'verified',
+        message: 'Code verified. You are logged in.',
+        response_time_ms: expect.any(Number),
+        redirect: ROLE_HOME[role],
+        user: { id: user.id, email: user.email, role },
+      });
+      const cookie = sessionCookieOf(res);
+      expect(cookie).toMatch(/^sid=[A-Za-z0-9_-]{43}$/);
+      expect(String(res.headers['set-cookie'])).toMatch(/HttpOnly/i);
 
-    const me = await request(app.app).get('/api/auth/me').set('Cookie', cookie!).expect(200);
-    expect(me.body.user).toEqual({ id: user.id, email: user.email, role });
-    const { rows } = await testDb().db.query<{ phone_verified_at: Date | null }>(
-      'select phone_verified_at from public.user_contact_settings where user_id = $1',
-      [user.id],
-    );
-    expect(rows[0]?.phone_verified_at).not.toBeNull();
-  });
+      const me = await request(app.app).get('/api/auth/me').set('Cookie', cookie!).expect(200);
+      expect(me.body.user).toEqual({ id: user.id, email: user.email, role });
+      const { rows } = await testDb().db.query<{ phone_verified_at: Date | null }>(
+        'select phone_verified_at from public.user_contact_settings where user_id = $1',
+        [user.id],
+      );
+      expect(rows[0]?.phone_verified_at).not.toBeNull();
+    },
+  );
 
   it('answers an unregistered number like a registered one, after as long as the real send took, with no SMS and no log row', async () => {
     const sleep = vi.fn(async (_ms: number) => undefined);
@@ -63,7 +69,11 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     const stranger = newPhone();
     const decoy = await request(app.app).post('/api/sms/sendOtp').send({ phone: stranger }).expect(200);
     expect(Object.keys(decoy.body).sort()).toEqual(Object.keys(real.body).sort());
-    expect(decoy.body).toMatchObject({ status: 'sent', expires_in_s: real.body.expires_in_s, resend_after_s: real.body.resend_after_s });
+    expect(decoy.body).toMatchObject({
+      status: 'sent',
+      expires_in_s: real.body.expires_in_s,
+      resend_after_s: real.body.resend_after_s,
+    });
     expect(decoy.body.message).toBe(`We sent a code to +91******${stranger.slice(-4)}.`);
     // It waited out what was left of the time the real send took past the point where the paths part (the real one
     // includes the 2Factor call, so at least that), and reports the same provider time.
@@ -80,12 +90,22 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     const sleep = vi.fn(async (_ms: number) => undefined);
     const app = buildSmsApp(testDb().db, sim(), { sleep, env: { SMS_MAX_VERIFY_ATTEMPTS: '3' } });
     const decoy = await request(app.app).post('/api/sms/sendOtp').send({ phone: newPhone() }).expect(200);
-    for (const [left, otp] of [[2, '123456'], [1, '000000'], [0, '999999']] as const) {
-      const res = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: decoy.body.session_id, otp }).expect(400);
+    for (const [left, otp] of [
+      [2, '123456'],
+      [1, '000000'],
+      [0, '999999'],
+    ] as const) {
+      const res = await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: decoy.body.session_id, otp })
+        .expect(400);
       expect(res.body).toMatchObject({ status: 'otp_mismatch', verified: false, attempts_left: left });
       expect(res.headers['set-cookie']).toBeUndefined();
     }
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: decoy.body.session_id, otp: '123456' }).expect(429);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: decoy.body.session_id, otp: '123456' })
+      .expect(429);
     // Each check waited like a 2Factor verify (default estimate before any real one), without calling it.
     expect(sleep).toHaveBeenCalledTimes(1 + 3);
     for (const [ms] of sleep.mock.calls.slice(1)) expect(ms).toBeGreaterThan(240);
@@ -93,14 +113,26 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     expect(await allLogRows(testDb().db)).toEqual([]);
   });
 
-  it('never logs anyone in from a test session, even with the right code for a user\'s phone', async () => {
+  it("never logs anyone in from a test session, even with the right code for a user's phone", async () => {
     const app = buildSmsApp(testDb().db, sim());
     const admin = await signedIn(app, 'admin');
     const phone = newPhone();
     await addUser(app, 'staff', phone);
-    const sent = await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone, purpose: 'test' }).expect(200);
-    const res = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(200);
-    expect(res.body).toEqual({ verified: true, status: 'verified', message: 'Code verified.', response_time_ms: expect.any(Number) });
+    const sent = await request(app.app)
+      .post('/api/sms/sendOtp')
+      .set('Cookie', admin.cookie)
+      .send({ phone, purpose: 'test' })
+      .expect(200);
+    const res = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
+      .expect(200);
+    expect(res.body).toEqual({
+      verified: true,
+      status: 'verified',
+      message: 'Code verified.',
+      response_time_ms: expect.any(Number),
+    });
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 
@@ -114,7 +146,10 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     const [codeA, codeB] = [codeSentTo(sim(), phoneA), codeSentTo(sim(), phoneB)];
 
     if (codeA !== codeB) {
-      const res = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sentA.body.session_id, otp: codeB }).expect(400);
+      const res = await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sentA.body.session_id, otp: codeB })
+        .expect(400);
       expect(res.body.status).toBe('otp_mismatch');
     }
     const res = await request(app.app)
@@ -127,14 +162,20 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     expect(me.body.user.id).toBe(userA.id);
   });
 
-  it('does not log in when the number stopped being the user\'s between send and verify', async () => {
+  it("does not log in when the number stopped being the user's between send and verify", async () => {
     const app = buildSmsApp(testDb().db, sim());
     const phone = newPhone();
     const user = await addUser(app, 'staff', phone);
     const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-    await testDb().db.query('update public.user_contact_settings set phone = $2 where user_id = $1', [user.id, newPhone()]);
+    await testDb().db.query('update public.user_contact_settings set phone = $2 where user_id = $1', [
+      user.id,
+      newPhone(),
+    ]);
 
-    const res = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(404);
+    const res = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
+      .expect(404);
     expect(res.body).toMatchObject({ status: 'session_not_found', verified: false });
     expect(res.headers['set-cookie']).toBeUndefined();
     const { rows } = await testDb().db.query<{ phone_verified_at: Date | null }>(
@@ -150,10 +191,16 @@ describe.each(dbKindsUnderTest())('login by phone on %s', (kind) => {
     await addUser(app, 'staff', phone);
     const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
     const code = codeSentTo(sim(), phone);
-    const wrong = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: wrongCode(code) }).expect(400);
+    const wrong = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: wrongCode(code) })
+      .expect(400);
     expect(wrong.headers['set-cookie']).toBeUndefined();
     app.clock.advance(300_000);
-    const late = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: code }).expect(410);
+    const late = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: code })
+      .expect(410);
     expect(late.headers['set-cookie']).toBeUndefined();
   });
 });

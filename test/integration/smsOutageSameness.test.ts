@@ -16,7 +16,11 @@ const ENV = { SMS_RATE_LIMIT_PER_MIN: '1000', PROVIDER_TIMEOUT_MS: '300' };
 function comparable(res: request.Response) {
   const headers = { ...res.headers } as Record<string, string>;
   for (const varying of ['date', 'content-length', 'etag', 'ratelimit']) delete headers[varying];
-  return { status: res.status, body: { ...res.body, message: res.body.message?.replace(/\+91\*{6}\d{4}/, '<phone>') }, headers };
+  return {
+    status: res.status,
+    body: { ...res.body, message: res.body.message?.replace(/\+91\*{6}\d{4}/, '<phone>') },
+    headers,
+  };
 }
 
 describe.each(dbKindsUnderTest())('outage sameness on %s', (kind) => {
@@ -28,7 +32,8 @@ describe.each(dbKindsUnderTest())('outage sameness on %s', (kind) => {
     await addUser(app, 'staff', phone);
     return phone;
   }
-  const send = (app: TestApp, phone: string) => request(app.app).post('/api/sms/sendOtp').send({ phone, purpose: 'login' });
+  const send = (app: TestApp, phone: string) =>
+    request(app.app).post('/api/sms/sendOtp').send({ phone, purpose: 'login' });
 
   it.each<[string, FaultMode]>([
     ['answers 500', 'http500'],
@@ -36,7 +41,10 @@ describe.each(dbKindsUnderTest())('outage sameness on %s', (kind) => {
     ['does not answer in time', 'hang'],
     ['refuses the key', 'invalidKey'],
   ])('answers a number nobody owns like a registered one while 2Factor %s', async (_case, mode) => {
-    const app = buildSmsApp(testDb().db, sim(), { env: ENV, breaker: { failuresToOpen: 1000, halfOpenAfterMs: 60_000 } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: ENV,
+      breaker: { failuresToOpen: 1000, halfOpenAfterMs: 60_000 },
+    });
     sim().setFaults({ mode });
     const owned = await registered(app);
     const real = await send(app, owned);
@@ -65,7 +73,10 @@ describe.each(dbKindsUnderTest())('outage sameness on %s', (kind) => {
   });
 
   it('answers both alike again once 2Factor recovers', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: ENV, breaker: { failuresToOpen: 1000, halfOpenAfterMs: 60_000 } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: ENV,
+      breaker: { failuresToOpen: 1000, halfOpenAfterMs: 60_000 },
+    });
     sim().setFaults({ mode: 'http500' });
     await send(app, await registered(app)).expect(503);
     sim().setFaults({ mode: 'none' });

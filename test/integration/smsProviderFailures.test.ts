@@ -41,10 +41,15 @@ describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
     sim().setFaults({ mode: 'invalidKey' });
     const { phone, res } = await loginSend(app);
     expect(res.status).toBe(502);
-    expect(res.body).toEqual({ status: 'provider_error', message: 'We could not send or check the code right now. Please try again later.' });
+    expect(res.body).toEqual({
+      status: 'provider_error',
+      message: 'We could not send or check the code right now. Please try again later.',
+    });
     expect(res.text).not.toMatch(/Invalid API Key|2Factor/i);
     const rows = await allLogRows(testDb().db);
-    expect(rows).toEqual([expect.objectContaining({ type: 'autogen', status: 'provider_error', details: 'Invalid API Key', phone })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ type: 'autogen', status: 'provider_error', details: 'Invalid API Key', phone }),
+    ]);
     expect(rows[0]!.response_time_ms).toEqual(expect.any(Number));
 
     const { cookie } = await signedIn(app);
@@ -56,26 +61,45 @@ describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
     const app = buildSmsApp(testDb().db, sim());
     const { phone, res } = await loginSend(app);
     sim().setFaults({ mode: 'invalidKey' });
-    const verify = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: res.body.session_id, otp: codeSentTo(sim(), phone) }).expect(502);
+    const verify = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: res.body.session_id, otp: codeSentTo(sim(), phone) })
+      .expect(502);
     expect(verify.body).toMatchObject({ status: 'provider_error', verified: false });
-    expect((await allLogRows(testDb().db)).map((row) => `${String(row.type)}:${String(row.status)}`)).toEqual(['autogen:sent', 'verify:provider_error']);
+    expect((await allLogRows(testDb().db)).map((row) => `${String(row.type)}:${String(row.status)}`)).toEqual([
+      'autogen:sent',
+      'verify:provider_error',
+    ]);
   });
 
   it.each([
     ['a 500 answer', 'http500', /HTTP 500/],
     ['an HTML answer', 'html', /unreadable answer/],
     ['broken JSON', 'brokenJson', /unreadable answer/],
-  ] as const)('answers 503 provider_unavailable for %s, with Retry-After and a log row', async (_label, mode, details) => {
-    const app = buildSmsApp(testDb().db, sim());
-    sim().setFaults({ mode });
-    const { res } = await loginSend(app);
-    expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'provider_unavailable', retry_after_s: 30 });
-    expect(res.headers['retry-after']).toBe('30');
-    const rows = await allLogRows(testDb().db);
-    expect(rows).toEqual([expect.objectContaining({ type: 'autogen', status: 'provider_unavailable', details: expect.stringMatching(details) })]);
-    expect(await testDb().db.query('select * from public.otp_sessions').then((r) => r.rows)).toEqual([]);
-  });
+  ] as const)(
+    'answers 503 provider_unavailable for %s, with Retry-After and a log row',
+    async (_label, mode, details) => {
+      const app = buildSmsApp(testDb().db, sim());
+      sim().setFaults({ mode });
+      const { res } = await loginSend(app);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ status: 'provider_unavailable', retry_after_s: 30 });
+      expect(res.headers['retry-after']).toBe('30');
+      const rows = await allLogRows(testDb().db);
+      expect(rows).toEqual([
+        expect.objectContaining({
+          type: 'autogen',
+          status: 'provider_unavailable',
+          details: expect.stringMatching(details),
+        }),
+      ]);
+      expect(
+        await testDb()
+          .db.query('select * from public.otp_sessions')
+          .then((r) => r.rows),
+      ).toEqual([]);
+    },
+  );
 
   it('answers 503 provider_unavailable when 2Factor is slower than PROVIDER_TIMEOUT_MS, and logs the timeout', async () => {
     const app = buildSmsApp(testDb().db, sim(), { env: { PROVIDER_TIMEOUT_MS: '100' } });
@@ -108,11 +132,17 @@ describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
     const { res } = await loginSend(app);
     expect(res.status).toBe(503);
     expect(res.body.status).toBe('provider_unavailable');
-    expect((await allLogRows(testDb().db))[0]).toMatchObject({ status: 'provider_unavailable', details: 'connection failed (ECONNREFUSED)' });
+    expect((await allLogRows(testDb().db))[0]).toMatchObject({
+      status: 'provider_unavailable',
+      details: 'connection failed (ECONNREFUSED)',
+    });
   });
 
   it('opens the circuit after repeated failures (fail fast, no call, no log row) and closes once 2Factor recovers', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { breaker: { failuresToOpen: 3, halfOpenAfterMs: 60_000 }, env: RAISED_LIMITS });
+    const app = buildSmsApp(testDb().db, sim(), {
+      breaker: { failuresToOpen: 3, halfOpenAfterMs: 60_000 },
+      env: RAISED_LIMITS,
+    });
     sim().setFaults({ mode: 'http500' });
     for (let i = 0; i < 3; i++) expect((await loginSend(app)).res.status).toBe(503);
     expect(app.providerGuard.state()).toBe('open');
@@ -138,20 +168,30 @@ describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
   });
 
   it('closes an open circuit at once when an admin saves a new API key', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { breaker: { failuresToOpen: 2, halfOpenAfterMs: 60_000 }, env: RAISED_LIMITS });
+    const app = buildSmsApp(testDb().db, sim(), {
+      breaker: { failuresToOpen: 2, halfOpenAfterMs: 60_000 },
+      env: RAISED_LIMITS,
+    });
     const admin = await signedIn(app);
     sim().setFaults({ mode: 'http500' });
     for (let i = 0; i < 2; i++) expect((await loginSend(app)).res.status).toBe(503);
     expect(app.providerGuard.state()).toBe('open');
     sim().setFaults({ mode: 'none' });
-    await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ api_key: 'new-key-0a1b2c3d4e5f' }).expect(200);
+    await request(app.app)
+      .put('/api/sms/config')
+      .set('Cookie', admin.cookie)
+      .send({ api_key: 'new-key-0a1b2c3d4e5f' })
+      .expect(200);
     expect(app.providerGuard.state()).toBe('closed');
     expect((await loginSend(app)).res.status).toBe(200);
     expect(sim().stats().totalRequests).toBe(3);
   });
 
   it('keeps the circuit closed when 2Factor refuses (a bad key is an answer, not an outage)', async () => {
-    const app = buildSmsApp(testDb().db, sim(), { breaker: { failuresToOpen: 2, halfOpenAfterMs: 60_000 }, env: RAISED_LIMITS });
+    const app = buildSmsApp(testDb().db, sim(), {
+      breaker: { failuresToOpen: 2, halfOpenAfterMs: 60_000 },
+      env: RAISED_LIMITS,
+    });
     sim().setFaults({ mode: 'invalidKey' });
     for (let i = 0; i < 4; i++) expect((await loginSend(app)).res.status).toBe(502);
     expect(app.providerGuard.state()).toBe('closed');
@@ -163,7 +203,9 @@ describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
     const admin = await signedIn(app);
     const phones = Array.from({ length: 12 }, () => newPhone());
     const answers = await Promise.all(
-      phones.map((phone) => request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone, purpose: 'test' })),
+      phones.map((phone) =>
+        request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone, purpose: 'test' }),
+      ),
     );
     const sent = answers.filter((res) => res.status === 200);
     const busy = answers.filter((res) => res.status === 503);

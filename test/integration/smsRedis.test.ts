@@ -88,7 +88,8 @@ describe.each(dbKindsUnderTest())('limits in Redis on %s', (kind) => {
       await request(b.app).post('/api/sms/sendOtp').send({ phone: newPhone() }).expect(429);
       await request(a.app).post('/api/sms/sendOtp').send({ phone: newPhone() }).expect(429);
 
-      const verify = (app: TestApp) => request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '123456' });
+      const verify = (app: TestApp) =>
+        request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '123456' });
       expect((await verify(a)).status).toBe(400);
       expect((await verify(b)).status).toBe(400);
       expect((await verify(a)).body).toMatchObject({ status: 'rate_limited', verified: false });
@@ -116,12 +117,18 @@ describe.each(dbKindsUnderTest())('limits in Redis on %s', (kind) => {
       const phone = newPhone();
       const owner = await addUser(a, 'agent', phone);
       const sent = await request(a.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-      const res = await request(b.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(200);
+      const res = await request(b.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
+        .expect(200);
       expect(res.body.user.id).toBe(owner.id);
       const me = await request(a.app).get('/api/auth/me').set('Cookie', sessionCookieOf(res)!).expect(200);
       expect(me.body.user.id).toBe(owner.id);
       // Single use holds across instances.
-      await request(a.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(404);
+      await request(a.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
+        .expect(404);
     });
 
     it('holds one provider request-rate ceiling across instances', async () => {
@@ -130,7 +137,10 @@ describe.each(dbKindsUnderTest())('limits in Redis on %s', (kind) => {
       const answers = await Promise.all(
         Array.from({ length: 8 }, (_, i) => {
           const app = i % 2 === 0 ? a : b;
-          return request(app.app).post('/api/sms/sendOtp').set('Cookie', admins[i % 2]!.cookie).send({ phone: newPhone(), purpose: 'test' });
+          return request(app.app)
+            .post('/api/sms/sendOtp')
+            .set('Cookie', admins[i % 2]!.cookie)
+            .send({ phone: newPhone(), purpose: 'test' });
         }),
       );
       const busy = answers.filter((res) => res.body.status === 'provider_busy');
@@ -154,9 +164,20 @@ describe.each(dbKindsUnderTest())('limits in Redis on %s', (kind) => {
     const send = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(503);
     expect(send.body.status).toBe('rate_limiter_unavailable');
     expect(send.headers['retry-after']).toBe('5');
-    await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: newPhone(), purpose: 'test' }).expect(503);
-    await request(app.app).post('/api/sms/sendTemplate').set('Cookie', admin.cookie).send({ to: newPhone() }).expect(503);
-    const verify = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: '6f1c3a55-0b0e-4e8e-9d5c-2b7f3c1d9e01', otp: '123456' }).expect(503);
+    await request(app.app)
+      .post('/api/sms/sendOtp')
+      .set('Cookie', admin.cookie)
+      .send({ phone: newPhone(), purpose: 'test' })
+      .expect(503);
+    await request(app.app)
+      .post('/api/sms/sendTemplate')
+      .set('Cookie', admin.cookie)
+      .send({ to: newPhone() })
+      .expect(503);
+    const verify = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: '6f1c3a55-0b0e-4e8e-9d5c-2b7f3c1d9e01', otp: '123456' })
+      .expect(503);
     expect(verify.body).toMatchObject({ status: 'rate_limiter_unavailable', verified: false });
 
     expect(sim().stats().totalRequests).toBe(0);

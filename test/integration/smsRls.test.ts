@@ -11,13 +11,19 @@ import { useTestDatabase } from '../support/testApp.js';
 import { addUser, allLogRows, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 
 /** Runs `work` as `role` with the given JWT claims inside a transaction that is always rolled back. */
-async function asRole<T>(db: Db, role: 'anon' | 'authenticated', sub: string | undefined, work: (tx: Queryable) => Promise<T>): Promise<T> {
+async function asRole<T>(
+  db: Db,
+  role: 'anon' | 'authenticated',
+  sub: string | undefined,
+  work: (tx: Queryable) => Promise<T>,
+): Promise<T> {
   const rollback = new Error('rollback');
   let result: T | undefined;
   await db
     .transaction(async (tx) => {
       await tx.query(`set local role ${role}`);
-      if (sub !== undefined) await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub, role })]);
+      if (sub !== undefined)
+        await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub, role })]);
       result = await work(tx);
       throw rollback;
     })
@@ -40,18 +46,36 @@ describe.each(dbKindsUnderTest())('otp_logs row-level security after real sends 
       const phone = newPhone();
       const user = await addUser(app, role, phone);
       const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-      await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) }).expect(200);
+      await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
+        .expect(200);
       people.push(user);
     }
-    await request(app.app).post('/api/sms/sendOtp').set('Cookie', admin.cookie).send({ phone: newPhone(), purpose: 'test' }).expect(200);
-    await request(app.app).post('/api/sms/sendTemplate').set('Cookie', admin.cookie).send({ to: newPhone() }).expect(200);
+    await request(app.app)
+      .post('/api/sms/sendOtp')
+      .set('Cookie', admin.cookie)
+      .send({ phone: newPhone(), purpose: 'test' })
+      .expect(200);
+    await request(app.app)
+      .post('/api/sms/sendTemplate')
+      .set('Cookie', admin.cookie)
+      .send({ to: newPhone() })
+      .expect(200);
     await request(app.app).post('/api/sms/sendOtp').send({ phone: newPhone() }).expect(200); // unregistered: no row
     const [staff, agent] = people as [(typeof people)[0], (typeof people)[0]];
     return { admin: admin.user, staff, agent };
   }
 
   const visibleRows = (sub: string | undefined) =>
-    asRole(testDb().db, 'authenticated', sub, async (tx) => (await tx.query<{ user_id: string; type: string }>('select user_id, type from public.otp_logs order by id')).rows);
+    asRole(
+      testDb().db,
+      'authenticated',
+      sub,
+      async (tx) =>
+        (await tx.query<{ user_id: string; type: string }>('select user_id, type from public.otp_logs order by id'))
+          .rows,
+    );
 
   it('shows an authenticated user only the rows about them', async () => {
     const { admin, staff, agent } = await afterSomeSends();
@@ -81,7 +105,9 @@ describe.each(dbKindsUnderTest())('otp_logs row-level security after real sends 
       `delete from public.otp_logs where user_id = '${staff.id}'`,
     ];
     for (const sql of attempts) {
-      await expect(asRole(db, 'authenticated', staff.id, (tx) => tx.query(sql))).rejects.toMatchObject({ code: '42501' });
+      await expect(asRole(db, 'authenticated', staff.id, (tx) => tx.query(sql))).rejects.toMatchObject({
+        code: '42501',
+      });
     }
     expect((await allLogRows(db)).length).toBe(6);
   });
@@ -89,11 +115,19 @@ describe.each(dbKindsUnderTest())('otp_logs row-level security after real sends 
   it('shows anon nothing, and neither role the sessions or the settings', async () => {
     const { staff } = await afterSomeSends();
     const db = testDb().db;
-    await expect(asRole(db, 'anon', undefined, (tx) => tx.query('select * from public.otp_logs'))).rejects.toMatchObject({ code: '42501' });
-    await expect(asRole(db, 'anon', staff.id, (tx) => tx.query('select * from public.otp_logs'))).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      asRole(db, 'anon', undefined, (tx) => tx.query('select * from public.otp_logs')),
+    ).rejects.toMatchObject({ code: '42501' });
+    await expect(asRole(db, 'anon', staff.id, (tx) => tx.query('select * from public.otp_logs'))).rejects.toMatchObject(
+      { code: '42501' },
+    );
     for (const table of ['otp_sessions', 'sms_settings']) {
-      await expect(asRole(db, 'anon', undefined, (tx) => tx.query(`select * from public.${table}`))).rejects.toMatchObject({ code: '42501' });
-      await expect(asRole(db, 'authenticated', staff.id, (tx) => tx.query(`select * from public.${table}`))).rejects.toMatchObject({ code: '42501' });
+      await expect(
+        asRole(db, 'anon', undefined, (tx) => tx.query(`select * from public.${table}`)),
+      ).rejects.toMatchObject({ code: '42501' });
+      await expect(
+        asRole(db, 'authenticated', staff.id, (tx) => tx.query(`select * from public.${table}`)),
+      ).rejects.toMatchObject({ code: '42501' });
     }
   });
 });

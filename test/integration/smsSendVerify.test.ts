@@ -36,7 +36,14 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
     it('answers 200 with session_id, status sent, message, response_time_ms, expires_in_s and resend_after_s', async () => {
       const { app, phone } = await setup();
       const res = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(['expires_in_s', 'message', 'resend_after_s', 'response_time_ms', 'session_id', 'status']);
+      expect(Object.keys(res.body).sort()).toEqual([
+        'expires_in_s',
+        'message',
+        'resend_after_s',
+        'response_time_ms',
+        'session_id',
+        'status',
+      ]);
       expect(res.body).toMatchObject({ status: 'sent', expires_in_s: 300, resend_after_s: 30 });
       expect(res.body.session_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(Number.isInteger(res.body.response_time_ms) && res.body.response_time_ms >= 0).toBe(true);
@@ -53,7 +60,10 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
 
     it('accepts the phone with surrounding whitespace and stores it in E.164', async () => {
       const { app, phone } = await setup();
-      await request(app.app).post('/api/sms/sendOtp').send({ phone: `  ${phone}\t` }).expect(200);
+      await request(app.app)
+        .post('/api/sms/sendOtp')
+        .send({ phone: `  ${phone}\t` })
+        .expect(200);
       const [row] = await allSessionRows(testDb().db);
       expect(row).toMatchObject({ phone, purpose: 'login' });
     });
@@ -80,7 +90,9 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
     it('answers 400 invalid_phone without a phone, and invalid_request for an unknown purpose', async () => {
       const { app, phone } = await setup();
       expect((await request(app.app).post('/api/sms/sendOtp').send({}).expect(400)).body.status).toBe('invalid_phone');
-      expect((await request(app.app).post('/api/sms/sendOtp').send({ phone, purpose: 'admin' }).expect(400)).body.status).toBe('invalid_request');
+      expect(
+        (await request(app.app).post('/api/sms/sendOtp').send({ phone, purpose: 'admin' }).expect(400)).body.status,
+      ).toBe('invalid_request');
       expect(sim().stats().totalRequests).toBe(0);
     });
 
@@ -90,7 +102,9 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
       expect((await request(app.app).post('/api/sms/sendOtp').send(body).expect(401)).body.status).toBe('unauthorized');
       for (const role of ['staff', 'agent'] as const) {
         const { cookie } = await signedIn(app, role);
-        expect((await request(app.app).post('/api/sms/sendOtp').set('Cookie', cookie).send(body).expect(403)).body.status).toBe('forbidden');
+        expect(
+          (await request(app.app).post('/api/sms/sendOtp').set('Cookie', cookie).send(body).expect(403)).body.status,
+        ).toBe('forbidden');
       }
       expect(sim().stats().totalRequests).toBe(0);
     });
@@ -100,7 +114,11 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
       const superAdmin = await signedIn(app, 'super_admin');
       for (const { cookie } of [admin, superAdmin]) {
         const phone = newPhone();
-        const res = await request(app.app).post('/api/sms/sendOtp').set('Cookie', cookie).send({ phone, purpose: 'test' }).expect(200);
+        const res = await request(app.app)
+          .post('/api/sms/sendOtp')
+          .set('Cookie', cookie)
+          .send({ phone, purpose: 'test' })
+          .expect(200);
         expect(res.body.status).toBe('sent');
         expect(res.body.sandbox_code).toBeUndefined();
         codeSentTo(sim(), phone);
@@ -111,15 +129,27 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
   describe('POST /api/sms/verifyOtp', () => {
     async function sentTestCode(env: Record<string, string> = {}) {
       const ctx = await setup(env);
-      const res = await request(ctx.app.app).post('/api/sms/sendOtp').set('Cookie', ctx.admin.cookie).send({ phone: ctx.phone, purpose: 'test' }).expect(200);
+      const res = await request(ctx.app.app)
+        .post('/api/sms/sendOtp')
+        .set('Cookie', ctx.admin.cookie)
+        .send({ phone: ctx.phone, purpose: 'test' })
+        .expect(200);
       return { ...ctx, sessionId: res.body.session_id as string, code: codeSentTo(sim(), ctx.phone) };
     }
-    const verify = (ctx: { app: { app: Parameters<typeof request>[0] } }, body: unknown) => request(ctx.app.app).post('/api/sms/verifyOtp').send(body as object);
+    const verify = (ctx: { app: { app: Parameters<typeof request>[0] } }, body: unknown) =>
+      request(ctx.app.app)
+        .post('/api/sms/verifyOtp')
+        .send(body as object);
 
     it('answers 200 verified for the texted code', async () => {
       const ctx = await sentTestCode();
       const res = await verify(ctx, { session_id: ctx.sessionId, otp: ctx.code }).expect(200);
-      expect(res.body).toEqual({ verified: true, status: 'verified', message: 'Code verified.', response_time_ms: expect.any(Number) });
+      expect(res.body).toEqual({
+        verified: true,
+        status: 'verified',
+        message: 'Code verified.',
+        response_time_ms: expect.any(Number),
+      });
       expect(res.headers['set-cookie']).toBeUndefined();
     });
 
@@ -136,7 +166,10 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
     it('answers 429 too_many_attempts after SMS_MAX_VERIFY_ATTEMPTS wrong codes, even for the right code', async () => {
       const ctx = await sentTestCode({ SMS_MAX_VERIFY_ATTEMPTS: '3' });
       const lefts = [];
-      for (let i = 0; i < 3; i++) lefts.push((await verify(ctx, { session_id: ctx.sessionId, otp: wrongCode(ctx.code) }).expect(400)).body.attempts_left);
+      for (let i = 0; i < 3; i++)
+        lefts.push(
+          (await verify(ctx, { session_id: ctx.sessionId, otp: wrongCode(ctx.code) }).expect(400)).body.attempts_left,
+        );
       expect(lefts).toEqual([2, 1, 0]);
       const verifiesBefore = sim().stats().byKind.verify;
       const res = await verify(ctx, { session_id: ctx.sessionId, otp: ctx.code }).expect(429);
@@ -167,7 +200,11 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
     it('still accepts an earlier code after a newer one was sent to the same phone (the newest few stay live)', async () => {
       const ctx = await sentTestCode();
       ctx.app.clock.advance(31_000);
-      const second = await request(ctx.app.app).post('/api/sms/sendOtp').set('Cookie', ctx.admin.cookie).send({ phone: ctx.phone, purpose: 'test' }).expect(200);
+      const second = await request(ctx.app.app)
+        .post('/api/sms/sendOtp')
+        .set('Cookie', ctx.admin.cookie)
+        .send({ phone: ctx.phone, purpose: 'test' })
+        .expect(200);
       const secondCode = codeSentTo(sim(), ctx.phone);
       await verify(ctx, { session_id: ctx.sessionId, otp: ctx.code }).expect(200);
       await verify(ctx, { session_id: second.body.session_id, otp: secondCode }).expect(200);
@@ -175,7 +212,9 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
 
     it('answers 404 session_not_found for an unknown session and for one already used', async () => {
       const ctx = await sentTestCode();
-      const unknown = await verify(ctx, { session_id: '6f1c3a55-0b0e-4e8e-9d5c-2b7f3c1d9e01', otp: '123456' }).expect(404);
+      const unknown = await verify(ctx, { session_id: '6f1c3a55-0b0e-4e8e-9d5c-2b7f3c1d9e01', otp: '123456' }).expect(
+        404,
+      );
       expect(unknown.body).toMatchObject({ status: 'session_not_found', verified: false });
       await verify(ctx, { session_id: ctx.sessionId, otp: ctx.code }).expect(200);
       const used = await verify(ctx, { session_id: ctx.sessionId, otp: ctx.code }).expect(404);
@@ -240,8 +279,14 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
       expect(message!.variables).toEqual([expect.stringMatching(/^\d{6}$/)]);
       const code = message!.variables![0]!;
 
-      await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: wrongCode(code) }).expect(400);
-      const res = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: code }).expect(200);
+      await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: wrongCode(code) })
+        .expect(400);
+      const res = await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: sent.body.session_id, otp: code })
+        .expect(200);
       expect(res.body).toMatchObject({ verified: true, status: 'verified' });
       expect(sim().stats().byKind.verify).toBe(0);
     });
@@ -252,7 +297,11 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
       const code = codeSentTo(sim(), phone);
       const rows = await allSessionRows(testDb().db);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ id: sent.body.session_id, mode: 'template', code_hmac: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(rows[0]).toMatchObject({
+        id: sent.body.session_id,
+        mode: 'template',
+        code_hmac: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       expect(containsCode(JSON.stringify(rows), code)).toBe(false);
     });
 
@@ -267,8 +316,14 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
       const templateCode = codeSentTo(sim(), otherPhone);
       await request(app.app).put('/api/sms/config').set('Cookie', admin.cookie).send({ mode: 'autogen' }).expect(200);
 
-      await request(app.app).post('/api/sms/verifyOtp').send({ session_id: autogen.body.session_id, otp: autogenCode }).expect(200);
-      await request(app.app).post('/api/sms/verifyOtp').send({ session_id: template.body.session_id, otp: templateCode }).expect(200);
+      await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: autogen.body.session_id, otp: autogenCode })
+        .expect(200);
+      await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: template.body.session_id, otp: templateCode })
+        .expect(200);
       expect(sim().stats().byKind).toMatchObject({ autogen: 1, tsms: 1, verify: 1 });
     });
 
@@ -277,14 +332,23 @@ describe.each(dbKindsUnderTest())('SMS send and verify on %s', (kind) => {
       const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
       const code = codeSentTo(sim(), phone);
       const session_id = sent.body.session_id as string;
-      await request(app.app).post('/api/sms/verifyOtp').send({ session_id, otp: wrongCode(code) }).expect(400);
-      await request(app.app).post('/api/sms/verifyOtp').send({ session_id, otp: wrongCode(code) }).expect(400);
+      await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id, otp: wrongCode(code) })
+        .expect(400);
+      await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id, otp: wrongCode(code) })
+        .expect(400);
       await request(app.app).post('/api/sms/verifyOtp').send({ session_id, otp: code }).expect(429);
 
       app.clock.advance(31_000);
       const again = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
       app.clock.advance(300_000);
-      await request(app.app).post('/api/sms/verifyOtp').send({ session_id: again.body.session_id, otp: codeSentTo(sim(), phone) }).expect(410);
+      await request(app.app)
+        .post('/api/sms/verifyOtp')
+        .send({ session_id: again.body.session_id, otp: codeSentTo(sim(), phone) })
+        .expect(410);
     });
   });
 });

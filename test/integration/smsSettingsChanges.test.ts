@@ -18,9 +18,17 @@ describe.each(dbKindsUnderTest())('SMS settings changes on %s', (kind) => {
     const app = buildSmsApp(testDb().db, sim());
     const priya = await signedIn(app, 'admin');
     const root = await signedIn(app, 'super_admin');
-    await request(app.app).put('/api/sms/config').set('Cookie', priya.cookie).send({ api_key: NEW_KEY, mode: 'template' }).expect(200);
+    await request(app.app)
+      .put('/api/sms/config')
+      .set('Cookie', priya.cookie)
+      .send({ api_key: NEW_KEY, mode: 'template' })
+      .expect(200);
     app.clock.advance(60_000);
-    await request(app.app).put('/api/sms/config').set('Cookie', root.cookie).send({ template_name: 'LoginOTP' }).expect(200);
+    await request(app.app)
+      .put('/api/sms/config')
+      .set('Cookie', root.cookie)
+      .send({ template_name: 'LoginOTP' })
+      .expect(200);
 
     const res = await request(app.app).get('/api/sms/config/changes').set('Cookie', priya.cookie).expect(200);
     expect(res.body.items).toEqual([
@@ -48,7 +56,9 @@ describe.each(dbKindsUnderTest())('SMS settings changes on %s', (kind) => {
     const { cookie } = await signedIn(app);
     await request(app.app).put('/api/sms/config').set('Cookie', cookie).send({ mode: 'loud' }).expect(400);
     await request(app.app).put('/api/sms/config').set('Cookie', cookie).send({}).expect(200);
-    expect((await request(app.app).get('/api/sms/config/changes').set('Cookie', cookie).expect(200)).body).toEqual({ items: [] });
+    expect((await request(app.app).get('/api/sms/config/changes').set('Cookie', cookie).expect(200)).body).toEqual({
+      items: [],
+    });
   });
 
   it('records removing the saved API key, and nothing when no key was saved', async () => {
@@ -58,7 +68,9 @@ describe.each(dbKindsUnderTest())('SMS settings changes on %s', (kind) => {
     await request(app.app).put('/api/sms/config').set('Cookie', cookie).send({ api_key: NEW_KEY }).expect(200);
     await request(app.app).delete('/api/sms/config/api_key').set('Cookie', cookie).send({}).expect(200);
     const res = await request(app.app).get('/api/sms/config/changes').set('Cookie', cookie).expect(200);
-    expect(res.body.items.map((item: { fields: string[]; changed_by: { id: string } }) => [item.fields, item.changed_by.id])).toEqual([
+    expect(
+      res.body.items.map((item: { fields: string[]; changed_by: { id: string } }) => [item.fields, item.changed_by.id]),
+    ).toEqual([
       [['api_key'], user.id],
       [['api_key'], user.id],
     ]);
@@ -76,7 +88,10 @@ describe.each(dbKindsUnderTest())('SMS settings changes on %s', (kind) => {
 
   it('is for admins only', async () => {
     const app = buildSmsApp(testDb().db, sim());
-    await request(app.app).get('/api/sms/config/changes').set('Cookie', (await signedIn(app, 'staff')).cookie).expect(403);
+    await request(app.app)
+      .get('/api/sms/config/changes')
+      .set('Cookie', (await signedIn(app, 'staff')).cookie)
+      .expect(403);
     await request(app.app).get('/api/sms/config/changes').expect(401);
   });
 });

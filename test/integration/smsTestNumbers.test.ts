@@ -6,12 +6,25 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { useTestDatabase } from '../support/testApp.js';
-import { addUser, allLogRows, buildSmsApp, closedPort, newPhone, sessionCookieOf, signedIn, useSimulator } from '../support/smsKit.js';
+import {
+  addUser,
+  allLogRows,
+  buildSmsApp,
+  closedPort,
+  newPhone,
+  sessionCookieOf,
+  signedIn,
+  useSimulator,
+} from '../support/smsKit.js';
 
 const TEST_PHONE = '+919999900001';
 const TEST_CODE = '246810';
 const OTHER_TEST_PHONE = '+919999900002';
-const ENV = { SMS_TEST_NUMBERS: `${TEST_PHONE}:${TEST_CODE},${OTHER_TEST_PHONE}:135790`, SMS_MAX_SENDS_PER_PHONE_PER_DAY: '2', SMS_DAILY_BUDGET: '1' };
+const ENV = {
+  SMS_TEST_NUMBERS: `${TEST_PHONE}:${TEST_CODE},${OTHER_TEST_PHONE}:135790`,
+  SMS_MAX_SENDS_PER_PHONE_PER_DAY: '2',
+  SMS_DAILY_BUDGET: '1',
+};
 
 describe.each(dbKindsUnderTest())('test numbers on %s', (kind) => {
   const testDb = useTestDatabase(kind);
@@ -24,7 +37,10 @@ describe.each(dbKindsUnderTest())('test numbers on %s', (kind) => {
     const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone: TEST_PHONE }).expect(200);
     expect(sent.body).toMatchObject({ status: 'sent', message: 'We sent a code to +91******0001.', resend_after_s: 0 });
     expect(sent.body).not.toHaveProperty('sandbox_code');
-    const verified = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: TEST_CODE }).expect(200);
+    const verified = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: TEST_CODE })
+      .expect(200);
     expect(verified.body).toMatchObject({ verified: true, user: { id: owner.id } });
     const cookie = sessionCookieOf(verified);
     const me = await request(app.app).get('/api/auth/me').set('Cookie', cookie!).expect(200);
@@ -32,7 +48,9 @@ describe.each(dbKindsUnderTest())('test numbers on %s', (kind) => {
 
     expect(sim().stats().totalRequests).toBe(0);
     expect(await allLogRows(testDb().db)).toEqual([]);
-    const marked = app.log.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.testNumber === true);
+    const marked = app.log.lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.testNumber === true);
     expect(marked.map((line) => line.msg)).toEqual([
       'test number: no SMS sent; its fixed code applies',
       'test number: code checked against its fixed code',
@@ -47,7 +65,14 @@ describe.each(dbKindsUnderTest())('test numbers on %s', (kind) => {
     for (let send = 0; send < 5; send++) {
       await request(app.app).post('/api/sms/sendOtp').send({ phone: TEST_PHONE }).expect(200);
     }
-    expect((await request(app.app).get('/api/sms/usage').set('Cookie', (await signedIn(app)).cookie).expect(200)).body.sent_today).toBe(0);
+    expect(
+      (
+        await request(app.app)
+          .get('/api/sms/usage')
+          .set('Cookie', (await signedIn(app)).cookie)
+          .expect(200)
+      ).body.sent_today,
+    ).toBe(0);
 
     // The budget of 1 SMS is still whole for a real number, which then spends it.
     const real = newPhone();
@@ -62,21 +87,45 @@ describe.each(dbKindsUnderTest())('test numbers on %s', (kind) => {
     const app = buildSmsApp(testDb().db, sim(), { env: { ...ENV, SMS_MAX_VERIFY_ATTEMPTS: '2' } });
     await addUser(app, 'agent', TEST_PHONE);
     const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone: TEST_PHONE }).expect(200);
-    const first = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '135790' }).expect(400);
+    const first = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: '135790' })
+      .expect(400);
     expect(first.body).toMatchObject({ status: 'otp_mismatch', attempts_left: 1 });
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '000000' }).expect(400);
-    const last = await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: TEST_CODE }).expect(429);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: '000000' })
+      .expect(400);
+    const last = await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: TEST_CODE })
+      .expect(429);
     expect(last.body.status).toBe('too_many_attempts');
   });
 
   it("verifies an admin's test send and a template SMS to a test number without 2Factor, even when 2Factor is unreachable", async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: { ...ENV, TWO_FACTOR_BASE_URL: `http://127.0.0.1:${await closedPort()}` } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: { ...ENV, TWO_FACTOR_BASE_URL: `http://127.0.0.1:${await closedPort()}` },
+    });
     const { cookie } = await signedIn(app);
-    const sent = await request(app.app).post('/api/sms/sendOtp').set('Cookie', cookie).send({ phone: OTHER_TEST_PHONE, purpose: 'test' }).expect(200);
-    await request(app.app).post('/api/sms/verifyOtp').send({ session_id: sent.body.session_id, otp: '135790' }).expect(200);
+    const sent = await request(app.app)
+      .post('/api/sms/sendOtp')
+      .set('Cookie', cookie)
+      .send({ phone: OTHER_TEST_PHONE, purpose: 'test' })
+      .expect(200);
+    await request(app.app)
+      .post('/api/sms/verifyOtp')
+      .send({ session_id: sent.body.session_id, otp: '135790' })
+      .expect(200);
 
-    const template = await request(app.app).post('/api/sms/sendTemplate').set('Cookie', cookie).send({ to: TEST_PHONE, var1: 'hello' }).expect(200);
-    expect(template.body.message).toBe('+91******0001 is a test number (SMS_TEST_NUMBERS): nothing was sent to 2Factor.');
+    const template = await request(app.app)
+      .post('/api/sms/sendTemplate')
+      .set('Cookie', cookie)
+      .send({ to: TEST_PHONE, var1: 'hello' })
+      .expect(200);
+    expect(template.body.message).toBe(
+      '+91******0001 is a test number (SMS_TEST_NUMBERS): nothing was sent to 2Factor.',
+    );
     expect(await allLogRows(testDb().db)).toEqual([]);
   });
 
@@ -95,7 +144,10 @@ describe.each(dbKindsUnderTest())('test numbers on %s', (kind) => {
   it('lists none when SMS_TEST_NUMBERS is unset, and sends such a number through 2Factor like any other', async () => {
     const app = buildSmsApp(testDb().db, sim());
     const { cookie } = await signedIn(app);
-    expect((await request(app.app).get('/api/sms/test-numbers').set('Cookie', cookie).expect(200)).body).toEqual({ numbers: [], production: false });
+    expect((await request(app.app).get('/api/sms/test-numbers').set('Cookie', cookie).expect(200)).body).toEqual({
+      numbers: [],
+      production: false,
+    });
     await addUser(app, 'agent', TEST_PHONE);
     await request(app.app).post('/api/sms/sendOtp').send({ phone: TEST_PHONE }).expect(200);
     expect(sim().outbox({ phone: TEST_PHONE })).toHaveLength(1);

@@ -21,7 +21,10 @@ async function migrateLikeTheSupabaseCli(db: Db, upTo: number): Promise<string[]
   const files = (await readMigrationFiles(MIGRATIONS_DIR)).slice(0, upTo);
   for (const file of files) {
     await db.exec(file.sql);
-    await db.query('insert into supabase_migrations.schema_migrations (version, statements, name) values ($1, $2, $3)', [file.version, [file.sql], file.name]);
+    await db.query(
+      'insert into supabase_migrations.schema_migrations (version, statements, name) values ($1, $2, $3)',
+      [file.version, [file.sql], file.name],
+    );
   }
   return files.map((file) => `${file.version}_${file.name}`);
 }
@@ -39,7 +42,9 @@ describe.each(dbKindsUnderTest())('server migrations after the Supabase CLI on %
 
       expect(report.alreadyApplied).toEqual(byCli);
       expect(report.applied).toEqual(all.slice(-1));
-      const { rows } = await blank.db.query<{ version: string }>('select version from public.app_migrations order by version');
+      const { rows } = await blank.db.query<{ version: string }>(
+        'select version from public.app_migrations order by version',
+      );
       expect(rows.map((row) => row.version)).toEqual(all.map((label) => label.slice(0, 14)));
       // And the next start has nothing to do.
       expect(await runMigrations(blank.db, MIGRATIONS_DIR)).toEqual({ applied: [], alreadyApplied: all });

@@ -12,7 +12,17 @@ import type { Redis } from 'ioredis';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { useTestDatabase, type TestApp } from '../support/testApp.js';
 import { deleteRedisKeys, redisTestUrl, testRedisClient, uniqueRedisPrefix } from '../support/testRedis.js';
-import { addUser, allLogRows, buildSmsApp, closedPort, containsCode, newPhone, signedIn, useSimulator, type SmsTestAppOptions } from '../support/smsKit.js';
+import {
+  addUser,
+  allLogRows,
+  buildSmsApp,
+  closedPort,
+  containsCode,
+  newPhone,
+  signedIn,
+  useSimulator,
+  type SmsTestAppOptions,
+} from '../support/smsKit.js';
 
 const HOOK_PATH = '/api/hooks/supabase/send-sms';
 /** Secrets in Supabase's form: `v1,whsec_<base64>`. */
@@ -34,7 +44,14 @@ function payload({ phone, otp, userId = randomUUID(), uuid = randomUUID(), smsTy
   const digits = phone.replace(/^\+/, '');
   return {
     metadata: { uuid, time: new Date().toISOString(), name: 'send-sms', ip_address: '203.0.113.7' },
-    user: { id: userId, aud: 'authenticated', role: 'authenticated', phone: digits, app_metadata: { provider: 'phone' }, user_metadata: {} },
+    user: {
+      id: userId,
+      aud: 'authenticated',
+      role: 'authenticated',
+      phone: digits,
+      app_metadata: { provider: 'phone' },
+      user_metadata: {},
+    },
     sms: { otp, sms_type: smsType },
   };
 }
@@ -44,10 +61,18 @@ function signedHeaders(body: string, secrets: string[], options: { msgId?: strin
   const msgId = options.msgId ?? `msg_${randomUUID()}`;
   const at = options.at ?? new Date();
   const signatures = secrets.map((secret) => new Webhook(secret.replace(/^v1,/, '')).sign(msgId, at, body));
-  return { 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signatures.join(', ') };
+  return {
+    'webhook-id': msgId,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': signatures.join(', '),
+  };
 }
 
-function postHook(app: TestApp, call: HookCall, options: { secrets?: string[]; msgId?: string; at?: Date; body?: string } = {}) {
+function postHook(
+  app: TestApp,
+  call: HookCall,
+  options: { secrets?: string[]; msgId?: string; at?: Date; body?: string } = {},
+) {
   const body = options.body ?? JSON.stringify(payload(call));
   return request(app.app)
     .post(HOOK_PATH)
@@ -60,7 +85,9 @@ function postHook(app: TestApp, call: HookCall, options: { secrets?: string[]; m
 let codeCounter = 0;
 function newCode(length = 6): string {
   codeCounter += 1;
-  return String(700_000 + codeCounter * 7919).padEnd(length, '3').slice(0, length);
+  return String(700_000 + codeCounter * 7919)
+    .padEnd(length, '3')
+    .slice(0, length);
 }
 
 describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
@@ -68,7 +95,10 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
   const sim = useSimulator();
 
   function hookApp(env: Record<string, string> = {}, options: Omit<SmsTestAppOptions, 'env'> = {}): TestApp {
-    return buildSmsApp(testDb().db, sim(), { env: { SUPABASE_SMS_HOOK_SECRETS: SECRET, PUBLIC_URL: 'https://otp.example.com/', ...RAISED_LIMITS, ...env }, ...options });
+    return buildSmsApp(testDb().db, sim(), {
+      env: { SUPABASE_SMS_HOOK_SECRETS: SECRET, PUBLIC_URL: 'https://otp.example.com/', ...RAISED_LIMITS, ...env },
+      ...options,
+    });
   }
 
   async function hookRows() {
@@ -101,7 +131,11 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
     const phone = newPhone();
     const otp = newCode();
     await postHook(app, { phone, otp, smsType: 'mfa' }).expect(200, {});
-    expect(sim().outbox({ phone }).map((m) => m.code)).toEqual([otp]);
+    expect(
+      sim()
+        .outbox({ phone })
+        .map((m) => m.code),
+    ).toEqual([otp]);
   });
 
   it('refuses with 401 a request signed with another secret, unsigned, or over 5 minutes old: no SMS, no log row', async () => {
@@ -114,7 +148,10 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
     expect(wrong.body).toMatchObject({ status: 'unauthorized' });
     const stale = await postHook(app, { phone, otp }, { at: new Date(Date.now() - 6 * 60_000) });
     expect(stale.status).toBe(401);
-    const unsigned = await request(app.app).post(HOOK_PATH).set('Content-Type', 'application/json').send(payload({ phone, otp }));
+    const unsigned = await request(app.app)
+      .post(HOOK_PATH)
+      .set('Content-Type', 'application/json')
+      .send(payload({ phone, otp }));
     expect(unsigned.status).toBe(401);
     // Signed, then changed in transit.
     const body = JSON.stringify(payload({ phone, otp }));
@@ -189,14 +226,18 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
 
     await postHook(app, { phone, otp: newCode() }).expect(200, {});
     const cooldown = await postHook(app, { phone, otp: newCode() }).expect(200);
-    expect(cooldown.body).toEqual({ error: { http_code: 429, message: expect.stringMatching(/wait before requesting another/) } });
+    expect(cooldown.body).toEqual({
+      error: { http_code: 429, message: expect.stringMatching(/wait before requesting another/) },
+    });
 
     // Our own login send counts against the same budget as the hook's.
     const ownerPhone = newPhone();
     await addUser(app, 'agent', ownerPhone);
     await request(app.app).post('/api/sms/sendOtp').send({ phone: ownerPhone }).expect(200);
     const budget = await postHook(app, { phone: newPhone(), otp: newCode() }).expect(200);
-    expect(budget.body).toEqual({ error: { http_code: 429, message: expect.stringMatching(/more text messages today/) } });
+    expect(budget.body).toEqual({
+      error: { http_code: 429, message: expect.stringMatching(/more text messages today/) },
+    });
 
     expect(sim().outbox()).toHaveLength(2);
     expect(await hookRows()).toHaveLength(1);
@@ -213,7 +254,7 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
     expect(sim().outbox({ phone })).toHaveLength(2);
   });
 
-  it('answers within Supabase\'s 5 s when 2Factor hangs: 503 with Retry-After, and one provider_unavailable row', async () => {
+  it("answers within Supabase's 5 s when 2Factor hangs: 503 with Retry-After, and one provider_unavailable row", async () => {
     const app = hookApp();
     sim().setFaults({ mode: 'hang' });
     const phone = newPhone();
@@ -235,7 +276,7 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
     expect(await hookRows()).toMatchObject([{ status: 'provider_unavailable', type: 'autogen' }]);
   });
 
-  it('sends a slow but answering 2Factor\'s code and still answers inside 5 s', async () => {
+  it("sends a slow but answering 2Factor's code and still answers inside 5 s", async () => {
     const app = hookApp();
     sim().setFaults({ latencyMs: 1_500 });
     const phone = newPhone();
@@ -279,7 +320,12 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
     const app = hookApp({ SUPABASE_SMS_HOOK_SECRETS: `${SECRET}|${OLD_SECRET}` });
     const admin = await signedIn(app);
     const before = await request(app.app).get('/api/sms/supabase-hook').set('Cookie', admin.cookie).expect(200);
-    expect(before.body).toEqual({ enabled: true, url: 'https://otp.example.com/api/hooks/supabase/send-sms', secrets: 2, last_call: null });
+    expect(before.body).toEqual({
+      enabled: true,
+      url: 'https://otp.example.com/api/hooks/supabase/send-sms',
+      secrets: 2,
+      last_call: null,
+    });
 
     await postHook(app, { phone: newPhone(), otp: newCode() }, { secrets: [OTHER_SECRET] }).expect(401);
     const after = await request(app.app).get('/api/sms/supabase-hook').set('Cookie', admin.cookie).expect(200);
@@ -312,7 +358,10 @@ describe.runIf(redisUrl)('Supabase Send SMS Hook on two instances sharing Redis'
     const instance = () => {
       const client = testRedisClient(redisUrl!, { keyPrefix: prefix });
       clients.push(client);
-      return buildSmsApp(testDb().db, sim(), { env: { SUPABASE_SMS_HOOK_SECRETS: SECRET }, limiterStores: redisLimiterStores(client) });
+      return buildSmsApp(testDb().db, sim(), {
+        env: { SUPABASE_SMS_HOOK_SECRETS: SECRET },
+        limiterStores: redisLimiterStores(client),
+      });
     };
     const [a, b] = [instance(), instance()];
     const phone = newPhone();

@@ -32,20 +32,30 @@ interface CliResult {
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(TSX, [CLI, ...args], { cwd: PROJECT_ROOT, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr, output: stdout + stderr });
-    });
+    execFile(
+      TSX,
+      [CLI, ...args],
+      { cwd: PROJECT_ROOT, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr, output: stdout + stderr });
+      },
+    );
   });
 }
 
 /** Runs the CLI with `stdin` piped into its standard input (for --password-stdin). */
 function runCliWithStdin(args: string[], env: NodeJS.ProcessEnv, stdin: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = execFile(TSX, [CLI, ...args], { cwd: PROJECT_ROOT, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr, output: stdout + stderr });
-    });
+    const child = execFile(
+      TSX,
+      [CLI, ...args],
+      { cwd: PROJECT_ROOT, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr, output: stdout + stderr });
+      },
+    );
     child.stdin!.end(stdin);
   });
 }
@@ -56,7 +66,11 @@ const shellQuote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
  * Runs the CLI in a pseudo-terminal (util-linux `script`), as a person at a terminal would, typing each of
  * `typed` once the screen shows its prompt. Returns the exit code and everything the terminal showed.
  */
-function runCliInTerminal(args: string[], env: NodeJS.ProcessEnv, typed: Array<{ after: string; text: string }>): Promise<{ code: number | null; screen: string }> {
+function runCliInTerminal(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  typed: Array<{ after: string; text: string }>,
+): Promise<{ code: number | null; screen: string }> {
   const command = [TSX, CLI, ...args].map(shellQuote).join(' ');
   const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
     cwd: PROJECT_ROOT,
@@ -133,7 +147,10 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
   const email = (name: string) => `${name}.${kind}@example.com`;
 
   it('creates a user who can then log in, and prints their id, email and role but not the password', async () => {
-    const result = await runCli(['--email', email('Meera'), '--password', PASSWORD, '--role', 'admin', '--phone', '+919876500001'], target.env());
+    const result = await runCli(
+      ['--email', email('Meera'), '--password', PASSWORD, '--role', 'admin', '--phone', '+919876500001'],
+      target.env(),
+    );
 
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -143,9 +160,19 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
 
     await target.withDb(async (db) => {
       const app = buildTestApp(db);
-      const res = await request(app.app).post('/api/auth/login').send({ email: email('meera'), password: PASSWORD }).expect(200);
-      expect(res.body).toEqual({ user: { id: printed![1], email: email('meera'), role: 'admin' }, redirect: '/dashboard' });
-      expect(await app.users.findByPhone('+919876500001')).toEqual({ id: printed![1], email: email('meera'), role: 'admin' });
+      const res = await request(app.app)
+        .post('/api/auth/login')
+        .send({ email: email('meera'), password: PASSWORD })
+        .expect(200);
+      expect(res.body).toEqual({
+        user: { id: printed![1], email: email('meera'), role: 'admin' },
+        redirect: '/dashboard',
+      });
+      expect(await app.users.findByPhone('+919876500001')).toEqual({
+        id: printed![1],
+        email: email('meera'),
+        role: 'admin',
+      });
     });
   });
 
@@ -161,25 +188,39 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
     expect(result.screen).not.toContain('Monsoon');
     await target.withDb(async (db) => {
       const app = buildTestApp(db);
-      await request(app.app).post('/api/auth/login').send({ email: email('kavya'), password: typedPassword }).expect(200);
+      await request(app.app)
+        .post('/api/auth/login')
+        .send({ email: email('kavya'), password: typedPassword })
+        .expect(200);
     });
   });
 
   it('reads the password from standard input with --password-stdin', async () => {
     const pipedPassword = 'Harbour Lights Ferry 19';
-    const result = await runCliWithStdin(['--email', email('Imran'), '--role', 'staff', '--password-stdin'], target.env(), `${pipedPassword}\n`);
+    const result = await runCliWithStdin(
+      ['--email', email('Imran'), '--role', 'staff', '--password-stdin'],
+      target.env(),
+      `${pipedPassword}\n`,
+    );
 
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.output).not.toContain(pipedPassword);
     await target.withDb(async (db) => {
       const app = buildTestApp(db);
-      await request(app.app).post('/api/auth/login').send({ email: email('imran'), password: pipedPassword }).expect(200);
+      await request(app.app)
+        .post('/api/auth/login')
+        .send({ email: email('imran'), password: pipedPassword })
+        .expect(200);
     });
   });
 
   it('refuses to guess a password when standard input is not a terminal and no option names one', async () => {
-    const result = await runCliWithStdin(['--email', email('nopw'), '--role', 'staff'], target.env(), 'Harbour Lights Ferry 19\n');
+    const result = await runCliWithStdin(
+      ['--email', email('nopw'), '--role', 'staff'],
+      target.env(),
+      'Harbour Lights Ferry 19\n',
+    );
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
       'Error: No password given: run this in a terminal to type it at a hidden prompt, or pipe it in with --password-stdin.',
@@ -200,7 +241,10 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
     const first = await runCli(['--email', email('ravi'), '--password', PASSWORD, '--role', 'staff'], target.env());
     expect(first.code).toBe(0);
 
-    const again = await runCli(['--email', email('RAVI'), '--password', `${PASSWORD}-other`, '--role', 'agent'], target.env());
+    const again = await runCli(
+      ['--email', email('RAVI'), '--password', `${PASSWORD}-other`, '--role', 'agent'],
+      target.env(),
+    );
 
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toBe('Error: A user with this email already exists.');
@@ -209,9 +253,19 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
 
   it('refuses a phone that belongs to another user, and creates nothing', async () => {
     const phone = '+919876500002';
-    expect((await runCli(['--email', email('anil'), '--password', PASSWORD, '--role', 'agent', '--phone', phone], target.env())).code).toBe(0);
+    expect(
+      (
+        await runCli(
+          ['--email', email('anil'), '--password', PASSWORD, '--role', 'agent', '--phone', phone],
+          target.env(),
+        )
+      ).code,
+    ).toBe(0);
 
-    const again = await runCli(['--email', email('sunita'), '--password', PASSWORD, '--role', 'agent', '--phone', phone], target.env());
+    const again = await runCli(
+      ['--email', email('sunita'), '--password', PASSWORD, '--role', 'agent', '--phone', phone],
+      target.env(),
+    );
 
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toBe('Error: This phone number belongs to another user.');
@@ -230,7 +284,10 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
   });
 
   it('refuses a phone that is not an Indian mobile in E.164', async () => {
-    const result = await runCli(['--email', email('phone'), '--password', PASSWORD, '--role', 'staff', '--phone', '98765 43210'], target.env());
+    const result = await runCli(
+      ['--email', email('phone'), '--password', PASSWORD, '--role', 'staff', '--phone', '98765 43210'],
+      target.env(),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^Error: Invalid phone: .*\+91/);
   });
@@ -241,7 +298,10 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
     expect(missing.stderr).toMatch(/^Error: Missing --role\.\nUsage: npm run user:add -- --email <email> --role </);
 
     // An unquoted password with a space splits into a stray value: neither part is shown.
-    const stray = await runCli(['--email', email('flags'), '--password', 'Saffron', 'Kite-Lagoon-42', '--role', 'staff'], target.env());
+    const stray = await runCli(
+      ['--email', email('flags'), '--password', 'Saffron', 'Kite-Lagoon-42', '--role', 'staff'],
+      target.env(),
+    );
     expect(stray.code).toBe(1);
     expect(stray.stderr).toMatch(/^Error: Unexpected extra value/);
     expect(stray.output).not.toContain('Saffron');

@@ -11,7 +11,12 @@ describe('staleReason (is the build stale?)', () => {
     writeFileSync(file, '');
     utimesSync(file, seconds, seconds);
   };
-  const target = () => ({ script: 'build:server', output: path.join(dir, 'dist', 'index.js'), sources: [path.join(dir, 'server'), path.join(dir, 'tsconfig.json')], what: 'the server' });
+  const target = () => ({
+    script: 'build:server',
+    output: path.join(dir, 'dist', 'index.js'),
+    sources: [path.join(dir, 'server'), path.join(dir, 'tsconfig.json')],
+    what: 'the server',
+  });
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'sms-otp-stale-'));

@@ -35,7 +35,10 @@ afterEach(() => {
 
 describe('startProcess', () => {
   it('stop() ends the process and whatever of its process group it left behind', async () => {
-    const child = startProcess('leaves a child', process.execPath, [path.join(FIXTURES, 'leavesAChild.mjs')], { cwd: FIXTURES, env });
+    const child = startProcess('leaves a child', process.execPath, [path.join(FIXTURES, 'leavesAChild.mjs')], {
+      cwd: FIXTURES,
+      env,
+    });
     const [, sleeperPid] = await child.waitForOutput(/sleeper (\d+)/, 10_000);
     seen.push(child.pid, Number(sleeperPid));
 
@@ -48,7 +51,9 @@ describe('startProcess', () => {
   it('waitForOutput rejects, with what it printed, when the process exits before printing the line', async () => {
     const child = startProcess('says bye', process.execPath, ['-e', "console.log('bye')"], { cwd: FIXTURES, env });
 
-    await expect(child.waitForOutput(/listening on/, 10_000)).rejects.toThrow(/says bye exited \(code 0, signal null\) before printing \/listening on\/:\nbye/);
+    await expect(child.waitForOutput(/listening on/, 10_000)).rejects.toThrow(
+      /says bye exited \(code 0, signal null\) before printing \/listening on\/:\nbye/,
+    );
   });
 });
 

@@ -17,8 +17,17 @@ export function postReport(app: TestApp, fields: Record<string, string>, path = 
 }
 
 /** An admin's test send to `phone`: our session id, and 2Factor's (the simulator's) session id the reports name. */
-export async function testSend(app: TestApp, simulator: TwoFactorSimulator, cookie: string, phone: string): Promise<{ sessionId: string; providerSessionId: string }> {
-  const sent = await request(app.app).post('/api/sms/sendOtp').set('Cookie', cookie).send({ phone, purpose: 'test' }).expect(200);
+export async function testSend(
+  app: TestApp,
+  simulator: TwoFactorSimulator,
+  cookie: string,
+  phone: string,
+): Promise<{ sessionId: string; providerSessionId: string }> {
+  const sent = await request(app.app)
+    .post('/api/sms/sendOtp')
+    .set('Cookie', cookie)
+    .send({ phone, purpose: 'test' })
+    .expect(200);
   const message = simulator.outbox({ phone }).at(-1);
   if (!message) throw new Error(`no SMS reached ${phone}`);
   return { sessionId: sent.body.session_id as string, providerSessionId: message.providerSessionId };
@@ -46,7 +55,10 @@ export interface DeliveryEventRow {
 
 export async function deliveryEvents(db: Db): Promise<DeliveryEventRow[]> {
   const { rows } = await db.query<DeliveryEventRow>('select * from public.sms_delivery_events order by id');
-  return rows.map((row) => ({ ...row, details: typeof row.details === 'string' ? (JSON.parse(row.details) as Record<string, string>) : row.details }));
+  return rows.map((row) => ({
+    ...row,
+    details: typeof row.details === 'string' ? (JSON.parse(row.details) as Record<string, string>) : row.details,
+  }));
 }
 
 export interface DeliveryStateRow {
@@ -60,6 +72,9 @@ export interface DeliveryStateRow {
 }
 
 export async function deliveryState(db: Db, providerSessionId: string): Promise<DeliveryStateRow | undefined> {
-  const { rows } = await db.query<DeliveryStateRow>('select * from public.sms_deliveries where provider_session_id = $1', [providerSessionId]);
+  const { rows } = await db.query<DeliveryStateRow>(
+    'select * from public.sms_deliveries where provider_session_id = $1',
+    [providerSessionId],
+  );
   return rows[0];
 }

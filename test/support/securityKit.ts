@@ -12,7 +12,12 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { PublicUser } from '../../common/api/auth.js';
 import { ERROR_HTTP_STATUS, isErrorCode } from '../../common/errorCodes.js';
 import type { Role } from '../../common/roles.js';
-import { startTwoFactorSimulator, type SimulatorRequest, type TwoFactorSimulator, type TwoFactorSimulatorOptions } from '../../server/providers/twoFactor/simulator.js';
+import {
+  startTwoFactorSimulator,
+  type SimulatorRequest,
+  type TwoFactorSimulator,
+  type TwoFactorSimulatorOptions,
+} from '../../server/providers/twoFactor/simulator.js';
 import type { TestApp } from './testApp.js';
 
 export const SECURITY_API_KEY = 'sk-9d1e7c52-4b0a-4f6e-8a3d-5c2b1f0e9d77';
@@ -28,7 +33,10 @@ export function useRecordingSimulator(options: TwoFactorSimulatorOptions = {}): 
   let simulator: TwoFactorSimulator | undefined;
   const recording: RecordingSimulator = { simulator: () => simulator!, requests: [] };
   beforeAll(async () => {
-    simulator = await startTwoFactorSimulator({ ...options, onRequest: (request) => void recording.requests.push(request) });
+    simulator = await startTwoFactorSimulator({
+      ...options,
+      onRequest: (request) => void recording.requests.push(request),
+    });
   });
   afterEach(() => {
     simulator?.reset();
@@ -41,7 +49,10 @@ export function useRecordingSimulator(options: TwoFactorSimulatorOptions = {}): 
 }
 
 /** Environment of an app talking to `simulator` with SECURITY_API_KEY. */
-export function simulatorEnv(simulator: TwoFactorSimulator, extra: Record<string, string> = {}): Record<string, string> {
+export function simulatorEnv(
+  simulator: TwoFactorSimulator,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { TWO_FACTOR_BASE_URL: simulator.url, TWO_FACTOR_API_KEY: SECURITY_API_KEY, ...extra };
 }
 
@@ -101,7 +112,8 @@ export function errorContractProblems(httpStatus: number, body: unknown): string
   const { status, message } = body as { status?: unknown; message?: unknown };
   if (!isErrorCode(status)) return [`${httpStatus} with unknown status ${JSON.stringify(status)}`];
   const problems: string[] = [];
-  if (ERROR_HTTP_STATUS[status] !== httpStatus) problems.push(`${status} answered with HTTP ${httpStatus}, catalogue says ${ERROR_HTTP_STATUS[status]}`);
+  if (ERROR_HTTP_STATUS[status] !== httpStatus)
+    problems.push(`${status} answered with HTTP ${httpStatus}, catalogue says ${ERROR_HTTP_STATUS[status]}`);
   if (typeof message !== 'string' || message === '') problems.push(`${status} without a message`);
   return problems;
 }

@@ -22,7 +22,13 @@ export function createFakeClock(startMs = Date.UTC(2026, 10, 24, 10, 0, 0)): Fak
 }
 
 export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
-  return loadConfig({ NODE_ENV: 'test', APP_SECRET: TEST_APP_SECRET, DATA_DIR: '/nonexistent-test-data', LOG_LEVEL: 'debug', ...env });
+  return loadConfig({
+    NODE_ENV: 'test',
+    APP_SECRET: TEST_APP_SECRET,
+    DATA_DIR: '/nonexistent-test-data',
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
 }
 
 export interface CapturedLog {
@@ -39,7 +45,17 @@ export interface TestApp extends ComposedApp {
 
 /** Infrastructure a test may swap (server/composeApp.ts); everything else comes from the test wiring. */
 export type TestInfrastructure = Partial<
-  Pick<Infrastructure, 'limiterStores' | 'rateLimitStoreHealthy' | 'providerCeiling' | 'sandbox' | 'breaker' | 'sleep' | 'clientDir' | 'postAlert'>
+  Pick<
+    Infrastructure,
+    | 'limiterStores'
+    | 'rateLimitStoreHealthy'
+    | 'providerCeiling'
+    | 'sandbox'
+    | 'breaker'
+    | 'sleep'
+    | 'clientDir'
+    | 'postAlert'
+  >
 >;
 
 export interface TestAppOptions extends TestInfrastructure {
@@ -54,7 +70,11 @@ export function buildTestApp(db: TestDb['db'], options: TestAppOptions = {}): Te
   const secrets = new SecretRegistry();
   secrets.add(config.appSecret);
   secrets.add(config.sms.apiKey);
-  const logger = createLogger({ level: 'debug', secrets, destination: { write: (line: string) => void lines.push(line) } });
+  const logger = createLogger({
+    level: 'debug',
+    secrets,
+    destination: { write: (line: string) => void lines.push(line) },
+  });
   const { env: _env, clock: _clock, limiterStores, ...infrastructure } = options;
   const composed = composeApp({
     config,

@@ -109,7 +109,8 @@ export async function openTestDb(kind: DbKind, templates: TemplateInfo): Promise
     const db = wrapPglite(pglite);
     return { kind, db, close: () => db.close() };
   }
-  if (!templates.postgres) throw new Error('PostgreSQL template missing: TEST_DATABASE_URL was not set in global setup.');
+  if (!templates.postgres)
+    throw new Error('PostgreSQL template missing: TEST_DATABASE_URL was not set in global setup.');
   const { adminUrl, templateName } = templates.postgres;
   const name = `sms_otp_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await withAdminClient(adminUrl, (client) => client.query(`create database ${name} template ${templateName}`));
@@ -135,7 +136,8 @@ export async function openBlankTestDb(kind: DbKind, templates: TemplateInfo): Pr
     const db = wrapPglite(await PGlite.create(PGLITE_OPTIONS));
     return { kind, db, close: () => db.close() };
   }
-  if (!templates.postgres) throw new Error('PostgreSQL admin URL missing: TEST_DATABASE_URL was not set in global setup.');
+  if (!templates.postgres)
+    throw new Error('PostgreSQL admin URL missing: TEST_DATABASE_URL was not set in global setup.');
   const { adminUrl } = templates.postgres;
   const name = `sms_otp_test_blank_${process.pid}_${randomBytes(4).toString('hex')}`;
   await withAdminClient(adminUrl, (client) => client.query(`create database ${name} template template0`));

@@ -13,19 +13,30 @@ describe('classifyVerifyAnswer', () => {
   });
 
   it('reads the JSON body of HTTP 400 "OTP Mismatch" as a mismatch, not a transport error', () => {
-    expect(classifyVerifyAnswer(400, body('Error', 'OTP Mismatch'))).toMatchObject({ ok: true, value: { outcome: 'mismatch' } });
+    expect(classifyVerifyAnswer(400, body('Error', 'OTP Mismatch'))).toMatchObject({
+      ok: true,
+      value: { outcome: 'mismatch' },
+    });
   });
 
   it('treats "OTP Expired" with Status Success as expired, not verified', () => {
-    expect(classifyVerifyAnswer(200, body('Success', 'OTP Expired'))).toMatchObject({ ok: true, value: { outcome: 'expired' } });
+    expect(classifyVerifyAnswer(200, body('Success', 'OTP Expired'))).toMatchObject({
+      ok: true,
+      value: { outcome: 'expired' },
+    });
   });
 
   it('treats "OTP Expired" with Status Error as expired too', () => {
-    expect(classifyVerifyAnswer(400, body('Error', 'OTP Expired'))).toMatchObject({ ok: true, value: { outcome: 'expired' } });
+    expect(classifyVerifyAnswer(400, body('Error', 'OTP Expired'))).toMatchObject({
+      ok: true,
+      value: { outcome: 'expired' },
+    });
   });
 
   it('reads HTTP 400 "Invalid API / SessionId Combination - No Entry Exists" as session_not_found', () => {
-    expect(classifyVerifyAnswer(400, body('Error', 'Invalid API / SessionId Combination - No Entry Exists'))).toMatchObject({
+    expect(
+      classifyVerifyAnswer(400, body('Error', 'Invalid API / SessionId Combination - No Entry Exists')),
+    ).toMatchObject({
       ok: true,
       value: { outcome: 'session_not_found' },
     });
@@ -68,7 +79,11 @@ describe('classifyVerifyAnswer', () => {
   });
 
   it('rejects an empty Details with a readable placeholder', () => {
-    expect(classifyVerifyAnswer(200, body('Error', ''))).toEqual({ ok: false, kind: 'rejected', details: '(empty Details)' });
+    expect(classifyVerifyAnswer(200, body('Error', ''))).toEqual({
+      ok: false,
+      kind: 'rejected',
+      details: '(empty Details)',
+    });
   });
 });
 
@@ -137,10 +152,12 @@ describe('classifySendAnswer (AUTOGEN and TSMS)', () => {
   });
 
   it('ignores extra fields such as AUTOGEN2\'s "OTP"', () => {
-    expect(classifySendAnswer(200, JSON.stringify({ Status: 'Success', Details: 'sid', OTP: '123456' }))).toMatchObject({
-      ok: true,
-      value: { providerSessionId: 'sid' },
-    });
+    expect(classifySendAnswer(200, JSON.stringify({ Status: 'Success', Details: 'sid', OTP: '123456' }))).toMatchObject(
+      {
+        ok: true,
+        value: { providerSessionId: 'sid' },
+      },
+    );
   });
 
   it.each([
@@ -164,7 +181,11 @@ describe('classifySendAnswer (AUTOGEN and TSMS)', () => {
 
 describe('classifyBalanceAnswer', () => {
   it('returns Details as the balance text', () => {
-    expect(classifyBalanceAnswer(200, body('Success', '500'))).toEqual({ ok: true, value: { balance: '500' }, details: '500' });
+    expect(classifyBalanceAnswer(200, body('Success', '500'))).toEqual({
+      ok: true,
+      value: { balance: '500' },
+      details: '500',
+    });
   });
 
   it('rejects "Invalid API Key"', () => {

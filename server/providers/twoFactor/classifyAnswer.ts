@@ -15,8 +15,7 @@ import { parseTwoFactorAnswer, TWO_FACTOR_TEXT, type TwoFactorAnswer } from './w
 import type { VerifyOutcome } from '../smsProvider.js';
 
 export type AnswerClassification<T> =
-  | { ok: true; value: T; details: string }
-  | { ok: false; kind: 'rejected' | 'unavailable'; details: string };
+  { ok: true; value: T; details: string } | { ok: false; kind: 'rejected' | 'unavailable'; details: string };
 
 type Failure = Extract<AnswerClassification<never>, { ok: false }>;
 
@@ -36,14 +35,13 @@ function rejected(details: string): Failure {
  * 429 is `unavailable` even with a readable body: 2Factor's throttling texts are unknown, and a throttled
  * call is a transient condition, not a refusal of this request (the breaker should count it).
  */
-export function readAnswer(
-  httpStatus: number,
-  bodyText: string,
-): { ok: true; answer: TwoFactorAnswer } | Failure {
+export function readAnswer(httpStatus: number, bodyText: string): { ok: true; answer: TwoFactorAnswer } | Failure {
   if (httpStatus >= 500) return unavailable(`HTTP ${httpStatus} from provider`);
-  const answer = isSuccessStatus(httpStatus) || isClientErrorStatus(httpStatus) ? parseTwoFactorAnswer(bodyText) : undefined;
+  const answer =
+    isSuccessStatus(httpStatus) || isClientErrorStatus(httpStatus) ? parseTwoFactorAnswer(bodyText) : undefined;
   if (httpStatus === 429) return unavailable(answer ? `HTTP 429: ${answer.Details}` : 'HTTP 429 from provider');
-  if (!isSuccessStatus(httpStatus) && !isClientErrorStatus(httpStatus)) return unavailable(`unexpected HTTP ${httpStatus}`);
+  if (!isSuccessStatus(httpStatus) && !isClientErrorStatus(httpStatus))
+    return unavailable(`unexpected HTTP ${httpStatus}`);
   if (!answer) return unavailable(`unreadable answer (HTTP ${httpStatus})`);
   return { ok: true, answer };
 }
@@ -58,7 +56,10 @@ const NO_SESSION = /No Entry Exists/i;
  * user in. The three non-verified outcomes are recognised by their text whatever the Status says, since
  * misreading them can only deny access, never grant it.
  */
-export function classifyVerifyAnswer(httpStatus: number, bodyText: string): AnswerClassification<{ outcome: VerifyOutcome }> {
+export function classifyVerifyAnswer(
+  httpStatus: number,
+  bodyText: string,
+): AnswerClassification<{ outcome: VerifyOutcome }> {
   const read = readAnswer(httpStatus, bodyText);
   if (!read.ok) return read;
   const { Status, Details } = read.answer;
@@ -89,7 +90,10 @@ function classifyValueAnswer(httpStatus: number, bodyText: string, what: string)
 }
 
 /** AUTOGEN (OTP send) and TSMS: `Details` is the provider's session id. */
-export function classifySendAnswer(httpStatus: number, bodyText: string): AnswerClassification<{ providerSessionId: string }> {
+export function classifySendAnswer(
+  httpStatus: number,
+  bodyText: string,
+): AnswerClassification<{ providerSessionId: string }> {
   const result = classifyValueAnswer(httpStatus, bodyText, 'a session id');
   return result.ok ? { ...result, value: { providerSessionId: result.value } } : result;
 }

@@ -45,15 +45,30 @@ export function parseDeliveryCallback(fields: Readonly<Record<string, string>>):
     const providerStatus = field('SmsStatus') ?? field('StatusGroupName') ?? null;
     const outcome = outcomeOf(providerStatus);
     const errorName = field('ErrorName');
-    const reason = outcome === 'delivered' ? null : (errorName !== undefined && errorName.toUpperCase() !== NO_ERROR ? errorName : (field('StatusName') ?? providerStatus));
+    const reason =
+      outcome === 'delivered'
+        ? null
+        : errorName !== undefined && errorName.toUpperCase() !== NO_ERROR
+          ? errorName
+          : (field('StatusName') ?? providerStatus);
     return { providerSessionId, phone, form, channel: 'sms', outcome, providerStatus, reason, fields: { ...fields } };
   }
 
   const callDetail = field('callDetailStatus');
   const providerStatus = field('Status') ?? callDetail ?? null;
   const outcome = outcomeOf(providerStatus);
-  const reason = outcome === 'delivered' ? null : form === 'voice_otp' ? (callDetail ?? providerStatus) : providerStatus;
-  return { providerSessionId, phone, form, channel: form === 'voice_otp' ? 'voice' : 'sms', outcome, providerStatus, reason, fields: { ...fields } };
+  const reason =
+    outcome === 'delivered' ? null : form === 'voice_otp' ? (callDetail ?? providerStatus) : providerStatus;
+  return {
+    providerSessionId,
+    phone,
+    form,
+    channel: form === 'voice_otp' ? 'voice' : 'sms',
+    outcome,
+    providerStatus,
+    reason,
+    fields: { ...fields },
+  };
 }
 
 function formOf(mode: string | undefined, tsmsField: string | undefined): DeliveryReportForm {

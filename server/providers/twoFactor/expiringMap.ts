@@ -17,7 +17,11 @@ export interface ExpiringMap<V> {
   readonly size: number;
 }
 
-export function createExpiringMap<V>(options: { now: () => number; retentionMs: number; maxEntries: number }): ExpiringMap<V> {
+export function createExpiringMap<V>(options: {
+  now: () => number;
+  retentionMs: number;
+  maxEntries: number;
+}): ExpiringMap<V> {
   const { now, retentionMs, maxEntries } = options;
   const entries = new Map<string, { value: V; expiresAt: number }>();
   return {

@@ -7,13 +7,25 @@ const servers: Server[] = [];
 
 /** A local HTTP server; `seen` lists every request it got, with the socket it came on. */
 async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
-  const seen: Array<{ method: string; url: string; body: string; port: number | undefined; headers: IncomingMessage['headers'] }> = [];
+  const seen: Array<{
+    method: string;
+    url: string;
+    body: string;
+    port: number | undefined;
+    headers: IncomingMessage['headers'];
+  }> = [];
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', body, port: req.socket.remotePort, headers: req.headers });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        body,
+        port: req.socket.remotePort,
+        headers: req.headers,
+      });
       handler(req, res, body);
     });
   });
@@ -35,8 +47,11 @@ describe('undici transport', () => {
   it('returns the status and body text, reusing keep-alive connections', async () => {
     const server = await serve((_req, res) => res.end('{"Status":"Success","Details":"42"}'));
     const answers = [];
-    for (let call = 0; call < 6; call++) answers.push(await undiciTransport({ ...GET, url: `${server.url}/API/V1/k/BAL/SMS` }));
-    expect(new Set(answers.map((answer) => JSON.stringify(answer)))).toEqual(new Set([JSON.stringify({ status: 200, bodyText: '{"Status":"Success","Details":"42"}' })]));
+    for (let call = 0; call < 6; call++)
+      answers.push(await undiciTransport({ ...GET, url: `${server.url}/API/V1/k/BAL/SMS` }));
+    expect(new Set(answers.map((answer) => JSON.stringify(answer)))).toEqual(
+      new Set([JSON.stringify({ status: 200, bodyText: '{"Status":"Success","Details":"42"}' })]),
+    );
     expect(server.seen).toHaveLength(6);
     expect(new Set(server.seen.map((request) => request.port)).size).toBeLessThanOrEqual(2);
     expect(server.seen[0]?.headers.accept).toBe('application/json');
@@ -72,7 +87,9 @@ describe('undici transport', () => {
       res.write('{"Status":');
     });
     const startedAt = performance.now();
-    const failure = await undiciTransport({ ...GET, url: `${server.url}/x`, timeoutMs: 150 }).catch((error: unknown) => error);
+    const failure = await undiciTransport({ ...GET, url: `${server.url}/x`, timeoutMs: 150 }).catch(
+      (error: unknown) => error,
+    );
     expect((failure as Error).name).toBe('TimeoutError');
     expect(performance.now() - startedAt).toBeLessThan(1500);
   });

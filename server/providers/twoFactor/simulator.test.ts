@@ -40,12 +40,17 @@ describe('2Factor simulator: the API', () => {
       expect(status).toBe(200);
       expect(json.Status).toBe('Success');
       expect(sim.outbox()).toEqual([
-        expect.objectContaining({ kind: 'otp', phone: PHONE, providerSessionId: json.Details, code: expect.stringMatching(/^\d{6}$/) }),
+        expect.objectContaining({
+          kind: 'otp',
+          phone: PHONE,
+          providerSessionId: json.Details,
+          code: expect.stringMatching(/^\d{6}$/),
+        }),
       ]);
     },
   );
 
-  it("tells the code of a session by its id (the sandbox shows admins their test codes with it)", async () => {
+  it('tells the code of a session by its id (the sandbox shows admins their test codes with it)', async () => {
     const session = (await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`))).json.Details;
     await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
     expect(sim.codeForSession(session)).toBe(sim.outbox()[0]!.code);
@@ -97,7 +102,10 @@ describe('2Factor simulator: the API', () => {
 
   it('sends AUTOGEN3 with a template and refuses it without one', async () => {
     expect((await getJson(sim, api(`SMS/${PHONE}/AUTOGEN3/LOGIN_OTP`))).json.Status).toBe('Success');
-    expect((await getJson(sim, api(`SMS/${PHONE}/AUTOGEN3`))).json).toEqual({ Status: 'Error', Details: 'Missing templatename value' });
+    expect((await getJson(sim, api(`SMS/${PHONE}/AUTOGEN3`))).json).toEqual({
+      Status: 'Error',
+      Details: 'Missing templatename value',
+    });
   });
 
   it('sends a custom 4–6 digit code and verifies it', async () => {
@@ -123,7 +131,13 @@ describe('2Factor simulator: the API', () => {
     });
     expect(status).toBe(200);
     expect(json.Status).toBe('Success');
-    const common = { kind: 'template', providerSessionId: json.Details, from: 'ACMEIN', templateName: 'ORDER_SHIPPED', variables: ['A-17 & co', 'tomorrow'] };
+    const common = {
+      kind: 'template',
+      providerSessionId: json.Details,
+      from: 'ACMEIN',
+      templateName: 'ORDER_SHIPPED',
+      variables: ['A-17 & co', 'tomorrow'],
+    };
     expect(sim.outbox()).toEqual([
       expect.objectContaining({ ...common, phone: '+919876543210' }),
       expect.objectContaining({ ...common, phone: '+919876543211' }),
@@ -135,7 +149,9 @@ describe('2Factor simulator: the API', () => {
 
   it('refuses a TSMS without TemplateName or Msg, with a bad sender id, or a bad number', async () => {
     const path = api('ADDON_SERVICES/SEND/TSMS');
-    expect((await postForm(sim, path, { From: 'ACMEIN', To: '919876543210' })).json.Details).toBe('Missing templatename value');
+    expect((await postForm(sim, path, { From: 'ACMEIN', To: '919876543210' })).json.Details).toBe(
+      'Missing templatename value',
+    );
     expect((await postForm(sim, path, { From: 'ACME', To: '919876543210', TemplateName: 'T' })).json.Details).toBe(
       'Incorrect sender id and templatename provided',
     );
@@ -150,9 +166,12 @@ describe('2Factor simulator: the API', () => {
     expect(sim.outbox()[0]).toMatchObject({ kind: 'template', from: 'TFCTOR', text: 'Hello', variables: [] });
   });
 
-  it.each(['BAL/SMS', 'BAL/VOICE', 'ADDON_SERVICES/BAL/TRANSACTIONAL_SMS'])('answers %s with the balance as text', async (path) => {
-    expect(await getJson(sim, api(path))).toEqual({ status: 200, json: { Status: 'Success', Details: '500' } });
-  });
+  it.each(['BAL/SMS', 'BAL/VOICE', 'ADDON_SERVICES/BAL/TRANSACTIONAL_SMS'])(
+    'answers %s with the balance as text',
+    async (path) => {
+      expect(await getJson(sim, api(path))).toEqual({ status: 200, json: { Status: 'Success', Details: '500' } });
+    },
+  );
 
   it('answers an unknown route with 404 and counts it as "other"', async () => {
     expect((await getJson(sim, api('SMS/9876543210/NOPE'))).status).toBe(404);
@@ -182,7 +201,10 @@ describe('2Factor simulator: keys, expiry, hooks', () => {
   it('answers "Invalid API Key" (HTTP 200 by default) for keys outside validApiKeys', async () => {
     const sim = await startTwoFactorSimulator({ validApiKeys: [KEY] });
     try {
-      expect(await getJson(sim, '/API/V1/other-key/BAL/SMS')).toEqual({ status: 200, json: { Status: 'Error', Details: 'Invalid API Key' } });
+      expect(await getJson(sim, '/API/V1/other-key/BAL/SMS')).toEqual({
+        status: 200,
+        json: { Status: 'Error', Details: 'Invalid API Key' },
+      });
       expect((await getJson(sim, api('BAL/SMS'))).json.Status).toBe('Success');
     } finally {
       await sim.close();
@@ -231,7 +253,10 @@ describe('2Factor simulator: keys, expiry, hooks', () => {
   it('calls onMessage for every delivered message and onRequest with the raw URL', async () => {
     const messages: SimulatorMessage[] = [];
     const urls: string[] = [];
-    const sim = await startTwoFactorSimulator({ onMessage: (m) => messages.push(m), onRequest: (r) => urls.push(r.url) });
+    const sim = await startTwoFactorSimulator({
+      onMessage: (m) => messages.push(m),
+      onRequest: (r) => urls.push(r.url),
+    });
     try {
       await getJson(sim, api(`SMS/%2B919876543210/AUTOGEN`));
       expect(messages).toEqual([expect.objectContaining({ kind: 'otp', phone: PHONE })]);
@@ -246,7 +271,9 @@ describe('2Factor simulator: keys, expiry, hooks', () => {
     const sim = await startTwoFactorSimulator({ otpTtlMs: 60_000, now: () => nowMs, sweepIntervalMs: 10 });
     try {
       for (const phone of ['9876543210', '9876543211', '9876543212']) await getJson(sim, api(`SMS/${phone}/AUTOGEN`));
-      const report = (await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { To: '9876543213', TemplateName: 'T', VAR1: 'x' })).json.Details;
+      const report = (
+        await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { To: '9876543213', TemplateName: 'T', VAR1: 'x' })
+      ).json.Details;
       expect(sim.retained()).toEqual({ sessions: 3, lastCodes: 3, templateReports: 1, outbox: 4 });
 
       nowMs += 119_999;
@@ -328,7 +355,10 @@ describe('2Factor simulator: faults', () => {
 
   it('invalidKey answers "Invalid API Key" to every call', async () => {
     sim.setFaults({ mode: 'invalidKey' });
-    expect((await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`))).json).toEqual({ Status: 'Error', Details: 'Invalid API Key' });
+    expect((await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`))).json).toEqual({
+      Status: 'Error',
+      Details: 'Invalid API Key',
+    });
     expect(sim.outbox()).toEqual([]);
   });
 
@@ -345,7 +375,11 @@ describe('2Factor simulator: faults', () => {
   it('latencyMs delays every answer without blocking other work', async () => {
     sim.setFaults({ latencyMs: 150 });
     const startedAt = performance.now();
-    const answers = await Promise.all([get(sim, api('BAL/SMS')), get(sim, api('BAL/SMS')), get(sim, '/__simulator/stats')]);
+    const answers = await Promise.all([
+      get(sim, api('BAL/SMS')),
+      get(sim, api('BAL/SMS')),
+      get(sim, '/__simulator/stats'),
+    ]);
     const elapsedMs = performance.now() - startedAt;
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(elapsedMs).toBeGreaterThanOrEqual(140);
@@ -402,7 +436,12 @@ describe('2Factor simulator: control API over HTTP (simulator only)', () => {
   const control = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
     const response = await fetch(`${sim.url}/__simulator/${path}`, {
       method,
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      ...(body === undefined
+        ? {}
+        : {
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+            headers: { 'content-type': 'application/json' },
+          }),
     });
     return { status: response.status, json: (await response.json()) as unknown };
   };
@@ -421,11 +460,18 @@ describe('2Factor simulator: control API over HTTP (simulator only)', () => {
 
   it('reports stats without counting itself', async () => {
     const { json } = await control('GET', 'stats');
-    expect(json).toMatchObject({ totalRequests: sim.stats().totalRequests, byKind: expect.any(Object), perSecond: expect.any(Array) });
+    expect(json).toMatchObject({
+      totalRequests: sim.stats().totalRequests,
+      byKind: expect.any(Object),
+      perSecond: expect.any(Array),
+    });
   });
 
   it('sets faults from JSON and refuses malformed ones', async () => {
-    expect(await control('POST', 'faults', { mode: 'http500' })).toEqual({ status: 200, json: { latencyMs: 5, mode: 'http500' } });
+    expect(await control('POST', 'faults', { mode: 'http500' })).toEqual({
+      status: 200,
+      json: { latencyMs: 5, mode: 'http500' },
+    });
     expect((await get(sim, api('BAL/SMS'))).status).toBe(500);
     expect((await control('POST', 'faults', { mode: 'explode' })).status).toBe(400);
     expect((await control('POST', 'faults', '{not json')).status).toBe(400);
@@ -472,7 +518,11 @@ describe('2Factor simulator: delivery reports to a callback URL', () => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       req.on('end', () => {
-        received.push({ contentType: req.headers['content-type'], fields: Object.fromEntries(new URLSearchParams(body)), atMs: performance.now() });
+        received.push({
+          contentType: req.headers['content-type'],
+          fields: Object.fromEntries(new URLSearchParams(body)),
+          atMs: performance.now(),
+        });
         res.writeHead(answerStatus).end();
       });
     });
@@ -496,36 +546,64 @@ describe('2Factor simulator: delivery reports to a callback URL', () => {
     const session = (await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`))).json.Details;
     await settled();
     expect(received).toEqual([
-      { contentType: 'application/x-www-form-urlencoded', fields: { mode: 'SMS_OTP', SessionId: session, To: '9876543210', Status: 'DELIVERED' }, atMs: expect.any(Number) },
+      {
+        contentType: 'application/x-www-form-urlencoded',
+        fields: { mode: 'SMS_OTP', SessionId: session, To: '9876543210', Status: 'DELIVERED' },
+        atMs: expect.any(Number),
+      },
     ]);
-    expect(parseDeliveryCallback(received[0]!.fields)).toMatchObject({ providerSessionId: session, phone: PHONE, form: 'sms_otp', outcome: 'delivered' });
+    expect(parseDeliveryCallback(received[0]!.fields)).toMatchObject({
+      providerSessionId: session,
+      phone: PHONE,
+      form: 'sms_otp',
+      outcome: 'delivered',
+    });
     expect(sim.deliveryReports()).toMatchObject({ posted: 1, failed: 0, pending: 0 });
   });
 
   it('posts one transactional SMS report per recipient (SmsTo: 91 and 10 digits), with the status and error fields', async () => {
-    const { json } = await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { From: 'ABCDEF', To: '9876543210,9123456789', TemplateName: 'T', VAR1: 'x' });
+    const { json } = await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), {
+      From: 'ABCDEF',
+      To: '9876543210,9123456789',
+      TemplateName: 'T',
+      VAR1: 'x',
+    });
     await settled();
     expect(received.map((report) => report.fields)).toEqual([
-      expect.objectContaining({ SessionId: json.Details, SmsTo: '919876543210', SmsStatus: 'DELIVERED', ErrorName: 'NO_ERROR', StatusName: 'DELIVERED_TO_HANDSET' }),
+      expect.objectContaining({
+        SessionId: json.Details,
+        SmsTo: '919876543210',
+        SmsStatus: 'DELIVERED',
+        ErrorName: 'NO_ERROR',
+        StatusName: 'DELIVERED_TO_HANDSET',
+      }),
       expect.objectContaining({ SessionId: json.Details, SmsTo: '919123456789', SmsStatus: 'DELIVERED' }),
     ]);
-    expect(parseDeliveryCallback(received[0]!.fields)).toMatchObject({ form: 'tsms', phone: PHONE, outcome: 'delivered', reason: null });
+    expect(parseDeliveryCallback(received[0]!.fields)).toMatchObject({
+      form: 'tsms',
+      phone: PHONE,
+      outcome: 'delivered',
+      reason: null,
+    });
   });
 
   it.each([
     ['failed', 'FAILED', 'UNDELIVERABLE', 'EC_ABSENT_SUBSCRIBER'],
     ['rejected', 'REJECTED', 'REJECTED', 'DLT_TEMPLATE_MISMATCH'],
-  ] as const)('reports %s sends as 2Factor words them (OTP %s, TSMS %s with %s)', async (outcome, otpStatus, tsmsStatus, errorName) => {
-    sim.setDeliveryReports({ mix: { delivered: 0, failed: 0, rejected: 0, [outcome]: 1 } });
-    await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
-    await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { From: 'ABCDEF', To: '9876543210', TemplateName: 'T' });
-    await settled();
-    const [otp, tsms] = received.map((report) => report.fields);
-    expect(otp).toMatchObject({ mode: 'SMS_OTP', Status: otpStatus });
-    expect(tsms).toMatchObject({ SmsStatus: tsmsStatus, ErrorName: errorName });
-    expect(parseDeliveryCallback(otp!)).toMatchObject({ outcome, reason: otpStatus });
-    expect(parseDeliveryCallback(tsms!)).toMatchObject({ outcome, reason: errorName });
-  });
+  ] as const)(
+    'reports %s sends as 2Factor words them (OTP %s, TSMS %s with %s)',
+    async (outcome, otpStatus, tsmsStatus, errorName) => {
+      sim.setDeliveryReports({ mix: { delivered: 0, failed: 0, rejected: 0, [outcome]: 1 } });
+      await getJson(sim, api(`SMS/${PHONE}/AUTOGEN`));
+      await postForm(sim, api('ADDON_SERVICES/SEND/TSMS'), { From: 'ABCDEF', To: '9876543210', TemplateName: 'T' });
+      await settled();
+      const [otp, tsms] = received.map((report) => report.fields);
+      expect(otp).toMatchObject({ mode: 'SMS_OTP', Status: otpStatus });
+      expect(tsms).toMatchObject({ SmsStatus: tsmsStatus, ErrorName: errorName });
+      expect(parseDeliveryCallback(otp!)).toMatchObject({ outcome, reason: otpStatus });
+      expect(parseDeliveryCallback(tsms!)).toMatchObject({ outcome, reason: errorName });
+    },
+  );
 
   it('draws outcomes in the proportions of the mix', async () => {
     sim.setDeliveryReports({ mix: { delivered: 3, failed: 1, rejected: 0 } });
@@ -588,7 +666,14 @@ describe('2Factor simulator: delivery reports to a callback URL', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(received).toEqual([]);
     // Back to the start options: the receiver, at once.
-    expect(sim.deliveryReports()).toMatchObject({ callbackUrl: receiverUrl, delayMs: 0, voiceInsteadOfSms: false, posted: 0, failed: 0, pending: 0 });
+    expect(sim.deliveryReports()).toMatchObject({
+      callbackUrl: receiverUrl,
+      delayMs: 0,
+      voiceInsteadOfSms: false,
+      posted: 0,
+      failed: 0,
+      pending: 0,
+    });
   });
 
   it('is set and read through the control API, which refuses malformed settings', async () => {
@@ -599,11 +684,27 @@ describe('2Factor simulator: delivery reports to a callback URL', () => {
       });
       return { status: response.status, json: (await response.json()) as Record<string, unknown> };
     };
-    expect(await control('POST', { delayMs: 25, mix: { delivered: 1, failed: 1, rejected: 0 }, voiceInsteadOfSms: true })).toEqual({
+    expect(
+      await control('POST', { delayMs: 25, mix: { delivered: 1, failed: 1, rejected: 0 }, voiceInsteadOfSms: true }),
+    ).toEqual({
       status: 200,
-      json: { callbackUrl: receiverUrl, delayMs: 25, mix: { delivered: 1, failed: 1, rejected: 0 }, voiceInsteadOfSms: true, posted: 0, failed: 0, pending: 0 },
+      json: {
+        callbackUrl: receiverUrl,
+        delayMs: 25,
+        mix: { delivered: 1, failed: 1, rejected: 0 },
+        voiceInsteadOfSms: true,
+        posted: 0,
+        failed: 0,
+        pending: 0,
+      },
     });
-    for (const bad of [{ mix: { delivered: 0, failed: 0, rejected: 0 } }, { callbackUrl: 'ftp://example.com/x' }, { delayMs: -1 }, { colour: 'red' }, '{not json']) {
+    for (const bad of [
+      { mix: { delivered: 0, failed: 0, rejected: 0 } },
+      { callbackUrl: 'ftp://example.com/x' },
+      { delayMs: -1 },
+      { colour: 'red' },
+      '{not json',
+    ]) {
       expect((await control('POST', bad)).status).toBe(400);
     }
     expect((await control('GET')).json).toMatchObject({ delayMs: 25, voiceInsteadOfSms: true });

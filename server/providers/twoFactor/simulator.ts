@@ -59,7 +59,16 @@ import { createOtpSessionStore, type SessionVerdict } from './simulatorSessions.
 
 export type { SimulatorStats } from './simulatorStats.js';
 
-export const FAULT_MODES = ['none', 'http500', 'html', 'brokenJson', 'oversized', 'invalidKey', 'expired', 'hang'] as const;
+export const FAULT_MODES = [
+  'none',
+  'http500',
+  'html',
+  'brokenJson',
+  'oversized',
+  'invalidKey',
+  'expired',
+  'hang',
+] as const;
 /**
  * - `http500`: 500 with an HTML body. `html`: 200 text/html. `brokenJson`: 200 with truncated JSON.
  *   `oversized`: 200 JSON of about 1 MiB (a runaway body the client must not read whole).
@@ -216,7 +225,11 @@ const deliveryReportsSchema = z.strictObject({
     .optional(),
   delayMs: z.number().int().min(0).max(600_000).optional(),
   mix: z
-    .strictObject({ delivered: z.number().int().min(0), failed: z.number().int().min(0), rejected: z.number().int().min(0) })
+    .strictObject({
+      delivered: z.number().int().min(0),
+      failed: z.number().int().min(0),
+      rejected: z.number().int().min(0),
+    })
     .refine((mix) => mix.delivered + mix.failed + mix.rejected > 0, 'at least one outcome needs a weight')
     .optional(),
   voiceInsteadOfSms: z.boolean().optional(),
@@ -291,7 +304,10 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
   const lastCodes = createExpiringMap<string>(retention);
   const pendingTimers = new Set<NodeJS.Timeout>();
   let closed = false;
-  const initialDeliveryReports: DeliveryReportSettings = { ...DEFAULT_DELIVERY_REPORTS, ...deliveryReportsSchema.parse(options.deliveryReports ?? {}) };
+  const initialDeliveryReports: DeliveryReportSettings = {
+    ...DEFAULT_DELIVERY_REPORTS,
+    ...deliveryReportsSchema.parse(options.deliveryReports ?? {}),
+  };
   let deliveryReports: DeliveryReportSettings = { ...initialDeliveryReports };
   const reportTimers = new Set<NodeJS.Timeout>();
   let reportsInFlight = 0;
@@ -316,7 +332,8 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     const asVoice = message.kind === 'otp' && settings.voiceInsteadOfSms;
     const timer = setTimeout(() => {
       reportTimers.delete(timer);
-      const form = message.kind === 'otp' ? otpReportForm(message, outcome, asVoice, now()) : tsmsReportForm(message, outcome);
+      const form =
+        message.kind === 'otp' ? otpReportForm(message, outcome, asVoice, now()) : tsmsReportForm(message, outcome);
       void postReport(settings.callbackUrl!, form);
     }, settings.delayMs);
     reportTimers.add(timer);
@@ -352,7 +369,12 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     return String(randomInt(0, 10 ** otpLength)).padStart(otpLength, '0');
   }
 
-  function sendOtp(rawPhone: string, code: string, templateName: string | undefined, extra: Record<string, string> = {}): Answer {
+  function sendOtp(
+    rawPhone: string,
+    code: string,
+    templateName: string | undefined,
+    extra: Record<string, string> = {},
+  ): Answer {
     const phone = parseSimulatorPhone(rawPhone);
     if (!phone) return error(400, TWO_FACTOR_TEXT.phoneLengthMismatch);
     const session = sessions.create(phone, code);
@@ -453,7 +475,10 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
         if (third === 'AUTOGEN3') {
           return {
             kind: 'autogen',
-            answer: () => (fourth === undefined ? error(400, TWO_FACTOR_TEXT.missingTemplateName) : sendOtp(second, newCode(), fourth)),
+            answer: () =>
+              fourth === undefined
+                ? error(400, TWO_FACTOR_TEXT.missingTemplateName)
+                : sendOtp(second, newCode(), fourth),
           };
         }
         if (/^\d{4,6}$/.test(third)) return { kind: 'autogen', answer: () => sendOtp(second, third, fourth) };
@@ -464,7 +489,8 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     if (method !== 'POST') {
       if (path === 'BAL/SMS') return { kind: 'balance', answer: () => success(balances.sms) };
       if (path === 'BAL/VOICE') return { kind: 'balance', answer: () => success(balances.voice) };
-      if (path === 'ADDON_SERVICES/BAL/TRANSACTIONAL_SMS') return { kind: 'balance', answer: () => success(balances.transactionalSms) };
+      if (path === 'ADDON_SERVICES/BAL/TRANSACTIONAL_SMS')
+        return { kind: 'balance', answer: () => success(balances.transactionalSms) };
       if (n === 4 && path.startsWith('ADDON_SERVICES/RPT/TSMS/') && fourth !== undefined) {
         return { kind: 'other', answer: () => deliveryReport(fourth) };
       }
@@ -479,7 +505,9 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     let rest = isApi ? segments.slice(3) : [];
     if (rest.length > 0 && rest[rest.length - 1] === '') rest = rest.slice(0, -1);
     const method = req.method ?? 'GET';
-    const matched: Route = isApi ? route(method, rest) : { kind: 'other', answer: () => error(404, 'Unknown API route') };
+    const matched: Route = isApi
+      ? route(method, rest)
+      : { kind: 'other', answer: () => error(404, 'Unknown API route') };
     stats.record(matched.kind);
 
     const body = method === 'POST' ? await readBody(req) : '';
@@ -492,13 +520,25 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
 
     let answer: Answer;
     if (fault.mode === 'http500') {
-      answer = { status: 500, contentType: 'text/html; charset=utf-8', body: '<html><body><h1>500 Internal Server Error</h1></body></html>' };
+      answer = {
+        status: 500,
+        contentType: 'text/html; charset=utf-8',
+        body: '<html><body><h1>500 Internal Server Error</h1></body></html>',
+      };
     } else if (fault.mode === 'html') {
-      answer = { status: 200, contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><html><body><p>Service temporarily unavailable</p></body></html>' };
+      answer = {
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: '<!DOCTYPE html><html><body><p>Service temporarily unavailable</p></body></html>',
+      };
     } else if (fault.mode === 'brokenJson') {
       answer = { status: 200, contentType: JSON_TYPE, body: '{"Status":"Success","Deta' };
     } else if (fault.mode === 'oversized') {
-      answer = { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ Status: 'Success', Details: 'x'.repeat(1 << 20) }) };
+      answer = {
+        status: 200,
+        contentType: JSON_TYPE,
+        body: JSON.stringify({ Status: 'Success', Details: 'x'.repeat(1 << 20) }),
+      };
     } else if (fault.mode === 'invalidKey' || (validKeys !== undefined && !validKeys.has(key))) {
       answer = error(invalidKeyHttpStatus, TWO_FACTOR_TEXT.invalidApiKey);
     } else if (body === undefined) {
@@ -534,12 +574,14 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
         } catch {
           parsed = undefined;
         }
-        if (!parsed?.success) return sendJson(res, 400, { error: `faults must be JSON {latencyMs?, mode?: ${FAULT_MODES.join('|')}}` });
+        if (!parsed?.success)
+          return sendJson(res, 400, { error: `faults must be JSON {latencyMs?, mode?: ${FAULT_MODES.join('|')}}` });
         api.setFaults(parsed.data);
         return sendJson(res, 200, faults);
       });
     }
-    if (method === 'GET' && pathname === '/__simulator/delivery-reports') return sendJson(res, 200, api.deliveryReports());
+    if (method === 'GET' && pathname === '/__simulator/delivery-reports')
+      return sendJson(res, 200, api.deliveryReports());
     if (method === 'POST' && pathname === '/__simulator/delivery-reports') {
       return void readBody(req).then((body) => {
         let parsed: ReturnType<typeof deliveryReportsSchema.safeParse> | undefined;
@@ -549,7 +591,10 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
           parsed = undefined;
         }
         if (!parsed?.success) {
-          return sendJson(res, 400, { error: 'delivery reports must be JSON {callbackUrl?: http(s) URL | null, delayMs?, mix?: {delivered, failed, rejected}, voiceInsteadOfSms?}' });
+          return sendJson(res, 400, {
+            error:
+              'delivery reports must be JSON {callbackUrl?: http(s) URL | null, delayMs?, mix?: {delivered, failed, rejected}, voiceInsteadOfSms?}',
+          });
         }
         api.setDeliveryReports(parsed.data);
         return sendJson(res, 200, api.deliveryReports());
@@ -563,7 +608,10 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
         } catch {
           parsed = undefined;
         }
-        if (!parsed?.success) return sendJson(res, 400, { error: 'balances must be JSON {sms?, voice?, transactionalSms?} with string values' });
+        if (!parsed?.success)
+          return sendJson(res, 400, {
+            error: 'balances must be JSON {sms?, voice?, transactionalSms?} with string values',
+          });
         api.setBalances(parsed.data);
         return sendJson(res, 200, balances);
       });
@@ -638,7 +686,10 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
     outbox(filter = {}) {
       const phone = filter.phone === undefined ? undefined : (parseSimulatorPhone(filter.phone) ?? filter.phone);
       const selected = phone === undefined ? outbox : outbox.filter((message) => message.phone === phone);
-      return selected.map((message) => ({ ...message, ...(message.variables ? { variables: [...message.variables] } : {}) }));
+      return selected.map((message) => ({
+        ...message,
+        ...(message.variables ? { variables: [...message.variables] } : {}),
+      }));
     },
     lastCodeFor(phone) {
       return lastCodes.get(parseSimulatorPhone(phone) ?? phone);
@@ -647,7 +698,12 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
       const message = outbox.findLast((m) => m.providerSessionId === providerSessionId);
       return message?.code ?? message?.variables?.[0];
     },
-    retained: () => ({ sessions: sessions.size, lastCodes: lastCodes.size, templateReports: templateSessions.size, outbox: outbox.length }),
+    retained: () => ({
+      sessions: sessions.size,
+      lastCodes: lastCodes.size,
+      templateReports: templateSessions.size,
+      outbox: outbox.length,
+    }),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     setFaults(partial) {
@@ -666,7 +722,12 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
         voiceInsteadOfSms: parsed.voiceInsteadOfSms ?? deliveryReports.voiceInsteadOfSms,
       };
     },
-    deliveryReports: () => ({ ...deliveryReports, mix: { ...deliveryReports.mix }, ...reportCounts, pending: reportTimers.size + reportsInFlight }),
+    deliveryReports: () => ({
+      ...deliveryReports,
+      mix: { ...deliveryReports.mix },
+      ...reportCounts,
+      pending: reportTimers.size + reportsInFlight,
+    }),
     setBalances(partial) {
       const parsed = balancesSchema.parse(partial);
       balances = {
@@ -730,7 +791,10 @@ function templateVariables(form: URLSearchParams): string[] {
 
 function send(res: ServerResponse, answer: Answer) {
   if (res.destroyed) return;
-  res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
+  res.writeHead(answer.status, {
+    'content-type': answer.contentType,
+    'content-length': Buffer.byteLength(answer.body),
+  });
   res.end(answer.body);
 }
 
@@ -750,10 +814,19 @@ function drawOutcome(mix: DeliveryReportMix): ReportedOutcome {
   return 'delivered';
 }
 
-const OTP_STATUS: Readonly<Record<ReportedOutcome, string>> = { delivered: 'DELIVERED', failed: 'FAILED', rejected: 'REJECTED' };
+const OTP_STATUS: Readonly<Record<ReportedOutcome, string>> = {
+  delivered: 'DELIVERED',
+  failed: 'FAILED',
+  rejected: 'REJECTED',
+};
 
 /** 2Factor's SMS OTP or voice OTP callback form; `To` is the 10-digit number, as 2Factor posts it. */
-function otpReportForm(message: SimulatorMessage, outcome: ReportedOutcome, asVoice: boolean, nowMs: number): Record<string, string> {
+function otpReportForm(
+  message: SimulatorMessage,
+  outcome: ReportedOutcome,
+  asVoice: boolean,
+  nowMs: number,
+): Record<string, string> {
   const common = { SessionId: message.providerSessionId, To: message.phone.slice(3), Status: OTP_STATUS[outcome] };
   if (!asVoice) return { mode: 'SMS_OTP', ...common };
   return {

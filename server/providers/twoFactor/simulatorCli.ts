@@ -43,7 +43,9 @@ async function main() {
     ...(values['valid-key'] ? { validApiKeys: values['valid-key'] } : {}),
     deliveryReports: {
       callbackUrl: values['callback-url'] ?? null,
-      ...(values['callback-delay-ms'] === undefined ? {} : { delayMs: integerOption('callback-delay-ms', values['callback-delay-ms'], 0, 600_000) }),
+      ...(values['callback-delay-ms'] === undefined
+        ? {}
+        : { delayMs: integerOption('callback-delay-ms', values['callback-delay-ms'], 0, 600_000) }),
     },
   });
   console.log(`2Factor simulator listening on ${simulator.url}`);

@@ -35,7 +35,11 @@ export interface OtpSessionStore {
 
 const SWEEP_EVERY_CREATES = 1024;
 
-export function createOtpSessionStore(options: { now: () => number; ttlMs: number; maxSessions: number }): OtpSessionStore {
+export function createOtpSessionStore(options: {
+  now: () => number;
+  ttlMs: number;
+  maxSessions: number;
+}): OtpSessionStore {
   const { now, ttlMs, maxSessions } = options;
   const byId = new Map<string, OtpSession>();
   const newestByPhone = new Map<string, string>();

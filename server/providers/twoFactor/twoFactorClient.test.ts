@@ -83,7 +83,10 @@ describe('2Factor client against the simulator (real HTTP)', () => {
   it('treats "OTP Expired" with Status Success as expired, not verified', async () => {
     const { value } = await client.sendOtp({ phone: PHONE });
     sim.setFaults({ mode: 'expired' });
-    const answer = await client.verifyOtp({ providerSessionId: value.providerSessionId, otp: sim.lastCodeFor(PHONE) as string });
+    const answer = await client.verifyOtp({
+      providerSessionId: value.providerSessionId,
+      otp: sim.lastCodeFor(PHONE) as string,
+    });
     expect(answer.value).toEqual({ outcome: 'expired' });
   });
 
@@ -97,15 +100,21 @@ describe('2Factor client against the simulator (real HTTP)', () => {
     const { value } = await client.sendOtp({ phone: PHONE });
     const otp = sim.lastCodeFor(PHONE) as string;
     await client.verifyOtp({ providerSessionId: value.providerSessionId, otp });
-    expect((await client.verifyOtp({ providerSessionId: value.providerSessionId, otp })).value).toEqual({ outcome: 'session_not_found' });
+    expect((await client.verifyOtp({ providerSessionId: value.providerSessionId, otp })).value).toEqual({
+      outcome: 'session_not_found',
+    });
   });
 
   it('texts a code it was given as a custom OTP, with the template as the last segment, and never echoes the code', async () => {
     const sent = await client.sendGivenOtp({ phone: PHONE, otp: '482913', templateName: 'LoginOTP' });
     expect(sent.value.providerSessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(sent.details).not.toContain('482913');
-    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([`GET /API/V1/${KEY}/SMS/919876543210/482913/LoginOTP`]);
-    expect(sim.outbox({ phone: PHONE })).toMatchObject([{ kind: 'otp', code: '482913', providerSessionId: sent.value.providerSessionId }]);
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      `GET /API/V1/${KEY}/SMS/919876543210/482913/LoginOTP`,
+    ]);
+    expect(sim.outbox({ phone: PHONE })).toMatchObject([
+      { kind: 'otp', code: '482913', providerSessionId: sent.value.providerSessionId },
+    ]);
   });
 
   it('refuses a given code that is not 4 to 6 digits without a request, and names no code', async () => {
@@ -117,7 +126,7 @@ describe('2Factor client against the simulator (real HTTP)', () => {
     expect(requests).toEqual([]);
   });
 
-  it('rejects a phone of the wrong length with 2Factor\'s text', async () => {
+  it("rejects a phone of the wrong length with 2Factor's text", async () => {
     const error = await providerFailure(client.sendOtp({ phone: '+9198765' }));
     expect(error.kind).toBe('rejected');
     expect(error.details).toBe('Invalid Phone Number - Length Mismatch(Expected: 10)');
@@ -153,7 +162,9 @@ describe('2Factor client against the simulator (real HTTP)', () => {
   });
 
   it('rejects a TSMS 2Factor refuses, with its text', async () => {
-    const error = await providerFailure(client.sendTemplateSms({ from: 'ACME', to: PHONE, templateName: 'T', variables: [] }));
+    const error = await providerFailure(
+      client.sendTemplateSms({ from: 'ACME', to: PHONE, templateName: 'T', variables: [] }),
+    );
     expect([error.kind, error.details]).toEqual(['rejected', 'Incorrect sender id and templatename provided']);
   });
 
@@ -167,7 +178,10 @@ describe('2Factor client against the simulator (real HTTP)', () => {
     sim.setBalances({ sms: '900', transactionalSms: '42' });
     expect((await client.getBalance('transactional_sms')).value).toEqual({ balance: '42' });
     expect((await client.getBalance('otp_sms')).value).toEqual({ balance: '900' });
-    expect(requests.map((request) => request.url)).toEqual([`/API/V1/${KEY}/ADDON_SERVICES/BAL/TRANSACTIONAL_SMS`, `/API/V1/${KEY}/BAL/SMS`]);
+    expect(requests.map((request) => request.url)).toEqual([
+      `/API/V1/${KEY}/ADDON_SERVICES/BAL/TRANSACTIONAL_SMS`,
+      `/API/V1/${KEY}/BAL/SMS`,
+    ]);
   });
 
   it.each([
@@ -188,12 +202,15 @@ describe('2Factor client against the simulator (real HTTP)', () => {
     expect(sim.stats().totalRequests).toBe(1);
   });
 
-  it('is counted by the simulator\'s stats, by kind', async () => {
+  it("is counted by the simulator's stats, by kind", async () => {
     const { value } = await client.sendOtp({ phone: PHONE });
     await client.verifyOtp({ providerSessionId: value.providerSessionId, otp: '000000' });
     await client.getBalance();
     await client.sendTemplateSms({ from: 'ACMEIN', to: PHONE, templateName: 'T', variables: ['x'] });
-    expect(sim.stats()).toMatchObject({ totalRequests: 4, byKind: { autogen: 1, verify: 1, tsms: 1, balance: 1, other: 0 } });
+    expect(sim.stats()).toMatchObject({
+      totalRequests: 4,
+      byKind: { autogen: 1, verify: 1, tsms: 1, balance: 1, other: 0 },
+    });
   });
 
   it('keeps hostile session ids and codes inside their own path segment', async () => {
@@ -212,16 +229,28 @@ describe('2Factor client against the simulator (real HTTP)', () => {
         if (refused) {
           // A URL parser would drop or resolve these segments: refused before any request.
           expect(outcome).toBeInstanceOf(ProviderError);
-          expect((outcome as ProviderError).details).toMatch(/^invalid request: (providerSessionId|otp) cannot be sent/);
+          expect((outcome as ProviderError).details).toMatch(
+            /^invalid request: (providerSessionId|otp) cannot be sent/,
+          );
           expect(requests).toEqual([]);
           return;
         }
         expect(outcome).toBe('session_not_found');
         expect(requests).toHaveLength(1);
         const url = requests[0]?.url as string;
-        expect(url).toBe(`/API/V1/${KEY}/SMS/VERIFY/${encodeURIComponent(providerSessionId)}/${encodeURIComponent(otp)}`);
+        expect(url).toBe(
+          `/API/V1/${KEY}/SMS/VERIFY/${encodeURIComponent(providerSessionId)}/${encodeURIComponent(otp)}`,
+        );
         expect(url).not.toMatch(/[?#]/);
-        expect(url.split('/').slice(1).map(decodeURIComponent)).toEqual(['API', 'V1', KEY, 'SMS', 'VERIFY', providerSessionId, otp]);
+        expect(url.split('/').slice(1).map(decodeURIComponent)).toEqual([
+          'API',
+          'V1',
+          KEY,
+          'SMS',
+          'VERIFY',
+          providerSessionId,
+          otp,
+        ]);
       }),
       { numRuns: 300 },
     );
@@ -229,7 +258,10 @@ describe('2Factor client against the simulator (real HTTP)', () => {
 
   it('refuses a code that cannot be percent-encoded (lone surrogate) without a request', async () => {
     const error = await providerFailure(client.verifyOtp({ providerSessionId: 'abc', otp: '\uD800' }));
-    expect([error.kind, error.details]).toEqual(['rejected', 'invalid request: otp cannot be sent as a URL path segment']);
+    expect([error.kind, error.details]).toEqual([
+      'rejected',
+      'invalid request: otp cannot be sent as a URL path segment',
+    ]);
     expect(requests).toEqual([]);
   });
 });
@@ -257,19 +289,32 @@ describe('2Factor client: the API key never leaks', () => {
 
   it('never leaks any key through any verify input (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uuid(), fc.string({ unit: 'binary', maxLength: 16 }), fc.string({ maxLength: 8 }), async (apiKey, session, otp) => {
-        const client = createTwoFactorClient({ baseUrl: sim.url, apiKey, timeoutMs: 2000 });
-        const error = await providerFailure(client.verifyOtp({ providerSessionId: `${session}${apiKey}`, otp }));
-        expect(error.kind).toBe('rejected');
-        expect(everythingPrintable(error)).not.toContain(apiKey);
-      }),
+      fc.asyncProperty(
+        fc.uuid(),
+        fc.string({ unit: 'binary', maxLength: 16 }),
+        fc.string({ maxLength: 8 }),
+        async (apiKey, session, otp) => {
+          const client = createTwoFactorClient({ baseUrl: sim.url, apiKey, timeoutMs: 2000 });
+          const error = await providerFailure(client.verifyOtp({ providerSessionId: `${session}${apiKey}`, otp }));
+          expect(error.kind).toBe('rejected');
+          expect(everythingPrintable(error)).not.toContain(apiKey);
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it('redacts the key when the provider echoes it back', async () => {
-    const echo: HttpTransport = async ({ url }) => ({ status: 200, bodyText: JSON.stringify({ Status: 'Error', Details: `Invalid API Key ${url}` }) });
-    const client = createTwoFactorClient({ baseUrl: 'https://2factor.example', apiKey: KEY, timeoutMs: 2000, transport: echo });
+    const echo: HttpTransport = async ({ url }) => ({
+      status: 200,
+      bodyText: JSON.stringify({ Status: 'Error', Details: `Invalid API Key ${url}` }),
+    });
+    const client = createTwoFactorClient({
+      baseUrl: 'https://2factor.example',
+      apiKey: KEY,
+      timeoutMs: 2000,
+      transport: echo,
+    });
     const error = await providerFailure(client.getBalance());
     expect(error.details).toBe('Invalid API Key https://2factor.example/API/V1/[REDACTED]/BAL/SMS');
     expect(everythingPrintable(error)).not.toContain(KEY);
@@ -279,7 +324,12 @@ describe('2Factor client: the API key never leaks', () => {
     const failing: HttpTransport = async ({ url }) => {
       throw new TypeError(`Failed to parse URL from ${url}`);
     };
-    const client = createTwoFactorClient({ baseUrl: 'https://2factor.example', apiKey: KEY, timeoutMs: 2000, transport: failing });
+    const client = createTwoFactorClient({
+      baseUrl: 'https://2factor.example',
+      apiKey: KEY,
+      timeoutMs: 2000,
+      transport: failing,
+    });
     const error = await providerFailure(client.verifyOtp({ providerSessionId: 'sid', otp: '482913' }));
     expect([error.kind, error.details]).toEqual(['unavailable', 'network error']);
     const printable = everythingPrintable(error);
@@ -314,7 +364,9 @@ describe('2Factor client: transport failures are unavailable', () => {
       const client = createTwoFactorClient({ baseUrl: sim.url, apiKey: KEY, timeoutMs: 300 });
       const shorter = await providerFailure(client.sendGivenOtp({ phone: PHONE, otp: '482913' }, { timeoutMs: 100 }));
       expect(shorter.details).toBe('timeout after 100 ms');
-      const longer = await providerFailure(client.sendTemplateSms({ from: 'TFCTOR', to: PHONE, templateName: 'T', variables: ['1'] }, { timeoutMs: 5000 }));
+      const longer = await providerFailure(
+        client.sendTemplateSms({ from: 'TFCTOR', to: PHONE, templateName: 'T', variables: ['1'] }, { timeoutMs: 5000 }),
+      );
       expect(longer.details).toBe('timeout after 300 ms');
     } finally {
       await sim.close();
@@ -344,7 +396,12 @@ describe('2Factor client: transport failures are unavailable', () => {
 
   it('treats a redirect as unavailable (following it would carry the key elsewhere)', async () => {
     const redirecting: HttpTransport = async () => ({ status: 302, bodyText: '' });
-    const client = createTwoFactorClient({ baseUrl: 'https://2factor.example', apiKey: KEY, timeoutMs: 2000, transport: redirecting });
+    const client = createTwoFactorClient({
+      baseUrl: 'https://2factor.example',
+      apiKey: KEY,
+      timeoutMs: 2000,
+      transport: redirecting,
+    });
     const error = await providerFailure(client.getBalance());
     expect([error.kind, error.details]).toEqual(['unavailable', 'unexpected redirect (HTTP 302)']);
   });
@@ -356,8 +413,12 @@ describe('2Factor client helpers', () => {
   });
 
   it('refuses to start without an API key or with a non-positive timeout', () => {
-    expect(() => createTwoFactorClient({ baseUrl: 'https://2factor.in', apiKey: '', timeoutMs: 1000 })).toThrow(/apiKey/);
-    expect(() => createTwoFactorClient({ baseUrl: 'https://2factor.in', apiKey: KEY, timeoutMs: 0 })).toThrow(/timeoutMs/);
+    expect(() => createTwoFactorClient({ baseUrl: 'https://2factor.in', apiKey: '', timeoutMs: 1000 })).toThrow(
+      /apiKey/,
+    );
+    expect(() => createTwoFactorClient({ baseUrl: 'https://2factor.in', apiKey: KEY, timeoutMs: 0 })).toThrow(
+      /timeoutMs/,
+    );
   });
 
   it('accepts a base URL with a trailing slash', async () => {
@@ -366,7 +427,12 @@ describe('2Factor client helpers', () => {
       urls.push(url);
       return { status: 200, bodyText: '{"Status":"Success","Details":"42"}' };
     };
-    await createTwoFactorClient({ baseUrl: 'https://2factor.in/', apiKey: KEY, timeoutMs: 1000, transport: recording }).getBalance();
+    await createTwoFactorClient({
+      baseUrl: 'https://2factor.in/',
+      apiKey: KEY,
+      timeoutMs: 1000,
+      transport: recording,
+    }).getBalance();
     expect(urls).toEqual([`https://2factor.in/API/V1/${KEY}/BAL/SMS`]);
   });
 });

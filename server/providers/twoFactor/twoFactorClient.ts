@@ -18,7 +18,13 @@
 import { performance } from 'node:perf_hooks';
 import type { BalanceAccount } from '../../../common/api/sms.js';
 import { AnswerTooLargeError, undiciTransport, type HttpTransport } from './httpTransport.js';
-import { GIVEN_OTP_PATTERN, ProviderError, type ProviderCallOptions, type ProviderCallResult, type SmsOtpProvider } from '../smsProvider.js';
+import {
+  GIVEN_OTP_PATTERN,
+  ProviderError,
+  type ProviderCallOptions,
+  type ProviderCallResult,
+  type SmsOtpProvider,
+} from '../smsProvider.js';
 import {
   classifyBalanceAnswer,
   classifySendAnswer,
@@ -85,14 +91,16 @@ class UnsendableSegment extends Error {
  */
 function segment(field: string, value: string): string {
   const encoded = safeEncode(value);
-  if (encoded === undefined || encoded === '' || encoded === '.' || encoded === '..') throw new UnsendableSegment(field);
+  if (encoded === undefined || encoded === '' || encoded === '.' || encoded === '..')
+    throw new UnsendableSegment(field);
   return encoded;
 }
 
 export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpProvider {
   const { apiKey, timeoutMs } = options;
   if (apiKey === '') throw new Error('2Factor client: apiKey is required');
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error('2Factor client: timeoutMs must be a positive number');
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new Error('2Factor client: timeoutMs must be a positive number');
   const transport = options.transport ?? undiciTransport;
   const root = `${options.baseUrl.replace(/\/+$/, '')}/API/V1/${segment('apiKey', apiKey)}`;
   const redact = (text: string) => redactApiKey(text, apiKey);
@@ -121,7 +129,12 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
       url = `${root}/${path()}`;
     } catch (error) {
       if (error instanceof UnsendableSegment) {
-        throw new ProviderError('rejected', `2Factor ${operation} not sent: ${error.message}`, `invalid request: ${error.message}`, elapsedMs());
+        throw new ProviderError(
+          'rejected',
+          `2Factor ${operation} not sent: ${error.message}`,
+          `invalid request: ${error.message}`,
+          elapsedMs(),
+        );
       }
       throw error;
     }
@@ -140,15 +153,26 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
       }));
     } catch (error) {
       const description = describeTransportFailure(error, callTimeoutMs);
-      throw new ProviderError('unavailable', `2Factor ${operation} unavailable: ${description}`, description, elapsedMs(), {
-        // Not the raw error: transport messages can quote the URL (key, phone, code).
-        cause: new Error(forHumans(transportErrorText(error).split(url).join('[request URL]'))),
-      });
+      throw new ProviderError(
+        'unavailable',
+        `2Factor ${operation} unavailable: ${description}`,
+        description,
+        elapsedMs(),
+        {
+          // Not the raw error: transport messages can quote the URL (key, phone, code).
+          cause: new Error(forHumans(transportErrorText(error).split(url).join('[request URL]'))),
+        },
+      );
     }
 
     const responseTimeMs = elapsedMs();
     if (httpStatus >= 300 && httpStatus < 400) {
-      throw new ProviderError('unavailable', `2Factor ${operation} unavailable: unexpected redirect`, `unexpected redirect (HTTP ${httpStatus})`, responseTimeMs);
+      throw new ProviderError(
+        'unavailable',
+        `2Factor ${operation} unavailable: unexpected redirect`,
+        `unexpected redirect (HTTP ${httpStatus})`,
+        responseTimeMs,
+      );
     }
     const result = classify(httpStatus, bodyText);
     const details = forHumans(result.details);
@@ -205,7 +229,13 @@ export function createTwoFactorClient(options: TwoFactorClientOptions): SmsOtpPr
         TemplateName: templateName,
       });
       variables.forEach((value, index) => body.append(`VAR${index + 1}`, value));
-      return call('sendTemplateSms', () => 'ADDON_SERVICES/SEND/TSMS', { method: 'POST', body }, classifySendAnswer, callOptions);
+      return call(
+        'sendTemplateSms',
+        () => 'ADDON_SERVICES/SEND/TSMS',
+        { method: 'POST', body },
+        classifySendAnswer,
+        callOptions,
+      );
     },
 
     getBalance(account = 'otp_sms') {

@@ -66,9 +66,10 @@ describe('EmailLoginForm', () => {
   });
 
   it('returns to the page the user came from', async () => {
-    const { router } = renderForm(() => jsonResponse(200, { user: USERS.admin, redirect: '/dashboard' }), [
-      { pathname: '/login', state: { from: { pathname: '/settings/sms-otp', search: '?tab=logs', hash: '' } } },
-    ]);
+    const { router } = renderForm(
+      () => jsonResponse(200, { user: USERS.admin, redirect: '/dashboard' }),
+      [{ pathname: '/login', state: { from: { pathname: '/settings/sms-otp', search: '?tab=logs', hash: '' } } }],
+    );
 
     await logIn('admin@example.com', 'correct horse');
 
@@ -77,9 +78,10 @@ describe('EmailLoginForm', () => {
   });
 
   it('ignores a `from` outside the app', async () => {
-    renderForm(() => jsonResponse(200, { user: USERS.staff, redirect: '/staff/home' }), [
-      { pathname: '/login', state: { from: '//evil.example/phish' } },
-    ]);
+    renderForm(
+      () => jsonResponse(200, { user: USERS.staff, redirect: '/staff/home' }),
+      [{ pathname: '/login', state: { from: '//evil.example/phish' } }],
+    );
 
     await logIn('staff@example.com', 'correct horse');
 
@@ -108,7 +110,11 @@ describe('EmailLoginForm', () => {
 
     it('counts retry_after_s down with the button disabled, then lets the person try again', async () => {
       const { requests } = renderForm(() =>
-        jsonResponse(429, { status: 'rate_limited', message: 'Too many failed logins from your network.', retry_after_s: 65 }, { 'Retry-After': '65' }),
+        jsonResponse(
+          429,
+          { status: 'rate_limited', message: 'Too many failed logins from your network.', retry_after_s: 65 },
+          { 'Retry-After': '65' },
+        ),
       );
       const user = userEvent.setup({ advanceTimers: (ms) => vi.advanceTimersByTime(ms) });
 

@@ -45,7 +45,8 @@ export function EmailLoginForm() {
       const answer = await login.mutateAsync(values);
       await navigate(destinationAfterLogin(answer.user.role, location.state, answer.redirect), { replace: true });
     } catch (error) {
-      if (isApiError(error) && isLoginRateLimit(error) && error.retry_after_s !== undefined) retry.start(error.retry_after_s);
+      if (isApiError(error) && isLoginRateLimit(error) && error.retry_after_s !== undefined)
+        retry.start(error.retry_after_s);
       // 400 with per-field issues: show them under the fields; everything else shows in the alert below.
       if (isApiError(error) && error.status === 'invalid_request' && error.issues?.length) {
         for (const issue of error.issues) {

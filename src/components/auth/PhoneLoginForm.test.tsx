@@ -163,7 +163,12 @@ describe('PhoneLoginForm', () => {
     renderLogin({
       'POST /api/sms/sendOtp': () => sentAnswer(),
       'POST /api/sms/verifyOtp': () =>
-        jsonResponse(400, { status: 'otp_mismatch', message: 'That code is not right. 2 attempts left.', verified: false, attempts_left: 2 }),
+        jsonResponse(400, {
+          status: 'otp_mismatch',
+          message: 'That code is not right. 2 attempts left.',
+          verified: false,
+          attempts_left: 2,
+        }),
     });
     const user = setupUser();
 
@@ -172,55 +177,64 @@ describe('PhoneLoginForm', () => {
 
     expect(await screen.findByRole('alert')).toHaveTextContent('That code is not right. 2 attempts left.');
     expect(screen.getByLabelText('One-time code')).toHaveValue('');
-    expect(screen.getByLabelText('One-time code')).toHaveAccessibleDescription(expect.stringContaining('2 attempts left.'));
+    expect(screen.getByLabelText('One-time code')).toHaveAccessibleDescription(
+      expect.stringContaining('2 attempts left.'),
+    );
     expect(screen.getByRole('button', { name: 'Verify and log in' })).toBeEnabled();
   });
 
   it.each([
     ['too_many_attempts', 429, 'Too many wrong codes. Please request a new code.'],
     ['session_not_found', 404, 'This code is no longer valid. Please request a new one.'],
-  ])("after %s, shows the server's message, asks for a new code and verifies the new one", async (status, httpStatus, message) => {
-    let sends = 0;
-    let verifies = 0;
-    const { requests, router } = renderLogin({
-      'POST /api/sms/sendOtp': () => sentAnswer(SESSION_IDS[sends++]),
-      'POST /api/sms/verifyOtp': () =>
-        ++verifies === 1
-          ? jsonResponse(httpStatus, { status, message, verified: false })
-          : loggedIn(USERS.admin, '/dashboard'),
-    });
-    const user = setupUser();
+  ])(
+    "after %s, shows the server's message, asks for a new code and verifies the new one",
+    async (status, httpStatus, message) => {
+      let sends = 0;
+      let verifies = 0;
+      const { requests, router } = renderLogin({
+        'POST /api/sms/sendOtp': () => sentAnswer(SESSION_IDS[sends++]),
+        'POST /api/sms/verifyOtp': () =>
+          ++verifies === 1
+            ? jsonResponse(httpStatus, { status, message, verified: false })
+            : loggedIn(USERS.admin, '/dashboard'),
+      });
+      const user = setupUser();
 
-    await requestCode(user);
-    await enterCode(user, '123456');
+      await requestCode(user);
+      await enterCode(user, '123456');
 
-    expect(await screen.findByRole('alert')).toHaveTextContent(message);
-    expect(screen.getByRole('button', { name: 'Verify and log in' })).toBeDisabled();
-    const resend = screen.getByRole('button', { name: 'Resend code' });
-    expect(resend).toBeDisabled();
-    expect(screen.getByRole('timer')).toHaveTextContent(/You can ask for a new code in \d+ seconds\./);
+      expect(await screen.findByRole('alert')).toHaveTextContent(message);
+      expect(screen.getByRole('button', { name: 'Verify and log in' })).toBeDisabled();
+      const resend = screen.getByRole('button', { name: 'Resend code' });
+      expect(resend).toBeDisabled();
+      expect(screen.getByRole('timer')).toHaveTextContent(/You can ask for a new code in \d+ seconds\./);
 
-    act(() => vi.advanceTimersByTime(30_000));
-    expect(resend).toBeEnabled();
-    await user.click(resend);
+      act(() => vi.advanceTimersByTime(30_000));
+      expect(resend).toBeEnabled();
+      await user.click(resend);
 
-    expect(await screen.findByText('We sent a code to +91******3210.')).toBeInTheDocument();
-    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
-    await enterCode(user, '654321');
+      expect(await screen.findByText('We sent a code to +91******3210.')).toBeInTheDocument();
+      expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+      await enterCode(user, '654321');
 
-    expect(await screen.findByRole('heading', { level: 1, name: 'Dashboard' })).toBeInTheDocument();
-    expect(router.state.location.pathname).toBe('/dashboard');
-    expect(posts(requests, '/api/sms/verifyOtp')).toEqual([
-      { session_id: SESSION_IDS[0], otp: '123456' },
-      { session_id: SESSION_IDS[1], otp: '654321' },
-    ]);
-  });
+      expect(await screen.findByRole('heading', { level: 1, name: 'Dashboard' })).toBeInTheDocument();
+      expect(router.state.location.pathname).toBe('/dashboard');
+      expect(posts(requests, '/api/sms/verifyOtp')).toEqual([
+        { session_id: SESSION_IDS[0], otp: '123456' },
+        { session_id: SESSION_IDS[1], otp: '654321' },
+      ]);
+    },
+  );
 
   it('after the server says otp_expired, offers Resend at once, inside the cooldown', async () => {
     renderLogin({
       'POST /api/sms/sendOtp': () => sentAnswer(),
       'POST /api/sms/verifyOtp': () =>
-        jsonResponse(410, { status: 'otp_expired', message: 'This code has expired. Please request a new one.', verified: false }),
+        jsonResponse(410, {
+          status: 'otp_expired',
+          message: 'This code has expired. Please request a new one.',
+          verified: false,
+        }),
     });
     const user = setupUser();
 
@@ -255,7 +269,11 @@ describe('PhoneLoginForm', () => {
     renderLogin({
       'POST /api/sms/sendOtp': () => sentAnswer(),
       'POST /api/sms/verifyOtp': () =>
-        jsonResponse(503, { status: 'provider_unavailable', message: 'The SMS service is not responding.', verified: false }),
+        jsonResponse(503, {
+          status: 'provider_unavailable',
+          message: 'The SMS service is not responding.',
+          verified: false,
+        }),
     });
     const user = setupUser();
 
@@ -276,7 +294,11 @@ describe('PhoneLoginForm', () => {
       'POST /api/sms/sendOtp': () =>
         jsonResponse(
           503,
-          { status: 'provider_unavailable', message: 'The SMS service is not responding. Please try again in a minute.', retry_after_s: 30 },
+          {
+            status: 'provider_unavailable',
+            message: 'The SMS service is not responding. Please try again in a minute.',
+            retry_after_s: 30,
+          },
           { 'Retry-After': '30' },
         ),
     });
@@ -286,7 +308,9 @@ describe('PhoneLoginForm', () => {
     await user.type(screen.getByLabelText('Mobile number'), '9876543210');
     await user.click(screen.getByRole('button', { name: 'Send code' }));
 
-    expect(await screen.findByRole('alert')).toHaveTextContent('The SMS service is not responding. Please try again in a minute.');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The SMS service is not responding. Please try again in a minute.',
+    );
     expect(screen.queryByRole('timer')).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Send code' })).toBeEnabled();
     await user.click(screen.getByRole('button', { name: 'Send code' }));
@@ -295,7 +319,8 @@ describe('PhoneLoginForm', () => {
 
   it("announces the send in the server's words and counts the resend cooldown down from resend_after_s", async () => {
     renderLogin({
-      'POST /api/sms/sendOtp': () => sentAnswer(undefined, { resend_after_s: 45, message: 'Your code is on its way to +91******3210.' }),
+      'POST /api/sms/sendOtp': () =>
+        sentAnswer(undefined, { resend_after_s: 45, message: 'Your code is on its way to +91******3210.' }),
     });
     const user = setupUser();
 
@@ -344,7 +369,12 @@ describe('PhoneLoginForm', () => {
     renderLogin({
       'POST /api/sms/sendOtp': () => sentAnswer(),
       'POST /api/sms/verifyOtp': () =>
-        jsonResponse(429, { status: 'rate_limited', message: 'Too many code checks from your network.', verified: false, retry_after_s: 20 }),
+        jsonResponse(429, {
+          status: 'rate_limited',
+          message: 'Too many code checks from your network.',
+          verified: false,
+          retry_after_s: 20,
+        }),
     });
     const user = setupUser();
 

@@ -97,7 +97,12 @@ export function PhoneLoginForm() {
       </p>
 
       {step === 'phone' ? (
-        <form noValidate onSubmit={(event) => void form.submitPhone(event)} className="grid gap-4" aria-label="Log in with phone">
+        <form
+          noValidate
+          onSubmit={(event) => void form.submitPhone(event)}
+          className="grid gap-4"
+          aria-label="Log in with phone"
+        >
           <PhoneInput
             ref={phoneRef}
             id={`${id}-phone`}
@@ -120,7 +125,12 @@ export function PhoneLoginForm() {
           {sendWait}
         </form>
       ) : (
-        <form noValidate onSubmit={(event) => void handleVerify(event)} className="grid gap-4" aria-label="Log in with phone">
+        <form
+          noValidate
+          onSubmit={(event) => void handleVerify(event)}
+          className="grid gap-4"
+          aria-label="Log in with phone"
+        >
           <div className="flex flex-wrap items-center justify-between gap-x-2 gap-y-1 text-sm">
             <p className="text-muted-foreground">
               Code sent to <span className="font-medium text-foreground">{sentTo}</span>

@@ -68,7 +68,10 @@ export function AppLayout() {
       </a>
 
       <header className="sticky top-0 z-40 border-b bg-background/95 backdrop-blur supports-[backdrop-filter]:bg-background/80">
-        <div className="mx-auto flex w-full max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-2" onKeyDown={handleMenuKeyDown}>
+        <div
+          className="mx-auto flex w-full max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-2"
+          onKeyDown={handleMenuKeyDown}
+        >
           <NavLink
             to={home}
             className="rounded-md py-1 text-base font-semibold tracking-tight outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50"

@@ -36,11 +36,18 @@ const AFTER_REMOVAL: Record<SmsConfigView['api_key_source_without_saved'], strin
  * Which 2Factor API key sends right now, and, when one is saved here, "Remove saved key" behind a
  * confirmation dialog. After a removal, focus moves to the "Key in use" line so the new source is read out.
  */
-export function ApiKeyInUse({ config, onRemoved }: { config: SmsConfigView; onRemoved: (view: SmsConfigView) => void }) {
+export function ApiKeyInUse({
+  config,
+  onRemoved,
+}: {
+  config: SmsConfigView;
+  onRemoved: (view: SmsConfigView) => void;
+}) {
   const inUseRef = useRef<HTMLParagraphElement>(null);
   const [open, setOpen] = useState(false);
   const removal = useMutation<SmsConfigView, ApiError, void>({ mutationFn: () => removeSavedApiKey() });
-  const masked = config.api_key_source === 'saved' || config.api_key_source === 'environment' ? config.api_key_masked : null;
+  const masked =
+    config.api_key_source === 'saved' || config.api_key_source === 'environment' ? config.api_key_masked : null;
 
   const remove = async () => {
     try {
@@ -95,7 +102,8 @@ export function ApiKeyInUse({ config, onRemoved }: { config: SmsConfigView; onRe
           <AlertDialogHeader>
             <AlertDialogTitle>Remove the saved API key?</AlertDialogTitle>
             <AlertDialogDescription>
-              The key {config.api_key_masked} is deleted from the settings. {AFTER_REMOVAL[config.api_key_source_without_saved]}
+              The key {config.api_key_masked} is deleted from the settings.{' '}
+              {AFTER_REMOVAL[config.api_key_source_without_saved]}
             </AlertDialogDescription>
           </AlertDialogHeader>
           {removal.error ? (

@@ -14,7 +14,15 @@ const count = new Intl.NumberFormat('en-IN', { maximumFractionDigits: 2 });
  * page), with the alert threshold dashed when it falls in range. The line is decoration: the figure's caption
  * says what it shows in words, for everyone.
  */
-export function BalanceSparkline({ history, alertBelow, low }: { history: readonly BalancePoint[]; alertBelow: number | undefined; low: boolean }) {
+export function BalanceSparkline({
+  history,
+  alertBelow,
+  low,
+}: {
+  history: readonly BalancePoint[];
+  alertBelow: number | undefined;
+  low: boolean;
+}) {
   const captionId = useId();
   if (history.length < 2) return null;
   const times = history.map((point) => Date.parse(point.at));
@@ -27,17 +35,39 @@ export function BalanceSparkline({ history, alertBelow, low }: { history: readon
   const span = top - bottom || 1;
   const x = (ms: number) => PAD + ((ms - startMs) / (endMs - startMs || 1)) * (WIDTH - 2 * PAD);
   const y = (balance: number) => HEIGHT - PAD - ((balance - bottom) / span) * (HEIGHT - 2 * PAD);
-  const line = history.map((point, index) => `${index === 0 ? 'M' : 'L'}${x(times[index]!).toFixed(1)},${y(point.balance).toFixed(1)}`).join(' ');
+  const line = history
+    .map((point, index) => `${index === 0 ? 'M' : 'L'}${x(times[index]!).toFixed(1)},${y(point.balance).toFixed(1)}`)
+    .join(' ');
   const lowest = Math.min(...balances);
   const highest = Math.max(...balances);
 
   return (
     <figure aria-labelledby={captionId} className="grid gap-1">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" aria-hidden="true" focusable="false" className="h-16 w-full rounded-md border bg-muted/30">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        preserveAspectRatio="none"
+        aria-hidden="true"
+        focusable="false"
+        className="h-16 w-full rounded-md border bg-muted/30"
+      >
         {shownThreshold !== undefined ? (
-          <line x1={PAD} x2={WIDTH - PAD} y1={y(shownThreshold)} y2={y(shownThreshold)} className="stroke-destructive/60" strokeDasharray="4 3" vectorEffect="non-scaling-stroke" />
+          <line
+            x1={PAD}
+            x2={WIDTH - PAD}
+            y1={y(shownThreshold)}
+            y2={y(shownThreshold)}
+            className="stroke-destructive/60"
+            strokeDasharray="4 3"
+            vectorEffect="non-scaling-stroke"
+          />
         ) : null}
-        <path d={line} fill="none" strokeWidth={2} vectorEffect="non-scaling-stroke" className={cn(low ? 'stroke-destructive' : 'stroke-chart-2')} />
+        <path
+          d={line}
+          fill="none"
+          strokeWidth={2}
+          vectorEffect="non-scaling-stroke"
+          className={cn(low ? 'stroke-destructive' : 'stroke-chart-2')}
+        />
       </svg>
       <figcaption id={captionId} className="text-xs text-muted-foreground">
         {`Last 7 days: from ${count.format(balances[0]!)} to ${count.format(balances.at(-1)!)}, lowest ${count.format(lowest)}, highest ${count.format(highest)}.`}

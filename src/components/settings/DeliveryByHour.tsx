@@ -76,7 +76,7 @@ export function DeliveryByHour({ hours, periodText }: { hours: readonly FunnelHo
         </figcaption>
       </figure>
 
-      <Table className="caption-top text-xs sm:text-sm [&_td]:px-1.5 [&_th]:px-1.5 sm:[&_td]:px-2 sm:[&_th]:px-2">
+      <Table className="caption-top text-xs sm:text-sm [&_td]:px-1.5 sm:[&_td]:px-2 [&_th]:px-1.5 sm:[&_th]:px-2">
         <TableCaption className="mt-0 mb-1 text-left">Sends by hour of the day (IST)</TableCaption>
         <TableHeader>
           <TableRow>

@@ -6,7 +6,9 @@ import { DeliveryFunnelCard } from '@/components/settings/DeliveryFunnelCard';
 import { jsonResponse, meRoute, stubFetch, USERS, type FakeHandler } from '@/test/fakeServer';
 import { renderRoutes } from '@/test/renderRoutes';
 
-function hours(figures: Record<number, [accepted: number, delivered: number, failed: number, verified: number]> = {}): FunnelHour[] {
+function hours(
+  figures: Record<number, [accepted: number, delivered: number, failed: number, verified: number]> = {},
+): FunnelHour[] {
   return Array.from({ length: 24 }, (_, hour) => {
     const [accepted, delivered, failed, verified] = figures[hour] ?? [0, 0, 0, 0];
     return { hour, accepted, delivered, failed, verified };
@@ -68,7 +70,13 @@ describe('DeliveryFunnelCard', () => {
 
     const table = within(card).getByRole('table', { name: 'Sends by hour of the day (IST)' });
     const rows = within(table).getAllByRole('row').slice(1);
-    expect(rows.map((row) => within(row).getAllByRole('cell').map((cell) => cell.textContent))).toEqual([
+    expect(
+      rows.map((row) =>
+        within(row)
+          .getAllByRole('cell')
+          .map((cell) => cell.textContent),
+      ),
+    ).toEqual([
       ['5', '4', '1', '3'],
       ['7', '5', '1', '5'],
     ]);
@@ -80,7 +88,12 @@ describe('DeliveryFunnelCard', () => {
 
   it('switches to the last 7 days from the keyboard and asks for that period', async () => {
     const { card, server } = renderCard((request) =>
-      jsonResponse(200, request.query.get('period') === '7d' ? funnel({ period: '7d', accepted: 80, delivered: 70, verified: 60 }) : funnel()),
+      jsonResponse(
+        200,
+        request.query.get('period') === '7d'
+          ? funnel({ period: '7d', accepted: 80, delivered: 70, verified: 60 })
+          : funnel(),
+      ),
     );
     const user = userEvent.setup();
     const day = await within(card).findByRole('tab', { name: 'Last 24 hours' });
@@ -92,21 +105,47 @@ describe('DeliveryFunnelCard', () => {
     expect(week).toHaveAttribute('aria-selected', 'true');
     const panel = within(card).getByRole('tabpanel', { name: 'Last 7 days' });
     expect(await within(panel).findByText('80')).toBeInTheDocument();
-    expect(server.requests.some((request) => request.path === '/api/sms/funnel' && request.query.get('period') === '7d')).toBe(true);
+    expect(
+      server.requests.some((request) => request.path === '/api/sms/funnel' && request.query.get('period') === '7d'),
+    ).toBe(true);
   });
 
   it('warns when codes sent as SMS were delivered as voice calls, with how to fix the DLT mapping', async () => {
-    const { card } = renderCard(() => jsonResponse(200, funnel({ delivered_as_voice: 3, voice_instead_of_sms: { last_7_days: 3, last_at: '2026-11-24T09:15:00.000Z' } })));
+    const { card } = renderCard(() =>
+      jsonResponse(
+        200,
+        funnel({
+          delivered_as_voice: 3,
+          voice_instead_of_sms: { last_7_days: 3, last_at: '2026-11-24T09:15:00.000Z' },
+        }),
+      ),
+    );
     const alert = await within(card).findByRole('alert');
     expect(within(alert).getByText('OTPs delivered as voice calls')).toBeInTheDocument();
-    expect(alert).toHaveTextContent('3 codes sent as SMS were delivered as a voice call in the last 7 days (last on 24 Nov 2026, 2:45 pm IST)');
+    expect(alert).toHaveTextContent(
+      '3 codes sent as SMS were delivered as a voice call in the last 7 days (last on 24 Nov 2026, 2:45 pm IST)',
+    );
     expect(alert).toHaveTextContent('the DLT template or sender is not mapped in your 2Factor account');
-    expect(within(alert).getAllByRole('listitem')[0]).toHaveTextContent(/map your DLT-approved sender id \(header\) and OTP template/);
+    expect(within(alert).getAllByRole('listitem')[0]).toHaveTextContent(
+      /map your DLT-approved sender id \(header\) and OTP template/,
+    );
     expect(figure(card, 'As a voice call')).toHaveTextContent('3');
   });
 
   it('says delivery reports are off, and how to turn them on, when the server has no callback token', async () => {
-    const { card } = renderCard(() => jsonResponse(200, funnel({ reports_enabled: false, delivered: 0, failed: 0, awaiting_report: 12, failure_reasons: [], delivery_time_ms: { p50: null, p95: null } })));
+    const { card } = renderCard(() =>
+      jsonResponse(
+        200,
+        funnel({
+          reports_enabled: false,
+          delivered: 0,
+          failed: 0,
+          awaiting_report: 12,
+          failure_reasons: [],
+          delivery_time_ms: { p50: null, p95: null },
+        }),
+      ),
+    );
     const notice = (await within(card).findByText('Delivery reports are off')).closest('[role="status"]');
     expect(notice).toHaveTextContent('Give the server a delivery callback token in its environment (see the README)');
     expect(notice).toHaveTextContent(`${window.location.origin}/api/sms/callbacks/2factor/<token>`);
@@ -115,26 +154,51 @@ describe('DeliveryFunnelCard', () => {
   });
 
   it('says when nothing was sent in the period', async () => {
-    const { card } = renderCard(() => jsonResponse(200, funnel({ accepted: 0, delivered: 0, failed: 0, awaiting_report: 0, verified: 0, by_hour: hours() })));
+    const { card } = renderCard(() =>
+      jsonResponse(
+        200,
+        funnel({ accepted: 0, delivered: 0, failed: 0, awaiting_report: 0, verified: 0, by_hour: hours() }),
+      ),
+    );
     expect(await within(card).findByText('No OTP was sent in the last 24 hours.')).toBeInTheDocument();
     expect(within(card).queryByRole('list', { name: 'Funnel' })).not.toBeInTheDocument();
   });
 
   it('fills as reports arrive: Refresh shows the delivery 2Factor reported since', async () => {
-    let answer = funnel({ accepted: 1, delivered: 0, failed: 0, awaiting_report: 1, verified: 0, failure_reasons: [], by_hour: hours({ 10: [1, 0, 0, 0] }) });
+    let answer = funnel({
+      accepted: 1,
+      delivered: 0,
+      failed: 0,
+      awaiting_report: 1,
+      verified: 0,
+      failure_reasons: [],
+      by_hour: hours({ 10: [1, 0, 0, 0] }),
+    });
     const { card } = renderCard(() => jsonResponse(200, answer));
     const user = userEvent.setup();
     expect(await within(card).findByText('Awaiting a report', { selector: 'dt' })).toBeInTheDocument();
     expect(figure(card, 'Awaiting a report')).toHaveTextContent('1');
-    answer = { ...answer, delivered: 1, awaiting_report: 0, delivery_time_ms: { p50: 1_500, p95: 1_500 }, by_hour: hours({ 10: [1, 1, 0, 0] }) };
+    answer = {
+      ...answer,
+      delivered: 1,
+      awaiting_report: 0,
+      delivery_time_ms: { p50: 1_500, p95: 1_500 },
+      by_hour: hours({ 10: [1, 1, 0, 0] }),
+    };
     await user.click(within(card).getByRole('button', { name: 'Refresh' }));
     await expect.poll(() => figure(card, 'Awaiting a report')?.textContent).toBe('0');
-    expect(within(within(card).getByRole('list', { name: 'Funnel' })).getAllByRole('listitem')[1]).toHaveTextContent(/Delivered\s*1 · 100% of accepted/);
+    expect(within(within(card).getByRole('list', { name: 'Funnel' })).getAllByRole('listitem')[1]).toHaveTextContent(
+      /Delivered\s*1 · 100% of accepted/,
+    );
   });
 
   it('says so when the funnel cannot be loaded, and tries again on request', async () => {
     let fail = true;
-    const { card } = renderCard(() => (fail ? jsonResponse(403, { status: 'forbidden', message: 'Only admins can see this.' }) : jsonResponse(200, funnel())));
+    const { card } = renderCard(() =>
+      fail
+        ? jsonResponse(403, { status: 'forbidden', message: 'Only admins can see this.' })
+        : jsonResponse(200, funnel()),
+    );
     const user = userEvent.setup();
     expect(await within(card).findByText('The delivery funnel could not be loaded')).toBeInTheDocument();
     expect(within(card).getByText('Only admins can see this.')).toBeInTheDocument();

@@ -47,7 +47,8 @@ export function DeliveryFunnelCard() {
           <h2 id={titleId}>Delivery funnel</h2>
         </CardTitle>
         <CardDescription>
-          2Factor&apos;s &ldquo;Success&rdquo; means queued. Its delivery reports tell what reached the phone; verified codes tell who used it.
+          2Factor&apos;s &ldquo;Success&rdquo; means queued. Its delivery reports tell what reached the phone; verified
+          codes tell who used it.
         </CardDescription>
         <CardAction>
           <Button variant="outline" size="sm" onClick={() => void funnel.refetch()} disabled={funnel.isFetching}>
@@ -80,7 +81,13 @@ export function DeliveryFunnelCard() {
   );
 }
 
-function PeriodFunnel({ query, periodText }: { query: UseQueryResult<DeliveryFunnelResponse, ApiError>; periodText: string }) {
+function PeriodFunnel({
+  query,
+  periodText,
+}: {
+  query: UseQueryResult<DeliveryFunnelResponse, ApiError>;
+  periodText: string;
+}) {
   if (query.isPending) {
     return (
       <div className="grid gap-3" aria-busy="true">
@@ -135,8 +142,8 @@ function ReportsOffNotice() {
       <AlertDescription>
         <p>
           Give the server a delivery callback token in its environment (see the README), then enter{' '}
-          <code className="break-all">{`${window.location.origin}/api/sms/callbacks/2factor/<token>`}</code> as the delivery callback URL in your
-          2Factor account. Until then no send counts as delivered.
+          <code className="break-all">{`${window.location.origin}/api/sms/callbacks/2factor/<token>`}</code> as the
+          delivery callback URL in your 2Factor account. Until then no send counts as delivered.
         </p>
       </AlertDescription>
     </Alert>

@@ -44,7 +44,10 @@ export function DeliveryFunnelFigures({ funnel }: { funnel: DeliveryFunnelRespon
               </span>
             </div>
             <div className="h-2.5 overflow-hidden rounded-full bg-muted" aria-hidden="true">
-              <div className={cn('h-full rounded-full', stage.colour)} style={{ width: `${shareOfAccepted(stage.value) * 100}%` }} />
+              <div
+                className={cn('h-full rounded-full', stage.colour)}
+                style={{ width: `${shareOfAccepted(stage.value) * 100}%` }}
+              />
             </div>
           </li>
         ))}
@@ -53,7 +56,11 @@ export function DeliveryFunnelFigures({ funnel }: { funnel: DeliveryFunnelRespon
       <dl className="grid grid-cols-3 gap-3 text-sm">
         <Figure term="Failed" value={count.format(funnel.failed)} emphasis={funnel.failed > 0} />
         <Figure term="Awaiting a report" value={count.format(funnel.awaiting_report)} />
-        <Figure term="As a voice call" value={count.format(funnel.delivered_as_voice)} emphasis={funnel.delivered_as_voice > 0} />
+        <Figure
+          term="As a voice call"
+          value={count.format(funnel.delivered_as_voice)}
+          emphasis={funnel.delivered_as_voice > 0}
+        />
       </dl>
 
       <div className="grid gap-6 sm:grid-cols-2">
@@ -109,10 +116,13 @@ function FailureReasons({ funnel }: { funnel: DeliveryFunnelResponse }) {
               <div className="flex flex-wrap items-baseline justify-between gap-x-3">
                 <span className="min-w-0 break-words">
                   {REASON_WORDS[failure.reason] ?? failure.reason}
-                  {REASON_WORDS[failure.reason] ? <code className="ml-1.5 text-xs text-muted-foreground">{failure.reason}</code> : null}
+                  {REASON_WORDS[failure.reason] ? (
+                    <code className="ml-1.5 text-xs text-muted-foreground">{failure.reason}</code>
+                  ) : null}
                 </span>
                 <span className="tabular-nums">
-                  {count.format(failure.count)} <span className="text-muted-foreground">· {percent.format(failure.share)}</span>
+                  {count.format(failure.count)}{' '}
+                  <span className="text-muted-foreground">· {percent.format(failure.share)}</span>
                   <span className="sr-only"> of failures</span>
                 </span>
               </div>

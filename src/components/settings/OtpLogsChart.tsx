@@ -6,7 +6,11 @@ import { cn } from '@/lib/utils';
 const numberFormat = new Intl.NumberFormat();
 const ms = (value: number) => `${numberFormat.format(value)} ms`;
 
-const TONE_FILL: Record<OtpLogTone, string> = { ok: 'fill-chart-2', person: 'fill-chart-4', provider: 'fill-destructive' };
+const TONE_FILL: Record<OtpLogTone, string> = {
+  ok: 'fill-chart-2',
+  person: 'fill-chart-4',
+  provider: 'fill-destructive',
+};
 
 interface Segment {
   label: string;
@@ -65,7 +69,17 @@ export function OtpLogsChart({ items }: { items: readonly OtpLogItem[] }) {
   );
 }
 
-function OutcomePanel({ title, headline, summary, segments }: { title: string; headline: string; summary: string; segments: Segment[] }) {
+function OutcomePanel({
+  title,
+  headline,
+  summary,
+  segments,
+}: {
+  title: string;
+  headline: string;
+  summary: string;
+  segments: Segment[];
+}) {
   const titleId = useId();
   const total = segments.reduce((sum, segment) => sum + segment.count, 0);
   const shown = segments.filter((segment) => segment.count > 0);
@@ -81,7 +95,11 @@ function OutcomePanel({ title, headline, summary, segments }: { title: string; h
       </div>
       <div className="flex h-2 w-full gap-px overflow-hidden rounded-full bg-muted" aria-hidden="true">
         {shown.map((segment) => (
-          <div key={segment.label} className={cn('h-full', segment.colour)} style={{ width: `${(segment.count / total) * 100}%` }} />
+          <div
+            key={segment.label}
+            className={cn('h-full', segment.colour)}
+            style={{ width: `${(segment.count / total) * 100}%` }}
+          />
         ))}
       </div>
       <ul className="flex flex-wrap gap-x-3 gap-y-1 text-xs text-muted-foreground" aria-hidden="true">
@@ -98,7 +116,15 @@ function OutcomePanel({ title, headline, summary, segments }: { title: string; h
 }
 
 /** Response time per listed entry, oldest left; coloured by whose outcome it records. Hand-written SVG: a chart library would weigh more than the page. */
-function ResponseTimeBars({ items, medianMs, maxMs }: { items: readonly OtpLogItem[]; medianMs: number; maxMs: number }) {
+function ResponseTimeBars({
+  items,
+  medianMs,
+  maxMs,
+}: {
+  items: readonly OtpLogItem[];
+  medianMs: number;
+  maxMs: number;
+}) {
   const captionId = useId();
   const chronological = [...items].reverse();
   const top = Math.max(maxMs, 1);

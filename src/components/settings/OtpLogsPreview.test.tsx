@@ -25,7 +25,12 @@ function logItem(id: number, extra: Partial<OtpLogItem> = {}): OtpLogItem {
 
 const FIRST_PAGE = {
   items: [
-    logItem(43, { type: 'verify', status: 'otp_mismatch', response_time_ms: 250, details: '{"Status":"Error","Details":"OTP Mismatch"}' }),
+    logItem(43, {
+      type: 'verify',
+      status: 'otp_mismatch',
+      response_time_ms: 250,
+      details: '{"Status":"Error","Details":"OTP Mismatch"}',
+    }),
     logItem(42, { type: 'verify', status: 'verified', response_time_ms: 200 }),
     logItem(41, { status: 'provider_error', response_time_ms: 900, details: 'Invalid API Key' }),
   ],
@@ -36,7 +41,8 @@ const SECOND_PAGE = { items: [logItem(40, { phone: '+91******0000', response_tim
 function renderLogs(handler?: FakeHandler) {
   const server = stubFetch({
     ...meRoute(USERS.admin),
-    'GET /api/sms/logs': handler ?? ((request) => jsonResponse(200, request.query.get('before') === '41' ? SECOND_PAGE : FIRST_PAGE)),
+    'GET /api/sms/logs':
+      handler ?? ((request) => jsonResponse(200, request.query.get('before') === '41' ? SECOND_PAGE : FIRST_PAGE)),
   });
   return { ...server, ...renderRoutes([{ path: '/', element: <OtpLogsPreview /> }]) };
 }
@@ -44,29 +50,32 @@ function renderLogs(handler?: FakeHandler) {
 const logRequests = (requests: { path: string; query: URLSearchParams }[]) =>
   requests.filter((r) => r.path === '/api/sms/logs').map((r) => Object.fromEntries(r.query));
 
-const bodyRows = () => within(screen.getByRole('table')).getAllByRole('row').slice(1).filter((row) => !row.hidden);
+const bodyRows = () =>
+  within(screen.getByRole('table'))
+    .getAllByRole('row')
+    .slice(1)
+    .filter((row) => !row.hidden);
 
 describe('OtpLogsPreview', () => {
   it('lists the latest entries with type, status, masked phone, short session id and response time', async () => {
     const { requests } = renderLogs();
 
     const table = await screen.findByRole('table', { name: 'OTP log entries, newest first' });
-    expect(within(table).getAllByRole('columnheader').map((th) => th.textContent)).toEqual([
-      'Time',
-      'Type',
-      'Status',
-      'Phone',
-      'Session',
-      'Response time',
-      'Provider details',
-    ]);
+    expect(
+      within(table)
+        .getAllByRole('columnheader')
+        .map((th) => th.textContent),
+    ).toEqual(['Time', 'Type', 'Status', 'Phone', 'Session', 'Response time', 'Provider details']);
     const [first] = bodyRows();
     expect(within(first!).getByText('otp_mismatch')).toBeInTheDocument();
     expect(within(first!).getByText('verify')).toBeInTheDocument();
     expect(within(first!).getByText('+91******3210')).toBeInTheDocument();
     expect(within(first!).getByText('250 ms')).toBeInTheDocument();
     expect(within(first!).getByText('5f0c2a1e…')).toHaveAttribute('title', '5f0c2a1e-0000-4000-8000-000000000043');
-    expect(within(first!).getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute('datetime', FIRST_PAGE.items[0]!.created_at);
+    expect(within(first!).getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute(
+      'datetime',
+      FIRST_PAGE.items[0]!.created_at,
+    );
     expect(bodyRows()).toHaveLength(3);
     expect(logRequests(requests)).toEqual([{ limit: '20' }]);
   });
@@ -74,7 +83,11 @@ describe('OtpLogsPreview', () => {
   it('shows where each row came from: our login, a test send, or Supabase Auth through the Send SMS Hook', async () => {
     renderLogs(() =>
       jsonResponse(200, {
-        items: [logItem(3, { origin: 'supabase_hook', user_id: '6481a5c1-3d37-4a56-9f6a-bee08c554965' }), logItem(2, { origin: 'test' }), logItem(1)],
+        items: [
+          logItem(3, { origin: 'supabase_hook', user_id: '6481a5c1-3d37-4a56-9f6a-bee08c554965' }),
+          logItem(2, { origin: 'test' }),
+          logItem(1),
+        ],
         next_before: null,
       }),
     );
@@ -143,7 +156,9 @@ describe('OtpLogsPreview', () => {
 
   it('refreshes on demand', async () => {
     let answers = 0;
-    renderLogs(() => jsonResponse(200, ++answers === 1 ? FIRST_PAGE : { items: [logItem(44), ...FIRST_PAGE.items], next_before: 41 }));
+    renderLogs(() =>
+      jsonResponse(200, ++answers === 1 ? FIRST_PAGE : { items: [logItem(44), ...FIRST_PAGE.items], next_before: 41 }),
+    );
     const user = userEvent.setup();
 
     await screen.findByRole('table');
@@ -178,7 +193,9 @@ describe('OtpLogsPreview', () => {
     ['autogen', 'No autogen sends yet.'],
     ['verify', 'No verifications yet.'],
   ])('with the %s filter on and nothing matching, says so and offers all types', async (type, message) => {
-    renderLogs((request) => jsonResponse(200, request.query.get('type') === null ? FIRST_PAGE : { items: [], next_before: null }));
+    renderLogs((request) =>
+      jsonResponse(200, request.query.get('type') === null ? FIRST_PAGE : { items: [], next_before: null }),
+    );
     const user = userEvent.setup();
 
     await screen.findByRole('table');
@@ -200,7 +217,8 @@ describe('OtpLogsPreview', () => {
 });
 
 describe('OtpLogsPreview on a narrow screen', () => {
-  const entries = () => within(screen.getByRole('list', { name: 'OTP log entries, newest first' })).getAllByRole('listitem');
+  const entries = () =>
+    within(screen.getByRole('list', { name: 'OTP log entries, newest first' })).getAllByRole('listitem');
 
   it('shows each entry as a stacked row with status, type, masked phone, response time and time, and no table', async () => {
     stubViewportWidth(375);
@@ -214,12 +232,20 @@ describe('OtpLogsPreview on a narrow screen', () => {
     expect(within(first).getByText('verify')).toBeInTheDocument();
     expect(within(first).getByText('+91******3210')).toBeInTheDocument();
     expect(within(first).getByText('250 ms')).toBeInTheDocument();
-    expect(within(first).getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute('datetime', FIRST_PAGE.items[0]!.created_at);
+    expect(within(first).getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute(
+      'datetime',
+      FIRST_PAGE.items[0]!.created_at,
+    );
   });
 
   it('gives each stacked entry its origin badge', async () => {
     stubViewportWidth(375);
-    renderLogs(() => jsonResponse(200, { items: [logItem(2, { origin: 'supabase_hook' }), logItem(1, { origin: 'test' })], next_before: null }));
+    renderLogs(() =>
+      jsonResponse(200, {
+        items: [logItem(2, { origin: 'supabase_hook' }), logItem(1, { origin: 'test' })],
+        next_before: null,
+      }),
+    );
 
     await screen.findByRole('list', { name: 'OTP log entries, newest first' });
     expect(within(entries()[0]!).getByText('Supabase hook')).toBeInTheDocument();

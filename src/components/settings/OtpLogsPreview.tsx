@@ -1,7 +1,13 @@
 import { Fragment, useId, useState } from 'react';
 import { useInfiniteQuery, type InfiniteData } from '@tanstack/react-query';
 import { ChevronDownIcon, Loader2Icon, RefreshCwIcon } from 'lucide-react';
-import { OTP_LOG_TYPES, type OtpLogItem, type OtpLogOrigin, type OtpLogType, type OtpLogsResponse } from '../../../common/api/sms.js';
+import {
+  OTP_LOG_TYPES,
+  type OtpLogItem,
+  type OtpLogOrigin,
+  type OtpLogType,
+  type OtpLogsResponse,
+} from '../../../common/api/sms.js';
 import type { ApiError } from '@/api/client';
 import { getOtpLogs } from '@/api/sms/getOtpLogs';
 import { OtpLogsChart } from '@/components/settings/OtpLogsChart';
@@ -24,7 +30,11 @@ const TABLE_MEDIA_QUERY = '(min-width: 48rem)';
 
 type TypeFilter = OtpLogType | 'all';
 
-const TYPE_LABELS: Record<OtpLogType, string> = { autogen: 'Send (autogen)', verify: 'Verify', template: 'Send (template)' };
+const TYPE_LABELS: Record<OtpLogType, string> = {
+  autogen: 'Send (autogen)',
+  verify: 'Verify',
+  template: 'Send (template)',
+};
 
 /** Where a provider call came from: our phone login, an admin's test send or template SMS, or Supabase's Send SMS Hook. */
 const ORIGIN_LABELS: Record<OtpLogOrigin, string> = { login: 'Login', test: 'Test', supabase_hook: 'Supabase hook' };
@@ -209,7 +219,10 @@ function LogsList({ items }: { items: readonly OtpLogItem[] }) {
                 </span>
                 <span className="flex shrink-0 items-center gap-1 text-muted-foreground tabular-nums">
                   {item.response_time_ms} ms
-                  <ChevronDownIcon className={cn('size-4 transition-transform', expanded && 'rotate-180')} aria-hidden="true" />
+                  <ChevronDownIcon
+                    className={cn('size-4 transition-transform', expanded && 'rotate-180')}
+                    aria-hidden="true"
+                  />
                 </span>
               </span>
               <span className="flex items-center justify-between gap-3">
@@ -297,7 +310,10 @@ function LogsTable({ items }: { items: readonly OtpLogItem[] }) {
                       onClick={() => toggle(item.id)}
                     >
                       Details
-                      <ChevronDownIcon className={cn('transition-transform', expanded && 'rotate-180')} aria-hidden="true" />
+                      <ChevronDownIcon
+                        className={cn('transition-transform', expanded && 'rotate-180')}
+                        aria-hidden="true"
+                      />
                     </Button>
                   ) : (
                     <span className="text-muted-foreground">—</span>

@@ -8,7 +8,10 @@ import { renderRoutes } from '@/test/renderRoutes';
 /** Hourly samples ending 2026-12-02 10:00 IST. */
 function hourly(balances: number[]): BalancePoint[] {
   const endMs = Date.parse('2026-12-02T04:30:00Z');
-  return balances.map((balance, index) => ({ at: new Date(endMs - (balances.length - 1 - index) * 3_600_000).toISOString(), balance }));
+  return balances.map((balance, index) => ({
+    at: new Date(endMs - (balances.length - 1 - index) * 3_600_000).toISOString(),
+    balance,
+  }));
 }
 
 function answer(overrides: Partial<SmsBalanceResponse> = {}): SmsBalanceResponse {
@@ -42,10 +45,18 @@ describe('SmsBalanceCard', () => {
     expect(within(inUse).getByText('1,000')).toBeInTheDocument();
     expect(within(inUse).getByText(/in the last 24 hours, about 5 days left at this pace/)).toBeInTheDocument();
     expect(within(inUse).getByText('-200')).toBeInTheDocument();
-    expect(within(inUse).getByRole('figure', { name: /Last 7 days: from 1,200 to 1,000, lowest 1,000, highest 1,200\. Dashed: the alert threshold, 100\./ })).toBeInTheDocument();
+    expect(
+      within(inUse).getByRole('figure', {
+        name: /Last 7 days: from 1,200 to 1,000, lowest 1,000, highest 1,200\. Dashed: the alert threshold, 100\./,
+      }),
+    ).toBeInTheDocument();
     expect(within(inUse).getByText('Checked 2 Dec 2026, 10:00 am IST.')).toBeInTheDocument();
 
-    expect(within(card).getAllByRole('heading', { level: 3 }).map((heading) => heading.textContent)).toEqual(['OTP SMS', 'Transactional SMS']);
+    expect(
+      within(card)
+        .getAllByRole('heading', { level: 3 })
+        .map((heading) => heading.textContent),
+    ).toEqual(['OTP SMS', 'Transactional SMS']);
     const other = within(card).getByRole('region', { name: 'Transactional SMS' });
     expect(within(other).getByText('for template sends')).toBeInTheDocument();
     expect(within(other).getByText(/Not read yet/)).toBeInTheDocument();
@@ -59,15 +70,28 @@ describe('SmsBalanceCard', () => {
         alert_below: 500,
         accounts: [
           { account: 'otp_sms', balance: 1000, fetched_at: '2026-12-02T04:30:00.000Z', history: hourly([1000, 1000]) },
-          { account: 'transactional_sms', balance: 42, fetched_at: '2026-12-02T04:30:00.000Z', history: hourly([60, 42]) },
+          {
+            account: 'transactional_sms',
+            balance: 42,
+            fetched_at: '2026-12-02T04:30:00.000Z',
+            history: hourly([60, 42]),
+          },
         ],
       }),
     );
     const alert = await within(card).findByRole('alert');
     expect(alert).toHaveTextContent('Balance low');
-    expect(alert).toHaveTextContent('Transactional SMS has 42 credits left, under the alert threshold of 500 (SMS_BALANCE_ALERT_BELOW).');
-    expect(within(card).getAllByRole('heading', { level: 3 }).map((heading) => heading.textContent)).toEqual(['Transactional SMS', 'OTP SMS']);
-    expect(within(within(card).getByRole('region', { name: 'OTP SMS' })).queryByRole('figure', { name: /Dashed/ })).not.toBeInTheDocument();
+    expect(alert).toHaveTextContent(
+      'Transactional SMS has 42 credits left, under the alert threshold of 500 (SMS_BALANCE_ALERT_BELOW).',
+    );
+    expect(
+      within(card)
+        .getAllByRole('heading', { level: 3 })
+        .map((heading) => heading.textContent),
+    ).toEqual(['Transactional SMS', 'OTP SMS']);
+    expect(
+      within(within(card).getByRole('region', { name: 'OTP SMS' })).queryByRole('figure', { name: /Dashed/ }),
+    ).not.toBeInTheDocument();
   });
 
   it('says so when the balance cannot be read', async () => {

@@ -16,7 +16,10 @@ import { cn } from '@/lib/utils';
 const REFRESH_MS = 5 * 60_000;
 
 const ACCOUNT_LABELS: Record<BalanceAccount, string> = { otp_sms: 'OTP SMS', transactional_sms: 'Transactional SMS' };
-const ACCOUNT_SPENT_BY: Record<BalanceAccount, string> = { otp_sms: 'autogen sends', transactional_sms: 'template sends' };
+const ACCOUNT_SPENT_BY: Record<BalanceAccount, string> = {
+  otp_sms: 'autogen sends',
+  transactional_sms: 'template sends',
+};
 
 const count = new Intl.NumberFormat('en-IN', { maximumFractionDigits: 2 });
 const signed = new Intl.NumberFormat('en-IN', { maximumFractionDigits: 2, signDisplay: 'exceptZero' });
@@ -56,7 +59,9 @@ export function SmsBalanceCard() {
 
 function Balances({ data }: { data: SmsBalanceResponse }) {
   // The account in use first: it is the one the alert watches and the sends spend.
-  const accounts = [...data.accounts].sort((a, b) => Number(b.account === data.in_use) - Number(a.account === data.in_use));
+  const accounts = [...data.accounts].sort(
+    (a, b) => Number(b.account === data.in_use) - Number(a.account === data.in_use),
+  );
   const inUse = accounts[0];
   const low = inUse?.balance != null && data.alert_below > 0 && inUse.balance < data.alert_below;
   return (
@@ -71,7 +76,12 @@ function Balances({ data }: { data: SmsBalanceResponse }) {
       ) : null}
       <div className="grid gap-4 sm:grid-cols-2">
         {accounts.map((account) => (
-          <AccountPanel key={account.account} account={account} inUse={account.account === data.in_use} alertBelow={data.alert_below} />
+          <AccountPanel
+            key={account.account}
+            account={account}
+            inUse={account.account === data.in_use}
+            alertBelow={data.alert_below}
+          />
         ))}
       </div>
     </div>
@@ -83,19 +93,30 @@ function AccountPanel({ account, inUse, alertBelow }: { account: AccountBalance;
   const trend = balanceTrend(account.history);
   const low = inUse && account.balance !== null && alertBelow > 0 && account.balance < alertBelow;
   return (
-    <section aria-labelledby={headingId} className={cn('grid content-start gap-2 rounded-lg border p-3', !inUse && 'bg-muted/20')}>
+    <section
+      aria-labelledby={headingId}
+      className={cn('grid content-start gap-2 rounded-lg border p-3', !inUse && 'bg-muted/20')}
+    >
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h3 id={headingId} className="text-sm font-medium">
           {ACCOUNT_LABELS[account.account]}
         </h3>
-        {inUse ? <Badge variant="secondary">In use</Badge> : <span className="text-xs text-muted-foreground">{`for ${ACCOUNT_SPENT_BY[account.account]}`}</span>}
+        {inUse ? (
+          <Badge variant="secondary">In use</Badge>
+        ) : (
+          <span className="text-xs text-muted-foreground">{`for ${ACCOUNT_SPENT_BY[account.account]}`}</span>
+        )}
       </div>
       {account.balance === null ? (
-        <p className="text-sm text-muted-foreground">Not read yet. The first check follows within minutes once an API key (or the sandbox) is in place.</p>
+        <p className="text-sm text-muted-foreground">
+          Not read yet. The first check follows within minutes once an API key (or the sandbox) is in place.
+        </p>
       ) : (
         <>
           <p className="text-sm">
-            <span className={cn('text-2xl font-semibold tabular-nums', low && 'text-destructive')}>{count.format(account.balance)}</span>{' '}
+            <span className={cn('text-2xl font-semibold tabular-nums', low && 'text-destructive')}>
+              {count.format(account.balance)}
+            </span>{' '}
             <span className="text-muted-foreground">credits left</span>
           </p>
           {trend ? (
@@ -106,7 +127,9 @@ function AccountPanel({ account, inUse, alertBelow }: { account: AccountBalance;
             </p>
           ) : null}
           <BalanceSparkline history={account.history} alertBelow={inUse ? alertBelow : undefined} low={low} />
-          {account.fetched_at ? <p className="text-xs text-muted-foreground">{`Checked ${time.format(new Date(account.fetched_at))} IST.`}</p> : null}
+          {account.fetched_at ? (
+            <p className="text-xs text-muted-foreground">{`Checked ${time.format(new Date(account.fetched_at))} IST.`}</p>
+          ) : null}
         </>
       )}
     </section>

@@ -37,7 +37,9 @@ const puts = (requests: RecordedRequest[]) => requests.filter((r) => r.method ==
 /** The "Key in use: …" line. */
 const keyInUse = () =>
   vi.waitFor(() => {
-    const line = screen.queryAllByRole('paragraph').find((paragraph) => paragraph.textContent?.startsWith('Key in use:'));
+    const line = screen
+      .queryAllByRole('paragraph')
+      .find((paragraph) => paragraph.textContent?.startsWith('Key in use:'));
     if (!line) throw new Error('no "Key in use" line yet');
     return line;
   });
@@ -193,7 +195,8 @@ describe('SmsOtpConfigForm', () => {
 
   it('shows a failed save clearly', async () => {
     renderForm({
-      'PUT /api/sms/config': () => jsonResponse(403, { status: 'forbidden', message: 'Only admins can change SMS settings.' }),
+      'PUT /api/sms/config': () =>
+        jsonResponse(403, { status: 'forbidden', message: 'Only admins can change SMS settings.' }),
     });
     const user = userEvent.setup();
 
@@ -246,7 +249,12 @@ describe('SmsOtpConfigForm', () => {
     ['saved', SAVED, 'Key in use: the key saved here ••••••••3f9a', 'Saved key: ••••••••3f9a.'],
     [
       'environment',
-      { ...SAVED, api_key_source: 'environment', api_key_source_without_saved: 'environment', api_key_masked: '••••••••1111' },
+      {
+        ...SAVED,
+        api_key_source: 'environment',
+        api_key_source_without_saved: 'environment',
+        api_key_masked: '••••••••1111',
+      },
       "Key in use: the key set in the server's environment ••••••••1111",
       "The server's key is in use.",
     ],
@@ -261,7 +269,9 @@ describe('SmsOtpConfigForm', () => {
 
     expect(await keyInUse()).toHaveTextContent(inUse);
     expect(screen.getByLabelText('API key')).toHaveAccessibleDescription(expect.stringContaining(hint));
-    expect(screen.queryAllByRole('button', { name: 'Remove saved key' })).toHaveLength(config.api_key_source === 'saved' ? 1 : 0);
+    expect(screen.queryAllByRole('button', { name: 'Remove saved key' })).toHaveLength(
+      config.api_key_source === 'saved' ? 1 : 0,
+    );
   });
 
   it('removes the saved key only after confirmation, then shows the key in use and moves focus to it', async () => {
@@ -283,7 +293,11 @@ describe('SmsOtpConfigForm', () => {
     dialog = screen.getByRole('alertdialog', { name: 'Remove the saved API key?' });
     await user.click(within(dialog).getByRole('button', { name: 'Remove key' }));
 
-    expect(await screen.findByText('Saved key removed. Key in use now: the sandbox: codes are simulated and no SMS is sent.')).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        'Saved key removed. Key in use now: the sandbox: codes are simulated and no SMS is sent.',
+      ),
+    ).toBeInTheDocument();
     expect(deletes()).toHaveLength(1);
     expect(deletes()[0]!.headers.get('Content-Type')).toBe('application/json');
     expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
@@ -296,7 +310,8 @@ describe('SmsOtpConfigForm', () => {
 
   it('keeps the dialog open with the reason when the key cannot be removed', async () => {
     renderForm({
-      'DELETE /api/sms/config/api_key': () => jsonResponse(503, { status: 'database_unavailable', message: 'The service is temporarily unavailable.' }),
+      'DELETE /api/sms/config/api_key': () =>
+        jsonResponse(503, { status: 'database_unavailable', message: 'The service is temporarily unavailable.' }),
     });
     const user = userEvent.setup();
 
@@ -304,7 +319,9 @@ describe('SmsOtpConfigForm', () => {
     const dialog = screen.getByRole('alertdialog', { name: 'Remove the saved API key?' });
     await user.click(within(dialog).getByRole('button', { name: 'Remove key' }));
 
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Not removed: The service is temporarily unavailable.');
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Not removed: The service is temporarily unavailable.',
+    );
     expect(within(dialog).getByRole('button', { name: 'Remove key' })).toBeEnabled();
     await user.click(within(dialog).getByRole('button', { name: 'Keep it' }));
     expect(await keyInUse()).toHaveTextContent('the key saved here');
@@ -314,11 +331,15 @@ describe('SmsOtpConfigForm', () => {
   it('tells how to fix OTPs that arrive as voice calls', async () => {
     renderForm();
 
-    expect(await screen.findByText(/If OTPs arrive as voice calls/)).toHaveTextContent(/map them in your 2Factor account/);
+    expect(await screen.findByText(/If OTPs arrive as voice calls/)).toHaveTextContent(
+      /map them in your 2Factor account/,
+    );
   });
 
   it('offers a retry when the settings cannot be loaded', async () => {
-    renderForm({ 'GET /api/sms/config': () => jsonResponse(503, { status: 'database_unavailable', message: 'Try again soon.' }) });
+    renderForm({
+      'GET /api/sms/config': () => jsonResponse(503, { status: 'database_unavailable', message: 'Try again soon.' }),
+    });
 
     expect(await screen.findByRole('alert')).toHaveTextContent('The SMS settings could not be loaded');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();

@@ -20,7 +20,15 @@ import { API_KEY_SOURCE_LABELS, ApiKeyInUse } from '@/components/settings/ApiKey
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
-import { Card, CardAction, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from '@/components/ui/card';
+import {
+  Card,
+  CardAction,
+  CardContent,
+  CardDescription,
+  CardFooter,
+  CardHeader,
+  CardTitle,
+} from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect, NativeSelectOption } from '@/components/ui/native-select';
@@ -166,7 +174,10 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
     formState: { errors },
   } = useForm<FormValues, unknown, UpdateSmsConfigRequest>({
     defaultValues: formValuesOf(config),
-    resolver: zodResolver(useMemo(() => configFormSchema(config), [config]), FORM_ERROR_MESSAGES),
+    resolver: zodResolver(
+      useMemo(() => configFormSchema(config), [config]),
+      FORM_ERROR_MESSAGES,
+    ),
   });
 
   const save = useMutation<SmsConfigView, ApiError, UpdateSmsConfigRequest>({
@@ -197,7 +208,8 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
     } catch (error) {
       const issues = (error as ApiError).issues ?? [];
       issues.forEach((issue, index) => {
-        if (isField(issue.path)) setError(issue.path, { type: 'server', message: issue.message }, { shouldFocus: index === 0 });
+        if (isField(issue.path))
+          setError(issue.path, { type: 'server', message: issue.message }, { shouldFocus: index === 0 });
       });
     }
   });
@@ -213,7 +225,8 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
 
   const saveError = save.error;
   const fieldIssuesShown = saveError?.issues?.some((issue) => isField(issue.path)) ?? false;
-  const describedBy = (field: Field, hintId: string) => [hintId, errors[field] ? `${id}-${field}-error` : null].filter(Boolean).join(' ');
+  const describedBy = (field: Field, hintId: string) =>
+    [hintId, errors[field] ? `${id}-${field}-error` : null].filter(Boolean).join(' ');
   const fieldError = (field: Field) =>
     errors[field]?.message ? (
       <p id={`${id}-${field}-error`} role="alert" className="text-sm text-destructive">
@@ -235,7 +248,11 @@ function ConfigFields({ config }: { config: SmsConfigView }) {
               autoComplete="off"
               autoCapitalize="none"
               spellCheck={false}
-              placeholder={config.api_key_source === 'saved' && config.api_key_masked ? config.api_key_masked : 'Paste your 2Factor API key'}
+              placeholder={
+                config.api_key_source === 'saved' && config.api_key_masked
+                  ? config.api_key_masked
+                  : 'Paste your 2Factor API key'
+              }
               aria-invalid={errors.api_key ? true : undefined}
               aria-describedby={describedBy('api_key', `${id}-api_key-hint`)}
               className="font-mono placeholder:font-sans"

@@ -15,7 +15,12 @@ describe('SmsSettingsChanges', () => {
   it('lists who changed which fields and when, newest first', async () => {
     const card = renderChanges({
       items: [
-        { id: 2, changed_at: '2026-12-02T04:30:00.000Z', changed_by: { id: 'u-1', email: 'root@example.com' }, fields: ['template_name'] },
+        {
+          id: 2,
+          changed_at: '2026-12-02T04:30:00.000Z',
+          changed_by: { id: 'u-1', email: 'root@example.com' },
+          fields: ['template_name'],
+        },
         { id: 1, changed_at: '2026-12-01T18:45:00.000Z', changed_by: null, fields: ['api_key', 'mode'] },
       ],
     });

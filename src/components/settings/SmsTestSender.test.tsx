@@ -125,7 +125,8 @@ describe('SmsTestSender', () => {
 
   it('counts a 429 down from the Retry-After header when the body has no retry_after_s (a proxy)', async () => {
     renderSender({
-      'POST /api/sms/sendOtp': () => new Response('Too Many Requests', { status: 429, headers: { 'Retry-After': '5' } }),
+      'POST /api/sms/sendOtp': () =>
+        new Response('Too Many Requests', { status: 429, headers: { 'Retry-After': '5' } }),
     });
     const user = setupUser();
 
@@ -186,7 +187,8 @@ describe('SmsTestSender', () => {
 
   it('explains a 400 from the server beside the field it is about', async () => {
     renderSender({
-      'POST /api/sms/sendOtp': () => jsonResponse(400, { status: 'invalid_phone', message: 'Enter an Indian mobile number.' }),
+      'POST /api/sms/sendOtp': () =>
+        jsonResponse(400, { status: 'invalid_phone', message: 'Enter an Indian mobile number.' }),
     });
     const user = setupUser();
 
@@ -195,7 +197,9 @@ describe('SmsTestSender', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('Enter an Indian mobile number.');
     // The server's message says it all: no title restates it.
     expect(within(lastResult()).getByText('Send: failed')).toBeInTheDocument();
-    expect(within(lastResult()).getByText('Message').nextElementSibling).toHaveTextContent('Enter an Indian mobile number.');
+    expect(within(lastResult()).getByText('Message').nextElementSibling).toHaveTextContent(
+      'Enter an Indian mobile number.',
+    );
   });
 
   it('shows attempts left after a wrong code, then the verified result', async () => {
@@ -204,7 +208,12 @@ describe('SmsTestSender', () => {
       'POST /api/sms/sendOtp': () => sent(),
       'POST /api/sms/verifyOtp': () =>
         ++tries === 1
-          ? jsonResponse(400, { status: 'otp_mismatch', message: 'The code is wrong.', verified: false, attempts_left: 2 })
+          ? jsonResponse(400, {
+              status: 'otp_mismatch',
+              message: 'The code is wrong.',
+              verified: false,
+              attempts_left: 2,
+            })
           : jsonResponse(200, { verified: true, status: 'verified', message: 'OTP matched.', response_time_ms: 88 }),
     });
     const user = setupUser();
@@ -245,7 +254,9 @@ describe('SmsTestSender', () => {
     await user.paste('999999');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
 
-    expect(await within(lastResult()).findByText('This code can no longer be verified: send a new one.')).toBeInTheDocument();
+    expect(
+      await within(lastResult()).findByText('This code can no longer be verified: send a new one.'),
+    ).toBeInTheDocument();
     expect(within(lastResult()).getByText('Attempts left').nextElementSibling).toHaveTextContent('0');
     expect(screen.getByRole('button', { name: 'Verify' })).toBeDisabled();
   });

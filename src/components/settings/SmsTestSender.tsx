@@ -33,14 +33,14 @@ export function SmsTestSender() {
       </CardHeader>
       <CardContent className="grid gap-6">
         <form noValidate onSubmit={(event) => void form.submitPhone(event)} className="grid gap-3">
-          <PhoneInput
-            value={form.typedPhone}
-            onValueChange={form.setTypedPhone}
-            error={form.phoneError}
-          />
+          <PhoneInput value={form.typedPhone} onValueChange={form.setTypedPhone} error={form.phoneError} />
           <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
             <Button type="submit" disabled={form.sendDisabled}>
-              {sms.isSending ? <Loader2Icon className="animate-spin" aria-hidden="true" /> : <SendIcon aria-hidden="true" />}
+              {sms.isSending ? (
+                <Loader2Icon className="animate-spin" aria-hidden="true" />
+              ) : (
+                <SendIcon aria-hidden="true" />
+              )}
               {sms.isSending ? 'Sending…' : 'Send OTP'}
             </Button>
             {sms.sendRetryInS > 0 ? (
@@ -61,7 +61,11 @@ export function SmsTestSender() {
             <form noValidate onSubmit={(event) => void form.submitCode(event)} className="grid gap-3">
               <p className="text-sm text-muted-foreground">
                 Code sent to <span className="font-medium text-foreground">{maskPhone(sms.phone ?? '')}</span>.
-                {sms.codeExpired ? ' It has expired.' : sms.expiresInS > 0 && !sms.verified ? ` It expires in ${formatWait(sms.expiresInS)}.` : null}
+                {sms.codeExpired
+                  ? ' It has expired.'
+                  : sms.expiresInS > 0 && !sms.verified
+                    ? ` It expires in ${formatWait(sms.expiresInS)}.`
+                    : null}
               </p>
               {sms.sandboxCode ? (
                 <p className="w-fit rounded-md border border-dashed border-amber-500/60 px-3 py-2 text-sm">
@@ -162,7 +166,9 @@ function ResultPanel({
               </>
             ) : null}
           </dl>
-          {needsNewCode ? <p className="text-destructive">This code can no longer be verified: send a new one.</p> : null}
+          {needsNewCode ? (
+            <p className="text-destructive">This code can no longer be verified: send a new one.</p>
+          ) : null}
         </div>
       ) : null}
     </div>

@@ -11,7 +11,8 @@ const RESETS_AT = '2026-12-01T18:30:00.000Z';
 function renderUsage(usage: SmsUsageResponse | { status: number; body: unknown }) {
   stubFetch({
     ...meRoute(USERS.admin),
-    'GET /api/sms/usage': () => ('sent_today' in usage ? jsonResponse(200, usage) : jsonResponse(usage.status, usage.body)),
+    'GET /api/sms/usage': () =>
+      'sent_today' in usage ? jsonResponse(200, usage) : jsonResponse(usage.status, usage.body),
   });
   renderRoutes([{ path: '/', element: <SmsUsageCard /> }]);
   return screen.getByRole('region', { name: "Today's SMS" });
@@ -34,7 +35,10 @@ describe('SmsUsageCard', () => {
   });
 
   it('says so when the count cannot be read', async () => {
-    const card = renderUsage({ status: 503, body: { status: 'rate_limiter_unavailable', message: 'We cannot check request limits right now.' } });
+    const card = renderUsage({
+      status: 503,
+      body: { status: 'rate_limiter_unavailable', message: 'We cannot check request limits right now.' },
+    });
     expect(await within(card).findByText("Today's count is not available", {}, { timeout: 5000 })).toBeInTheDocument();
   });
 });

@@ -29,7 +29,9 @@ export function SmsUsageCard() {
     <Card role="region" aria-labelledby={titleId} className="min-w-0">
       <CardHeader>
         <CardTitle id={titleId}>Today&apos;s SMS</CardTitle>
-        <CardDescription>Text messages sent today by every instance, against the daily budget (SMS_DAILY_BUDGET).</CardDescription>
+        <CardDescription>
+          Text messages sent today by every instance, against the daily budget (SMS_DAILY_BUDGET).
+        </CardDescription>
       </CardHeader>
       <CardContent>
         {usage.isPending ? (
@@ -67,7 +69,11 @@ function UsageBar({ usage }: { usage: SmsUsageResponse }) {
         className="h-2 overflow-hidden rounded-full bg-muted"
       >
         <div
-          className={cn('h-full rounded-full bg-primary transition-[width]', share >= WARNING_SHARE && 'bg-amber-600', exhausted && 'bg-destructive')}
+          className={cn(
+            'h-full rounded-full bg-primary transition-[width]',
+            share >= WARNING_SHARE && 'bg-amber-600',
+            exhausted && 'bg-destructive',
+          )}
           style={{ width: `${share * 100}%` }}
         />
       </div>
@@ -75,8 +81,8 @@ function UsageBar({ usage }: { usage: SmsUsageResponse }) {
         <Alert variant="destructive">
           <AlertTitle>Daily budget reached</AlertTitle>
           <AlertDescription>
-            Every send now answers “sms_budget_exhausted” until the count starts over at {resetsAt} IST. Raise SMS_DAILY_BUDGET if this traffic is
-            expected.
+            Every send now answers “sms_budget_exhausted” until the count starts over at {resetsAt} IST. Raise
+            SMS_DAILY_BUDGET if this traffic is expected.
           </AlertDescription>
         </Alert>
       ) : (

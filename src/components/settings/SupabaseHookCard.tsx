@@ -1,7 +1,11 @@
 import { useEffect, useId, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Check, Copy } from 'lucide-react';
-import { SUPABASE_SMS_HOOK_PATH, type SupabaseHookResult, type SupabaseHookView } from '../../../common/api/supabaseHook.js';
+import {
+  SUPABASE_SMS_HOOK_PATH,
+  type SupabaseHookResult,
+  type SupabaseHookView,
+} from '../../../common/api/supabaseHook.js';
 import type { ApiError } from '@/api/client';
 import { getSupabaseHook } from '@/api/sms/getSupabaseHook';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
@@ -53,8 +57,8 @@ export function SupabaseHookCard() {
       <CardHeader>
         <CardTitle id={titleId}>Supabase Auth hook</CardTitle>
         <CardDescription>
-          With Supabase Auth, Supabase makes the sign-in codes and this server texts them through 2Factor (Send SMS Hook), with the same limits and logs.
-          Steps: docs/supabase.md.
+          With Supabase Auth, Supabase makes the sign-in codes and this server texts them through 2Factor (Send SMS
+          Hook), with the same limits and logs. Steps: docs/supabase.md.
         </CardDescription>
       </CardHeader>
       <CardContent>
@@ -78,12 +82,14 @@ function HookStatus({ view }: { view: SupabaseHookView }) {
     <div className="grid gap-4">
       <div className="flex flex-wrap items-center gap-2 text-sm">
         {view.enabled ? <Badge>Enabled</Badge> : <Badge variant="outline">Not enabled</Badge>}
-        {view.enabled && view.secrets > 1 ? <span className="text-muted-foreground">{`${view.secrets} secrets accepted while one is rotated out`}</span> : null}
+        {view.enabled && view.secrets > 1 ? (
+          <span className="text-muted-foreground">{`${view.secrets} secrets accepted while one is rotated out`}</span>
+        ) : null}
       </div>
       {view.enabled ? null : (
         <p className="text-sm text-muted-foreground">
-          Set SUPABASE_SMS_HOOK_SECRETS to the secret Supabase generates for the hook (v1,whsec_…) and restart the server. Until then the hook URL answers
-          404.
+          Set SUPABASE_SMS_HOOK_SECRETS to the secret Supabase generates for the hook (v1,whsec_…) and restart the
+          server. Until then the hook URL answers 404.
         </p>
       )}
       {view.url ? (
@@ -118,14 +124,24 @@ function HookUrl({ url }: { url: string }) {
     <div className="grid gap-2">
       <Label htmlFor={inputId}>URL to paste into Supabase</Label>
       <div className="flex min-w-0 gap-2">
-        <Input id={inputId} readOnly value={url} className="min-w-0 flex-1 font-mono text-xs md:text-xs" onFocus={(event) => event.currentTarget.select()} />
+        <Input
+          id={inputId}
+          readOnly
+          value={url}
+          className="min-w-0 flex-1 font-mono text-xs md:text-xs"
+          onFocus={(event) => event.currentTarget.select()}
+        />
         <Button type="button" variant="outline" onClick={() => void copyUrl()} aria-label="Copy the hook URL">
           {copy === 'copied' ? <Check aria-hidden="true" /> : <Copy aria-hidden="true" />}
           <span className="hidden sm:inline">{copy === 'copied' ? 'Copied' : 'Copy'}</span>
         </Button>
       </div>
       <p role="status" className={cn('text-xs text-muted-foreground', copy === 'failed' && 'text-destructive')}>
-        {copy === 'copied' ? 'Hook URL copied.' : copy === 'failed' ? 'The browser refused to copy: select the URL and copy it by hand.' : ''}
+        {copy === 'copied'
+          ? 'Hook URL copied.'
+          : copy === 'failed'
+            ? 'The browser refused to copy: select the URL and copy it by hand.'
+            : ''}
       </p>
       <p className="text-xs text-muted-foreground">In Supabase: Authentication → Auth Hooks → Send SMS hook → HTTPS.</p>
     </div>

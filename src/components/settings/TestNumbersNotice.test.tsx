@@ -6,7 +6,10 @@ import { jsonResponse, meRoute, stubFetch, USERS } from '@/test/fakeServer';
 import { renderRoutes } from '@/test/renderRoutes';
 
 function renderNotice(view: TestNumbersView) {
-  const { requests } = stubFetch({ ...meRoute(USERS.admin), 'GET /api/sms/test-numbers': () => jsonResponse(200, view) });
+  const { requests } = stubFetch({
+    ...meRoute(USERS.admin),
+    'GET /api/sms/test-numbers': () => jsonResponse(200, view),
+  });
   renderRoutes([{ path: '/', element: <TestNumbersNotice /> }]);
   return requests;
 }
@@ -16,7 +19,9 @@ describe('TestNumbersNotice', () => {
     renderNotice({ numbers: ['+91******0001', '+91******0002'], production: false });
     const notice = await screen.findByRole('status');
     expect(notice).toHaveTextContent('Test numbers are active');
-    expect(notice).toHaveTextContent('These 2 numbers take their fixed code from SMS_TEST_NUMBERS, get no SMS and skip the send limits: +91******0001, +91******0002.');
+    expect(notice).toHaveTextContent(
+      'These 2 numbers take their fixed code from SMS_TEST_NUMBERS, get no SMS and skip the send limits: +91******0001, +91******0002.',
+    );
     expect(notice).not.toHaveTextContent('production');
   });
 

@@ -31,7 +31,10 @@ export function TestNumbersNotice() {
           <span className="font-medium text-foreground tabular-nums">{numbers.join(', ')}</span>.
         </p>
         {production ? (
-          <p>Anyone who knows a test number and its code can log in as its owner. Remove SMS_TEST_NUMBERS once the app store review is done.</p>
+          <p>
+            Anyone who knows a test number and its code can log in as its owner. Remove SMS_TEST_NUMBERS once the app
+            store review is done.
+          </p>
         ) : null}
       </AlertDescription>
     </Alert>

@@ -63,7 +63,12 @@ function OtpCodeInput({
       >
         <InputOTPGroup aria-hidden="true">
           {Array.from({ length: OTP_LENGTH }, (_, index) => (
-            <InputOTPSlot key={index} index={index} aria-invalid={error ? true : undefined} className="h-10 w-10 text-base" />
+            <InputOTPSlot
+              key={index}
+              index={index}
+              aria-invalid={error ? true : undefined}
+              className="h-10 w-10 text-base"
+            />
           ))}
         </InputOTPGroup>
       </InputOTP>

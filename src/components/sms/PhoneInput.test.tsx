@@ -62,14 +62,19 @@ describe('PhoneInput', () => {
 
     expect(screen.getByRole('alert')).toHaveTextContent(PHONE_FORMAT_HINT);
     expect(screen.getByLabelText('Mobile number')).toHaveAttribute('aria-invalid', 'true');
-    expect(screen.getByLabelText('Mobile number')).toHaveAccessibleDescription(expect.stringContaining(PHONE_FORMAT_HINT));
+    expect(screen.getByLabelText('Mobile number')).toHaveAccessibleDescription(
+      expect.stringContaining(PHONE_FORMAT_HINT),
+    );
   });
 
-  it.each(['light', 'dark'] as const)('shows the +91 prefix with a text contrast of at least 4.5:1 (%s theme)', (scheme) => {
-    render(<Harness />);
+  it.each(['light', 'dark'] as const)(
+    'shows the +91 prefix with a text contrast of at least 4.5:1 (%s theme)',
+    (scheme) => {
+      render(<Harness />);
 
-    const prefix = screen.getByText('+91').parentElement!;
+      const prefix = screen.getByText('+91').parentElement!;
 
-    expect(themeContrast(prefix, scheme)).toBeGreaterThanOrEqual(4.5);
-  });
+      expect(themeContrast(prefix, scheme)).toBeGreaterThanOrEqual(4.5);
+    },
+  );
 });

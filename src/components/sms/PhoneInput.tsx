@@ -12,7 +12,9 @@ import { cn } from '@/lib/utils';
  */
 export function phoneFromTyped(typed: string): { phone: string; error: null } | { phone: null; error: string } {
   const parsed = typedPhoneSchema.safeParse(typed);
-  return parsed.success ? { phone: parsed.data, error: null } : { phone: null, error: parsed.error.issues[0]?.message ?? '' };
+  return parsed.success
+    ? { phone: parsed.data, error: null }
+    : { phone: null, error: parsed.error.issues[0]?.message ?? '' };
 }
 
 /** What people type, made E.164 where it can be, then held to the API's own phone rule (and its words). */

@@ -45,7 +45,10 @@ export async function createAdmin(url: string, email: string, password: string):
 }
 
 /** The session ids of answered sends (200) that have no otp_logs row. */
-export async function sessionsWithoutLogRow(url: string, records: readonly LoadRecord[]): Promise<{ acknowledged: number; missing: string[] }> {
+export async function sessionsWithoutLogRow(
+  url: string,
+  records: readonly LoadRecord[],
+): Promise<{ acknowledged: number; missing: string[] }> {
   const sessionIds = records
     .filter((record) => record.status === 200)
     .map((record) => (record.body as { session_id?: string }).session_id)
@@ -79,7 +82,10 @@ export async function phonesWithoutLogRow(url: string, phones: readonly string[]
 }
 
 /** otp_logs rows of `type`, for one phone or one user (or all). */
-export async function countLogRows(url: string, filter: { type: OtpLogType; phone?: string; userId?: string }): Promise<number> {
+export async function countLogRows(
+  url: string,
+  filter: { type: OtpLogType; phone?: string; userId?: string },
+): Promise<number> {
   const db = createPostgresDb({ connectionString: url, poolSize: 1 });
   try {
     const { rows } = await db.query<{ rows: number }>(
@@ -97,7 +103,9 @@ export async function countLogRows(url: string, filter: { type: OtpLogType; phon
 export async function loggedProviderCalls(url: string): Promise<string[]> {
   const db = createPostgresDb({ connectionString: url, poolSize: 1 });
   try {
-    const { rows } = await db.query<{ call: string }>(`select type || ' ' || coalesce(provider_session_id, '-') as call from public.otp_logs`);
+    const { rows } = await db.query<{ call: string }>(
+      `select type || ' ' || coalesce(provider_session_id, '-') as call from public.otp_logs`,
+    );
     return rows.map((row) => row.call);
   } finally {
     await db.close();
@@ -109,7 +117,10 @@ export function outcomes(records: readonly HttpResult[]): Record<string, number>
   const counts: Record<string, number> = {};
   for (const record of records) {
     const key =
-      record.error ?? (record.status === 200 ? '200' : `${record.status} ${typeof record.body === 'object' ? String(record.body.status) : 'non-JSON'}`);
+      record.error ??
+      (record.status === 200
+        ? '200'
+        : `${record.status} ${typeof record.body === 'object' ? String(record.body.status) : 'non-JSON'}`);
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
@@ -127,7 +138,10 @@ export const OVERLOAD_503 = ['rate_limiter_unavailable', 'database_unavailable',
  */
 export function isCleanAnswer(record: { status?: number; body?: unknown }): boolean {
   if (record.status === 200) return true;
-  const body = typeof record.body === 'object' && record.body !== null ? (record.body as { status?: unknown; retry_after_s?: unknown }) : undefined;
+  const body =
+    typeof record.body === 'object' && record.body !== null
+      ? (record.body as { status?: unknown; retry_after_s?: unknown })
+      : undefined;
   if (record.status === 429) return body?.status === 'rate_limited' && typeof body.retry_after_s === 'number';
   return record.status === 503 && (OVERLOAD_503 as readonly unknown[]).includes(body?.status);
 }

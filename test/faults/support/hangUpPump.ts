@@ -43,7 +43,10 @@ function rawPost(port: number, request: PumpedRequest): string {
     Connection: 'close',
     ...request.headers,
   };
-  const head = [`POST ${request.path} HTTP/1.1`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const head = [
+    `POST ${request.path} HTTP/1.1`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   return `${head.join('\r\n')}\r\n\r\n${payload}`;
 }
 
@@ -72,7 +75,11 @@ export async function pumpHangUps(options: HangUpPumpOptions): Promise<HangUpPum
   let next = 0;
   const loop = async () => {
     while (performance.now() < endAt) {
-      const ok = await writeAndHangUp(options.port, rawPost(options.port, options.request(next++)), options.hangUpAfterMs);
+      const ok = await writeAndHangUp(
+        options.port,
+        rawPost(options.port, options.request(next++)),
+        options.hangUpAfterMs,
+      );
       if (ok) result.written += 1;
       else {
         result.failed += 1;

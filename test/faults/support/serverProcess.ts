@@ -45,7 +45,10 @@ export function baseServerEnv(): Record<string, string> {
  * Spawns the built server. With `waitUntilListening` it resolves once the server logged "listening on"
  * (and rejects if it exits first); otherwise at once (startup-failure tests wait for `exited`).
  */
-export async function spawnServer(env: Record<string, string>, options: { waitUntilListening?: boolean } = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  env: Record<string, string>,
+  options: { waitUntilListening?: boolean } = {},
+): Promise<ServerProcess> {
   const port = await freePort(43100);
   const startedAt = performance.now();
   const handle = startProcess('server', process.execPath, [SERVER_ENTRY], {
@@ -126,7 +129,9 @@ export function httpJson(
         agent: false,
         headers: {
           accept: 'application/json',
-          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
           ...options.headers,
         },
         timeout: options.timeoutMs ?? 20_000,
@@ -160,7 +165,8 @@ export function httpJson(
 export async function signIn(serverUrl: string, email: string, password: string): Promise<string> {
   const result = await httpJson('POST', `${serverUrl}/api/auth/login`, { email, password });
   const sessionCookie = result.headers?.['set-cookie']?.[0]?.split(';')[0];
-  if (result.status !== 200 || !sessionCookie) throw new Error(`sign-in failed: ${result.status} ${JSON.stringify(result.body)}`);
+  if (result.status !== 200 || !sessionCookie)
+    throw new Error(`sign-in failed: ${result.status} ${JSON.stringify(result.body)}`);
   return sessionCookie;
 }
 
@@ -178,7 +184,12 @@ export interface Load {
  * The same request over Node's fetch, which keeps connections alive in a pool (as a reverse proxy does);
  * transport failures are reported by their code (ECONNRESET, UND_ERR_SOCKET, ECONNREFUSED…).
  */
-export async function keepAliveJson(method: string, url: string, body?: unknown, timeoutMs = 20_000): Promise<HttpResult> {
+export async function keepAliveJson(
+  method: string,
+  url: string,
+  body?: unknown,
+  timeoutMs = 20_000,
+): Promise<HttpResult> {
   const startedAtMs = performance.now();
   try {
     const res = await fetch(url, {
@@ -198,7 +209,11 @@ export async function keepAliveJson(method: string, url: string, body?: unknown,
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     const name = (error as { name?: string }).name;
-    return { startedAtMs, durationMs: performance.now() - startedAtMs, error: cause?.code ?? (name === 'TimeoutError' ? 'client timeout' : String(error)) };
+    return {
+      startedAtMs,
+      durationMs: performance.now() - startedAtMs,
+      error: cause?.code ?? (name === 'TimeoutError' ? 'client timeout' : String(error)),
+    };
   }
 }
 
@@ -224,7 +239,9 @@ export function startSendOtpLoad(
       next += 1;
       const url = `${serverUrl}/api/sms/sendOtp`;
       const body = { phone, purpose: 'login' };
-      const sent = options.keepAlive ? keepAliveJson('POST', url, body, options.timeoutMs) : httpJson('POST', url, body, { timeoutMs: options.timeoutMs });
+      const sent = options.keepAlive
+        ? keepAliveJson('POST', url, body, options.timeoutMs)
+        : httpJson('POST', url, body, { timeoutMs: options.timeoutMs });
       const pending = sent.then((result) => {
         records.push({ ...result, phone });
         inFlight.delete(pending);
@@ -246,10 +263,16 @@ export function startSendOtpLoad(
 }
 
 /** Polls `check` every `everyMs` until it returns true; throws with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<number> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<number> {
   const startedAt = performance.now();
   while (!(await check())) {
-    if (performance.now() - startedAt > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() - startedAt > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
   return performance.now() - startedAt;

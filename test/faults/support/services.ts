@@ -49,7 +49,8 @@ function postgresBinDir(): string {
         .filter((name) => existsSync(path.join(root, name, 'bin', 'initdb')))
         .sort((a, b) => Number(b) - Number(a))
     : [];
-  if (versions.length === 0) throw new Error(`PostgreSQL server binaries not found under ${root}/*/bin (apt-get install postgresql).`);
+  if (versions.length === 0)
+    throw new Error(`PostgreSQL server binaries not found under ${root}/*/bin (apt-get install postgresql).`);
   return path.join(root, versions[0]!, 'bin');
 }
 
@@ -102,7 +103,18 @@ export async function startPostgres(): Promise<PostgresInstance> {
   };
   cleanups.add(forceStop);
 
-  await pgTool(path.join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  await pgTool(path.join(bin, 'initdb'), [
+    '-D',
+    dataDir,
+    '-A',
+    'trust',
+    '-U',
+    'postgres',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+  ]);
   const port = await freePort(55432);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   const pgCtl = (args: string[]) => pgTool(path.join(bin, 'pg_ctl'), ['-D', dataDir, ...args]);
@@ -121,14 +133,16 @@ export async function startPostgres(): Promise<PostgresInstance> {
       for (const pid of frozen) process.kill(pid, 'SIGCONT');
       frozen = [];
     },
-    url: (password, database = 'postgres') => `postgres://postgres${password ? `:${password}` : ''}@127.0.0.1:${port}/${database}`,
+    url: (password, database = 'postgres') =>
+      `postgres://postgres${password ? `:${password}` : ''}@127.0.0.1:${port}/${database}`,
     async start() {
       await pgCtl(['-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
     },
     async stop(mode = 'fast') {
       await pgCtl(['-m', mode, '-w', '-t', '60', 'stop']).catch((error: unknown) => {
         // Already stopped is fine.
-        if (!/Is server running\?|not running/i.test(String((error as { stderr?: string }).stderr ?? error))) throw error;
+        if (!/Is server running\?|not running/i.test(String((error as { stderr?: string }).stderr ?? error)))
+          throw error;
       });
     },
     async destroy() {
@@ -166,9 +180,13 @@ export async function startRedis(): Promise<RedisInstance> {
       return Boolean(child && child.exitCode === null && child.signalCode === null);
     },
     async start() {
-      const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const proc = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       child = proc;
       let output = '';
       await new Promise<void>((resolve, reject) => {
@@ -206,7 +224,11 @@ export async function startRedis(): Promise<RedisInstance> {
  * The environment of a server on these services and the given 2Factor (simulator), with the per-IP and hourly
  * limits raised so a load test measures the fault, not the abuse limits.
  */
-export function loadTestEnv(postgres: PostgresInstance, redis: RedisInstance, twoFactor: { url: string; apiKey: string }): Record<string, string> {
+export function loadTestEnv(
+  postgres: PostgresInstance,
+  redis: RedisInstance,
+  twoFactor: { url: string; apiKey: string },
+): Record<string, string> {
   return {
     DATABASE_URL: postgres.url(),
     REDIS_URL: redis.url,

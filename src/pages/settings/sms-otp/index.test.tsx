@@ -58,7 +58,10 @@ describe('Settings → SMS & OTP page', () => {
       'GET /api/sms/logs': () => jsonResponse(200, { items: logs, next_before: null }),
       'POST /api/sms/sendOtp': () => {
         logs = [log(2, 'provider_error'), ...logs];
-        return jsonResponse(502, { status: 'provider_error', message: 'We could not send or check the code right now.' });
+        return jsonResponse(502, {
+          status: 'provider_error',
+          message: 'We could not send or check the code right now.',
+        });
       },
     });
     renderRoutes(routes, ['/settings/sms-otp']);
@@ -79,10 +82,18 @@ describe('Settings → SMS & OTP page', () => {
       ...meRoute(USERS.admin),
       'GET /api/sms/config': () => jsonResponse(200, CONFIG),
       'GET /api/sms/logs': () => jsonResponse(200, { items: [], next_before: null }),
-      'GET /api/sms/usage': () => jsonResponse(200, { sent_today: sentToday, daily_budget: 5000, resets_at: '2026-12-01T18:30:00.000Z' }),
+      'GET /api/sms/usage': () =>
+        jsonResponse(200, { sent_today: sentToday, daily_budget: 5000, resets_at: '2026-12-01T18:30:00.000Z' }),
       'POST /api/sms/sendOtp': () => {
         sentToday += 1;
-        return jsonResponse(200, { session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b', status: 'sent', message: 'We sent a code.', response_time_ms: 90, expires_in_s: 300, resend_after_s: 30 });
+        return jsonResponse(200, {
+          session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b',
+          status: 'sent',
+          message: 'We sent a code.',
+          response_time_ms: 90,
+          expires_in_s: 300,
+          resend_after_s: 30,
+        });
       },
     });
     renderRoutes(routes, ['/settings/sms-otp']);
@@ -116,13 +127,26 @@ describe('Settings → SMS & OTP page', () => {
           delivered_as_voice: 0,
           failure_reasons: [],
           delivery_time_ms: { p50: null, p95: null },
-          by_hour: Array.from({ length: 24 }, (_, hour) => ({ hour, accepted: hour === 10 ? accepted : 0, delivered: 0, failed: 0, verified: 0 })),
+          by_hour: Array.from({ length: 24 }, (_, hour) => ({
+            hour,
+            accepted: hour === 10 ? accepted : 0,
+            delivered: 0,
+            failed: 0,
+            verified: 0,
+          })),
           unmatched_reports: 0,
           voice_instead_of_sms: { last_7_days: 0, last_at: null },
         }),
       'POST /api/sms/sendOtp': () => {
         accepted += 1;
-        return jsonResponse(200, { session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b', status: 'sent', message: 'We sent a code.', response_time_ms: 90, expires_in_s: 300, resend_after_s: 30 });
+        return jsonResponse(200, {
+          session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b',
+          status: 'sent',
+          message: 'We sent a code.',
+          response_time_ms: 90,
+          expires_in_s: 300,
+          resend_after_s: 30,
+        });
       },
     });
     renderRoutes(routes, ['/settings/sms-otp']);
@@ -138,19 +162,35 @@ describe('Settings → SMS & OTP page', () => {
   });
 
   it('shows the balance beside the budget, the test numbers while active, and a save in the settings history at once', async () => {
-    let changes = [{ id: 1, changed_at: '2026-12-01T18:45:00.000Z', changed_by: { id: 'u-2', email: 'admin@example.com' }, fields: ['mode'] }];
+    let changes = [
+      {
+        id: 1,
+        changed_at: '2026-12-01T18:45:00.000Z',
+        changed_by: { id: 'u-2', email: 'admin@example.com' },
+        fields: ['mode'],
+      },
+    ];
     let saved = CONFIG;
     stubFetch({
       ...meRoute(USERS.admin),
       'GET /api/sms/config': () => jsonResponse(200, saved),
       'PUT /api/sms/config': (request) => {
         saved = { ...saved, ...(request.body as Partial<SmsConfigView>) };
-        changes = [{ id: 2, changed_at: '2026-12-02T04:30:00.000Z', changed_by: { id: 'u-2', email: 'admin@example.com' }, fields: ['template_name'] }, ...changes];
+        changes = [
+          {
+            id: 2,
+            changed_at: '2026-12-02T04:30:00.000Z',
+            changed_by: { id: 'u-2', email: 'admin@example.com' },
+            fields: ['template_name'],
+          },
+          ...changes,
+        ];
         return jsonResponse(200, saved);
       },
       'GET /api/sms/config/changes': () => jsonResponse(200, { items: changes }),
       'GET /api/sms/logs': () => jsonResponse(200, { items: [], next_before: null }),
-      'GET /api/sms/usage': () => jsonResponse(200, { sent_today: 7, daily_budget: 5000, resets_at: '2026-12-01T18:30:00.000Z' }),
+      'GET /api/sms/usage': () =>
+        jsonResponse(200, { sent_today: 7, daily_budget: 5000, resets_at: '2026-12-01T18:30:00.000Z' }),
       'GET /api/sms/test-numbers': () => jsonResponse(200, { numbers: ['+91******0001'], production: false }),
       'GET /api/sms/balance': () =>
         jsonResponse(200, {
@@ -166,7 +206,11 @@ describe('Settings → SMS & OTP page', () => {
     renderRoutes(routes, ['/settings/sms-otp']);
     const user = userEvent.setup();
 
-    await vi.waitFor(() => expect(screen.getAllByRole('status').map((status) => status.textContent)).toContainEqual(expect.stringMatching(/^Test numbers are active/)));
+    await vi.waitFor(() =>
+      expect(screen.getAllByRole('status').map((status) => status.textContent)).toContainEqual(
+        expect.stringMatching(/^Test numbers are active/),
+      ),
+    );
     const balance = screen.getByRole('region', { name: 'SMS balance' });
     expect(await within(balance).findByText('480')).toBeInTheDocument();
     const history = screen.getByRole('region', { name: 'Settings history' });

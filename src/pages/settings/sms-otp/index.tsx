@@ -18,7 +18,10 @@ import { TestNumbersNotice } from '@/components/settings/TestNumbersNotice';
 export default function SmsOtpSettingsPage() {
   return (
     <div className="grid min-w-0 gap-6">
-      <PageHeader title="SMS & OTP" description="Configure 2Factor.in, send a test OTP, see what was delivered and review the OTP logs." />
+      <PageHeader
+        title="SMS & OTP"
+        description="Configure 2Factor.in, send a test OTP, see what was delivered and review the OTP logs."
+      />
       <TestNumbersNotice />
       <div className="grid min-w-0 gap-6 lg:grid-cols-2 lg:items-start">
         <SmsOtpConfigForm />
