@@ -96,6 +96,14 @@ function rateLimitWaitS(error: ApiError): number | undefined {
   return error.status === 'rate_limited' ? error.retry_after_s : undefined;
 }
 
+function succeeded(
+  action: SmsResult['action'],
+  answer: { status: string; message: string; response_time_ms: number },
+): Pick<OtpState, 'lastResult' | 'lastError'> {
+  const { status, message, response_time_ms } = answer;
+  return { lastResult: { action, ok: true, status, message, response_time_ms }, lastError: null };
+}
+
 function failed(action: SmsResult['action'], error: ApiError): Pick<OtpState, 'lastResult' | 'lastError'> {
   return { lastResult: { action, ok: false, status: error.status, message: error.message }, lastError: error };
 }
@@ -127,14 +135,7 @@ export function otpReducer(state: OtpState, event: OtpEvent): OtpState {
           expiresAtMs: atMs + answer.expires_in_s * 1000,
         },
         sendBackOffUntilMs: null,
-        lastResult: {
-          action: 'send',
-          ok: true,
-          status: answer.status,
-          message: answer.message,
-          response_time_ms: answer.response_time_ms,
-        },
-        lastError: null,
+        ...succeeded('send', answer),
         nowMs: atMs,
       };
     }
@@ -159,14 +160,7 @@ export function otpReducer(state: OtpState, event: OtpEvent): OtpState {
         ...state,
         session: { kind: 'verified', sessionId, phone: session.phone, resendAtMs: session.resendAtMs },
         verifyBackOffUntilMs: null,
-        lastResult: {
-          action: 'verify',
-          ok: true,
-          status: answer.status,
-          message: answer.message,
-          response_time_ms: answer.response_time_ms,
-        },
-        lastError: null,
+        ...succeeded('verify', answer),
         nowMs: atMs,
       };
     }

@@ -19,7 +19,7 @@ import {
   startPostgrest,
   type PostgrestServer,
 } from '../support/postgrest.js';
-import { allLogRows, addUser, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
+import { allLogRows, buildSmsApp, loggedInByPhone, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 import { useTestDatabase } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 
@@ -76,13 +76,7 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
     const admin = await signedIn(app);
     const loggedIn: PublicUser[] = [];
     for (const role of ['staff', 'agent'] as const) {
-      const phone = newPhone();
-      const user = await addUser(app, role, phone);
-      const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-      await request(app.app)
-        .post('/api/sms/verifyOtp')
-        .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
-        .expect(200);
+      const user = await loggedInByPhone(app, sim(), role);
       loggedIn.push(user);
     }
     await request(app.app)

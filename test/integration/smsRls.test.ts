@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Db, Queryable } from '../../server/db/db.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { useTestDatabase } from '../support/testApp.js';
-import { addUser, allLogRows, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
+import { allLogRows, buildSmsApp, loggedInByPhone, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 
 /** Runs `work` as `role` with the given JWT claims inside a transaction that is always rolled back. */
 async function asRole<T>(
@@ -43,13 +43,7 @@ describe.each(dbKindsUnderTest())('otp_logs row-level security after real sends 
     const admin = await signedIn(app);
     const people = [];
     for (const role of ['staff', 'agent'] as const) {
-      const phone = newPhone();
-      const user = await addUser(app, role, phone);
-      const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
-      await request(app.app)
-        .post('/api/sms/verifyOtp')
-        .send({ session_id: sent.body.session_id, otp: codeSentTo(sim(), phone) })
-        .expect(200);
+      const user = await loggedInByPhone(app, sim(), role);
       people.push(user);
     }
     await request(app.app)

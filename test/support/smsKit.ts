@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { Response } from 'supertest';
+import request, { type Response } from 'supertest';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { PublicUser } from '../../common/api/auth.js';
 import type { Role } from '../../common/roles.js';
@@ -92,6 +92,18 @@ export function codeSentTo(simulator: TwoFactorSimulator, phone: string): string
   const code = message?.code ?? message?.variables?.[0];
   expect(code, `no SMS reached ${phone}`).toMatch(/^\d{6}$/);
   return code!;
+}
+
+/** A user of `role` who owns a new phone and has logged in with it (one send, one right code). */
+export async function loggedInByPhone(app: TestApp, simulator: TwoFactorSimulator, role: Role): Promise<PublicUser> {
+  const phone = newPhone();
+  const user = await addUser(app, role, phone);
+  const sent = await request(app.app).post('/api/sms/sendOtp').send({ phone }).expect(200);
+  await request(app.app)
+    .post('/api/sms/verifyOtp')
+    .send({ session_id: sent.body.session_id, otp: codeSentTo(simulator, phone) })
+    .expect(200);
+  return user;
 }
 
 /** A 6-digit code that is not `code`. */
