@@ -28,6 +28,7 @@ import { AppError } from '../http/appError.js';
 import { createWorkTracker } from '../lifecycle.js';
 import type { HookSendStore } from './hookSendStore.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
+import { providerFailure } from './otpService.js';
 import { toIndianMobile } from './phone.js';
 import type { ProviderResolver } from '../providers/providerResolver.js';
 import type { Booking } from './sendBookings.js';
@@ -217,7 +218,7 @@ export function createHookSends(deps: HookSendsDeps) {
         'Supabase SMS hook: provider call failed',
       );
       if (error.kind === 'rejected') return refused('provider_error', 502, MESSAGES.rejected);
-      const retryAfterS = error.kind === 'busy' ? Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)) : 30;
+      const retryAfterS = providerFailure(error, 'public').retryAfterS ?? 30;
       return retryLater('provider_unavailable', retryAfterS, MESSAGES.unavailable);
     }
   }

@@ -82,7 +82,7 @@ export type SendOutcome = { responseTimeMs: number; failure?: undefined } | { fa
 export type VerifyFailure = { kind: 'mismatch' } | { kind: 'expired' } | { kind: 'provider'; failure: AppError };
 
 /** Who asked: provider failures tell admins 2Factor's own words; end users get neutral ones. */
-type Audience = 'public' | 'admin';
+export type Audience = 'public' | 'admin';
 
 export interface VerifyResult {
   response: VerifyOtpResponse;
@@ -142,7 +142,7 @@ export function createOtpService(deps: OtpServiceDeps) {
         released ? limits.release(options.booking!) : undefined,
       ]);
       deps.logger.warn({ kind: error.kind, details: error.details, type: row.type }, 'provider call failed');
-      throw new ProviderCallFailed(toAppError(error, options.audience), released);
+      throw new ProviderCallFailed(providerFailure(error, options.audience), released);
     }
     const sentSession = (result.value as { providerSessionId?: string }).providerSessionId;
     // A template SMS has no session of ours: its row carries the 2Factor session id the caller was given.
@@ -623,13 +623,14 @@ function toPublicError(error: AppError): AppError {
 }
 
 function circuitOpenError(): AppError {
-  return toAppError(
+  return providerFailure(
     new ProviderError('unavailable', '2Factor circuit open', 'not called', 0, { called: false }),
     'public',
   );
 }
 
-function toAppError(error: ProviderError, audience: Audience): AppError {
+/** A failed provider call as the error its caller answers with (admins also get 2Factor's own words). */
+export function providerFailure(error: ProviderError, audience: Audience): AppError {
   const body = audience === 'admin' ? { provider_details: error.details } : {};
   switch (error.kind) {
     case 'rejected':
