@@ -30,7 +30,7 @@ import type { HookSendStore } from './hookSendStore.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
 import { providerFailure } from './otpService.js';
 import { toIndianMobile } from './phone.js';
-import type { ProviderResolver } from '../providers/providerResolver.js';
+import type { ProviderResolver } from './providerResolver.js';
 import type { Booking } from './sendBookings.js';
 import type { SendLimits } from './sendLimits.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';

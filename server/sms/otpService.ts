@@ -44,7 +44,7 @@ import type { OtpLogWriter } from './otpLogWriter.js';
 import type { MirroredOutcome, OutcomeMirror } from './outcomeMirror.js';
 import { generateOtp, type OtpHasher } from './otpCodes.js';
 import { toIndianMobile } from './phone.js';
-import type { ProviderResolver, ResolvedProvider } from '../providers/providerResolver.js';
+import type { ProviderResolver, ResolvedProvider } from './providerResolver.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';
 import type { Booking } from './sendBookings.js';
 import type { SendLimits } from './sendLimits.js';

@@ -18,7 +18,7 @@ import {
 import type { ScheduledJobsRepository } from '../db/scheduledJobsRepository.js';
 import type { BalanceSample, SmsBalanceRepository } from '../db/smsBalanceRepository.js';
 import { AppError } from '../http/appError.js';
-import type { ProviderResolver } from '../providers/providerResolver.js';
+import type { ProviderResolver } from './providerResolver.js';
 import type { EffectiveSmsSettings, SmsSettings } from './smsSettings.js';
 import type { SmsOtpProvider } from '../providers/smsProvider.js';
 

@@ -3,12 +3,14 @@
  * configured API key, the same client pointed at the sandbox simulator when there is no key outside
  * production, or `provider_not_configured`. Clients are reused while the key and URL stay the same;
  * every one is wrapped by the shared guard (circuit breaker + request-rate ceiling).
+ *
+ * The client itself comes from the composition root (`createClient`), so this service never imports the
+ * 2Factor adapter.
  */
-import { createTwoFactorClient } from './twoFactor/twoFactorClient.js';
 import { AppError } from '../http/appError.js';
-import type { ProviderGuard } from './providerGuard.js';
-import type { Sandbox } from './sandbox.js';
-import type { SmsOtpProvider } from './smsProvider.js';
+import type { ProviderGuard } from '../providers/providerGuard.js';
+import type { Sandbox } from '../providers/sandbox.js';
+import type { SmsOtpProvider } from '../providers/smsProvider.js';
 
 /** What the resolver reads of the settings in force (server/sms/smsSettings.ts gives more, passed through). */
 export interface ProviderSettings {
@@ -30,7 +32,8 @@ export interface ResolvedProvider<S extends ProviderSettings = ProviderSettings>
 export interface ProviderResolverDeps<S extends ProviderSettings> {
   settings: { current(): Promise<S> };
   guard: ProviderGuard;
-  timeoutMs: number;
+  /** Builds the vendor client for one API key and URL (server/composeApp.ts passes 2Factor's, with its timeout). */
+  createClient: (connection: { baseUrl: string; apiKey: string }) => SmsOtpProvider;
   sandbox?: Sandbox | undefined;
   /** Wraps each 2Factor client inside the guard (metrics: only calls that reach 2Factor are timed). */
   instrument?: (client: SmsOtpProvider) => SmsOtpProvider;
@@ -45,7 +48,7 @@ export function createProviderResolver<S extends ProviderSettings>(deps: Provide
 
   function providerFor(baseUrl: string, apiKey: string): SmsOtpProvider {
     if (cached?.baseUrl !== baseUrl || cached.apiKey !== apiKey) {
-      const client = createTwoFactorClient({ baseUrl, apiKey, timeoutMs: deps.timeoutMs });
+      const client = deps.createClient({ baseUrl, apiKey });
       cached = { baseUrl, apiKey, provider: deps.guard.wrap(deps.instrument ? deps.instrument(client) : client) };
     }
     return cached.provider;
