@@ -28,7 +28,8 @@ import { createLogger, SecretRegistry } from './logger.js';
 import { CLIENT_DIST_DIR, MIGRATIONS_DIR } from './paths.js';
 import { createRedis } from './redis.js';
 import { leaseForTimeout, redisCeiling } from './providers/providerCeiling.js';
-import { startSandbox, type Sandbox } from './providers/sandbox.js';
+import type { Sandbox } from './providers/sandbox.js';
+import { startSandbox } from './providers/twoFactor/simulatorSandbox.js';
 import { BALANCE_POLL_TICK_MS } from './sms/smsBalance.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;

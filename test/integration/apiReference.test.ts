@@ -14,7 +14,7 @@ import express, { type Express } from 'express';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../server/auth/createUser.js';
-import { sandboxFromSimulator } from '../../server/providers/sandbox.js';
+import { sandboxFromSimulator } from '../../server/providers/twoFactor/simulatorSandbox.js';
 import { buildTestApp, createFakeClock, useTestDatabase, type TestApp } from '../support/testApp.js';
 import { addUser, codeSentTo, cookieFor, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { OtpLogItem } from '../../common/api/sms.js';
 import { startTwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
-import { sandboxFromSimulator } from '../../server/providers/sandbox.js';
+import { sandboxFromSimulator } from '../../server/providers/twoFactor/simulatorSandbox.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { buildTestApp, createFakeClock, useTestDatabase, type TestApp } from '../support/testApp.js';
 import {

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { Db, Queryable } from '../../server/db/db.js';
 import { VOICE_INSTEAD_OF_SMS_MESSAGE } from '../../server/sms/deliveryReports.js';
-import { sandboxFromSimulator } from '../../server/providers/sandbox.js';
+import { sandboxFromSimulator } from '../../server/providers/twoFactor/simulatorSandbox.js';
 import { CALLBACK_BODY_LIMIT } from '../../server/webhooks/twoFactorCallbacks.js';
 import {
   CALLBACK_PATH,
