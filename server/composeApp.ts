@@ -92,6 +92,11 @@ const HOOK_PROVIDER_TIMEOUT_MS = 3_500;
 /** How long a provider call may wait for a rate slot before it is refused as provider_busy. */
 const MAX_PROVIDER_SLOT_WAIT_MS = 250;
 
+/** Provider failures in a row that open the circuit breaker (sends then fail fast as provider_unavailable). */
+const BREAKER_FAILURES_TO_OPEN = 5;
+/** How long an open breaker waits before it lets one trial call through. */
+const BREAKER_HALF_OPEN_AFTER_MS = 15_000;
+
 export interface ComposedApp {
   app: Express;
   users: UsersRepository;
@@ -143,8 +148,8 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     ceiling:
       infra.providerCeiling ?? memoryCeiling(config.sms.providerMaxRps, leaseForTimeout(config.sms.providerTimeoutMs)),
     maxWaitMs: MAX_PROVIDER_SLOT_WAIT_MS,
-    failuresToOpen: infra.breaker?.failuresToOpen ?? 5,
-    halfOpenAfterMs: infra.breaker?.halfOpenAfterMs ?? 15_000,
+    failuresToOpen: infra.breaker?.failuresToOpen ?? BREAKER_FAILURES_TO_OPEN,
+    halfOpenAfterMs: infra.breaker?.halfOpenAfterMs ?? BREAKER_HALF_OPEN_AFTER_MS,
     observer: ceilingObserver(metrics),
     now,
   });

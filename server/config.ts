@@ -97,6 +97,10 @@ const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or h
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
 
+/** The resend cooldown defaults, also read raw by crossVariableProblems. */
+const DEFAULT_RESEND_COOLDOWN_S = 30;
+const DEFAULT_RESEND_COOLDOWN_MAX_S = 600;
+
 const envSchema = z.object({
   NODE_ENV: env(z.enum(['development', 'production', 'test']).default('development')),
   PORT: env(port.default(3000)),
@@ -139,8 +143,8 @@ const envSchema = z.object({
   SMS_OTP_TTL_S: env(positiveInt.max(3600).default(300)),
   SMS_MAX_VERIFY_ATTEMPTS: env(positiveInt.max(20).default(5)),
   SMS_RATE_LIMIT_PER_MIN: env(positiveInt.default(5)),
-  SMS_RESEND_COOLDOWN_S: env(positiveInt.default(30)),
-  SMS_RESEND_COOLDOWN_MAX_S: env(positiveInt.default(600)),
+  SMS_RESEND_COOLDOWN_S: env(positiveInt.default(DEFAULT_RESEND_COOLDOWN_S)),
+  SMS_RESEND_COOLDOWN_MAX_S: env(positiveInt.default(DEFAULT_RESEND_COOLDOWN_MAX_S)),
   SMS_MAX_SENDS_PER_PHONE_PER_DAY: env(positiveInt.default(10)),
   SMS_MAX_SENDS_PER_HOUR: env(positiveInt.default(5)),
   SMS_DAILY_BUDGET: env(positiveInt.default(5000)),
@@ -243,8 +247,8 @@ function crossVariableProblems(source: NodeJS.ProcessEnv): string[] {
   if (source.NODE_ENV?.trim() === 'production' && !given('APP_SECRET')) {
     problems.push('APP_SECRET: required when NODE_ENV=production (at least 32 characters)');
   }
-  const cooldownS = Number(source.SMS_RESEND_COOLDOWN_S?.trim() || '30');
-  const cooldownMaxS = Number(source.SMS_RESEND_COOLDOWN_MAX_S?.trim() || '600');
+  const cooldownS = Number(source.SMS_RESEND_COOLDOWN_S?.trim() || DEFAULT_RESEND_COOLDOWN_S);
+  const cooldownMaxS = Number(source.SMS_RESEND_COOLDOWN_MAX_S?.trim() || DEFAULT_RESEND_COOLDOWN_MAX_S);
   if (cooldownMaxS < cooldownS) {
     problems.push('SMS_RESEND_COOLDOWN_MAX_S: must be at least SMS_RESEND_COOLDOWN_S');
   }

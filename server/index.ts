@@ -35,11 +35,15 @@ import { BALANCE_POLL_TICK_MS } from './sms/smsBalance.js';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How often expired sessions and old log rows are deleted (one instance at a time, see db/retention.ts). */
 const PURGE_INTERVAL_MS = 5 * 60_000;
+/** The first purge runs soon after start, but not during the boot. */
+const FIRST_PURGE_AFTER_MS = PURGE_INTERVAL_MS / 10;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** The first balance poll waits this long after start, so it does not compete with the boot. */
 const FIRST_BALANCE_POLL_AFTER_MS = 5_000;
 /** A worker that died is replaced after this pause, so a crash loop does not spin the CPU. */
 const WORKER_RESTART_DELAY_MS = 1_000;
+/** Reaching PostgreSQL or Redis at boot: 8 tries over about 16 s, for services started at the same time. */
+const BOOT_CONNECT_RETRIES = { attempts: 8, firstDelayMs: 250, maxDelayMs: 4_000 };
 const EX_UNAVAILABLE = 69;
 const EX_CONFIG = 78;
 
@@ -68,7 +72,7 @@ async function connectDatabase(config: Config, logger: Logger): Promise<Db> {
           throw error;
         }
       },
-      { what: describeDatabase(config), attempts: 8, firstDelayMs: 250, maxDelayMs: 4_000, logger },
+      { what: describeDatabase(config), ...BOOT_CONNECT_RETRIES, logger },
     );
   } catch (error) {
     logger.fatal(
@@ -84,9 +88,7 @@ async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   try {
     await withRetries(() => redis.connect().then(() => redis.ping()), {
       what: 'Redis (REDIS_URL)',
-      attempts: 8,
-      firstDelayMs: 250,
-      maxDelayMs: 4_000,
+      ...BOOT_CONNECT_RETRIES,
       logger,
     });
     return redis;
@@ -186,7 +188,7 @@ async function runServer(
     );
   const housekeeping = setInterval(purge, PURGE_INTERVAL_MS);
   housekeeping.unref();
-  setTimeout(purge, PURGE_INTERVAL_MS / 10).unref();
+  setTimeout(purge, FIRST_PURGE_AFTER_MS).unref();
 
   // Every instance ticks; the database decides which one polls the balance and which one sends an alert.
   const pollBalance = () =>

@@ -2,6 +2,9 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AppError } from './http/appError.js';
 
+/** Retry-After while the process stops: by then another worker or instance answers. */
+const SHUTTING_DOWN_RETRY_AFTER_S = 2;
+
 export interface RetryOptions {
   what: string;
   attempts: number;
@@ -44,7 +47,7 @@ export async function drainHttpServer(server: Server, graceMs: number): Promise<
 /** The answer to work arriving while the process stops: 503 shutting_down, come back in a moment. */
 export function shuttingDownError(): AppError {
   return new AppError('shutting_down', 'The server is restarting. Please try again.', {
-    retryAfterS: 2,
+    retryAfterS: SHUTTING_DOWN_RETRY_AFTER_S,
     headers: { Connection: 'close' },
   });
 }

@@ -7,13 +7,15 @@
 import pino, { type Logger } from 'pino';
 
 export const REDACTED = '[REDACTED]';
+/** Shorter values are not scrubbed: they would blank ordinary words and numbers all over the log. */
+const MIN_SCRUBBED_SECRET_LENGTH = 6;
 
 /** Secret values (not field names) that must never reach a log line. Registered at runtime. */
 export class SecretRegistry {
   private readonly values = new Set<string>();
 
   add(secret: string | undefined): void {
-    if (secret && secret.length >= 6) this.values.add(secret);
+    if (secret && secret.length >= MIN_SCRUBBED_SECRET_LENGTH) this.values.add(secret);
   }
 
   scrub(text: string): string {

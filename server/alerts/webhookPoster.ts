@@ -23,17 +23,24 @@ export class WebhookError extends Error {
   }
 }
 
+/** A webhook that has not answered by then is treated as down (and retried). */
+const DEFAULT_TIMEOUT_MS = 5_000;
+/** Tries in all, the first included: a blip heals, a dead webhook does not hold the alert watch for long. */
+const DEFAULT_MAX_ATTEMPTS = 3;
+const DEFAULT_FIRST_RETRY_DELAY_MS = 1_000;
+const DEFAULT_MAX_RETRY_DELAY_MS = 10_000;
+
 export type WebhookPoster = (url: string, payload: unknown) => Promise<{ attempts: number }>;
 
 export function createWebhookPoster(options: WebhookPosterOptions = {}): WebhookPoster {
-  const timeoutMs = options.timeoutMs ?? 5_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const policy = retry(
     handleWhen((error) => error instanceof WebhookError && error.retryable),
     {
-      maxAttempts: (options.maxAttempts ?? 3) - 1,
+      maxAttempts: (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) - 1,
       backoff: new ExponentialBackoff({
-        initialDelay: options.initialDelayMs ?? 1_000,
-        maxDelay: options.maxDelayMs ?? 10_000,
+        initialDelay: options.initialDelayMs ?? DEFAULT_FIRST_RETRY_DELAY_MS,
+        maxDelay: options.maxDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS,
       }),
     },
   );

@@ -15,6 +15,9 @@ export interface AuthRouterDeps {
   failedLoginsPer15Minutes: number;
 }
 
+/** The window of LOGIN_RATE_LIMIT_PER_15_MIN (failedLoginsPer15Minutes). */
+const FAILED_LOGINS_WINDOW_MS = 15 * 60_000;
+
 /** /api/auth: email login, who am I, logout. */
 export function createAuthRouter(deps: AuthRouterDeps): Router {
   const router = Router();
@@ -22,7 +25,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
 
   const failedLoginsPerIp = createLimiter({
     name: 'login-ip',
-    windowMs: 15 * 60_000,
+    windowMs: FAILED_LOGINS_WINDOW_MS,
     limit: deps.failedLoginsPer15Minutes,
     key: clientIpKey,
     count: 'failures',

@@ -5,6 +5,10 @@ const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as co
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
+/** Fewer different characters than this (aaaaaaaaaa, ababababab) is refused whatever the length. */
+const MIN_DISTINCT_CHARACTERS = 4;
+/** An email local part shorter than this is not looked for in the password: it would match by chance. */
+const MIN_LOCAL_PART_CHECKED = 4;
 
 const COMMON_PASSWORDS = new Set([
   '1234567890',
@@ -25,10 +29,10 @@ const COMMON_PASSWORDS = new Set([
 export function passwordWeakness(password: string, email?: string): string | null {
   if (password.length < MIN_PASSWORD_LENGTH) return `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
   if (password.length > MAX_PASSWORD_LENGTH) return `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
-  if (new Set(password).size < 4) return 'Use more varied characters.';
+  if (new Set(password).size < MIN_DISTINCT_CHARACTERS) return 'Use more varied characters.';
   if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'This password is too common.';
   const localPart = email?.split('@')[0]?.toLowerCase();
-  if (localPart && localPart.length >= 4 && password.toLowerCase().includes(localPart)) {
+  if (localPart && localPart.length >= MIN_LOCAL_PART_CHECKED && password.toLowerCase().includes(localPart)) {
     return 'Do not use your email address in the password.';
   }
   return null;

@@ -13,6 +13,9 @@
 import DataLoader from 'dataloader';
 import { isDatabaseUnavailableError } from './db.js';
 
+/** Items per statement at most: a bound on one statement's parameters and on what one failure takes down. */
+export const DEFAULT_MAX_BATCH_SIZE = 500;
+
 export type Batcher<In, Out> = DataLoader<In, Out, In>;
 
 export interface BatcherOptions {
@@ -33,7 +36,7 @@ export function createBatcher<In, Out>(
     },
     {
       cache: false,
-      maxBatchSize: options.maxBatchSize ?? 500,
+      maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
       // A new batch is dispatched once the one in flight is done (at once when idle), after the current tick.
       batchScheduleFn: (dispatch) => void inFlight.then(() => process.nextTick(dispatch)),
     },

@@ -6,6 +6,11 @@ import type { Db, QueryResult, Transaction } from './db.js';
 // Return int8 (bigint) and numeric as JS numbers: our ids and counters stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+/** A pool that cannot hand out a connection by then reports the database unavailable instead of queueing on. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** Idle connections are closed after this, so a quiet instance gives its connections back to PostgreSQL. */
+const IDLE_CONNECTION_TIMEOUT_MS = 30_000;
+
 const statementNames = new Map<string, string>();
 
 /**
@@ -32,8 +37,8 @@ export function createPostgresDb(options: PostgresOptions): Db {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: IDLE_CONNECTION_TIMEOUT_MS,
     application_name: options.applicationName ?? 'sms-otp',
   });
   // An idle client losing its connection (database restart) must not crash the process.

@@ -31,6 +31,8 @@ export interface Retention {
 /** The advisory lock key of the purge job (any constant: it only has to differ from other advisory locks). */
 export const PURGE_LOCK_KEY = 2_026_112_401;
 const DAY_MS = 86_400_000;
+/** Rows deleted per statement: small enough that one purge batch never holds locks for long. */
+const DEFAULT_PURGE_BATCH_ROWS = 5_000;
 
 const TABLES: Record<keyof PurgeCounts, string> = {
   otpSessions: 'public.otp_sessions',
@@ -57,7 +59,7 @@ export function createRetention(
   db: Db,
   options: { otpLogRetentionDays: number; now: () => number; batchSize?: number },
 ): Retention {
-  const batchSize = options.batchSize ?? 5_000;
+  const batchSize = options.batchSize ?? DEFAULT_PURGE_BATCH_ROWS;
 
   /** One batch under the lock: the rows deleted, or undefined when another instance holds the lock. */
   const batch = (sql: string, cutoff: Date) =>

@@ -4,6 +4,9 @@ import { isDatabaseUnavailableError } from '../db/db.js';
 import type { ErrorCode } from '../../common/errorCodes.js';
 import { AppError } from './appError.js';
 
+/** Retry-After while PostgreSQL is unreachable: a restart or failover usually takes seconds. */
+const DATABASE_UNAVAILABLE_RETRY_AFTER_S = 5;
+
 /** Errors body-parser raises for a bad body: client mistakes, never 5xx. */
 function fromBodyParser(error: { type?: unknown; status?: unknown }): AppError | undefined {
   switch (error.type) {
@@ -30,7 +33,7 @@ export function toAppError(error: unknown): AppError {
     if (parsed) return parsed;
     if (isDatabaseUnavailableError(error)) {
       return new AppError('database_unavailable', 'The service is temporarily unavailable. Please try again shortly.', {
-        retryAfterS: 5,
+        retryAfterS: DATABASE_UNAVAILABLE_RETRY_AFTER_S,
       });
     }
     const status = (error as { status?: unknown; statusCode?: unknown }).status;

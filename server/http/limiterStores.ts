@@ -7,7 +7,13 @@
 import type { Redis } from 'ioredis';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { LIMITER_UNAVAILABLE_RETRY_AFTER_S } from '../tuning.js';
 import { AppError } from './appError.js';
+
+/** Expired windows are swept at most this often, however short the window. */
+const MIN_SWEEP_INTERVAL_MS = 1_000;
+/** How often in-memory failure counters drop the keys they no longer need to remember. */
+const FAILURE_SWEEP_INTERVAL_MS = 60_000;
 
 export type Clock = () => number;
 
@@ -46,7 +52,7 @@ export class ClockedMemoryStore implements Store {
   init(options: Options): void {
     this.windowMs = options.windowMs;
     clearInterval(this.sweepTimer);
-    this.sweepTimer = setInterval(() => this.sweep(), Math.max(this.windowMs, 1_000));
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(this.windowMs, MIN_SWEEP_INTERVAL_MS));
     this.sweepTimer.unref();
   }
 
@@ -145,7 +151,7 @@ export function limiterUnavailableError(): AppError {
   return new AppError(
     'rate_limiter_unavailable',
     'We cannot check request limits right now, so this request was refused. Please try again shortly.',
-    { retryAfterS: 5 },
+    { retryAfterS: LIMITER_UNAVAILABLE_RETRY_AFTER_S },
   );
 }
 
@@ -200,7 +206,7 @@ function memoryFailureCounters(name: string, now: Clock): FailureCounters {
   const sweep = setInterval(() => {
     const nowMs = now();
     for (const [key, counter] of counters) if (counter.forgetAtMs <= nowMs) counters.delete(key);
-  }, 60_000);
+  }, FAILURE_SWEEP_INTERVAL_MS);
   sweep.unref();
   const live = (key: string) => {
     const counter = counters.get(`${name}:${key}`);

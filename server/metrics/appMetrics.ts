@@ -10,6 +10,11 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../../common/api/delivery.js';
 import type { BalanceAccount } from '../../common/api/sms.js';
 
+/** 2Factor answers in a few hundred ms; the top buckets reach past PROVIDER_TIMEOUT_MS's default (5 s). */
+const PROVIDER_DURATION_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** A slot wait is capped at 250 ms (MAX_PROVIDER_SLOT_WAIT_MS), so the buckets stop there. */
+const CEILING_WAIT_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
+
 export type ProviderOperation = 'send_otp' | 'send_given_otp' | 'verify_otp' | 'send_template' | 'balance';
 
 export interface MetricsState {
@@ -46,13 +51,13 @@ export function createAppMetrics() {
       name: 'sms_provider_request_duration_seconds',
       help: 'Calls that reached 2Factor: time to its answer, by operation and outcome (answered, rejected, unavailable).',
       labelNames: ['operation', 'outcome'] as const,
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: PROVIDER_DURATION_BUCKETS_S,
       registers,
     }),
     ceilingWait: new Histogram({
       name: 'sms_provider_ceiling_wait_seconds',
       help: 'Time a call to 2Factor waited for a slot under PROVIDER_MAX_RPS before it was made.',
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      buckets: CEILING_WAIT_BUCKETS_S,
       registers,
     }),
     ceilingRefusals: new Counter({

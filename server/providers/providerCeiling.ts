@@ -23,10 +23,12 @@ export interface ProviderCeiling {
 }
 
 const WINDOW_MS = 1_000;
+/** What an aborted call may still take after its timeout before its slot is given back. */
+const ABORT_ALLOWANCE_MS = 1_000;
 
 /** The lease of a call that may run `providerTimeoutMs` before it is aborted, and a second more for the abort. */
 export function leaseForTimeout(providerTimeoutMs: number): number {
-  return providerTimeoutMs + 1_000;
+  return providerTimeoutMs + ABORT_ALLOWANCE_MS;
 }
 
 export function memoryCeiling(

@@ -13,6 +13,9 @@
 import type { Redis } from 'ioredis';
 import type { LimiterStoreFactory } from '../http/limiterStores.js';
 
+/** How often the in-memory store forgets request ids whose claim has expired. */
+const SWEEP_EVERY_MS = 60_000;
+
 export interface HookCallRecord {
   atMs: number;
   result: string;
@@ -39,7 +42,7 @@ export function memoryHookSendStore(now: () => number): HookSendStore {
   const sweep = setInterval(() => {
     const nowMs = now();
     for (const [uuid, expiresAtMs] of taken) if (expiresAtMs <= nowMs) taken.delete(uuid);
-  }, 60_000);
+  }, SWEEP_EVERY_MS);
   sweep.unref();
   return {
     async claim(uuid, ttlMs) {

@@ -26,9 +26,10 @@ import {
 } from '../../common/api/supabaseHook.js';
 import { AppError } from '../http/appError.js';
 import { createWorkTracker } from '../lifecycle.js';
+import { LIMITER_UNAVAILABLE_RETRY_AFTER_S } from '../tuning.js';
 import type { HookSendStore } from './hookSendStore.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
-import { providerFailure } from './otpService.js';
+import { PROVIDER_UNAVAILABLE_RETRY_AFTER_S, providerFailure } from './otpService.js';
 import { toIndianMobile } from './phone.js';
 import type { ProviderResolver } from './providerResolver.js';
 import type { Booking } from './sendBookings.js';
@@ -131,7 +132,7 @@ export function createHookSends(deps: HookSendsDeps) {
       claimed = await store.claim(request.requestId, HOOK_UUID_TTL_MS);
     } catch (error) {
       logger.warn({ err: error }, 'Supabase SMS hook: the request id could not be checked; refused');
-      return retryLater('limiter_unavailable', 5, MESSAGES.limiterUnavailable);
+      return retryLater('limiter_unavailable', LIMITER_UNAVAILABLE_RETRY_AFTER_S, MESSAGES.limiterUnavailable);
     }
     if (!claimed) {
       logger.info(
@@ -156,7 +157,7 @@ export function createHookSends(deps: HookSendsDeps) {
       if (error.code === 'rate_limited') return refused('rate_limited', 429, error.message);
       if (error.code === 'sms_budget_exhausted') return refused('budget_exhausted', 429, error.message);
       if (error.code === 'rate_limiter_unavailable')
-        return retryLater('limiter_unavailable', 5, MESSAGES.limiterUnavailable);
+        return retryLater('limiter_unavailable', LIMITER_UNAVAILABLE_RETRY_AFTER_S, MESSAGES.limiterUnavailable);
       throw error;
     }
 
@@ -218,7 +219,7 @@ export function createHookSends(deps: HookSendsDeps) {
         'Supabase SMS hook: provider call failed',
       );
       if (error.kind === 'rejected') return refused('provider_error', 502, MESSAGES.rejected);
-      const retryAfterS = providerFailure(error, 'public').retryAfterS ?? 30;
+      const retryAfterS = providerFailure(error, 'public').retryAfterS ?? PROVIDER_UNAVAILABLE_RETRY_AFTER_S;
       return retryLater('provider_unavailable', retryAfterS, MESSAGES.unavailable);
     }
   }

@@ -14,9 +14,20 @@
  * stored, so a batch whose commit was acknowledged by nobody (a connection killed mid-insert) is not written twice.
  */
 import type { Logger } from 'pino';
-import { createWriteBatcher } from '../db/batcher.js';
+import { createWriteBatcher, DEFAULT_MAX_BATCH_SIZE } from '../db/batcher.js';
 import { isDatabaseUnavailableError } from '../db/db.js';
 import type { OtpLogEntry, OtpLogsRepository } from '../db/otpLogsRepository.js';
+
+/** Held rows at most while the database is down: bounds memory (a row is well under 1 kB). */
+const DEFAULT_MAX_HELD_ROWS = 50_000;
+/** Held rows older than this are dropped: an outage that long needs a person, not a longer queue. */
+const DEFAULT_MAX_HELD_MS = 3_600_000;
+const DEFAULT_FIRST_RETRY_DELAY_MS = 500;
+const DEFAULT_MAX_RETRY_DELAY_MS = 10_000;
+/** What a stop waits for held rows; stays under the server's shutdown grace. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
+/** While draining, held rows are tried again this often. */
+const DRAIN_RETRY_PAUSE_MS = 250;
 
 export interface OtpLogWriter {
   write(entry: OtpLogEntry): Promise<void>;
@@ -42,11 +53,11 @@ export function createOtpLogWriter(
   repository: Pick<OtpLogsRepository, 'insertMany'>,
   options: OtpLogWriterOptions = {},
 ): OtpLogWriter {
-  const maxHeldRows = options.maxHeldRows ?? 50_000;
-  const maxHeldMs = options.maxHeldMs ?? 3_600_000;
-  const firstRetryDelayMs = options.firstRetryDelayMs ?? 500;
-  const maxRetryDelayMs = options.maxRetryDelayMs ?? 10_000;
-  const maxBatchSize = options.maxBatchSize ?? 500;
+  const maxHeldRows = options.maxHeldRows ?? DEFAULT_MAX_HELD_ROWS;
+  const maxHeldMs = options.maxHeldMs ?? DEFAULT_MAX_HELD_MS;
+  const firstRetryDelayMs = options.firstRetryDelayMs ?? DEFAULT_FIRST_RETRY_DELAY_MS;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+  const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   const now = options.now ?? Date.now;
   const batcher = createWriteBatcher((entries: readonly OtpLogEntry[]) => repository.insertMany(entries), {
     maxBatchSize,
@@ -142,11 +153,13 @@ export function createOtpLogWriter(
       if (held.length === 0 && !retrying) return;
       clearTimeout(retryTimer);
       retryTimer = undefined;
-      const deadline = now() + (options.drainTimeoutMs ?? 5_000);
+      const deadline = now() + (options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
       while ((held.length > 0 || retrying) && now() < deadline) {
         await (retrying ?? (retrying = retryHeld().finally(() => (retrying = undefined))));
         if (held.length > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - now()))));
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.min(DRAIN_RETRY_PAUSE_MS, Math.max(0, deadline - now()))),
+          );
       }
       if (held.length > 0)
         options.logger?.error(

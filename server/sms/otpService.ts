@@ -100,6 +100,11 @@ const MESSAGES = {
   providerBusy: 'We are sending a lot of messages right now. Please try again in a moment.',
 } as const;
 
+/** Retry-After when 2Factor does not answer (or the circuit is open): about when the breaker tries it again. */
+export const PROVIDER_UNAVAILABLE_RETRY_AFTER_S = 30;
+/** How long to wait when the provider is busy and no better wait is known. */
+const PROVIDER_BUSY_RETRY_MS = 1_000;
+
 /** Before any real send has been seen: a typical 2Factor answer time. */
 const DEFAULT_SEND_MS = 250;
 
@@ -637,11 +642,14 @@ export function providerFailure(error: ProviderError, audience: Audience): AppEr
       return new AppError('provider_error', MESSAGES.providerRejected, { body });
     case 'busy':
       return new AppError('provider_busy', MESSAGES.providerBusy, {
-        retryAfterS: retryAfterSeconds(error.retryAfterMs ?? 1000),
+        retryAfterS: retryAfterSeconds(error.retryAfterMs ?? PROVIDER_BUSY_RETRY_MS),
         body,
       });
     case 'unavailable':
-      return new AppError('provider_unavailable', MESSAGES.providerUnavailable, { retryAfterS: 30, body });
+      return new AppError('provider_unavailable', MESSAGES.providerUnavailable, {
+        retryAfterS: PROVIDER_UNAVAILABLE_RETRY_AFTER_S,
+        body,
+      });
   }
 }
 

@@ -7,6 +7,11 @@
  * Only outcomes of the last `maxAgeMs` are drawn; with none that recent, `sample` answers undefined and the caller
  * uses its default (success after a typical provider time).
  */
+/** Recent outcomes kept to draw from: enough for the proportions to follow the real ones. */
+const DEFAULT_SIZE = 64;
+/** Older outcomes no longer say how 2Factor behaves now. */
+const DEFAULT_MAX_AGE_MS = 60_000;
+
 export interface MirroredOutcome<T> {
   result: T;
   /** From the point where the real and the mirrored paths part until the answer was ready. */
@@ -26,8 +31,8 @@ export interface OutcomeMirrorOptions {
 }
 
 export function createOutcomeMirror<T>(options: OutcomeMirrorOptions = {}): OutcomeMirror<T> {
-  const size = options.size ?? 64;
-  const maxAgeMs = options.maxAgeMs ?? 60_000;
+  const size = options.size ?? DEFAULT_SIZE;
+  const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
   const now = options.now ?? (() => performance.now());
   const random = options.random ?? Math.random;
   const outcomes: Array<MirroredOutcome<T> & { atMs: number }> = [];

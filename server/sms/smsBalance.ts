@@ -30,6 +30,8 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** The trend the admin page draws. */
 const HISTORY_SHOWN_MS = 7 * DAY_MS;
+/** Balance samples are kept this long, then purged. */
+const DEFAULT_KEEP_DAYS = 90;
 
 export interface PolledBalances {
   samples: BalanceSample[];
@@ -58,7 +60,7 @@ export function createSmsBalance(deps: SmsBalanceDeps) {
   const intervalMs = deps.intervalMs ?? BALANCE_POLL_INTERVAL_MS;
   // Ticks drift by milliseconds: without this slack a tick landing just before the interval ends would wait a whole tick more.
   const minIntervalMs = intervalMs - (deps.tickMs ?? BALANCE_POLL_TICK_MS) / 2;
-  const keepMs = (deps.keepDays ?? 90) * DAY_MS;
+  const keepMs = (deps.keepDays ?? DEFAULT_KEEP_DAYS) * DAY_MS;
 
   async function fetchBalance(provider: SmsOtpProvider, account: BalanceAccount, inUse: BalanceAccount) {
     try {

@@ -44,9 +44,11 @@ export type SmsSettings = ReturnType<typeof createSmsSettings>;
 
 /** Changes the admin page lists. */
 const CHANGES_SHOWN = 20;
+/** Settings saved on another instance are seen within this long. */
+const DEFAULT_CACHE_TTL_MS = 5_000;
 
 export function createSmsSettings(deps: SmsSettingsDeps) {
-  const cacheTtlMs = deps.cacheTtlMs ?? 5_000;
+  const cacheTtlMs = deps.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
   let cached: { settings: EffectiveSmsSettings; loadedAtMs: number } | undefined;
   let loading: Promise<EffectiveSmsSettings> | undefined;
   const listeners = new Set<(settings: EffectiveSmsSettings) => void>();

@@ -207,6 +207,9 @@ export interface TwoFactorSimulator {
   reset(): void;
 }
 
+/** The longest latency or report delay that can be injected: ten minutes covers every timeout under test. */
+export const MAX_INJECTED_DELAY_MS = 600_000;
+
 const balancesSchema = z.strictObject({
   sms: z.string().max(32).optional(),
   voice: z.string().max(32).optional(),
@@ -214,7 +217,7 @@ const balancesSchema = z.strictObject({
 });
 
 const faultsSchema = z.strictObject({
-  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  latencyMs: z.number().int().min(0).max(MAX_INJECTED_DELAY_MS).optional(),
   mode: z.enum(FAULT_MODES).optional(),
 });
 
@@ -223,7 +226,7 @@ const deliveryReportsSchema = z.strictObject({
     .url({ protocol: /^https?$/ })
     .nullable()
     .optional(),
-  delayMs: z.number().int().min(0).max(600_000).optional(),
+  delayMs: z.number().int().min(0).max(MAX_INJECTED_DELAY_MS).optional(),
   mix: z
     .strictObject({
       delivered: z.number().int().min(0),
@@ -234,6 +237,11 @@ const deliveryReportsSchema = z.strictObject({
     .optional(),
   voiceInsteadOfSms: z.boolean().optional(),
 });
+
+/** Code length when none is given, as a 2Factor account sends by default. */
+const DEFAULT_OTP_LENGTH = 6;
+/** The `oversized` fault answers this much, far over what the client reads (MAX_ANSWER_BYTES). */
+const OVERSIZED_ANSWER_BYTES = 1 << 20;
 
 /** The outbox keeps at least the newest this many messages. */
 const DEFAULT_OUTBOX_LIMIT = 10_000;
@@ -282,7 +290,7 @@ export function parseSimulatorPhone(raw: string): string | undefined {
 export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions = {}): Promise<TwoFactorSimulator> {
   const now = options.now ?? Date.now;
   const host = options.host ?? '127.0.0.1';
-  const otpLength = options.otpLength ?? 6;
+  const otpLength = options.otpLength ?? DEFAULT_OTP_LENGTH;
   if (!Number.isInteger(otpLength) || otpLength < 4 || otpLength > 8) throw new Error('otpLength must be 4–8');
   const validKeys = options.validApiKeys ? new Set(options.validApiKeys) : undefined;
   const invalidKeyHttpStatus = options.invalidKeyHttpStatus ?? 200;
@@ -537,7 +545,7 @@ export async function startTwoFactorSimulator(options: TwoFactorSimulatorOptions
       answer = {
         status: 200,
         contentType: JSON_TYPE,
-        body: JSON.stringify({ Status: 'Success', Details: 'x'.repeat(1 << 20) }),
+        body: JSON.stringify({ Status: 'Success', Details: 'x'.repeat(OVERSIZED_ANSWER_BYTES) }),
       };
     } else if (fault.mode === 'invalidKey' || (validKeys !== undefined && !validKeys.has(key))) {
       answer = error(invalidKeyHttpStatus, TWO_FACTOR_TEXT.invalidApiKey);

@@ -11,7 +11,12 @@
  * voice-instead-of-SMS fault: POST /__simulator/delivery-reports).
  */
 import { parseArgs } from 'node:util';
-import { startTwoFactorSimulator } from './simulator.js';
+import { MAX_INJECTED_DELAY_MS, startTwoFactorSimulator } from './simulator.js';
+
+/** The port scripts and the e2e suite expect when none is given. */
+const DEFAULT_PORT = 4010;
+/** The longest code lifetime accepted: a day. */
+const MAX_OTP_TTL_MS = 86_400_000;
 
 function integerOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -37,15 +42,15 @@ async function main() {
   });
   const simulator = await startTwoFactorSimulator({
     host: values.host ?? '127.0.0.1',
-    port: integerOption('port', values.port, 0, 65_535) ?? 4010,
-    latencyMs: integerOption('latency-ms', values['latency-ms'], 0, 600_000) ?? 0,
-    otpTtlMs: integerOption('otp-ttl-ms', values['otp-ttl-ms'], 1, 86_400_000),
+    port: integerOption('port', values.port, 0, 65_535) ?? DEFAULT_PORT,
+    latencyMs: integerOption('latency-ms', values['latency-ms'], 0, MAX_INJECTED_DELAY_MS) ?? 0,
+    otpTtlMs: integerOption('otp-ttl-ms', values['otp-ttl-ms'], 1, MAX_OTP_TTL_MS),
     ...(values['valid-key'] ? { validApiKeys: values['valid-key'] } : {}),
     deliveryReports: {
       callbackUrl: values['callback-url'] ?? null,
       ...(values['callback-delay-ms'] === undefined
         ? {}
-        : { delayMs: integerOption('callback-delay-ms', values['callback-delay-ms'], 0, 600_000) }),
+        : { delayMs: integerOption('callback-delay-ms', values['callback-delay-ms'], 0, MAX_INJECTED_DELAY_MS) }),
     },
   });
   console.log(`2Factor simulator listening on ${simulator.url}`);

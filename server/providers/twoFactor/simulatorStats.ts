@@ -19,6 +19,8 @@ export interface SimulatorStats {
 
 const SLIDING_WINDOW_MS = 1000;
 const KEPT_SECONDS = 3600;
+/** The sliding window's array is compacted once this many timestamps have left it (and they are most of it). */
+const COMPACT_AFTER_ENTRIES = 1024;
 
 export interface RequestStats {
   record(kind: RequestKind): void;
@@ -56,7 +58,7 @@ export function createRequestStats(now: () => number): RequestStats {
       while (head < window.length && (window[head] as number) <= at - SLIDING_WINDOW_MS) head++;
       const inWindow = window.length - head;
       if (inWindow > maxInAnySlidingSecond) maxInAnySlidingSecond = inWindow;
-      if (head > 1024 && head * 2 > window.length) {
+      if (head > COMPACT_AFTER_ENTRIES && head * 2 > window.length) {
         window = window.slice(head);
         head = 0;
       }

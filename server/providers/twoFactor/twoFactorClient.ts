@@ -266,10 +266,13 @@ function isNamed(error: unknown, name: string): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }
 
+/** How many `cause` links are followed: undici nests the system error one or two deep. */
+const MAX_CAUSE_DEPTH = 4;
+
 /** undici puts the system error (ECONNREFUSED, ENOTFOUND, ECONNRESET, UND_ERR_SOCKET…) on `cause`. */
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && typeof current === 'object' && current !== null; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && code !== '') return code;
     current = (current as { cause?: unknown }).cause;
