@@ -1,6 +1,11 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { isApiError } from '@/api/client';
 
+/** Data this fresh is shown without asking again (cards that must stay current poll on their own). */
+const QUERY_STALE_MS = 30_000;
+/** Retries of a query that failed in a way that may heal (network error, 5xx). */
+const MAX_QUERY_RETRIES = 2;
+
 /** Cache key of the logged-in user (GET /api/auth/me). Anything that logs a user in or out writes it. */
 export const CURRENT_USER_QUERY_KEY = ['auth', 'me'] as const;
 
@@ -40,8 +45,8 @@ export function createQueryClient(): QueryClient {
     mutationCache: new MutationCache({ onError: (error) => forgetUserIfUnauthorized(error) }),
     defaultOptions: {
       queries: {
-        staleTime: 30_000,
-        retry: (failureCount, error) => failureCount < 2 && isTransient(error),
+        staleTime: QUERY_STALE_MS,
+        retry: (failureCount, error) => failureCount < MAX_QUERY_RETRIES && isTransient(error),
       },
       mutations: { retry: false },
     },

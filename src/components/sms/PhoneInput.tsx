@@ -6,6 +6,9 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { cn } from '@/lib/utils';
 
+/** Room for a typed number with its +91, spaces and dashes; the schema then holds it to 10 digits. */
+const MAX_TYPED_PHONE_CHARS = 20;
+
 /**
  * What was typed into a PhoneInput as E.164 (`098765 43210` → `+919876543210`), or null with the hint
  * to show under the field. Spaces, dashes, a leading 0 and a pasted +91 / 0091 number are all accepted.
@@ -74,7 +77,7 @@ function PhoneInput({
           type="tel"
           inputMode="tel"
           autoComplete="tel-national"
-          maxLength={20}
+          maxLength={MAX_TYPED_PHONE_CHARS}
           placeholder="98765 43210"
           value={value}
           onChange={(event) => onValueChange(event.target.value)}
