@@ -6,6 +6,15 @@
  */
 import { defineConfig } from '@playwright/test';
 
+// Generous: other suites and benchmarks may share the two cores. Waits are on conditions, never fixed.
+const TEST_TIMEOUT_MS = 120_000;
+const SUITE_TIMEOUT_MS = 15 * 60_000;
+const EXPECT_TIMEOUT_MS = 15_000;
+const ACTION_TIMEOUT_MS = 20_000;
+const NAVIGATION_TIMEOUT_MS = 30_000;
+/** A laptop-sized window; the phone-width flow sets its own. */
+const DESKTOP_VIEWPORT_PX = { width: 1280, height: 800 };
+
 export default defineConfig({
   testDir: './e2e',
   testMatch: '**/*.spec.ts',
@@ -15,14 +24,13 @@ export default defineConfig({
   fullyParallel: false,
   retries: 0,
   forbidOnly: process.env.CI === 'true',
-  // Generous: other suites and benchmarks may share the two cores. Waits are on conditions, never fixed.
-  timeout: 120_000,
-  globalTimeout: 15 * 60_000,
-  expect: { timeout: 15_000 },
+  timeout: TEST_TIMEOUT_MS,
+  globalTimeout: SUITE_TIMEOUT_MS,
+  expect: { timeout: EXPECT_TIMEOUT_MS },
   reporter: [['list']],
   use: {
     browserName: 'chromium',
-    viewport: { width: 1280, height: 800 },
+    viewport: DESKTOP_VIEWPORT_PX,
     headless: true,
     launchOptions: {
       executablePath: '/usr/bin/chromium',
@@ -30,8 +38,8 @@ export default defineConfig({
     },
     locale: 'en-IN',
     timezoneId: 'Asia/Kolkata',
-    actionTimeout: 20_000,
-    navigationTimeout: 30_000,
+    actionTimeout: ACTION_TIMEOUT_MS,
+    navigationTimeout: NAVIGATION_TIMEOUT_MS,
     screenshot: 'only-on-failure',
     // Recording a trace slows every test by about a third on a busy machine; E2E_TRACE=1 keeps one per failure.
     trace: process.env.E2E_TRACE === '1' ? 'retain-on-failure' : 'off',

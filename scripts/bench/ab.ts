@@ -26,6 +26,7 @@ import {
   ROOT,
   SIMULATOR_ENTRY,
   simulatorControl,
+  SIMULATOR_START_TIMEOUT_MS,
 } from './infra.js';
 import { startLoadClient } from './loadClient.js';
 import type { LoadResult } from './loadTypes.js';
@@ -47,10 +48,17 @@ const kind = process.env.AB_KIND ?? 'send';
 const embedded = process.env.AB_STORE === 'pglite';
 const users = Number(process.env.AB_USERS ?? (embedded ? 40_000 : 100_000));
 
+/** In the embedded mode the PostgreSQL databases are only there for the shared context: a few users do. */
+const EMBEDDED_PG_USERS = 1_000;
+/** Each variant is warmed up this long before the measured rounds. */
+const WARMUP_RUN_S = 3;
+/** Sends made before a verify run, to have sessions and codes to check. */
+const SESSIONS_RUN_S = 2;
+
 const tmpDir = mkdtempSync(path.join(tmpdir(), 'sms-otp-ab-'));
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // The embedded mode still gets (small) PostgreSQL databases: the shared context expects one.
-const pgUsers = embedded ? 1_000 : users;
+const pgUsers = embedded ? EMBEDDED_PG_USERS : users;
 const databases = { A: await createBenchDatabase(adminUrl, pgUsers), B: await createBenchDatabase(adminUrl, pgUsers) };
 const pg = databases.A;
 const redisUrl = benchRedisUrl(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', 5);
@@ -71,7 +79,7 @@ try {
     env: { PATH: process.env.PATH },
     cwd: ROOT,
   });
-  await simProcess.waitForOutput(/listening/, 20_000);
+  await simProcess.waitForOutput(/listening/, SIMULATOR_START_TIMEOUT_MS);
   const sim = simulatorControl(`http://127.0.0.1:${simPort}`);
   const load = await startLoadClient();
   const ctx: BenchContext = {
@@ -133,7 +141,7 @@ try {
   };
   const verify = async (url: string, seconds: number): Promise<LoadResult> => {
     await clearAppKeys(redis);
-    const sent = await send(url, 2, true);
+    const sent = await send(url, SESSIONS_RUN_S, true);
     const codes = await sim.codesFromOutbox();
     const pairs = (sent.sessions ?? []).flatMap((s) =>
       codes.has(s.phone) ? [{ session_id: s.session_id, otp: codes.get(s.phone)! }] : [],
@@ -147,8 +155,8 @@ try {
     });
   };
   const run = (url: string, seconds: number) => (kind === 'verify' ? verify(url, seconds) : send(url, seconds));
-  await run(apps.A.url, 3);
-  await run(apps.B.url, 3);
+  await run(apps.A.url, WARMUP_RUN_S);
+  await run(apps.B.url, WARMUP_RUN_S);
   const figures: Record<'A' | 'B', number[]> = { A: [], B: [] };
   const groupsFor = (name: 'A' | 'B'): Groups => ({
     server: withDescendants(apps[name].managed.pid),

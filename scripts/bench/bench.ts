@@ -58,6 +58,7 @@ import {
   SIMULATOR_ENTRY,
   simulatorControl,
   type BenchDatabase,
+  SIMULATOR_START_TIMEOUT_MS,
 } from './infra.js';
 import { startLoadClient } from './loadClient.js';
 import { embeddedMemory } from './memory.js';
@@ -95,6 +96,8 @@ const SCENARIOS = [
   'pglite',
   'memory',
 ] as const;
+/** The slow simulator's answer time: a slow but healthy 2Factor. */
+const SLOW_PROVIDER_LATENCY_MS = 300;
 const DEFAULT_SCENARIOS = SCENARIOS.filter((name) => name !== 'memory');
 /** Scenarios that run without PostgreSQL, Redis and the external simulator. */
 const SELF_CONTAINED = new Set<string>(['memory']);
@@ -241,11 +244,11 @@ async function main(): Promise<number> {
         cwd: ROOT,
       },
     );
-    const [, url] = await managed.waitForOutput(/listening on (http:\/\/\S+)/, 20_000);
+    const [, url] = await managed.waitForOutput(/listening on (http:\/\/\S+)/, SIMULATOR_START_TIMEOUT_MS);
     return simulatorControl(url!, managed.pid);
   };
   const sim = await startSimulator('simulator', []);
-  const slowSim = await startSimulator('simulator-300ms', ['--latency-ms', '300']);
+  const slowSim = await startSimulator('simulator-300ms', ['--latency-ms', String(SLOW_PROVIDER_LATENCY_MS)]);
 
   const ctx: BenchContext = {
     settings,

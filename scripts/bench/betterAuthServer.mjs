@@ -32,6 +32,14 @@ const env = (name, fallback) => {
   return fallback;
 };
 
+/**
+ * The product's defaults (OTP_LENGTH, SMS_OTP_TTL_S, SMS_MAX_VERIFY_ATTEMPTS), so both sides do the same work.
+ * This file runs as plain JavaScript and cannot import them.
+ */
+const OTP_LENGTH = 6;
+const OTP_TTL_S = 300;
+const MAX_VERIFY_ATTEMPTS = 5;
+
 const port = Number(env('PORT', '4200'));
 const schema = env('DATABASE_SCHEMA', 'better_auth');
 if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('DATABASE_SCHEMA must be a plain lower-case identifier');
@@ -68,9 +76,9 @@ const auth = betterAuth({
   logger: { level: 'error' },
   plugins: [
     phoneNumber({
-      otpLength: 6,
-      expiresIn: 300,
-      allowedAttempts: 5,
+      otpLength: OTP_LENGTH,
+      expiresIn: OTP_TTL_S,
+      allowedAttempts: MAX_VERIFY_ATTEMPTS,
       phoneNumberValidator: (phone) => /^\+91[6-9]\d{9}$/.test(phone),
       sendOTP: textCode,
     }),

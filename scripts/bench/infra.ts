@@ -15,6 +15,13 @@ import { PHONE_BASE } from './loadTypes.js';
 export const ROOT = PROJECT_ROOT;
 export const SERVER_ENTRY = path.join(ROOT, 'dist', 'server', 'server', 'index.js');
 export const SIMULATOR_ENTRY = path.join(ROOT, 'dist', 'server', 'server', 'providers', 'twoFactor', 'simulatorCli.js');
+/** How long the simulator process may take to print that it listens. */
+export const SIMULATOR_START_TIMEOUT_MS = 20_000;
+/** The bench's own connection to each bench database: seeding and counting rows, one or two queries at a time. */
+const BENCH_DB_POOL_SIZE = 2;
+/** Keys per SCAN step when the app's keys are cleared. */
+const SCAN_BATCH_KEYS = 1_000;
+const REDIS_RETRIES_PER_COMMAND = 2;
 
 // ─── databases ────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -66,7 +73,11 @@ export async function createBenchDatabase(adminUrl: string, users: number): Prom
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = createPostgresDb({ connectionString: url.toString(), poolSize: 2, applicationName: 'sms-otp-bench' });
+  const db = createPostgresDb({
+    connectionString: url.toString(),
+    poolSize: BENCH_DB_POOL_SIZE,
+    applicationName: 'sms-otp-bench',
+  });
   let dropped = false;
   const drop = async () => {
     if (dropped) return;
@@ -127,7 +138,7 @@ export async function clearAppKeys(redis: Redis): Promise<number> {
   for (const pattern of ['rl:*', 'sms-book:*', 'fail:*', 'provider-rate:*']) {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH_KEYS);
       cursor = next;
       if (keys.length > 0) removed += await redis.unlink(...keys);
     } while (cursor !== '0');
@@ -136,7 +147,7 @@ export async function clearAppKeys(redis: Redis): Promise<number> {
 }
 
 export function connectRedis(url: string): Redis {
-  return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: REDIS_RETRIES_PER_COMMAND });
 }
 
 // ─── the 2Factor simulator's control API ──────────────────────────────────────────────────────────────────

@@ -21,6 +21,10 @@ import { phoneNumber } from './loadTypes.js';
 import { percentiles } from './stats.js';
 
 const HOST_OK = /^http:\/\/127\.0\.0\.1:\d+$/;
+/** A request unanswered by then counts as a timeout (LoadJob.timeoutS when not given). */
+const DEFAULT_REQUEST_TIMEOUT_S = 10;
+/** A paced run starts this long after it is set up, so its first requests are not already late. */
+const PACED_START_DELAY_MS = 20;
 
 function assertLocal(targets: string[]): void {
   for (const target of targets) {
@@ -174,7 +178,7 @@ function runInstance(
         url: options.url as string,
         connections: options.connections,
         ...(options.amount ? { amount: options.amount } : { duration: options.durationS }),
-        timeout: job.timeoutS ?? 10,
+        timeout: job.timeoutS ?? DEFAULT_REQUEST_TIMEOUT_S,
         requests: [request],
       },
       (error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
@@ -212,9 +216,9 @@ async function runPaced(
     agent: new http.Agent({ keepAlive: true, maxSockets: Infinity }),
   }));
   const total = Math.round(ratePerS * durationS);
-  const timeoutMs = (job.timeoutS ?? 10) * 1000;
+  const timeoutMs = (job.timeoutS ?? DEFAULT_REQUEST_TIMEOUT_S) * 1000;
   const inFlight = new Set<Promise<void>>();
-  const startAt = performance.now() + 20;
+  const startAt = performance.now() + PACED_START_DELAY_MS;
 
   const send = (n: number, dueAt: number) => {
     const next = source.next();

@@ -72,6 +72,15 @@ const TEMPLATES_FROM = 3_000_000;
 const DEMO_ADMIN = { email: 'admin@example.com', password: 'demo-otp-2026' };
 /** Upper bound on any one part of the mix, so a stuck server cannot hold the bench forever. */
 const MAX_PART_S = 900;
+/** How long a probe reading may take to appear, and how often its file is looked at meanwhile. */
+const PROBE_READING_TIMEOUT_MS = 10_000;
+const PROBE_POLL_MS = 50;
+/** Peak RSS is sampled this often through the run. */
+const RSS_SAMPLE_MS = 1_000;
+/** The server starts PGlite and runs its migrations before it answers. */
+const SERVER_START_TIMEOUT_MS = 60_000;
+/** After the first health answer, lazy start-up work settles before the first reading. */
+const SETTLE_AFTER_START_MS = 3_000;
 
 interface ProbeLine {
   rss: number;
@@ -96,7 +105,7 @@ function residentSetBytes(pid: number): number | undefined {
 async function readProbe(pid: number, file: string, label: string): Promise<MemoryReading> {
   const linesBefore = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
   process.kill(pid, 'SIGUSR2');
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + PROBE_READING_TIMEOUT_MS;
   for (;;) {
     const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
     if (lines.length > linesBefore) {
@@ -121,8 +130,9 @@ async function readProbe(pid: number, file: string, label: string): Promise<Memo
         ),
       };
     }
-    if (Date.now() > deadline) throw new Error(`memory probe: no reading within 10 s (${label})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (Date.now() > deadline)
+      throw new Error(`memory probe: no reading within ${PROBE_READING_TIMEOUT_MS / 1000} s (${label})`);
+    await new Promise((resolve) => setTimeout(resolve, PROBE_POLL_MS));
   }
 }
 
@@ -166,10 +176,10 @@ export async function embeddedMemory(ctx: MemoryContext): Promise<MemoryResult> 
   let peakRss = 0;
   const rssPoller = setInterval(() => {
     peakRss = Math.max(peakRss, residentSetBytes(managed.pid) ?? 0);
-  }, 1_000);
+  }, RSS_SAMPLE_MS);
   try {
-    await waitForHttp(`${url}/api/health`, 60_000, managed);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await waitForHttp(`${url}/api/health`, SERVER_START_TIMEOUT_MS, managed);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_AFTER_START_MS));
     const readings = [await readProbe(managed.pid, probeFile, 'started')];
     const cookie = await logInAsAdmin(url);
 

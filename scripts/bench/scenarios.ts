@@ -51,6 +51,25 @@ export interface BenchContext {
 export const BENCH_API_KEY = 'bench-2factor-key-0000';
 const SEND_PATH = '/api/sms/sendOtp';
 const VERIFY_PATH = '/api/sms/verifyOtp';
+/** The server starts, migrates and seeds nothing before its first health answer; on a busy machine that takes a while. */
+const APP_START_TIMEOUT_MS = 60_000;
+const BASELINE_START_TIMEOUT_MS = 30_000;
+/** How long the no-loss check waits for log rows to catch up with provider calls, and how often it looks. */
+const NO_LOSS_SETTLE_TIMEOUT_MS = 10_000;
+const NO_LOSS_POLL_MS = 300;
+/** Codes missing from the outbox are asked for one phone at a time, by this many workers, for at most this long. */
+const CODE_LOOKUP_WORKERS = 16;
+const CODE_LOOKUP_TIMEOUT_MS = 15_000;
+/** verifyOtp's warm-up uses at most this many sessions. */
+const MAX_VERIFY_WARMUP_PAIRS = 3_000;
+/** The paced sendOtp run of scenario 2, and the slow provider's (scenario 3): what one instance must carry. */
+const FIXED_RATE_PER_S = 200;
+/** Scenario 4 offers twice the ceiling (PROVIDER_MAX_RPS=200), so half must be refused as provider_busy. */
+const CEILING_OFFERED_RATE_PER_S = 400;
+/** A short paced warm-up before scenarios 3 and 4, then a pause past the one-second rate window. */
+const WARMUP_RATE_PER_S = 100;
+const WARMUP_S = 2;
+const RATE_WINDOW_CLEAR_MS = 1_100;
 
 /** Limits out of the way: throughput runs measure the path, not the limiter's refusals. */
 export const THROUGHPUT_LIMITS = {
@@ -119,7 +138,7 @@ export async function startApp(ctx: BenchContext, name: string, options: AppOpti
   }
   const managed = startProcess(name, process.execPath, [...flags, options.entry ?? SERVER_ENTRY], { env, cwd: ROOT });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/api/health`, 60_000, managed);
+  await waitForHttp(`${url}/api/health`, APP_START_TIMEOUT_MS, managed);
   return { name, url, managed };
 }
 
@@ -138,7 +157,7 @@ export async function startBaseline(ctx: BenchContext): Promise<App> {
     },
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/api/health`, 30_000, managed);
+  await waitForHttp(`${url}/api/health`, BASELINE_START_TIMEOUT_MS, managed);
   return { name: 'baseline', url, managed };
 }
 
@@ -176,7 +195,7 @@ export async function startBetterAuth(ctx: BenchContext): Promise<App> {
     },
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/api/health`, 60_000, managed);
+  await waitForHttp(`${url}/api/health`, APP_START_TIMEOUT_MS, managed);
   await seedBetterAuthUsers(ctx.pg.db, BETTER_AUTH_SCHEMA, ctx.settings.users);
   return { name: 'better-auth', url, managed };
 }
@@ -230,7 +249,7 @@ export async function checkNoLoss(
   sims: SimulatorControl[],
   otherCalls?: () => Promise<number>,
 ): Promise<LossCheck> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + NO_LOSS_SETTLE_TIMEOUT_MS;
   let previous: Ledger | undefined;
   for (;;) {
     const now = await ledger(countRows, sims, otherCalls);
@@ -241,7 +260,7 @@ export async function checkNoLoss(
       return { scenario, providerCalls, logRows, lost: providerCalls - logRows };
     }
     previous = now;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, NO_LOSS_POLL_MS));
   }
 }
 
@@ -318,7 +337,7 @@ async function withCodes<T extends { phone: string }>(
     else missing.push(item);
   }
   // Older messages fell out of the outbox: ask per phone, a few at a time.
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + CODE_LOOKUP_TIMEOUT_MS;
   let next = 0;
   const worker = async () => {
     while (next < missing.length && Date.now() < deadline) {
@@ -327,7 +346,7 @@ async function withCodes<T extends { phone: string }>(
       if (code) found.push({ ...item, code });
     }
   };
-  await Promise.all(Array.from({ length: 16 }, worker));
+  await Promise.all(Array.from({ length: CODE_LOOKUP_WORKERS }, worker));
   return found;
 }
 
@@ -522,7 +541,7 @@ export async function throughputPhase(
   }
 
   const pairs = await pairsFor(ctx.sim, send.sessions ?? [], verifyMax);
-  const warmPairs = await pairsFor(ctx.sim, warm.sessions ?? [], Math.min(3_000, verifyMax));
+  const warmPairs = await pairsFor(ctx.sim, warm.sessions ?? [], Math.min(MAX_VERIFY_WARMUP_PAIRS, verifyMax));
   ctx.log(
     `  ${label}: verifyOtp warm-up (${warmPairs.length} sessions), then ${pairs.length} sessions with their right codes`,
   );
@@ -554,7 +573,11 @@ export async function throughputPhase(
   let rivalResult: RivalResult | undefined;
   if (rival && rivalSend) {
     const rivalPairs = await rivalPairsFor(ctx.sim, rivalSend.phones ?? [], verifyMax);
-    const rivalWarmPairs = await rivalPairsFor(ctx.sim, rivalWarm?.phones ?? [], Math.min(3_000, verifyMax));
+    const rivalWarmPairs = await rivalPairsFor(
+      ctx.sim,
+      rivalWarm?.phones ?? [],
+      Math.min(MAX_VERIFY_WARMUP_PAIRS, verifyMax),
+    );
     ctx.log(
       `  ${rival.label}: verify warm-up (${rivalWarmPairs.length} phones), then verifyOtp and Better Auth's verify interleaved, ${halfS} s each`,
     );
@@ -604,13 +627,13 @@ export async function throughputPhase(
 
   let fixedRate: LoadResult | undefined;
   if (options.fixedRate) {
-    ctx.log(`  ${label}: sendOtp at 200 req/s offered for ${durationS} s`);
+    ctx.log(`  ${label}: sendOtp at ${FIXED_RATE_PER_S} req/s offered for ${durationS} s`);
     fixedRate = await ctx.load.load({
       targets,
       method: 'POST',
       path: SEND_PATH,
       body: sendBody(phone, options.users),
-      mode: { kind: 'paced', ratePerS: 200, durationS },
+      mode: { kind: 'paced', ratePerS: FIXED_RATE_PER_S, durationS },
     });
   }
   const loss = options.countAfter
@@ -658,19 +681,21 @@ export async function slowProvider(ctx: BenchContext): Promise<SlowProviderResul
       method: 'POST',
       path: SEND_PATH,
       body: sendBody(60_000, ctx.settings.users),
-      mode: { kind: 'paced', ratePerS: 100, durationS: 2 },
+      mode: { kind: 'paced', ratePerS: WARMUP_RATE_PER_S, durationS: WARMUP_S },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) => setTimeout(resolve, RATE_WINDOW_CLEAR_MS));
     await clearAppKeys(ctx.redis);
     const countRows = () => countLogs(ctx.pg.db);
     const before = await ledger(countRows, [ctx.slowSim]);
-    ctx.log(`  slow provider: 200 req/s offered for ${ctx.settings.slowDurationS} s, simulator answering after 300 ms`);
+    ctx.log(
+      `  slow provider: ${FIXED_RATE_PER_S} req/s offered for ${ctx.settings.slowDurationS} s, simulator answering after 300 ms`,
+    );
     const run = await ctx.load.load({
       targets,
       method: 'POST',
       path: SEND_PATH,
       body: sendBody(0, ctx.settings.users),
-      mode: { kind: 'paced', ratePerS: 200, durationS: ctx.settings.slowDurationS },
+      mode: { kind: 'paced', ratePerS: FIXED_RATE_PER_S, durationS: ctx.settings.slowDurationS },
     });
     const loss = await checkNoLoss('3 slow provider', before, countRows, [ctx.slowSim]);
     return { run, limits: `ceiling lifted (PROVIDER_MAX_RPS=${THROUGHPUT_LIMITS.PROVIDER_MAX_RPS})`, loss };
@@ -702,20 +727,22 @@ export async function providerCeiling(ctx: BenchContext, instances: number): Pro
       method: 'POST',
       path: SEND_PATH,
       body: sendBody(70_000, ctx.settings.users),
-      mode: { kind: 'paced', ratePerS: 100, durationS: 2 },
+      mode: { kind: 'paced', ratePerS: WARMUP_RATE_PER_S, durationS: WARMUP_S },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) => setTimeout(resolve, RATE_WINDOW_CLEAR_MS));
     await clearAppKeys(ctx.redis);
     await ctx.sim.reset();
     const countRows = () => countLogs(ctx.pg.db);
     const before = await ledger(countRows, [ctx.sim]);
-    ctx.log(`  ${label}: 400 req/s offered for ${ctx.settings.durationS} s against PROVIDER_MAX_RPS=200`);
+    ctx.log(
+      `  ${label}: ${CEILING_OFFERED_RATE_PER_S} req/s offered for ${ctx.settings.durationS} s against PROVIDER_MAX_RPS=200`,
+    );
     const run = await ctx.load.load({
       targets,
       method: 'POST',
       path: SEND_PATH,
       body: sendBody(0, ctx.settings.users),
-      mode: { kind: 'paced', ratePerS: 400, durationS: ctx.settings.durationS },
+      mode: { kind: 'paced', ratePerS: CEILING_OFFERED_RATE_PER_S, durationS: ctx.settings.durationS },
     });
     const loss = await checkNoLoss(label, before, countRows, [ctx.sim]);
     const stats = await ctx.sim.stats();

@@ -17,6 +17,15 @@ import { constants } from 'node:os';
 const DEFAULT_OUTPUT_LIMIT_CHARS = 200_000;
 /** After 'exit', how long to wait for its output streams to close before reporting the exit anyway. */
 const CLOSE_AFTER_EXIT_MS = 2_000;
+/** The newest output quoted in an error about a process: enough for its last stack trace. */
+export const FAILURE_OUTPUT_TAIL_CHARS = 4_000;
+/** What stop() gives a process between SIGTERM and SIGKILL: a server drains and closes its pools in that time. */
+const STOP_GRACE_MS = 15_000;
+/** The same for everything at once, when a run ends. */
+const STOP_ALL_GRACE_MS = 5_000;
+/** One readiness probe may take this long; a server still booting often holds the connection. */
+const READINESS_PROBE_TIMEOUT_MS = 1_000;
+const READINESS_POLL_MS = 150;
 
 /**
  * @typedef {{ code: number | null, signal: NodeJS.Signals | null }} ExitStatus
@@ -138,14 +147,22 @@ export function adoptProcess(name, child, { outputLimitChars = DEFAULT_OUTPUT_LI
           if (done) {
             const status = `code ${child.exitCode}, signal ${child.signalCode}`;
             finish(() =>
-              reject(new Error(`${name} exited (${status}) before printing ${pattern}:\n${output.slice(-4000)}`)),
+              reject(
+                new Error(
+                  `${name} exited (${status}) before printing ${pattern}:\n${output.slice(-FAILURE_OUTPUT_TAIL_CHARS)}`,
+                ),
+              ),
             );
           }
         };
         const timer = setTimeout(
           () =>
             finish(() =>
-              reject(new Error(`${name} did not print ${pattern} within ${timeoutMs} ms:\n${output.slice(-4000)}`)),
+              reject(
+                new Error(
+                  `${name} did not print ${pattern} within ${timeoutMs} ms:\n${output.slice(-FAILURE_OUTPUT_TAIL_CHARS)}`,
+                ),
+              ),
             ),
           timeoutMs,
         );
@@ -159,7 +176,7 @@ export function adoptProcess(name, child, { outputLimitChars = DEFAULT_OUTPUT_LI
         check();
       });
     },
-    async stop(graceMs = 15_000) {
+    async stop(graceMs = STOP_GRACE_MS) {
       if (isAlive()) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => killGroup(pid), graceMs);
@@ -179,7 +196,7 @@ export function adoptProcess(name, child, { outputLimitChars = DEFAULT_OUTPUT_LI
  * Stops every process started here that is still running.
  * @param {number} [graceMs]
  */
-export async function stopAllProcesses(graceMs = 5_000) {
+export async function stopAllProcesses(graceMs = STOP_ALL_GRACE_MS) {
   await Promise.all([...live.values()].map((handle) => handle.stop(graceMs)));
 }
 
@@ -197,18 +214,18 @@ export function killAllProcessesNow() {
  */
 export async function waitForHttp(url, timeoutMs, handle) {
   const deadline = Date.now() + timeoutMs;
-  const last = () => (handle ? `\n${handle.output().slice(-4000)}` : '');
+  const last = () => (handle ? `\n${handle.output().slice(-FAILURE_OUTPUT_TAIL_CHARS)}` : '');
   for (;;) {
     if (handle && !handle.alive) throw new Error(`${handle.name} exited while starting${last()}`);
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      const response = await fetch(url, { signal: AbortSignal.timeout(READINESS_PROBE_TIMEOUT_MS) });
       await response.arrayBuffer();
       if (response.ok) return;
     } catch {
       // not up yet
     }
     if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms${last()}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, READINESS_POLL_MS));
   }
 }
 
