@@ -1,131 +1,17 @@
 /**
- * Creates a user in the configured database (DATABASE_URL, or PGlite under DATA_DIR), migrating it first:
- *
- *   npm run user:add -- --email <email> --role <role> [--phone +91XXXXXXXXXX]     (asks for the password)
- *   … | npm run user:add -- --email <email> --role <role> --password-stdin         (scripts)
- *   npm run user:add -- --email <email> --role <role> --password <password>        (less safe: history, ps)
- *
- * See passwordInput.ts for where the password comes from. Prints the new user's id, email and role. Any
- * problem (missing flag, bad role, weak password, bad phone, email or phone already taken) is one line on
- * stderr and exit code 1. The password is never printed.
- * With the embedded database, stop the server first: PGlite allows one process at a time.
+ * `npm run user:add`: creates a user in the configured database (see userCommand.ts for the options).
+ * Runs the command on this process's arguments, environment and standard streams, and reports a bad
+ * environment or an unexpected failure as one line with exit code 1.
  */
-import { parseArgs } from 'node:util';
-import { ROLES } from '../../common/roles.js';
-import { ConfigError, loadConfig } from '../config.js';
-import type { Db } from '../db/db.js';
-import { describeDatabase } from '../db/describeDatabase.js';
-import { runMigrations } from '../db/migrations.js';
-import { openDb } from '../db/openDb.js';
-import { createUsersRepository, DuplicateUserError } from '../db/usersRepository.js';
-import { MIGRATIONS_DIR } from '../paths.js';
-import { createUser, InvalidUserError, validateNewUser } from './createUser.js';
-import { obtainPassword, PasswordInputError } from './passwordInput.js';
+import { ConfigError } from '../config.js';
+import { runUserCli } from './userCommand.js';
 
-const USAGE = [
-  `Usage: npm run user:add -- --email <email> --role <${ROLES.join('|')}> [--phone +91XXXXXXXXXX] [--password-stdin | --password <password>]`,
-  'Without a password option it asks for the password at a hidden prompt. --password-stdin reads it from standard input;',
-  '--password puts it in your shell history and the process list: prefer the other two.',
-].join('\n');
-
-/** A mistake in the command line or the input: reported as one line, exit code 1. */
-class UsageError extends Error {}
-
-interface UserArgs {
-  email: string;
-  role: string;
-  phone: string | undefined;
-  password: string | undefined;
-  passwordStdin: boolean;
-}
-
-function parseUserArgs(argv: string[]): UserArgs | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        email: { type: 'string' },
-        password: { type: 'string' },
-        'password-stdin': { type: 'boolean' },
-        role: { type: 'string' },
-        phone: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    // Never echo a stray value: it may be the tail of a password with an unquoted space.
-    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-      throw new UsageError('Unexpected extra value on the command line (quote values that contain spaces).');
-    }
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      const option = /'([^']+)'/.exec((error as Error).message)?.[1];
-      throw new UsageError(`Unknown option${option?.startsWith('-') ? ` ${option}` : ''}.`);
-    }
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      const option = /'(--[a-z]+)/.exec((error as Error).message)?.[1];
-      throw new UsageError(option ? `Option ${option} needs a value.` : 'An option is missing its value.');
-    }
-    throw new UsageError('Could not read the command line.');
-  }
-  if (values.help) return 'help';
-  const missing = (['email', 'role'] as const).filter((name) => !values[name]);
-  if (missing.length > 0) throw new UsageError(`Missing ${missing.map((name) => `--${name}`).join(', ')}.`);
-  return {
-    email: values.email!,
-    role: values.role!,
-    phone: values.phone,
-    password: values.password,
-    passwordStdin: values['password-stdin'] ?? false,
-  };
-}
-
-async function main(argv: string[]): Promise<number> {
-  let args: UserArgs | 'help';
-  try {
-    args = parseUserArgs(argv);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`Error: ${error.message}\n${USAGE}`);
-      return 1;
-    }
-    throw error;
-  }
-  if (args === 'help') {
-    console.log(USAGE);
-    return 0;
-  }
-
-  let db: Db | undefined;
-  try {
-    const password = await obtainPassword(args, { input: process.stdin, prompts: process.stderr });
-    const input = { email: args.email, role: args.role, phone: args.phone, password };
-    validateNewUser(input); // before opening the database: a typo is answered at once
-    const config = loadConfig();
-    db = await openDb(config);
-    await runMigrations(db, MIGRATIONS_DIR);
-    const user = await createUser(createUsersRepository(db), input);
-    console.log(`Created user id=${user.id} email=${user.email} role=${user.role} in ${describeDatabase(config)}`);
-    return 0;
-  } catch (error) {
-    if (
-      error instanceof InvalidUserError ||
-      error instanceof DuplicateUserError ||
-      error instanceof PasswordInputError
-    ) {
-      console.error(`Error: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    await db?.close();
-  }
-}
-
-main(process.argv.slice(2)).then(
+runUserCli(process.argv.slice(2), {
+  env: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+}).then(
   (code) => {
     process.exitCode = code;
   },
