@@ -1,28 +1,18 @@
 /**
- * `npm run user:add`: the CLI run as a child process against PGlite under DATA_DIR and (with
- * TEST_DATABASE_URL) against a PostgreSQL database through DATABASE_URL. A created user can log in;
- * every refusal is one clear line and exit code 1; the password never appears in the output. Typing the
- * password at a hidden prompt needs a real terminal: userCliTerminal.slow.test.ts.
+ * `npm run user:add`: the command (runUserCli) run in this process with its own standard streams, against
+ * PGlite under DATA_DIR and (with TEST_DATABASE_URL) against a PostgreSQL database through DATABASE_URL.
+ * A created user can log in; every refusal is one clear line and exit code 1; the password never appears in
+ * the output. Typing the password at a hidden prompt needs a real terminal: userCliTerminal.slow.test.ts.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { Readable, Writable } from 'node:stream';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Db } from '../../server/db/db.js';
-import { createPgliteDb } from '../../server/db/pgliteDb.js';
-import { PROJECT_ROOT } from '../../server/paths.js';
-import { buildTestApp, useTestDatabase } from '../support/testApp.js';
-import { dbKindsUnderTest, type DbKind } from '../support/testDatabases.js';
+import { describe, expect, it } from 'vitest';
+import { runUserCli } from '../../server/auth/userCommand.js';
+import { buildTestApp } from '../support/testApp.js';
+import { dbKindsUnderTest } from '../support/testDatabases.js';
+import { useUserCliTarget } from '../support/userCliTarget.js';
 
-const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(PROJECT_ROOT, 'server', 'auth', 'userCli.ts');
 const PASSWORD = 'Saffron-Kite-Lagoon-42';
-/** Each run is a new process opening the database; on a busy two-core machine that takes several seconds. */
-const CLI_TIMEOUT_MS = 60_000;
 
 interface CliResult {
   code: number;
@@ -31,85 +21,36 @@ interface CliResult {
   output: string;
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      [CLI, ...args],
-      { cwd: PROJECT_ROOT, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr, output: stdout + stderr });
-      },
-    );
+/** A standard output or error that keeps what was written to it. */
+function capture() {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
   });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
-/** Runs the CLI with `stdin` piped into its standard input (for --password-stdin). */
-function runCliWithStdin(args: string[], env: NodeJS.ProcessEnv, stdin: string): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      TSX,
-      [CLI, ...args],
-      { cwd: PROJECT_ROOT, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr, output: stdout + stderr });
-      },
-    );
-    child.stdin!.end(stdin);
+/**
+ * Runs the command with `args`, its environment `env`, and `stdin` as its standard input: a pipe, not a
+ * terminal (empty unless given, for --password-stdin).
+ */
+async function runCli(args: string[], env: Record<string, string>, stdin = ''): Promise<CliResult> {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await runUserCli(args, {
+    env,
+    stdin: Readable.from(stdin === '' ? [] : [Buffer.from(stdin)]),
+    stdout: stdout.stream,
+    stderr: stderr.stream,
   });
+  return { code, stdout: stdout.text(), stderr: stderr.text(), output: stdout.text() + stderr.text() };
 }
 
-/** Where the CLI writes, and how the test reads what it wrote, for one database kind. */
-interface Target {
-  env: () => NodeJS.ProcessEnv;
-  /** Opens the database the CLI wrote to (PGlite allows one process at a time: close it before the next run). */
-  withDb: <T>(work: (db: Db) => Promise<T>) => Promise<T>;
-}
-
-function useCliTarget(kind: DbKind): Target {
-  let dataDir = '';
-  beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'user-cli-test-'));
-    if (kind === 'pglite') {
-      // Start from the migrated template instead of a PGlite initdb in the first CLI run (slow in WASM).
-      const dump = new Blob([await readFile(inject('dbTemplates').pgliteDump)]);
-      await (await PGlite.create(path.join(dataDir, 'pglite'), { loadDataDir: dump })).close();
-    }
-  });
-  afterAll(() => {
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const baseEnv = () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir };
-    delete env.DATABASE_URL;
-    delete env.APP_SECRET;
-    return env;
-  };
-
-  if (kind === 'pglite') {
-    return {
-      env: baseEnv,
-      async withDb(work) {
-        const db = await createPgliteDb(path.join(dataDir, 'pglite'));
-        try {
-          return await work(db);
-        } finally {
-          await db.close();
-        }
-      },
-    };
-  }
-  const testDb = useTestDatabase('postgres');
-  return {
-    env: () => ({ ...baseEnv(), DATABASE_URL: testDb().url }),
-    withDb: (work) => work(testDb().db),
-  };
-}
-
-describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_TIMEOUT_MS + 30_000 }, (kind) => {
-  const target = useCliTarget(kind);
+describe.each(dbKindsUnderTest())('npm run user:add on %s', (kind) => {
+  const target = useUserCliTarget(kind);
   // Emails and phones differ per test: the PGlite directory is kept across the tests of this block.
   const email = (name: string) => `${name}.${kind}@example.com`;
 
@@ -145,7 +86,7 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
 
   it('reads the password from standard input with --password-stdin', async () => {
     const pipedPassword = 'Harbour Lights Ferry 19';
-    const result = await runCliWithStdin(
+    const result = await runCli(
       ['--email', email('Imran'), '--role', 'staff', '--password-stdin'],
       target.env(),
       `${pipedPassword}\n`,
@@ -164,7 +105,7 @@ describe.each(dbKindsUnderTest())('npm run user:add on %s', { timeout: 2 * CLI_T
   });
 
   it('refuses to guess a password when standard input is not a terminal and no option names one', async () => {
-    const result = await runCliWithStdin(
+    const result = await runCli(
       ['--email', email('nopw'), '--role', 'staff'],
       target.env(),
       'Harbour Lights Ferry 19\n',
