@@ -12,6 +12,11 @@ import { startDevStack, type DevStack } from './support/devStack.js';
 import { expectRoleHome, logInByEmail, logOut, openPhoneTab, typedNational } from './support/ui.js';
 import type { E2eUser } from './support/users.js';
 
+/** Starting `npm run dev` (tsx, Vite and its embedded database) and stopping it again on a busy machine. */
+const DEV_STACK_TIMEOUT_MS = 240_000;
+/** The first page load through Vite compiles the app on the fly. */
+const DEV_TEST_TIMEOUT_MS = 240_000;
+
 /** README's demo logins, seeded by the development server on its embedded database. */
 const DEMO_ADMIN: E2eUser = {
   role: 'admin',
@@ -42,7 +47,7 @@ const test = base.extend<{ pageErrors: string[] }, { devStack: DevStack }>({
         await stack.stop();
       }
     },
-    { scope: 'worker', timeout: 240_000 },
+    { scope: 'worker', timeout: DEV_STACK_TIMEOUT_MS },
   ],
   baseURL: async ({ devStack }, use) => {
     await use(devStack.webUrl);
@@ -63,8 +68,7 @@ const test = base.extend<{ pageErrors: string[] }, { devStack: DevStack }>({
   ],
 });
 
-// The first page load through Vite compiles the app on the fly.
-test.describe.configure({ timeout: 240_000 });
+test.describe.configure({ timeout: DEV_TEST_TIMEOUT_MS });
 
 test('the API says at startup that the sandbox sends the SMS', ({ devStack }) => {
   const line = devStack

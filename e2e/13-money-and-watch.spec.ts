@@ -23,6 +23,10 @@ import { USERS } from './support/users.js';
 const TEST_CODE = '246810';
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef-00';
 const TEST_PHONE = USERS.agent.phone;
+/** The first balance poll follows the server's start by a few seconds; on a busy machine, by more. */
+const FIRST_BALANCE_POLL_WAIT_MS = 60_000;
+/** One look at the reloaded page, before it is reloaded again. */
+const BALANCE_LOOK_MS = 2_000;
 test.use({
   stackEnv: {
     SMS_TEST_NUMBERS: `${TEST_PHONE}:${TEST_CODE}`,
@@ -61,9 +65,9 @@ test('Settings shows the balance, the test numbers and the settings history, at 
     await expect(async () => {
       await page.reload();
       await expect(balance.getByRole('region', { name: 'OTP SMS' })).toContainText('500 credits left', {
-        timeout: 2_000,
+        timeout: BALANCE_LOOK_MS,
       });
-    }).toPass({ timeout: 60_000 });
+    }).toPass({ timeout: FIRST_BALANCE_POLL_WAIT_MS });
     await expect(balance.getByRole('alert')).toContainText(
       'OTP SMS has 500 credits left, under the alert threshold of 1,000',
     );
@@ -103,5 +107,5 @@ test('GET /metrics answers Prometheus text with the bearer token, and 401 withou
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     // The first balance poll follows the start by a few seconds.
     expect(text).toMatch(/^sms_balance\{account="otp_sms"\} 500$/m);
-  }).toPass({ timeout: 60_000 });
+  }).toPass({ timeout: FIRST_BALANCE_POLL_WAIT_MS });
 });

@@ -6,11 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, startProcess } from '../../scripts/lib/processes.mjs';
+import { FAILURE_OUTPUT_TAIL_CHARS, freePort, startProcess } from '../../scripts/lib/processes.mjs';
 import { baseEnv, ROOT } from './stack.js';
 
 /** tsx compiles the server on the fly and PGlite creates its database: slow on a busy two-core machine. */
 const START_TIMEOUT_MS = 180_000;
+/** scripts/dev.mjs gives its children 12 s to stop; this leaves it time to do so before its group is killed. */
+const STOP_GRACE_MS = 20_000;
+/** How long a sandbox SMS may take to appear in the dev server's log, and how often the log is read. */
+const SANDBOX_SMS_TIMEOUT_MS = 20_000;
+const SANDBOX_SMS_POLL_MS = 100;
 
 export interface DevStack {
   /** Vite's dev server, as it announces itself (`http://localhost:<port>`). */
@@ -33,7 +38,7 @@ export async function startDevStack(): Promise<DevStack> {
   const stop = async () => {
     // SIGTERM to scripts/dev.mjs, whose concurrently stops the API and Vite; whatever of its process group
     // is still alive after that (a watcher's child) is killed by stop().
-    await dev.stop(20_000);
+    await dev.stop(STOP_GRACE_MS);
     rmSync(dataDir, { recursive: true, force: true });
   };
   /** The server prints `sandbox SMS to +91******0002: code 123456 (simulated, not sent)` for each one. */
@@ -50,13 +55,15 @@ export async function startDevStack(): Promise<DevStack> {
       output: () => dev.output(),
       sandboxSmsCount: () => sandboxCodes().length,
       async sandboxCodeAfter(previousCount) {
-        const deadline = Date.now() + 20_000;
+        const deadline = Date.now() + SANDBOX_SMS_TIMEOUT_MS;
         for (;;) {
           const code = sandboxCodes()[previousCount];
           if (code) return code;
           if (Date.now() > deadline)
-            throw new Error(`no sandbox SMS in the dev server's log:\n${dev.output().slice(-4000)}`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
+            throw new Error(
+              `no sandbox SMS in the dev server's log:\n${dev.output().slice(-FAILURE_OUTPUT_TAIL_CHARS)}`,
+            );
+          await new Promise((resolve) => setTimeout(resolve, SANDBOX_SMS_POLL_MS));
         }
       },
       stop,

@@ -9,6 +9,9 @@ import { test as base, expect } from '@playwright/test';
 import { startStack, type Stack } from './stack.js';
 import type { SimulatorClient } from './simulator.js';
 
+/** A worker's stack: a build when the sources changed, a seeded database, the simulator and the server. */
+const STACK_TIMEOUT_MS = 180_000;
+
 interface WorkerFixtures {
   /** Server variables for this spec's stack (limits); a spec that sets it runs on its own stack. */
   stackEnv: Record<string, string>;
@@ -33,7 +36,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         await stack.stop();
       }
     },
-    { scope: 'worker', timeout: 180_000 },
+    { scope: 'worker', timeout: STACK_TIMEOUT_MS },
   ],
 
   baseURL: async ({ stack }, use) => {

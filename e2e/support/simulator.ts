@@ -13,12 +13,18 @@ export type { DeliveryReportSettings, DeliveryReportStatus, SimulatorMessage, Si
 
 /** How long to wait for the server's provider call to show up in the simulator. */
 const DELIVERY_TIMEOUT_MS = 20_000;
+/** How often the outbox is read while waiting for a delivery. */
+const DELIVERY_POLL_MS = 100;
+/** One control call; the simulator answers in milliseconds unless it is stuck. */
+const CONTROL_CALL_TIMEOUT_MS = 10_000;
 
 export class SimulatorClient {
   constructor(readonly url: string) {}
 
   private async get<T>(pathAndQuery: string): Promise<T> {
-    const response = await fetch(`${this.url}${pathAndQuery}`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${this.url}${pathAndQuery}`, {
+      signal: AbortSignal.timeout(CONTROL_CALL_TIMEOUT_MS),
+    });
     if (!response.ok) throw new Error(`simulator ${pathAndQuery}: HTTP ${response.status}`);
     return (await response.json()) as T;
   }
@@ -64,7 +70,7 @@ export class SimulatorClient {
         throw new Error(
           `simulator: no OTP #${previousCount + 1} delivered to ${phone} within ${DELIVERY_TIMEOUT_MS} ms`,
         );
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, DELIVERY_POLL_MS));
     }
   }
 
@@ -73,7 +79,7 @@ export class SimulatorClient {
     const response = await fetch(`${this.url}/__simulator/delivery-reports`, {
       method: 'POST',
       body: JSON.stringify(settings),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(CONTROL_CALL_TIMEOUT_MS),
     });
     if (!response.ok) throw new Error(`simulator delivery-reports: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as DeliveryReportStatus;
@@ -87,7 +93,7 @@ export class SimulatorClient {
   async reset(): Promise<void> {
     const response = await fetch(`${this.url}/__simulator/reset`, {
       method: 'POST',
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(CONTROL_CALL_TIMEOUT_MS),
     });
     if (!response.ok) throw new Error(`simulator reset: HTTP ${response.status}`);
   }

@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildIfStale, CLIENT_BUILD, SERVER_BUILD } from '../../scripts/lib/build.mjs';
-import { startProcess, type ProcessHandle } from '../../scripts/lib/processes.mjs';
+import { FAILURE_OUTPUT_TAIL_CHARS, startProcess, type ProcessHandle } from '../../scripts/lib/processes.mjs';
 import { SimulatorClient } from './simulator.js';
 import { USERS } from './users.js';
 
@@ -46,6 +46,10 @@ const CLIENT_ENTRY = CLIENT_BUILD.output;
 
 /** Long enough for a cold start on a busy 2-core machine. */
 const START_TIMEOUT_MS = 90_000;
+/** A one-shot command past its time gets this long after SIGTERM before it is killed. */
+const RUN_STOP_GRACE_MS = 2_000;
+/** user:add hashes a password with argon2id; on a busy machine that can take a while. */
+const SEED_USER_TIMEOUT_MS = 120_000;
 
 export const APP_SECRET = 'e2e-app-secret-not-for-production-0123456789';
 /** The key in the server's environment; the simulator accepts it and the one flow 1 saves. */
@@ -82,10 +86,13 @@ async function runToCompletion(
   options: { cwd: string; env: Record<string, string>; timeoutMs: number },
 ): Promise<void> {
   const handle = startProcess(name, command, args, options);
-  const timer = setTimeout(() => void handle.stop(2_000), options.timeoutMs);
+  const timer = setTimeout(() => void handle.stop(RUN_STOP_GRACE_MS), options.timeoutMs);
   const { code, signal } = await handle.exited;
   clearTimeout(timer);
-  if (code !== 0) throw new Error(`${name} failed (code ${code}, signal ${signal}):\n${handle.output().slice(-4000)}`);
+  if (code !== 0)
+    throw new Error(
+      `${name} failed (code ${code}, signal ${signal}):\n${handle.output().slice(-FAILURE_OUTPUT_TAIL_CHARS)}`,
+    );
 }
 
 function runDir(): string {
@@ -181,7 +188,11 @@ async function seededTemplate(release: string, runDir: string): Promise<string> 
       `user:add ${user.role}`,
       process.execPath,
       [USER_CLI_ENTRY, '--email', user.email, '--password', user.password, '--role', user.role, '--phone', user.phone],
-      { cwd: release, env: { ...baseEnv(), NODE_ENV: 'production', APP_SECRET, DATA_DIR: fresh }, timeoutMs: 120_000 },
+      {
+        cwd: release,
+        env: { ...baseEnv(), NODE_ENV: 'production', APP_SECRET, DATA_DIR: fresh },
+        timeoutMs: SEED_USER_TIMEOUT_MS,
+      },
     );
   }
   writeFileSync(path.join(fresh, 'complete'), `${new Date().toISOString()}\n`);
