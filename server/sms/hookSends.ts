@@ -12,11 +12,11 @@
  *   admin to set Supabase's OTP length to 6: 2Factor's OTP template would not carry it, and silently switching to
  *   TSMS would need a DLT template the admin never chose. `template` mode texts it by TSMS with VAR1 = the code,
  *   any length.
- * - One otp_logs row per provider call, origin `supabase_hook`, user_id = the Supabase user's id (what
- *   auth.uid() returns for them). The code is never stored, logged or put in an error.
+ * - The provider step of our sends (providerCalls.ts): one otp_logs row per provider call, and the booking (with
+ *   the uuid) given back only when nothing went out. Rows have origin `supabase_hook` and user_id = the Supabase
+ *   user's id (what auth.uid() returns for them). The code is never stored, logged or put in an error.
  * - Supabase gives the whole hook about 5 s: the provider call gets at most `providerTimeoutMs`.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { maskPhone } from '../../common/phone.js';
 import {
@@ -31,6 +31,7 @@ import type { HookSendStore } from './hookSendStore.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
 import { PROVIDER_UNAVAILABLE_RETRY_AFTER_S, providerFailure } from './otpService.js';
 import { toIndianMobile } from './phone.js';
+import { createProviderCalls } from './providerCalls.js';
 import type { ProviderResolver } from './providerResolver.js';
 import type { Booking } from './sendBookings.js';
 import type { SendLimits } from './sendLimits.js';
@@ -85,6 +86,7 @@ export type HookSends = ReturnType<typeof createHookSends>;
 
 export function createHookSends(deps: HookSendsDeps) {
   const { store, limits, logger } = deps;
+  const calls = createProviderCalls({ logs: deps.logs, limits, now: deps.now });
 
   const refused = (result: SupabaseHookResult, httpCode: number, message: string): HookSendOutcome => ({
     result,
@@ -173,47 +175,14 @@ export function createHookSends(deps: HookSendsDeps) {
             { phone, otp: request.otp, ...(settings.templateName ? { templateName: settings.templateName } : {}) },
             callOptions,
           );
-    const writeLog = (
-      status: string,
-      responseTimeMs: number,
-      details: string | null,
-      providerSessionId: string | null,
-    ) =>
-      deps.logs.write({
-        callId: randomUUID(),
-        userId: request.userId,
-        phone,
-        sessionId: providerSessionId,
-        providerSessionId,
-        type,
-        origin: 'supabase_hook',
-        status,
-        responseTimeMs,
-        details,
-        createdAt: new Date(deps.now()),
-      });
+    const row = { type, origin: 'supabase_hook' as const, userId: request.userId, phone, sessionId: null };
 
     try {
-      const result = await call();
-      await writeLog('sent', result.responseTimeMs, result.details, result.value.providerSessionId);
+      await calls.call(call, row, () => 'sent', { booking, giveBack: giveBackClaim });
       logger.info({ phone: maskPhone(phone), smsType: request.smsType, type }, 'Supabase SMS hook: code sent');
       return { result: 'sent', status: 200 };
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
-      // Nothing went out when the call was held back or 2Factor refused it; after a timeout or a 5xx it may have.
-      const sentNothing = !error.called || error.kind === 'rejected';
-      await Promise.all([
-        error.called
-          ? writeLog(
-              error.kind === 'rejected' ? 'provider_error' : 'provider_unavailable',
-              error.responseTimeMs,
-              error.details,
-              null,
-            )
-          : undefined,
-        sentNothing ? limits.release(booking) : undefined,
-        sentNothing ? giveBackClaim() : undefined,
-      ]);
       logger.warn(
         { kind: error.kind, details: error.details, phone: maskPhone(phone) },
         'Supabase SMS hook: provider call failed',

@@ -1,6 +1,6 @@
 /**
  * The OTP service: sends and verifies one-time codes with the session rules both modes share, sends
- * template SMS, and writes one otp_logs row per provider call.
+ * template SMS, and writes one otp_logs row per provider call (providerCalls.ts, shared with the Supabase hook).
  *
  * Session rules: a session belongs to one phone and purpose (and, for login, to the phone's owner), lives
  * `ttlSeconds`, allows `maxVerifyAttempts` wrong codes (then it is dead even for the right code) and can be
@@ -27,8 +27,6 @@ import type { Logger } from 'pino';
 import type { PublicUser } from '../../common/api/auth.js';
 import type {
   ConnectionTestResponse,
-  OtpLogOrigin,
-  OtpLogType,
   OtpPurpose,
   SendOtpResponse,
   SendTemplateResponse,
@@ -44,6 +42,7 @@ import type { OtpLogWriter } from './otpLogWriter.js';
 import type { MirroredOutcome, OutcomeMirror } from './outcomeMirror.js';
 import { generateOtp, type OtpHasher } from './otpCodes.js';
 import { toIndianMobile } from './phone.js';
+import { createProviderCalls, type FailedCall, type LogRow } from './providerCalls.js';
 import type { ProviderResolver, ResolvedProvider } from './providerResolver.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';
 import type { Booking } from './sendBookings.js';
@@ -118,65 +117,15 @@ export function createOtpService(deps: OtpServiceDeps) {
   const sleepUntil = (startMs: number, elapsedMs: number) =>
     deps.sleep ? deps.sleep(Math.max(0, startMs + elapsedMs - performance.now())) : waitUntil(startMs + elapsedMs);
 
-  /**
-   * Runs a provider call and writes its log row, success or failure; failures become AppErrors for `audience`.
-   * A failure that sent nothing gives `booking` back. `alongside` (e.g. storing the new session) runs at the same
-   * time as the log write after a success, saving a round trip.
-   */
-  async function callProvider<T>(
-    call: () => Promise<ProviderCallResult<T>>,
-    row: LogRow,
-    statusOf: (result: ProviderCallResult<T>) => string,
-    options: { audience: Audience; booking?: Booking; alongside?: (result: ProviderCallResult<T>) => Promise<void> },
-  ): Promise<ProviderCallResult<T>> {
-    let result: ProviderCallResult<T>;
-    try {
-      result = await call();
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      const released = options.booking !== undefined && sentNothing(error);
-      await Promise.all([
-        error.called
-          ? writeLog(
-              row,
-              error.kind === 'rejected' ? 'provider_error' : 'provider_unavailable',
-              error.responseTimeMs,
-              error.details,
-            )
-          : undefined,
-        released ? limits.release(options.booking!) : undefined,
-      ]);
-      deps.logger.warn({ kind: error.kind, details: error.details, type: row.type }, 'provider call failed');
-      throw new ProviderCallFailed(providerFailure(error, options.audience), released);
-    }
-    const sentSession = (result.value as { providerSessionId?: string }).providerSessionId;
-    // A template SMS has no session of ours: its row carries the 2Factor session id the caller was given.
-    const logged = {
-      ...row,
-      sessionId: row.sessionId ?? sentSession ?? null,
-      providerSessionId: row.providerSessionId ?? sentSession ?? null,
-    };
-    await Promise.all([
-      writeLog(logged, statusOf(result), result.responseTimeMs, result.details),
-      options.alongside?.(result),
-    ]);
-    return result;
-  }
-
-  function writeLog(row: LogRow, status: string, responseTimeMs: number, details: string | null): Promise<void> {
-    return logs.write({
-      callId: randomUUID(),
-      userId: row.userId,
-      phone: row.phone,
-      sessionId: row.sessionId,
-      providerSessionId: row.providerSessionId ?? null,
-      type: row.type,
-      origin: row.origin,
-      status,
-      responseTimeMs,
-      details,
-      createdAt: new Date(deps.now()),
-    });
+  const { call: callProvider, writeLog } = createProviderCalls({ logs, limits, now: deps.now });
+  /** Failed calls become AppErrors for the audience; one function per audience, made once (sends are a hot path). */
+  const failedFor: Record<Audience, FailedCall> = {
+    public: (error, released, row) => callFailed(error, released, row, 'public'),
+    admin: (error, released, row) => callFailed(error, released, row, 'admin'),
+  };
+  function callFailed(error: ProviderError, released: boolean, row: LogRow, audience: Audience): ProviderCallFailed {
+    deps.logger.warn({ kind: error.kind, details: error.details, type: row.type }, 'provider call failed');
+    return new ProviderCallFailed(providerFailure(error, audience), released);
   }
 
   /** The provider for this audience: end users are not told how to configure SMS. */
@@ -238,7 +187,7 @@ export function createOtpService(deps: OtpServiceDeps) {
       () => provider.verifyOtp({ providerSessionId: session.providerSessionId ?? '', otp }),
       row,
       (r) => outcomeStatus(r.value.outcome),
-      { audience: session.purpose === 'test' ? 'admin' : 'public' },
+      { failed: failedFor[session.purpose === 'test' ? 'admin' : 'public'] },
     );
     return { outcome: result.value.outcome, responseTimeMs: result.responseTimeMs };
   }
@@ -392,7 +341,7 @@ export function createOtpService(deps: OtpServiceDeps) {
             { ...row, type: 'template' },
             () => 'sent',
             {
-              audience,
+              failed: failedFor[audience],
               booking,
               alongside: (sent) =>
                 sessions.create({
@@ -409,7 +358,7 @@ export function createOtpService(deps: OtpServiceDeps) {
             { ...row, type: 'autogen' },
             () => 'sent',
             {
-              audience,
+              failed: failedFor[audience],
               booking,
               alongside: (sent) => sessions.create({ ...session, providerSessionId: sent.value.providerSessionId }),
             },
@@ -494,7 +443,7 @@ export function createOtpService(deps: OtpServiceDeps) {
           }),
         { type: 'template', origin: 'test', userId: requester.id, phone, sessionId: null },
         () => 'sent',
-        { audience: 'admin', booking },
+        { failed: failedFor.admin, booking },
       ).catch(unwrapProviderFailure);
       return {
         session_id: result.value.providerSessionId,
@@ -561,15 +510,6 @@ export function createOtpService(deps: OtpServiceDeps) {
   }
 }
 
-interface LogRow {
-  type: OtpLogType;
-  origin: OtpLogOrigin;
-  userId: string | null;
-  phone: string;
-  sessionId: string | null;
-  providerSessionId?: string | null;
-}
-
 /** A provider call that failed: the answer to give, and whether its booking was given back. */
 class ProviderCallFailed extends Error {
   constructor(
@@ -583,11 +523,6 @@ class ProviderCallFailed extends Error {
 
 function unwrapProviderFailure(error: unknown): never {
   throw error instanceof ProviderCallFailed ? error.appError : error;
-}
-
-/** True when no SMS can have gone out: the call was held back, or 2Factor answered with a refusal. */
-function sentNothing(error: ProviderError): boolean {
-  return !error.called || error.kind === 'rejected';
 }
 
 function outcomeStatus(outcome: VerifyOutcome): string {
