@@ -67,7 +67,11 @@ describe('createOtpHasher', () => {
     }
   });
 
-  it('compares in constant time: timingSafeEqual on two 32-byte digests, for right and wrong codes alike', () => {
+  it('compares in constant time: timingSafeEqual on two 32-byte digests, for right and wrong codes alike', async () => {
+    // Test files share one module graph (vitest.config.ts: isolate off): load otpCodes afresh so it gets the mock.
+    vi.resetModules();
+    const { createOtpHasher: createWatchedHasher } = await import('./otpCodes.js');
+    const hasher = createWatchedHasher(SECRET);
     timingSafeEqual.mockClear();
     const sessionId = randomUUID();
     const stored = hasher.hash(sessionId, '654321');

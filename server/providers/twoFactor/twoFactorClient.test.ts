@@ -252,7 +252,6 @@ describe('2Factor client against the simulator (real HTTP)', () => {
           otp,
         ]);
       }),
-      { numRuns: 300 },
     );
   });
 
@@ -300,7 +299,6 @@ describe('2Factor client: the API key never leaks', () => {
           expect(everythingPrintable(error)).not.toContain(apiKey);
         },
       ),
-      { numRuns: 100 },
     );
   });
 
