@@ -23,6 +23,9 @@ const serverLike = {
 
 export default defineConfig({
   test: {
+    // Most test time is waiting (HTTP round trips, databases, simulated 2Factor delays), so one worker more than
+    // half again the cores keeps them busy: 39 s instead of 60 s for test:unit on two cores.
+    maxWorkers: '150%',
     projects: [
       {
         test: {
