@@ -78,7 +78,7 @@ export interface Infrastructure {
   /** Circuit breaker timing; tests shorten it. */
   breaker?: { failuresToOpen: number; halfOpenAfterMs: number };
   /** The wait before a login send or verify for an unregistered number answers; tests make it instant. */
-  sleep?: (ms: number) => Promise<void>;
+  holdAnswer?: (elapsedMs: number, startedAtMs: number) => Promise<void>;
   /** How alerts reach ALERT_WEBHOOK_URL; tests shorten the retry pauses. */
   postAlert?: WebhookPoster;
 }
@@ -206,7 +206,7 @@ export function composeApp(infra: Infrastructure): ComposedApp {
     verifyOutcomes: createOutcomeMirror<VerifyFailure>(),
     testNumbers,
     now,
-    sleep: infra.sleep,
+    holdAnswer: infra.holdAnswer,
     logger: infra.logger,
   });
   // The sandbox reports deliveries to this app itself, with a token of its own unless one is configured.

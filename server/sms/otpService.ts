@@ -70,7 +70,11 @@ export interface OtpServiceDeps {
   /** SMS_TEST_NUMBERS; none when omitted. */
   testNumbers?: TestNumbers;
   now: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Holds a mirrored answer until `elapsedMs` after `startedAtMs` (performance.now() readings); by default exactly
+   * that long, never less. Tests pass an instant one and read `elapsedMs`: what the answer was made to last.
+   */
+  holdAnswer?: (elapsedMs: number, startedAtMs: number) => Promise<void>;
   logger: Logger;
 }
 
@@ -113,9 +117,8 @@ export function createOtpService(deps: OtpServiceDeps) {
   const { sessions, logs, rules, limits } = deps;
   /** Milliseconds since `startMs` (a performance.now() reading), unrounded: mirrored answers wait them exactly. */
   const elapsedSince = (startMs: number) => Math.max(0, performance.now() - startMs);
-  /** Waits until `elapsedMs` after `startMs`; an injected `sleep` (tests) is called once with what is left. */
-  const sleepUntil = (startMs: number, elapsedMs: number) =>
-    deps.sleep ? deps.sleep(Math.max(0, startMs + elapsedMs - performance.now())) : waitUntil(startMs + elapsedMs);
+  const holdAnswer =
+    deps.holdAnswer ?? ((elapsedMs: number, startedAtMs: number) => waitUntil(startedAtMs + elapsedMs));
 
   const { call: callProvider, writeLog } = createProviderCalls({ logs, limits, now: deps.now });
   /** Failed calls become AppErrors for the audience; one function per audience, made once (sends are a hot path). */
@@ -209,7 +212,7 @@ export function createOtpService(deps: OtpServiceDeps) {
     const { result } = outcome;
     if (result.failure) {
       if (result.released) await limits.release(booking);
-      await sleepUntil(startedAt, outcome.elapsedMs);
+      await holdAnswer(outcome.elapsedMs, startedAt);
       throw copyOf(result.failure);
     }
     await sessions.create({ ...session, providerSessionId: null, codeHmac: null });
@@ -218,7 +221,7 @@ export function createOtpService(deps: OtpServiceDeps) {
         `sandbox: no user has the number ${maskPhone(session.phone)}, so no SMS was sent (the answer still says "sent", as in production)`,
       );
     }
-    await sleepUntil(startedAt, outcome.elapsedMs);
+    await holdAnswer(outcome.elapsedMs, startedAt);
     return answer(result.responseTimeMs);
   }
 
@@ -282,7 +285,7 @@ export function createOtpService(deps: OtpServiceDeps) {
     const { result } = outcome;
     if (result.kind === 'provider') await sessions.refundAttempt(session.id);
     if (result.kind === 'expired') await sessions.expire(session.id, new Date(deps.now()));
-    await sleepUntil(startedAt, outcome.elapsedMs);
+    await holdAnswer(outcome.elapsedMs, startedAt);
     if (result.kind === 'provider') throw copyOf(result.failure);
     if (result.kind === 'expired') throw verifyError('otp_expired', MESSAGES.expired);
     throw mismatchError(session);

@@ -108,7 +108,7 @@ describe('API reference', () => {
       env,
       clientDir,
       sandbox: sandboxFromSimulator(sim()),
-      sleep: async () => undefined,
+      holdAnswer: async () => undefined,
       clock: createFakeClock(Date.now()),
     });
 

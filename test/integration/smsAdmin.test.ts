@@ -151,7 +151,7 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
       const keyed = await startTwoFactorSimulator({ validApiKeys: [OTHER_KEY] });
       try {
         const app = buildTestApp(testDb().db, {
-          sleep: async () => undefined,
+          holdAnswer: async () => undefined,
           clock: createFakeClock(Date.now()),
           env: {
             TWO_FACTOR_BASE_URL: keyed.url,
@@ -311,7 +311,7 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
         const app = buildTestApp(testDb().db, {
           env: { TWO_FACTOR_BASE_URL: twoFactor.url },
           sandbox: sandboxFromSimulator(sim()),
-          sleep: async () => undefined,
+          holdAnswer: async () => undefined,
           clock: createFakeClock(Date.now()),
         });
         const admin = await signedIn(app);
@@ -396,7 +396,7 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
     it('leaves no key in production without an environment key: sends answer provider_not_configured', async () => {
       const app = buildTestApp(testDb().db, {
         env: { NODE_ENV: 'production', TWO_FACTOR_BASE_URL: sim().url },
-        sleep: async () => undefined,
+        holdAnswer: async () => undefined,
       });
       // Production names the session cookie __Host-sid.
       const cookie = (await signedIn(app)).cookie.replace(/^sid=/, '__Host-sid=');
@@ -612,7 +612,10 @@ describe.each(dbKindsUnderTest())('SMS admin routes on %s', (kind) => {
 
   describe('sandbox and unconfigured provider', () => {
     it('talks to the simulator with no API key outside production and shows admins the code of their test sends only', async () => {
-      const app = buildTestApp(testDb().db, { sandbox: sandboxFromSimulator(sim()), sleep: async () => undefined });
+      const app = buildTestApp(testDb().db, {
+        sandbox: sandboxFromSimulator(sim()),
+        holdAnswer: async () => undefined,
+      });
       const admin = await signedIn(app);
       const view = await request(app.app).get('/api/sms/config').set('Cookie', admin.cookie).expect(200);
       expect(view.body).toMatchObject({

@@ -521,7 +521,7 @@ describe.each(dbKindsUnderTest())('2Factor delivery callbacks on %s', (kind) => 
 
   it('in the sandbox (no key, no TWO_FACTOR_CALLBACK_TOKEN) the app has the simulator report to itself, with a token of its own', async () => {
     const sandbox = sandboxFromSimulator(sim());
-    const a = buildTestApp(testDb().db, { sandbox, sleep: async () => undefined, env: RAISED_LIMITS });
+    const a = buildTestApp(testDb().db, { sandbox, holdAnswer: async () => undefined, env: RAISED_LIMITS });
     const server = await listen(a.app);
     try {
       const { port } = new URL(server.url);

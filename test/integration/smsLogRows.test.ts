@@ -259,7 +259,7 @@ describe.each(dbKindsUnderTest())('otp_logs rows and secrets on %s', (kind) => {
 
   it('writes no row for calls held back before the provider (limits, open circuit, ceiling)', async () => {
     const app = buildTestApp(testDb().db, {
-      sleep: async () => undefined,
+      holdAnswer: async () => undefined,
       clock: createFakeClock(Date.now()),
       env: { TWO_FACTOR_BASE_URL: sim().url, TWO_FACTOR_API_KEY: TEST_API_KEY, SMS_RATE_LIMIT_PER_MIN: '2' },
       breaker: { failuresToOpen: 1, halfOpenAfterMs: 60_000 },

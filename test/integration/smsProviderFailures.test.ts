@@ -125,7 +125,7 @@ describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
   it('answers 503 provider_unavailable when the connection is refused, and logs it', async () => {
     const port = await closedPort();
     const app = buildTestApp(testDb().db, {
-      sleep: async () => undefined,
+      holdAnswer: async () => undefined,
       clock: createFakeClock(Date.now()),
       env: { TWO_FACTOR_BASE_URL: `http://127.0.0.1:${port}`, TWO_FACTOR_API_KEY: TEST_API_KEY },
     });

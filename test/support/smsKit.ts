@@ -43,12 +43,12 @@ export interface SmsTestAppOptions extends TestAppOptions {
 }
 
 /**
- * A fresh app wired to the simulator. Answers for unregistered numbers do not wait (instant `sleep`), and the
+ * A fresh app wired to the simulator. Answers for unregistered numbers do not wait (instant `holdAnswer`), and the
  * fake clock starts at the real time, as express-rate-limit compares reset times with `Date.now()`.
  */
 export function buildSmsApp(db: Db, simulator: TwoFactorSimulator, options: SmsTestAppOptions = {}): TestApp {
   return buildTestApp(db, {
-    sleep: async () => undefined,
+    holdAnswer: async () => undefined,
     clock: createFakeClock(Date.now()),
     ...options,
     env: smsEnv(simulator, options.env),

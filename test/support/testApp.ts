@@ -52,7 +52,7 @@ export type TestInfrastructure = Partial<
     | 'providerCeiling'
     | 'sandbox'
     | 'breaker'
-    | 'sleep'
+    | 'holdAnswer'
     | 'clientDir'
     | 'postAlert'
   >
