@@ -47,9 +47,9 @@ import { createOtpService, type OtpService, type SendOutcome, type VerifyFailure
 import { createOutcomeMirror } from './sms/outcomeMirror.js';
 import { createProviderGuard, type ProviderGuard } from './providers/providerGuard.js';
 import { leaseForTimeout, memoryCeiling, type ProviderCeiling } from './providers/providerCeiling.js';
+import { createProviderResolver } from './providers/providerResolver.js';
 import type { Sandbox } from './providers/sandbox.js';
 import { createTwoFactorClient } from './providers/twoFactor/twoFactorClient.js';
-import { createProviderResolver } from './sms/providerResolver.js';
 import { createSendLimits, sendBookingStore } from './sms/sendLimits.js';
 import { createSmsLimits } from './sms/smsRateLimits.js';
 import { createSmsBalance, type SmsBalance } from './sms/smsBalance.js';

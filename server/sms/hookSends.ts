@@ -32,7 +32,7 @@ import type { OtpLogWriter } from './otpLogWriter.js';
 import { PROVIDER_UNAVAILABLE_RETRY_AFTER_S, providerFailure } from './otpService.js';
 import { toIndianMobile } from './phone.js';
 import { createProviderCalls } from './providerCalls.js';
-import type { ProviderResolver } from './providerResolver.js';
+import { ProviderNotConfiguredError, type ProviderResolver } from '../providers/providerResolver.js';
 import type { Booking } from './sendBookings.js';
 import type { SendLimits } from './sendLimits.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';
@@ -114,7 +114,7 @@ export function createHookSends(deps: HookSendsDeps) {
     try {
       resolved = await deps.providers.resolve();
     } catch (error) {
-      if (error instanceof AppError && error.code === 'provider_not_configured') {
+      if (error instanceof ProviderNotConfiguredError) {
         logger.error('Supabase SMS hook: no 2Factor API key is set, so no code can be sent');
         return refused('provider_error', 500, MESSAGES.notConfigured);
       }

@@ -27,6 +27,7 @@ import { createOutcomeMirror } from './outcomeMirror.js';
 import { memorySendBookings } from './sendBookings.js';
 import { createSendLimits } from './sendLimits.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';
+import { ProviderNotConfiguredError } from '../providers/providerResolver.js';
 import { ProviderError, type SmsOtpProvider, type VerifyOutcome } from '../providers/smsProvider.js';
 
 const PHONE = '+919876543210';
@@ -639,14 +640,10 @@ describe('OTP service errors by audience', () => {
   });
 
   it('without an API key tells end users phone login is not available, and admins how to set it up', async () => {
-    const notConfigured = new AppError(
-      'provider_not_configured',
-      'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.',
-    );
     const t = setup('autogen', {
       providers: {
         resolve: async () => {
-          throw notConfigured;
+          throw new ProviderNotConfiguredError();
         },
       },
     });

@@ -43,11 +43,15 @@ import type { MirroredOutcome, OutcomeMirror } from './outcomeMirror.js';
 import { generateOtp, type OtpHasher } from './otpCodes.js';
 import { toIndianMobile } from './phone.js';
 import { createProviderCalls, type FailedCall, type LogRow } from './providerCalls.js';
-import type { ProviderResolver, ResolvedProvider } from './providerResolver.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';
 import type { Booking } from './sendBookings.js';
 import type { SendLimits } from './sendLimits.js';
 import type { TestNumbers } from './testNumbers.js';
+import {
+  ProviderNotConfiguredError,
+  type ProviderResolver,
+  type ResolvedProvider,
+} from '../providers/providerResolver.js';
 import { ProviderError, type ProviderCallResult, type VerifyOutcome } from '../providers/smsProvider.js';
 
 export interface OtpRules {
@@ -103,6 +107,12 @@ const MESSAGES = {
   providerBusy: 'We are sending a lot of messages right now. Please try again in a moment.',
 } as const;
 
+/** No API key in production: admins are told how to set it up, end users only what they can do instead. */
+const NOT_CONFIGURED_MESSAGES: Record<Audience, string> = {
+  public: 'Phone login is not available right now. Please log in with your email and password.',
+  admin: 'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.',
+};
+
 /** Retry-After when 2Factor does not answer (or the circuit is open): about when the breaker tries it again. */
 export const PROVIDER_UNAVAILABLE_RETRY_AFTER_S = 30;
 /** How long to wait when the provider is busy and no better wait is known. */
@@ -136,11 +146,8 @@ export function createOtpService(deps: OtpServiceDeps) {
     try {
       return await deps.providers.resolve();
     } catch (error) {
-      if (error instanceof AppError && error.code === 'provider_not_configured' && audience === 'public') {
-        throw new AppError(
-          'provider_not_configured',
-          'Phone login is not available right now. Please log in with your email and password.',
-        );
+      if (error instanceof ProviderNotConfiguredError) {
+        throw new AppError('provider_not_configured', NOT_CONFIGURED_MESSAGES[audience]);
       }
       throw error;
     }

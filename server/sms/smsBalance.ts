@@ -17,8 +17,7 @@ import {
 } from '../../common/api/sms.js';
 import type { ScheduledJobsRepository } from '../db/scheduledJobsRepository.js';
 import type { BalanceSample, SmsBalanceRepository } from '../db/smsBalanceRepository.js';
-import { AppError } from '../http/appError.js';
-import type { ProviderResolver } from './providerResolver.js';
+import { ProviderNotConfiguredError, type ProviderResolver } from '../providers/providerResolver.js';
 import type { EffectiveSmsSettings, SmsSettings } from './smsSettings.js';
 import type { SmsOtpProvider } from '../providers/smsProvider.js';
 
@@ -86,7 +85,7 @@ export function createSmsBalance(deps: SmsBalanceDeps) {
       try {
         resolved = await deps.providers.resolve();
       } catch (error) {
-        if (error instanceof AppError && error.code === 'provider_not_configured') return undefined;
+        if (error instanceof ProviderNotConfiguredError) return undefined;
         throw error;
       }
       const nowMs = deps.now();

@@ -1,18 +1,26 @@
 /**
- * Gives the OTP service the provider for the settings in force: the real 2Factor client with the saved or
+ * Gives the services the provider for the settings in force: the real 2Factor client with the saved or
  * configured API key, the same client pointed at the sandbox simulator when there is no key outside
- * production, or `provider_not_configured`. Clients are reused while the key and URL stay the same;
+ * production, or a `ProviderNotConfiguredError`. Clients are reused while the key and URL stay the same;
  * every one is wrapped by the shared guard (circuit breaker + request-rate ceiling).
  *
- * The client itself comes from the composition root (`createClient`), so this service never imports the
- * 2Factor adapter.
+ * The client itself comes from the composition root (`createClient`), so this module never imports the
+ * 2Factor adapter. It throws its own error rather than an HTTP one: each caller answers "not configured" in
+ * its own words (`provider_not_configured` for the API, a 500 for the Supabase hook, a skipped balance poll).
  */
-import { AppError } from '../http/appError.js';
-import type { ProviderGuard } from '../providers/providerGuard.js';
-import type { Sandbox } from '../providers/sandbox.js';
-import type { SmsOtpProvider } from '../providers/smsProvider.js';
+import type { ProviderGuard } from './providerGuard.js';
+import type { Sandbox } from './sandbox.js';
+import type { SmsOtpProvider } from './smsProvider.js';
 
-/** What the resolver reads of the settings in force (server/sms/smsSettings.ts gives more, passed through). */
+/** No API key is saved or configured, and no sandbox stands in for the provider (production). */
+export class ProviderNotConfiguredError extends Error {
+  constructor() {
+    super('No SMS provider API key is set and no sandbox stands in for it.');
+    this.name = 'ProviderNotConfiguredError';
+  }
+}
+
+/** What the resolver reads of the settings in force (the settings service gives more, passed through). */
 export interface ProviderSettings {
   apiKey: string | undefined;
   baseUrl: string;
@@ -73,10 +81,7 @@ export function createProviderResolver<S extends ProviderSettings>(deps: Provide
           circuitOpen: deps.guard.state() === 'open',
         };
       }
-      throw new AppError(
-        'provider_not_configured',
-        'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.',
-      );
+      throw new ProviderNotConfiguredError();
     },
   };
 }
