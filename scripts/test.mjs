@@ -1,6 +1,7 @@
 /**
  * `npm test`: every Vitest project (server, client and the slow tier; `npm run test:unit` leaves the slow tier
- * out), then the browser suite (Playwright, e2e/*.spec.ts) when there is one. Extra arguments go to Vitest (`npm test -- server/config.test.ts`).
+ * out), then the browser suite (Playwright, e2e/*.spec.ts) when there is one. Extra arguments go to Vitest
+ * (`npm test -- server/config.test.ts`).
  *
  * What runs depends on the machine, and this says so instead of passing quietly:
  * - the PostgreSQL suites run only with TEST_DATABASE_URL, the Redis ones only with TEST_REDIS_URL
