@@ -2,8 +2,8 @@
  * Row-level security proven through a real Data API: PostgREST (what Supabase serves at /rest/v1) over a
  * PostgreSQL database built from our migrations, with JWTs signed as Supabase Auth signs them (HS256, `role`,
  * `sub`). After real sends through the app and a signed Send SMS Hook call for a Supabase Auth user, user A's token
- * reads only A's otp_logs rows over HTTP, `anon` reads nothing, and no token can insert, update or delete a row
- * or read the other tables.
+ * reads only A's otp_logs rows and delivery reports over HTTP, `anon` reads nothing, and no token can insert,
+ * update or delete a row or read the other tables.
  *
  * PostgreSQL only (PostgREST cannot serve PGlite); under CI=true a missing TEST_DATABASE_URL or PostgREST
  * binary fails the run.
@@ -19,6 +19,7 @@ import {
   startPostgrest,
   type PostgrestServer,
 } from '../support/postgrest.js';
+import { CALLBACK_TOKEN, deliveryEvents, postReport, smsOtpReport } from '../support/deliveryKit.js';
 import { allLogRows, buildSmsApp, loggedInByPhone, newPhone, signedIn, useSimulator } from '../support/smsKit.js';
 import { useTestDatabase } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
@@ -70,14 +71,19 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
   /**
    * A staff and an agent who each log in by phone, an admin who sends a test code, and a Supabase Auth user
    * (in auth.users on a real project, never in public.users) whose code Supabase posted to the Send SMS Hook.
+   * 2Factor reports the staff's and the agent's codes delivered.
    */
   beforeEach(async () => {
-    const app = buildSmsApp(testDb().db, sim(), { env: { SUPABASE_SMS_HOOK_SECRETS: HOOK_SECRET } });
+    const app = buildSmsApp(testDb().db, sim(), {
+      env: { SUPABASE_SMS_HOOK_SECRETS: HOOK_SECRET, TWO_FACTOR_CALLBACK_TOKEN: CALLBACK_TOKEN },
+    });
     const admin = await signedIn(app);
     const loggedIn: PublicUser[] = [];
     for (const role of ['staff', 'agent'] as const) {
       const user = await loggedInByPhone(app, sim(), role);
       loggedIn.push(user);
+      const code = sim().outbox().at(-1)!; // the code that logged them in
+      await postReport(app, smsOtpReport(code.providerSessionId, code.phone, 'DELIVERED')).expect(200);
     }
     await request(app.app)
       .post('/api/sms/sendOtp')
@@ -201,8 +207,32 @@ describe.runIf(runs)('otp_logs row-level security through PostgREST', () => {
     expect(await allLogRows(testDb().db)).toEqual(before);
   });
 
-  it('exposes neither the OTP sessions, the SMS settings nor the users to anon or to a signed-in user', async () => {
-    for (const table of ['otp_sessions', 'sms_settings', 'users', 'user_sessions']) {
+  it('gives a signed-in user the delivery reports about them only, and anon none; nobody writes one', async () => {
+    const { staff, agent } = people;
+    expect(await deliveryEvents(testDb().db)).toHaveLength(2);
+    for (const user of [staff, agent]) {
+      expect(await get('/sms_delivery_events?select=user_id,outcome', asUser(user))).toEqual({
+        status: 200,
+        body: [{ user_id: user.id, outcome: 'delivered' }],
+      });
+    }
+    expect(await get(`/sms_delivery_events?user_id=eq.${staff.id}`, asUser(agent))).toEqual({ status: 200, body: [] });
+    expect(await get('/sms_delivery_events', undefined)).toMatchObject({ status: 401, body: { code: '42501' } });
+    expect(await get('/sms_delivery_events', asAnon())).toMatchObject({ status: 401, body: { code: '42501' } });
+    const forged = { form: 'SMS_OTP', channel: 'sms', outcome: 'delivered', user_id: staff.id, details: {} };
+    expect(await send('POST', '/sms_delivery_events', asUser(staff), forged)).toMatchObject({
+      status: 403,
+      body: { code: '42501' },
+    });
+    expect(await send('DELETE', `/sms_delivery_events?user_id=eq.${staff.id}`, asUser(staff))).toMatchObject({
+      status: 403,
+      body: { code: '42501' },
+    });
+    expect(await deliveryEvents(testDb().db)).toHaveLength(2);
+  });
+
+  it('exposes neither the OTP sessions, the SMS settings, the delivery states nor the users to anon or to a signed-in user', async () => {
+    for (const table of ['otp_sessions', 'sms_settings', 'sms_deliveries', 'users', 'user_sessions']) {
       expect(await get(`/${table}`, undefined)).toMatchObject({ status: 401, body: { code: '42501' } });
       expect(await get(`/${table}`, asUser(people.staff))).toMatchObject({ status: 403, body: { code: '42501' } });
     }
