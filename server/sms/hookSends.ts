@@ -29,9 +29,9 @@ import { createWorkTracker } from '../lifecycle.js';
 import { LIMITER_UNAVAILABLE_RETRY_AFTER_S } from '../tuning.js';
 import type { HookSendStore } from './hookSendStore.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
-import { PROVIDER_UNAVAILABLE_RETRY_AFTER_S, providerFailure } from './otpService.js';
 import { toIndianMobile } from './phone.js';
 import { createProviderCalls } from './providerCalls.js';
+import { providerRetryAfterS } from './providerFailure.js';
 import { ProviderNotConfiguredError, type ProviderResolver } from '../providers/providerResolver.js';
 import type { Booking } from './sendBookings.js';
 import type { SendLimits } from './sendLimits.js';
@@ -188,8 +188,7 @@ export function createHookSends(deps: HookSendsDeps) {
         'Supabase SMS hook: provider call failed',
       );
       if (error.kind === 'rejected') return refused('provider_error', 502, MESSAGES.rejected);
-      const retryAfterS = providerFailure(error, 'public').retryAfterS ?? PROVIDER_UNAVAILABLE_RETRY_AFTER_S;
-      return retryLater('provider_unavailable', retryAfterS, MESSAGES.unavailable);
+      return retryLater('provider_unavailable', providerRetryAfterS(error), MESSAGES.unavailable);
     }
   }
 

@@ -36,13 +36,14 @@ import { maskPhone } from '../../common/phone.js';
 import type { AuthService, StartedSession } from '../auth/authService.js';
 import type { NewOtpSession, OtpSession, OtpSessionsRepository } from '../db/otpSessionsRepository.js';
 import type { UsersRepository } from '../db/usersRepository.js';
-import { AppError, retryAfterSeconds } from '../http/appError.js';
+import { AppError } from '../http/appError.js';
 import { createWorkTracker } from '../lifecycle.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
 import type { MirroredOutcome, OutcomeMirror } from './outcomeMirror.js';
 import { generateOtp, type OtpHasher } from './otpCodes.js';
 import { toIndianMobile } from './phone.js';
 import { createProviderCalls, type FailedCall, type LogRow } from './providerCalls.js';
+import { providerFailure, type Audience } from './providerFailure.js';
 import type { EffectiveSmsSettings } from './smsSettings.js';
 import type { Booking } from './sendBookings.js';
 import type { SendLimits } from './sendLimits.js';
@@ -88,9 +89,6 @@ export type SendOutcome = { responseTimeMs: number; failure?: undefined } | { fa
 /** How a real check failed: a wrong code, an expired code, or a provider failure (its attempt given back). */
 export type VerifyFailure = { kind: 'mismatch' } | { kind: 'expired' } | { kind: 'provider'; failure: AppError };
 
-/** Who asked: provider failures tell admins 2Factor's own words; end users get neutral ones. */
-export type Audience = 'public' | 'admin';
-
 export interface VerifyResult {
   response: VerifyOtpResponse;
   /** A login session: the caller sets the session cookie from it. */
@@ -102,9 +100,6 @@ const MESSAGES = {
   alreadyUsed: 'This code was already used. Please request a new one.',
   expired: 'This code has expired. Please request a new one.',
   tooManyAttempts: 'Too many wrong codes. Please request a new code.',
-  providerRejected: 'We could not send or check the code right now. Please try again later.',
-  providerUnavailable: 'The SMS service is not responding. Please try again in a minute.',
-  providerBusy: 'We are sending a lot of messages right now. Please try again in a moment.',
 } as const;
 
 /** No API key in production: admins are told how to set it up, end users only what they can do instead. */
@@ -112,11 +107,6 @@ const NOT_CONFIGURED_MESSAGES: Record<Audience, string> = {
   public: 'Phone login is not available right now. Please log in with your email and password.',
   admin: 'SMS is not set up yet: an admin must add the 2Factor API key in Settings → SMS & OTP.',
 };
-
-/** Retry-After when 2Factor does not answer (or the circuit is open): about when the breaker tries it again. */
-export const PROVIDER_UNAVAILABLE_RETRY_AFTER_S = 30;
-/** How long to wait when the provider is busy and no better wait is known. */
-const PROVIDER_BUSY_RETRY_MS = 1_000;
 
 /** Before any real send has been seen: a typical 2Factor answer time. */
 const DEFAULT_SEND_MS = 250;
@@ -577,25 +567,6 @@ function circuitOpenError(): AppError {
     new ProviderError('unavailable', '2Factor circuit open', 'not called', 0, { called: false }),
     'public',
   );
-}
-
-/** A failed provider call as the error its caller answers with (admins also get 2Factor's own words). */
-export function providerFailure(error: ProviderError, audience: Audience): AppError {
-  const body = audience === 'admin' ? { provider_details: error.details } : {};
-  switch (error.kind) {
-    case 'rejected':
-      return new AppError('provider_error', MESSAGES.providerRejected, { body });
-    case 'busy':
-      return new AppError('provider_busy', MESSAGES.providerBusy, {
-        retryAfterS: retryAfterSeconds(error.retryAfterMs ?? PROVIDER_BUSY_RETRY_MS),
-        body,
-      });
-    case 'unavailable':
-      return new AppError('provider_unavailable', MESSAGES.providerUnavailable, {
-        retryAfterS: PROVIDER_UNAVAILABLE_RETRY_AFTER_S,
-        body,
-      });
-  }
 }
 
 /**
