@@ -178,7 +178,8 @@ export function createHookSends(deps: HookSendsDeps) {
     const row = { type, origin: 'supabase_hook' as const, userId: request.userId, phone, sessionId: null };
 
     try {
-      await calls.call(call, row, () => 'sent', { booking, giveBack: giveBackClaim });
+      // The provider's error comes back as it is: Supabase's answer is made from it below.
+      await calls.call(call, row, () => 'sent', { booking, giveBack: giveBackClaim, failed: (error) => error });
       logger.info({ phone: maskPhone(phone), smsType: request.smsType, type }, 'Supabase SMS hook: code sent');
       return { result: 'sent', status: 200 };
     } catch (error) {

@@ -30,8 +30,8 @@ export interface LoggedCallOptions<T> {
   giveBack?: () => Promise<void>;
   /** Runs at the same time as the log write after a success (e.g. storing the new session), saving a round trip. */
   alongside?: (result: ProviderCallResult<T>) => Promise<void>;
-  /** What to throw for a failed call; without it the provider's error is thrown as it is. */
-  failed?: FailedCall;
+  /** What to throw for a failed call: the caller's answer, or the provider's error itself for a caller that maps it. */
+  failed: FailedCall;
 }
 
 /**
@@ -90,7 +90,7 @@ export function createProviderCalls(deps: ProviderCallsDeps) {
         released ? limits.release(options.booking!) : undefined,
         released ? options.giveBack?.() : undefined,
       ]);
-      throw options.failed ? options.failed(error, released, row) : error;
+      throw options.failed(error, released, row);
     }
     const sentSession = (result.value as { providerSessionId?: string }).providerSessionId;
     // A send without a session of ours (template SMS, the hook's): its row carries the 2Factor session id.
