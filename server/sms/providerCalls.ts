@@ -1,9 +1,10 @@
 /**
  * One provider call as every send and check takes it (the OTP service's sends, checks and template SMS, and the
- * Supabase hook's sends): the call goes through the guard (the resolved provider is wrapped by it), each call that
- * reached 2Factor writes one otp_logs row, success or failure, and a failure that sent nothing gives the booking
- * back. Nothing went out when the call was held back (circuit open, over the ceiling) or 2Factor refused it;
- * after a timeout or a 5xx the SMS may have gone, so the booking is kept.
+ * Supabase hook's sends): each call that reached 2Factor writes one otp_logs row, success or failure, and a failure
+ * that sent nothing gives the booking back. The guard (circuit breaker, request-rate ceiling) is not applied here:
+ * the provider resolver wraps every client in it, so the calls made here already go through it. Nothing went out
+ * when the call was held back (circuit open, over the ceiling) or 2Factor refused it; after a timeout or a 5xx the
+ * SMS may have gone, so the booking is kept.
  */
 import { randomUUID } from 'node:crypto';
 import type { OtpLogOrigin, OtpLogType } from '../../common/api/sms.js';
