@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redisLimiterStores } from '../../server/http/limiterStores.js';
 import type { Redis } from 'ioredis';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
@@ -104,6 +104,7 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
   async function hookRows() {
     return (await allLogRows(testDb().db)).filter((row) => row.origin === 'supabase_hook');
   }
+  afterEach(() => void vi.useRealTimers());
 
   it('delivers the code of a well-signed request through 2Factor and answers 200 {} as JSON, with one log row for the Supabase user', async () => {
     const app = hookApp();
@@ -252,6 +253,55 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
     app.clock.advance(31_000);
     await postHook(app, call).expect(200, {});
     expect(sim().outbox({ phone })).toHaveLength(2);
+  });
+
+  it("gives the request id and the booking back when 2Factor refuses the send, so Supabase's retry sends once fixed", async () => {
+    const app = hookApp();
+    const phone = newPhone();
+    const call = { phone, otp: newCode(), uuid: randomUUID() };
+    sim().setFaults({ mode: 'invalidKey' });
+    expect((await postHook(app, call).expect(200)).body.error.http_code).toBe(502);
+
+    sim().setFaults({ mode: 'none' });
+    // Not answered as a repeat (the id was given back) nor held by the cooldown (the booking was given back).
+    await postHook(app, call).expect(200, {});
+    expect(sim().outbox({ phone })).toHaveLength(1);
+    expect(await hookRows()).toMatchObject([{ status: 'provider_error' }, { status: 'sent' }]);
+  });
+
+  it('gives the request id and the booking back when the open circuit holds the call, which then reaches nobody', async () => {
+    const app = hookApp({}, { breaker: { failuresToOpen: 1, halfOpenAfterMs: 60_000 } });
+    sim().setFaults({ mode: 'http500' });
+    expect((await postHook(app, { phone: newPhone(), otp: newCode() })).status).toBe(503);
+    const requestsBefore = sim().stats().totalRequests;
+
+    const phone = newPhone();
+    const call = { phone, otp: newCode(), uuid: randomUUID() };
+    const held = await postHook(app, call);
+    expect([held.status, held.headers['retry-after']]).toEqual([503, expect.any(String)]);
+    expect(sim().stats().totalRequests).toBe(requestsBefore);
+    expect(await hookRows()).toHaveLength(1); // only the call that reached 2Factor
+
+    sim().setFaults({ mode: 'none' });
+    // The breaker times its pause on the wall clock: move the wall clock past it instead of waiting.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 60_000 });
+    await postHook(app, call).expect(200, {});
+    expect(sim().outbox({ phone })).toHaveLength(1);
+  });
+
+  it('keeps the request id and the booking after a timeout (the SMS may have gone out): a retry sends nothing more', async () => {
+    const app = hookApp({ PROVIDER_TIMEOUT_MS: '200' });
+    const phone = newPhone();
+    const call = { phone, otp: newCode(), uuid: randomUUID() };
+    sim().setFaults({ mode: 'hang' });
+    expect((await postHook(app, call)).status).toBe(503);
+    const requestsAfterTimeout = sim().stats().totalRequests;
+
+    sim().setFaults({ mode: 'none' });
+    await postHook(app, call).expect(200, {}); // a repeat: success, nothing sent
+    const another = await postHook(app, { phone, otp: newCode() }).expect(200);
+    expect(another.body.error.http_code).toBe(429); // the phone's cooldown stays booked
+    expect(sim().stats().totalRequests).toBe(requestsAfterTimeout);
   });
 
   it("answers within Supabase's 5 s when 2Factor hangs: 503 with Retry-After, and one provider_unavailable row", async () => {
