@@ -7,7 +7,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * - `server`: Node, real databases and HTTP; `client`: the React client in jsdom. Together they are the tier a
  *   developer runs often (`npm run test:unit`, under a minute on two cores).
  * - `slow`: files named `*.slow.test.ts`: checks that need real wall-clock time or a whole build (the client
- *   bundle scan, timing medians, real timeouts, a real terminal). `npm test` and CI run them after the others.
+ *   bundle scan, timing medians, a real terminal). `npm test` and CI run them after the others have finished, one
+ *   file at a time, so no other test competes with their clocks.
  */
 const SLOW_TESTS = '**/*.slow.test.ts';
 const SERVER_TESTS = ['server/**/*.test.ts', 'common/**/*.test.ts', 'test/**/*.test.ts'];
@@ -33,6 +34,7 @@ export default defineConfig({
           name: 'server',
           include: SERVER_TESTS,
           exclude: [...configDefaults.exclude, SLOW_TESTS],
+          sequence: { groupOrder: 0 },
           // The server's files share one module graph per worker instead of importing it again for each file
           // (their state lives in what each test builds: apps, databases, simulators). Halves the CPU time.
           isolate: false,
@@ -49,6 +51,7 @@ export default defineConfig({
           // Vitest blanks CSS by default; the theme's own file stays readable (`?raw`) for the colour-contrast tests.
           css: { include: [/\/src\/index\.css/] },
           globals: false,
+          sequence: { groupOrder: 0 },
           // The client's files share one jsdom and one module graph per worker (each test renders its own tree
           // and the setup file cleans up after it): 12 s instead of 31 s for the same 246 tests.
           isolate: false,
@@ -59,6 +62,8 @@ export default defineConfig({
           ...serverLike,
           name: 'slow',
           include: [SLOW_TESTS],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
         },
       },
     ],

@@ -1,7 +1,7 @@
 /**
  * Enumeration by time: login sends for registered and unregistered numbers are indistinguishable in status, body
- * shape and time, with the real wait against a 2Factor that takes ~100 ms (no injected sleep), and wrong-code
- * checks are answered alike. Wall-clock medians: in the slow tier, which runs apart from the busy fast tier.
+ * shape and time, with the real wait against a 2Factor that takes ~100 ms (no instant holdAnswer), and wrong-code
+ * checks are answered alike. Wall-clock medians: in the slow tier, which runs after the fast tier, one file at a time.
  * (The bench's timing scenario measures the same with 500 probes: `BENCH_ONLY=timing npm run bench`.)
  */
 import request from 'supertest';
@@ -28,7 +28,7 @@ describe.each(dbKindsUnderTest())('enumeration on %s', (kind) => {
   const recorder = useRecordingSimulator({ latencyMs: 100 });
 
   it('answers login sends for registered and unregistered numbers alike: status, keys, message pattern, and time (real wait, ~100 ms 2Factor)', async () => {
-    // No injected sleep: the decoy really waits a recorded 2Factor time.
+    // No instant holdAnswer: the decoy really waits a recorded 2Factor time.
     const app = buildTestApp(testDb().db, { env: simulatorEnv(recorder.simulator(), NO_ABUSE_LIMITS) });
     const server = await listen(app.app);
     try {

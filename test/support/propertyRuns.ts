@@ -8,6 +8,15 @@ import fc from 'fast-check';
 const LOCAL_RUNS = 100;
 const CI_RUNS = 1_000;
 
-export const PROPERTY_RUNS = Number(process.env.PROPERTY_RUNS ?? (process.env.CI === 'true' ? CI_RUNS : LOCAL_RUNS));
+function propertyRuns(): number {
+  const asked = process.env.PROPERTY_RUNS;
+  if (asked === undefined) return process.env.CI === 'true' ? CI_RUNS : LOCAL_RUNS;
+  // An empty or mistyped value must not quietly run no case at all.
+  if (!/^[1-9][0-9]*$/.test(asked.trim()))
+    throw new Error(`PROPERTY_RUNS must be a whole number from 1, not "${asked}"`);
+  return Number(asked);
+}
+
+export const PROPERTY_RUNS = propertyRuns();
 
 fc.configureGlobal({ numRuns: PROPERTY_RUNS });
