@@ -6,7 +6,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runUserCli } from '../../server/auth/userCommand.js';
 import { buildTestApp } from '../support/testApp.js';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
@@ -40,12 +40,27 @@ function capture() {
 async function runCli(args: string[], env: Record<string, string>, stdin = ''): Promise<CliResult> {
   const stdout = capture();
   const stderr = capture();
-  const code = await runUserCli(args, {
-    env,
-    stdin: Readable.from(stdin === '' ? [] : [Buffer.from(stdin)]),
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-  });
+  // Anything written past `io` (a stray console.log, a logger on the process's own streams) is caught too.
+  const stray: string[] = [];
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stray.push(String(chunk)), true)),
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stray.push(String(chunk)), true)),
+    ...(['log', 'info', 'warn', 'error'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation((...parts: unknown[]) => void stray.push(parts.join(' '))),
+    ),
+  ];
+  let code: number;
+  try {
+    code = await runUserCli(args, {
+      env,
+      stdin: Readable.from(stdin === '' ? [] : [Buffer.from(stdin)]),
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+    });
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  expect(stray, 'the command writes only through io').toEqual([]);
   return { code, stdout: stdout.text(), stderr: stderr.text(), output: stdout.text() + stderr.text() };
 }
 
