@@ -69,6 +69,7 @@ describe('createOtpHasher', () => {
 
   it('compares in constant time: timingSafeEqual on two 32-byte digests, for right and wrong codes alike', async () => {
     // Test files share one module graph (vitest.config.ts: isolate off): load otpCodes afresh so it gets the mock.
+    // The mock calls the real timingSafeEqual, so a later file that receives this copy behaves the same.
     vi.resetModules();
     const { createOtpHasher: createWatchedHasher } = await import('./otpCodes.js');
     const hasher = createWatchedHasher(SECRET);
