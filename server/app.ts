@@ -7,7 +7,6 @@ import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { HealthReport } from '../common/api/health.js';
-import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { createApiDocsRouter } from './apiDocs/apiDocsRouter.js';
 import type { AuthService } from './auth/authService.js';
@@ -20,7 +19,7 @@ import { requestLogger } from './http/requestLogger.js';
 import { shuttingDownError } from './lifecycle.js';
 import { serveSpa } from './http/spa.js';
 import { redactCallbackToken } from './webhooks/twoFactorCallbacks.js';
-import { metricsEndpoint } from './metrics/metricsEndpoint.js';
+import { metricsEndpoint, type MetricsText } from './metrics/metricsEndpoint.js';
 
 export interface AppDeps {
   config: Pick<Config, 'isProduction' | 'trustProxy' | 'sessionTtlHours' | 'failedLoginsPer15Minutes'>;
@@ -38,8 +37,8 @@ export interface AppDeps {
   clientDir?: string;
   /** Set while the process drains on SIGTERM: new API requests get 503 shutting_down. */
   isShuttingDown?: () => boolean;
-  /** GET /metrics (Prometheus), behind METRICS_TOKEN; off (404) without a token. */
-  metrics?: { token: string | undefined; registry: Registry };
+  /** GET /metrics (Prometheus), behind METRICS_TOKEN; off (404) without a token. `read` gathers the exposition. */
+  metrics?: { token: string | undefined; read: () => Promise<MetricsText> };
 }
 
 export const JSON_BODY_LIMIT = '16kb';

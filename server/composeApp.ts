@@ -37,6 +37,7 @@ import { createSmsBalanceRepository } from './db/smsBalanceRepository.js';
 import { createSmsSettingsRepository } from './db/smsSettingsRepository.js';
 import { createAppMetrics, type AppMetrics } from './metrics/appMetrics.js';
 import { ceilingObserver, instrumentOtpService, instrumentProvider } from './metrics/instrumentation.js';
+import { registryMetrics, type MetricsText } from './metrics/metricsEndpoint.js';
 import { createSmsRouter } from './smsServer.js';
 import { createApiKeyCipher } from './sms/apiKeyCipher.js';
 import { createDeliveryFunnel } from './sms/deliveryFunnel.js';
@@ -81,6 +82,8 @@ export interface Infrastructure {
   holdAnswer?: (elapsedMs: number, startedAtMs: number) => Promise<void>;
   /** How alerts reach ALERT_WEBHOOK_URL; tests shorten the retry pauses. */
   postAlert?: WebhookPoster;
+  /** In a cluster worker: what /metrics answers, the metrics of all workers (metrics/clusterMetrics.ts). */
+  readClusterMetrics?: () => Promise<MetricsText>;
 }
 
 /**
@@ -302,7 +305,7 @@ export function composeApp(infra: Infrastructure): ComposedApp {
         : undefined,
     clientDir: infra.clientDir,
     isShuttingDown: infra.isShuttingDown,
-    metrics: { token: config.metricsToken, registry: metrics.registry },
+    metrics: { token: config.metricsToken, read: infra.readClusterMetrics ?? registryMetrics(metrics.registry) },
   });
   return {
     app,

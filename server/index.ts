@@ -4,7 +4,8 @@
  *
  * WEB_CONCURRENCY > 1 uses node:cluster: the primary migrates the database once and forks that many
  * workers sharing the port (each a full server; limits, sessions and the rate ceiling are shared through
- * PostgreSQL and Redis, which config.ts therefore requires).
+ * PostgreSQL and Redis, which config.ts therefore requires). GET /metrics in any worker answers the counts of all
+ * workers, gathered by the primary (metrics/clusterMetrics.ts).
  * SIGTERM/SIGINT drain in-flight requests, commit pending log rows and close pools, then exit 0.
  */
 import cluster from 'node:cluster';
@@ -25,6 +26,7 @@ import { createUsersRepository } from './db/usersRepository.js';
 import { memoryLimiterStores, redisLimiterStores } from './http/limiterStores.js';
 import { drainHttpServer, withRetries } from './lifecycle.js';
 import { createLogger, SecretRegistry } from './logger.js';
+import { joinClusterMetrics, serveClusterMetrics } from './metrics/clusterMetrics.js';
 import { CLIENT_DIST_DIR, MIGRATIONS_DIR } from './paths.js';
 import { createRedis } from './redis.js';
 import { leaseForTimeout, redisCeiling } from './providers/providerCeiling.js';
@@ -130,7 +132,7 @@ function setUp(): { config: Readonly<Config>; logger: Logger; secrets: SecretReg
 /** One HTTP server: the whole app in this process (a cluster worker, or the only process). */
 async function runServer(
   { config, logger, secrets }: ReturnType<typeof setUp>,
-  options: { prepare: boolean },
+  options: { prepare: boolean; clusterMetrics?: ReturnType<typeof joinClusterMetrics> },
 ): Promise<void> {
   const db = await connectDatabase(config, logger);
   if (options.prepare) await prepareDatabase(config, db, logger);
@@ -153,7 +155,9 @@ async function runServer(
     sandbox,
     clientDir: CLIENT_DIST_DIR,
     isShuttingDown: () => shuttingDown,
+    readClusterMetrics: options.clusterMetrics?.read,
   });
+  options.clusterMetrics?.share(metrics.registry);
 
   // Which 2Factor key sends (saved in Settings, TWO_FACTOR_API_KEY, the sandbox or none), as the startup line says.
   const { apiKeySource } = await smsSettings.current();
@@ -230,6 +234,7 @@ async function runPrimary({ config, logger }: ReturnType<typeof setUp>): Promise
   const db = await connectDatabase(config, logger);
   await prepareDatabase(config, db, logger);
   await db.close();
+  serveClusterMetrics();
 
   let stopping = false;
   const fork = () => cluster.fork();
@@ -254,7 +259,8 @@ async function runPrimary({ config, logger }: ReturnType<typeof setUp>): Promise
 
 function main(): Promise<void> {
   const context = setUp();
-  if (cluster.isWorker) return runServer(context, { prepare: false });
+  // Joined before the worker's first await, so the primary's first collection request finds it listening.
+  if (cluster.isWorker) return runServer(context, { prepare: false, clusterMetrics: joinClusterMetrics() });
   return context.config.webConcurrency > 1 ? runPrimary(context) : runServer(context, { prepare: true });
 }
 

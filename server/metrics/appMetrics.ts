@@ -5,6 +5,10 @@
  *
  * Counters and histograms are recorded where things happen (instrumentation.ts, the provider guard, the limits);
  * gauges read the current state when Prometheus scrapes (`watchState`).
+ *
+ * Under WEB_CONCURRENCY > 1 the workers' registries are added up (metrics/clusterMetrics.ts): counters and
+ * histograms are summed; each gauge names its rule (`aggregator`), since a value read from shared state is the same
+ * in every worker and must not be counted once per worker.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DELIVERY_OUTCOMES, type DeliveryOutcome } from '../../common/api/delivery.js';
@@ -102,6 +106,7 @@ export function createAppMetrics() {
       new Gauge({
         name: 'sms_daily_budget_used',
         help: 'SMS booked today (IST day), all instances together.',
+        aggregator: 'first', // shared state: every worker reads the same count
         registers,
         async collect() {
           await state.budget().then((usage) => this.set(usage.sentToday), onError);
@@ -110,6 +115,7 @@ export function createAppMetrics() {
       new Gauge({
         name: 'sms_daily_budget',
         help: 'SMS_DAILY_BUDGET: SMS allowed per IST day.',
+        aggregator: 'first', // the same setting in every worker
         registers,
         async collect() {
           await state.budget().then((usage) => this.set(usage.dailyBudget), onError);
@@ -119,6 +125,7 @@ export function createAppMetrics() {
         name: 'sms_balance',
         help: 'The latest 2Factor balance polled, by account (otp_sms, transactional_sms).',
         labelNames: ['account'] as const,
+        aggregator: 'first', // shared state: every worker reads the same latest sample
         registers,
         async collect() {
           await state.balances().then((balances) => {
@@ -129,6 +136,7 @@ export function createAppMetrics() {
       new Gauge({
         name: 'otp_log_rows_held',
         help: 'otp_logs rows held in memory until the database is reachable again.',
+        aggregator: 'sum', // each worker holds its own rows
         registers,
         collect() {
           this.set(state.heldLogRows());
@@ -137,6 +145,7 @@ export function createAppMetrics() {
       new Gauge({
         name: 'sms_provider_circuit_open',
         help: '1 while calls to 2Factor are paused after repeated failures (circuit open or half-open), else 0.',
+        aggregator: 'max', // each worker has its own breaker: 1 while any of them pauses
         registers,
         collect() {
           this.set(state.circuitOpen() ? 1 : 0);
