@@ -8,7 +8,7 @@ export const MAX_PASSWORD_LENGTH = 256;
 /** Fewer different characters than this (aaaaaaaaaa, ababababab) is refused whatever the length. */
 const MIN_DISTINCT_CHARACTERS = 4;
 /** An email local part shorter than this is not looked for in the password: it would match by chance. */
-const MIN_LOCAL_PART_CHECKED = 4;
+const MIN_CHECKED_LOCAL_PART_CHARACTERS = 4;
 
 const COMMON_PASSWORDS = new Set([
   '1234567890',
@@ -32,7 +32,11 @@ export function passwordWeakness(password: string, email?: string): string | nul
   if (new Set(password).size < MIN_DISTINCT_CHARACTERS) return 'Use more varied characters.';
   if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'This password is too common.';
   const localPart = email?.split('@')[0]?.toLowerCase();
-  if (localPart && localPart.length >= MIN_LOCAL_PART_CHECKED && password.toLowerCase().includes(localPart)) {
+  if (
+    localPart &&
+    localPart.length >= MIN_CHECKED_LOCAL_PART_CHARACTERS &&
+    password.toLowerCase().includes(localPart)
+  ) {
     return 'Do not use your email address in the password.';
   }
   return null;

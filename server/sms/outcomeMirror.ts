@@ -8,7 +8,7 @@
  * uses its default (success after a typical provider time).
  */
 /** Recent outcomes kept to draw from: enough for the proportions to follow the real ones. */
-const DEFAULT_SIZE = 64;
+const DEFAULT_KEPT_OUTCOMES = 64;
 /** Older outcomes no longer say how 2Factor behaves now. */
 const DEFAULT_MAX_AGE_MS = 60_000;
 
@@ -31,7 +31,7 @@ export interface OutcomeMirrorOptions {
 }
 
 export function createOutcomeMirror<T>(options: OutcomeMirrorOptions = {}): OutcomeMirror<T> {
-  const size = options.size ?? DEFAULT_SIZE;
+  const size = options.size ?? DEFAULT_KEPT_OUTCOMES;
   const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
   const now = options.now ?? (() => performance.now());
   const random = options.random ?? Math.random;

@@ -15,7 +15,7 @@ import { cn } from '@/lib/utils';
 /** The server polls every 10 minutes; the page looks a little more often than that. */
 const REFRESH_MS = 5 * 60_000;
 /** What the server's poll interval is said to be until its answer tells (its default). */
-const DEFAULT_POLL_INTERVAL_MIN = 10;
+const DEFAULT_POLL_INTERVAL_MINUTES = 10;
 
 const ACCOUNT_LABELS: Record<BalanceAccount, string> = { otp_sms: 'OTP SMS', transactional_sms: 'Transactional SMS' };
 const ACCOUNT_SPENT_BY: Record<BalanceAccount, string> = {
@@ -35,7 +35,7 @@ export function SmsBalanceCard() {
     queryFn: ({ signal }) => getSmsBalance(signal),
     refetchInterval: REFRESH_MS,
   });
-  const minutes = balance.data ? Math.round(balance.data.poll_interval_s / 60) : DEFAULT_POLL_INTERVAL_MIN;
+  const minutes = balance.data ? Math.round(balance.data.poll_interval_s / 60) : DEFAULT_POLL_INTERVAL_MINUTES;
 
   return (
     <Card role="region" aria-labelledby={titleId} className="min-w-0">
