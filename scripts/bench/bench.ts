@@ -69,6 +69,7 @@ import {
   ledger,
   providerCeiling,
   slowProvider,
+  SLOW_PROVIDER_LATENCY_MS,
   startApp,
   startBaseline,
   startBetterAuth,
@@ -96,8 +97,6 @@ const SCENARIOS = [
   'pglite',
   'memory',
 ] as const;
-/** The slow simulator's answer time: a slow but healthy 2Factor. */
-const SLOW_PROVIDER_LATENCY_MS = 300;
 const DEFAULT_SCENARIOS = SCENARIOS.filter((name) => name !== 'memory');
 /** Scenarios that run without PostgreSQL, Redis and the external simulator. */
 const SELF_CONTAINED = new Set<string>(['memory']);

@@ -3,12 +3,15 @@
  */
 import type { LoadResult } from './loadTypes.js';
 import type { MemoryResult } from './memory.js';
-import type {
-  CeilingResult,
-  LossCheck,
-  SlowProviderResult,
-  ThroughputResult,
-  TwoInstancesResult,
+import {
+  CEILING_OFFERED_RATE_PER_S,
+  FIXED_RATE_PER_S,
+  SLOW_PROVIDER_LATENCY_MS,
+  type CeilingResult,
+  type LossCheck,
+  type SlowProviderResult,
+  type ThroughputResult,
+  type TwoInstancesResult,
 } from './scenarios.js';
 import type { TimingResult } from './timing.js';
 
@@ -99,7 +102,7 @@ export function evaluateTargets(r: BenchResults): Target[] {
     const f = pgSingle.fixedRate;
     targets.push({
       kind: 'target',
-      name: `sendOtp p99 ≤ ${FIXED_RATE_P99_TARGET_MS} ms at 200 req/s offered`,
+      name: `sendOtp p99 ≤ ${FIXED_RATE_P99_TARGET_MS} ms at ${FIXED_RATE_PER_S} req/s offered`,
       pass: f.latencyMs.all.p99 <= FIXED_RATE_P99_TARGET_MS && f.non2xx === 0 && f.errors + f.timeouts === 0,
       measured: `p99 ${f.latencyMs.all.p99} ms, p50 ${f.latencyMs.all.p50} ms, ${f.completed} answers, ${f.non2xx} non-2xx`,
     });
@@ -152,7 +155,7 @@ export function evaluateTargets(r: BenchResults): Target[] {
     const s = r.slowProvider.run;
     targets.push({
       kind: 'check',
-      name: `slow provider (300 ms): all of 200 req/s succeed, p99 < ${SLOW_P99_TARGET_MS} ms`,
+      name: `slow provider (${SLOW_PROVIDER_LATENCY_MS} ms): all of ${FIXED_RATE_PER_S} req/s succeed, p99 < ${SLOW_P99_TARGET_MS} ms`,
       pass: s.non2xx === 0 && s.errors + s.timeouts === 0 && s.latencyMs.all.p99 < SLOW_P99_TARGET_MS,
       measured: `${s.completed} answers, ${s.non2xx} non-2xx, p99 ${s.latencyMs.all.p99} ms`,
     });
@@ -260,12 +263,12 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     }
   }
   for (const t of r.throughput) {
-    if (t.fixedRate) rows.push(row(`2 sendOtp · 200 req/s offered · ${t.label}`, t.fixedRate, 'paced'));
+    if (t.fixedRate) rows.push(row(`2 sendOtp · ${FIXED_RATE_PER_S} req/s offered · ${t.label}`, t.fixedRate, 'paced'));
   }
   if (r.slowProvider) {
     rows.push(
       row(
-        '3 slow provider 300 ms · 200 req/s offered',
+        `3 slow provider ${SLOW_PROVIDER_LATENCY_MS} ms · ${FIXED_RATE_PER_S} req/s offered`,
         r.slowProvider.run,
         `${r.slowProvider.run.completed} sends, ${r.slowProvider.limits}`,
       ),
@@ -275,7 +278,7 @@ export function renderReport(r: BenchResults, targets: Target[]): string {
     const okPerS = Math.round((c.run.statusCounts['200'] ?? 0) / c.run.elapsedS);
     rows.push(
       row(
-        `${c.label} · 400 req/s offered`,
+        `${c.label} · ${CEILING_OFFERED_RATE_PER_S} req/s offered`,
         c.run,
         `${okPerS}/s sent; 2Factor saw ≤ ${c.simulator.maxPerCalendarSecond}/s, ≤ ${c.simulator.maxInAnySlidingSecond} in any 1 s; 503 p99 ${fmt(c.run.latencyMs.failed.p99)} ms`,
       ),

@@ -63,11 +63,13 @@ const CODE_LOOKUP_TIMEOUT_MS = 15_000;
 /** verifyOtp's warm-up uses at most this many sessions. */
 const MAX_VERIFY_WARMUP_PAIRS = 3_000;
 /** The paced sendOtp run of scenario 2, and the slow provider's (scenario 3): what one instance must carry. */
-const FIXED_RATE_PER_S = 200;
+export const FIXED_RATE_PER_S = 200;
 /** Scenario 4 offers twice the ceiling (PROVIDER_MAX_RPS=200), so half must be refused as provider_busy. */
-const CEILING_OFFERED_RATE_PER_S = 400;
+export const CEILING_OFFERED_RATE_PER_S = 400;
 /** A short paced warm-up before scenarios 3 and 4, then a pause past the one-second rate window. */
 const WARMUP_RATE_PER_S = 100;
+/** The slow simulator's answer time (scenario 3): a slow but healthy 2Factor. */
+export const SLOW_PROVIDER_LATENCY_MS = 300;
 const WARMUP_S = 2;
 const RATE_WINDOW_CLEAR_MS = 1_100;
 
@@ -688,7 +690,7 @@ export async function slowProvider(ctx: BenchContext): Promise<SlowProviderResul
     const countRows = () => countLogs(ctx.pg.db);
     const before = await ledger(countRows, [ctx.slowSim]);
     ctx.log(
-      `  slow provider: ${FIXED_RATE_PER_S} req/s offered for ${ctx.settings.slowDurationS} s, simulator answering after 300 ms`,
+      `  slow provider: ${FIXED_RATE_PER_S} req/s offered for ${ctx.settings.slowDurationS} s, simulator answering after ${SLOW_PROVIDER_LATENCY_MS} ms`,
     );
     const run = await ctx.load.load({
       targets,
@@ -735,7 +737,7 @@ export async function providerCeiling(ctx: BenchContext, instances: number): Pro
     const countRows = () => countLogs(ctx.pg.db);
     const before = await ledger(countRows, [ctx.sim]);
     ctx.log(
-      `  ${label}: ${CEILING_OFFERED_RATE_PER_S} req/s offered for ${ctx.settings.durationS} s against PROVIDER_MAX_RPS=200`,
+      `  ${label}: ${CEILING_OFFERED_RATE_PER_S} req/s offered for ${ctx.settings.durationS} s against PROVIDER_MAX_RPS=${CEILING_LIMITS.PROVIDER_MAX_RPS}`,
     );
     const run = await ctx.load.load({
       targets,
