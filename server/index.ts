@@ -259,7 +259,7 @@ async function runPrimary({ config, logger }: ReturnType<typeof setUp>): Promise
 
 function main(): Promise<void> {
   const context = setUp();
-  // Joined before the worker's first await, so the primary's first collection request finds it listening.
+  // Joined first thing: the primary holds scrapes until every worker can hear its collection request.
   if (cluster.isWorker) return runServer(context, { prepare: false, clusterMetrics: joinClusterMetrics() });
   return context.config.webConcurrency > 1 ? runPrimary(context) : runServer(context, { prepare: true });
 }

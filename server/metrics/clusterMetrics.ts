@@ -15,12 +15,19 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import { MetricsUnavailableError, type MetricsText } from './metricsEndpoint.js';
 
 /**
- * How long a worker waits for the primary's answer before /metrics answers 503. A little above prom-client's own
- * 5 s wait for the workers, so a worker that does not answer is reported by the primary, and under the 10 s
- * scrape_timeout Prometheus uses by default.
+ * A worker forked a moment ago is still loading its modules, and a request the primary sends it then is lost (IPC
+ * messages that arrive before a listener are dropped), so prom-client would wait 5 s for it and fail. The primary
+ * therefore waits until every worker has said it joined (right after its modules load), at most this long.
  */
-const CLUSTER_METRICS_TIMEOUT_MS = 6_000;
+const JOIN_WAIT_MS = 2_000;
+/**
+ * How long a worker waits for the primary's answer before /metrics answers 503: above the primary's wait for a
+ * starting worker plus prom-client's own 5 s wait for the workers' answers, so the primary's reason arrives first,
+ * and under the 10 s scrape_timeout Prometheus uses by default.
+ */
+const CLUSTER_METRICS_TIMEOUT_MS = 8_000;
 
+const JOINED = 'sms-otp:cluster-metrics-joined';
 const REQUEST = 'sms-otp:cluster-metrics-request';
 const ANSWER = 'sms-otp:cluster-metrics-answer';
 
@@ -31,28 +38,64 @@ interface MetricsRequest {
 
 type MetricsAnswer = { type: typeof ANSWER; id: number } & ({ metrics: MetricsText } | { error: string });
 
-const isRequest = (message: unknown): message is MetricsRequest =>
-  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === REQUEST;
-
-const isAnswer = (message: unknown): message is MetricsAnswer =>
-  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === ANSWER;
+const typeOf = (message: unknown): unknown =>
+  typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
+const isRequest = (message: unknown): message is MetricsRequest => typeOf(message) === REQUEST;
+const isAnswer = (message: unknown): message is MetricsAnswer => typeOf(message) === ANSWER;
 
 /** A worker's side of the IPC channel to the primary (`process` in a cluster worker). */
 export interface PrimaryChannel {
-  send(message: MetricsRequest, callback: (error: Error | null) => void): void;
+  send(message: MetricsRequest | { type: typeof JOINED }, callback: (error: Error | null) => void): void;
   onMessage(listener: (message: unknown) => void): void;
 }
 
 /** Primary: answers each worker's request with the metrics of all workers together. */
 export function serveClusterMetrics(): void {
   const aggregator = new AggregatorRegistry();
-  const collect = async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() });
+  const workers = trackJoinedWorkers();
+  const collect = async () => {
+    await workers.allJoined(JOIN_WAIT_MS);
+    return { contentType: aggregator.contentType, text: await aggregator.clusterMetrics() };
+  };
   cluster.on('message', (worker: Worker, message: unknown) => {
+    if (typeOf(message) === JOINED) workers.joined(worker.id);
     void answerMetricsRequest(message, collect)?.then((answer) => {
       // A worker that left meanwhile has no scrape to answer any more: nothing to report.
       if (worker.isConnected()) worker.send(answer, undefined, undefined, () => undefined);
     });
   });
+}
+
+/** Which workers can answer a collection request: those that said they joined, until they exit. */
+function trackJoinedWorkers() {
+  const joined = new Set<number>();
+  const waiting = new Set<() => void>();
+  const everyoneJoined = () =>
+    Object.values(cluster.workers ?? {}).every((worker) => !worker?.isConnected() || joined.has(worker.id));
+  const changed = () => waiting.forEach((check) => check());
+  cluster.on('exit', (worker) => {
+    joined.delete(worker.id);
+    changed();
+  });
+  return {
+    joined(id: number) {
+      joined.add(id);
+      changed();
+    },
+    /** Resolves once every connected worker joined, or after `maxWaitMs` (prom-client then reports the slow one). */
+    allJoined: (maxWaitMs: number) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiting.delete(check);
+          resolve();
+        };
+        const check = () => everyoneJoined() && done();
+        const timer = setTimeout(done, maxWaitMs);
+        waiting.add(check);
+        check();
+      }),
+  };
 }
 
 /** The primary's answer to a worker's message, or undefined when the message is not a metrics request. */
@@ -73,8 +116,9 @@ export function answerMetricsRequest(
 
 /**
  * Worker: from now on answers the primary's collection requests, with nothing until `share` names the registry
- * (a worker still booting has served nothing), so a scrape never waits for a worker that is still starting.
- * `read` is what /metrics answers with in this worker. Call it before the first await of the worker's start.
+ * (a worker still booting has served nothing), and tells the primary it joined. Call it first thing: a scrape waits
+ * for a starting worker only until then, not while it reaches the database and Redis. `read` is what /metrics
+ * answers with in this worker.
  */
 export function joinClusterMetrics(
   channel: PrimaryChannel = processChannel(),
@@ -83,6 +127,8 @@ export function joinClusterMetrics(
   AggregatorRegistry.setRegistries([]);
   // The constructor installs prom-client's listener that answers the primary's collection requests.
   new AggregatorRegistry();
+  // From here on a collection request is heard. If the primary is gone there is nobody to tell.
+  channel.send({ type: JOINED }, () => undefined);
   return {
     share: (registry) => AggregatorRegistry.setRegistries([registry]),
     read: askPrimary(channel, timeoutMs),

@@ -3,12 +3,11 @@
  * and SIGTERM to the primary drains every worker (accepted requests finish with their log rows) before it
  * exits 0.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { isCleanAnswer, outcomes, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
 import {
+  childPids,
   ensureServerBuilt,
   httpJson,
   sleep,
@@ -26,16 +25,7 @@ import {
   type RedisInstance,
 } from './support/services.js';
 
-const run = promisify(execFile);
 const API_KEY = 'f4u1t5-c1u5ter-key-0000-4d2e8a61';
-
-async function childPids(pid: number): Promise<number[]> {
-  const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(pid)]).catch(() => ({ stdout: '' }));
-  return stdout
-    .split('\n')
-    .map((line) => Number(line.trim()))
-    .filter((n) => n > 0);
-}
 
 describe('WEB_CONCURRENCY=2 (real server process)', () => {
   let postgres: PostgresInstance;

@@ -2,8 +2,10 @@
  * The built server as a child process (`node dist/server/server/index.js`, NODE_ENV=production), an HTTP
  * client that reports transport failures instead of throwing, and a paced load generator.
  */
+import { execFile } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { buildIfStale, SERVER_BUILD } from '../../../scripts/lib/build.mjs';
 import { startProcess } from '../../../scripts/lib/processes.mjs';
 import { PROJECT_ROOT } from '../../../server/paths.js';
@@ -90,6 +92,17 @@ export async function spawnServer(
     }
   }
   return server;
+}
+
+const run = promisify(execFile);
+
+/** The process ids of `pid`'s children: a cluster primary's workers. */
+export async function childPids(pid: number): Promise<number[]> {
+  const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(pid)]).catch(() => ({ stdout: '' }));
+  return stdout
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((n) => n > 0);
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
