@@ -3,9 +3,9 @@
  * dependency-cruiser: `npm run lint:imports`, a CI step. A `.cjs` file because the package is an ES module and
  * dependency-cruiser loads its configuration with require().
  *
- * Paths are relative to the repository root. Only our own files count: each layering rule names the folders it
- * forbids, so packages and Node's built-ins never match. Type-only imports count like any other
- * (tsPreCompilationDeps), because a type still ties one layer to another.
+ * Paths are relative to the repository root. Packages are in the graph (not followed) so that a rule can name one
+ * (Express); the layering rules name the folders of our own source they forbid. Type-only imports count like any
+ * other (tsPreCompilationDeps), because a type still ties one layer to another.
  */
 
 /** Module-level files of server/ that anyone may import; they import only common/ and each other. */
@@ -66,9 +66,10 @@ module.exports = {
       severity: 'error',
       comment:
         'The provider port, resolver, guard, ceiling and sandbox know nothing of OTP sessions, users, limits, ' +
-        'HTTP errors (the resolver throws its own ProviderNotConfiguredError) or 2Factor.',
+        'HTTP errors (the resolver throws its own ProviderNotConfiguredError) or 2Factor; of the leaves, not ' +
+        'lifecycle.ts either (it imports the error class, whose folder reaches db/, which stores a provider type).',
       from: { path: '^server/providers/[^/]+$' },
-      to: { path: OWN_SOURCE, pathNot: ['^common/', '^server/providers/[^/]+$'] },
+      to: { path: OWN_SOURCE, pathNot: ['^common/', '^server/providers/[^/]+$', LEAVES_BELOW_HTTP] },
     },
     {
       name: 'two-factor-imports-only-providers-and-common',
@@ -114,6 +115,36 @@ module.exports = {
       to: { path: OWN_SOURCE, pathNot: ['^common/', '^server/http/', LEAVES_BELOW_HTTP, '^server/db/db[.]ts$'] },
     },
     {
+      name: 'services-never-import-express',
+      severity: 'error',
+      comment:
+        'The services take plain arguments and throw AppError; the HTTP edge inside their folders is named here: ' +
+        "the per-IP limit middlewares, and auth/'s router, its authenticate middleware and its two cookies.",
+      from: {
+        path: '^server/(sms|auth|alerts)/',
+        pathNot: '^server/(sms/smsRateLimits|auth/(authRouter|authenticate|sessionCookie|trustedDevice))[.]ts$',
+      },
+      to: { path: 'node_modules/(@types/)?express(-serve-static-core)?/' },
+    },
+    {
+      name: 'metrics-only-from-the-root',
+      severity: 'error',
+      comment: 'Metrics wrap the services from outside: only the app, its composition and the entry import them.',
+      from: { pathNot: ['^server/metrics/', '^server/(app|composeApp|index)[.]ts$'] },
+      to: { path: '^server/metrics/' },
+    },
+    {
+      name: 'database-drivers-only-from-the-roots',
+      severity: 'error',
+      comment:
+        'The concrete databases (PostgreSQL, PGlite) are opened by the entry, the composition and the two CLIs; ' +
+        'everything else receives the Db port.',
+      from: {
+        pathNot: ['^server/db/', '^server/(index|composeApp|db/migrateCli|auth/userCommand)[.]ts$'],
+      },
+      to: { path: '^server/db/(postgresDb|pgliteDb|openDb)[.]ts$' },
+    },
+    {
       name: 'leaves-stay-leaves',
       severity: 'error',
       comment: 'config.ts, logger.ts, lifecycle.ts, paths.ts and tuning.ts import only common/ and each other.',
@@ -130,7 +161,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['[.]test[.]tsx?$', '(^|/)test/', '(^|/)node_modules/', '^dist/'] },
+    exclude: { path: ['[.]test[.]tsx?$', '(^|/)test/', '^dist/'] },
     tsPreCompilationDeps: true,
     // The client's tsconfig: its paths resolve src/'s `@/` alias; the `.js` specifiers of server/ and common/
     // resolve to their `.ts` sources with either tsconfig.
