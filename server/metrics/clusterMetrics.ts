@@ -6,9 +6,13 @@
  *
  * prom-client aggregates by each metric's `aggregator`: counters and histograms are summed over the workers, and
  * so are gauges unless they say otherwise (appMetrics.ts does, for those that read shared state). Node's default
- * metrics keep prom-client's own choices: memory, handles and CPU summed, event-loop lag averaged, the version
- * taken once, the start time left out. A worker that is replaced takes its counts with it: Prometheus sees a
- * counter reset, which rate() and increase() absorb.
+ * metrics keep prom-client's own choices: memory, handles, CPU and process_max_fds (the limit times the workers)
+ * summed, event-loop lag averaged, the version taken once, process_start_time_seconds left out.
+ *
+ * A worker that dies takes its counts with it: a summed counter falls from T to T − s. Prometheus takes any decrease
+ * as a reset to 0, so increase() and rate() over a window holding that fall count the survivors' whole totals once
+ * more. Alert rules on ratios of rates are skewed for one window after a worker restart; where exact counts matter,
+ * run one worker per instance and scale with instances.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';

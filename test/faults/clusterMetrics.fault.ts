@@ -1,6 +1,7 @@
 /**
  * GET /metrics with WEB_CONCURRENCY=2 on the real process: whichever worker takes the scrape answers the counts of
- * the whole instance, so every scrape agrees and counters only grow (what Prometheus' rate() and sum() need).
+ * the whole instance, so every scrape agrees and counters only grow while the workers live. (A worker that dies
+ * takes its counts with it: the totals fall, which Prometheus reads as a reset, see docs/operations.md.)
  * Shared-state gauges (the daily budget) are read once, not added up per worker. While a dead worker is replaced,
  * scrapes go on answering at once: the new worker answers the primary from its first moment.
  */
@@ -145,7 +146,7 @@ describe('/metrics with WEB_CONCURRENCY=2 (real server process)', () => {
       // A request lost to a worker still loading its modules would cost prom-client's 5 s wait and a 503.
       expect(result.durationMs).toBeLessThan(3_000);
     }
-    // The dead worker took its counts with it (a counter reset to Prometheus); the newcomer has none yet.
+    // The dead worker took its counts with it (the total falls: a reset to Prometheus); the newcomer has none yet.
     const sent = scrapes.map((result) => sampleValue(textOf(result), SENT));
     expect(new Set(sent).size, JSON.stringify(sent)).toBe(1);
     expect(sent[0]).toBeGreaterThan(0);
