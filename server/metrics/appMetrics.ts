@@ -106,7 +106,10 @@ export function createAppMetrics() {
       new Gauge({
         name: 'sms_daily_budget_used',
         help: 'SMS booked today (IST day), all instances together.',
-        aggregator: 'first', // shared state: every worker reads the same count
+        // Shared state: every worker reads the same count, so the highest is it, and a worker whose Redis read
+        // failed (left at its last, lower value) does not hide it. At IST midnight the count restarts at 0 in every
+        // worker's next read; a worker that failed that read may show yesterday's figure until it reads again.
+        aggregator: 'max',
         registers,
         async collect() {
           await state.budget().then((usage) => this.set(usage.sentToday), onError);
@@ -115,7 +118,7 @@ export function createAppMetrics() {
       new Gauge({
         name: 'sms_daily_budget',
         help: 'SMS_DAILY_BUDGET: SMS allowed per IST day.',
-        aggregator: 'first', // the same setting in every worker
+        aggregator: 'max', // the same setting in every worker; a worker that could not read it yet shows 0
         registers,
         async collect() {
           await state.budget().then((usage) => this.set(usage.dailyBudget), onError);
@@ -125,7 +128,10 @@ export function createAppMetrics() {
         name: 'sms_balance',
         help: 'The latest 2Factor balance polled, by account (otp_sms, transactional_sms).',
         labelNames: ['account'] as const,
-        aggregator: 'first', // shared state: every worker reads the same latest sample
+        // Shared state: every worker reads the same latest row and they agree. A worker whose read failed keeps an
+        // older sample, usually higher (the balance falls as SMS go out): the lowest never hides a low balance from
+        // an alert. A worker that never read one has no sample for the account and takes no part.
+        aggregator: 'min',
         registers,
         async collect() {
           await state.balances().then((balances) => {
