@@ -26,7 +26,8 @@ import { createUsersRepository } from './db/usersRepository.js';
 import { memoryLimiterStores, redisLimiterStores } from './http/limiterStores.js';
 import { drainHttpServer, withRetries } from './lifecycle.js';
 import { createLogger, SecretRegistry } from './logger.js';
-import { joinClusterMetrics, serveClusterMetrics } from './metrics/clusterMetrics.js';
+import { serveClusterMetrics } from './metrics/clusterMetricsPrimary.js';
+import { joinClusterMetrics } from './metrics/clusterMetricsWorker.js';
 import { CLIENT_DIST_DIR, MIGRATIONS_DIR } from './paths.js';
 import { createRedis } from './redis.js';
 import { leaseForTimeout, redisCeiling } from './providers/providerCeiling.js';
@@ -259,7 +260,7 @@ async function runPrimary({ config, logger }: ReturnType<typeof setUp>): Promise
 
 function main(): Promise<void> {
   const context = setUp();
-  // Joined first thing: the primary holds scrapes until every worker can hear its collection request.
+  // Joined first thing: the primary asks it from then on (it answers nothing until it serves).
   if (cluster.isWorker) return runServer(context, { prepare: false, clusterMetrics: joinClusterMetrics() });
   return context.config.webConcurrency > 1 ? runPrimary(context) : runServer(context, { prepare: true });
 }

@@ -1,35 +1,46 @@
 import express from 'express';
+import { Counter, Registry } from 'prom-client';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { answerMetricsRequest, askPrimary, type PrimaryChannel } from './clusterMetrics.js';
+import { collectRequest, isCollectAnswer, isScrapeRequest, scrapeAnswer } from './clusterMetrics.js';
+import { askPrimary, joinClusterMetrics, type PrimaryChannel } from './clusterMetricsWorker.js';
 import { metricsEndpoint, MetricsUnavailableError, type MetricsText } from './metricsEndpoint.js';
 
 const TIMEOUT_MS = 6_000;
 const TOKEN = 'metrics-token-0123456789abcdef-0123';
 
 /**
- * A worker's channel to an in-memory primary that answers with `collect` (the primary's real answering code), or
- * holds every request back until `release()` when `hold` is set.
+ * A worker's channel to an in-memory primary that answers each scrape request with `collect`, or holds every
+ * request back until `release()` when `hold` is set. `sent` is every message the worker sent.
  */
 function fakePrimary(collect: () => Promise<MetricsText>, options: { hold?: boolean; closed?: boolean } = {}) {
-  let deliver: (message: unknown) => void = () => undefined;
+  const listeners: Array<(message: unknown) => void> = [];
+  const deliver = (message: unknown) => listeners.forEach((listener) => listener(message));
   const held: Array<() => void> = [];
+  const sent: unknown[] = [];
   const channel: PrimaryChannel = {
     send(message, callback) {
       if (options.closed) return void setImmediate(() => callback(new Error('Channel closed')));
+      sent.push(message);
       callback(null);
-      const answer = () => void answerMetricsRequest(message, collect)?.then(deliver);
+      if (!isScrapeRequest(message)) return;
+      const answer = () =>
+        void collect().then(
+          (metrics) => deliver(scrapeAnswer(message.id, { metrics })),
+          (error: Error) => deliver(scrapeAnswer(message.id, { error: error.message })),
+        );
       if (options.hold) held.push(answer);
       else answer();
     },
-    onMessage: (listener) => void (deliver = listener),
+    onMessage: (listener) => void listeners.push(listener),
   };
   return {
     channel,
-    /** Answers the held requests, last first. */
-    release: () => held.reverse().forEach((answer) => answer()),
-    /** A message the primary sends on the same channel that is not ours (prom-client's collection request). */
-    sendOther: (message: unknown) => deliver(message),
+    sent,
+    /** Answers the held requests. */
+    release: () => held.splice(0).forEach((answer) => answer()),
+    /** A message from the primary. */
+    deliver,
   };
 }
 
@@ -38,17 +49,19 @@ const exposition = (text: string): MetricsText => ({ contentType: 'text/plain; v
 describe('asking the primary for the metrics of all workers', () => {
   afterEach(() => void vi.useRealTimers());
 
-  it('answers each scrape with the metrics the primary gathered for it, even when answers come back out of order', async () => {
+  it('lets scrapes that arrive while a request is out share its answer, and asks again for a later scrape', async () => {
     let scrapes = 0;
     const primary = fakePrimary(async () => exposition(`scrape ${(scrapes += 1)}`), { hold: true });
     const read = askPrimary(primary.channel, TIMEOUT_MS);
-    const first = read();
-    const second = read();
-    primary.sendOther({ type: 'prom-client:getMetricsReq', requestId: 0 });
+    const [first, second] = [read(), read()];
+    primary.deliver({ type: 'not-ours', id: 0 });
     primary.release();
-    // The second request is answered first (scrape 1); each promise still gets its own answer.
-    await expect(first).resolves.toEqual(exposition('scrape 2'));
+    await expect(first).resolves.toEqual(exposition('scrape 1'));
     await expect(second).resolves.toEqual(exposition('scrape 1'));
+    const later = read();
+    primary.release();
+    await expect(later).resolves.toEqual(exposition('scrape 2'));
+    expect(primary.sent.filter(isScrapeRequest)).toHaveLength(2);
   });
 
   it('fails with a clear reason after the timeout when the primary does not answer, and ignores a late answer', async () => {
@@ -69,10 +82,9 @@ describe('asking the primary for the metrics of all workers', () => {
   });
 
   it('passes on the reason when the primary could not collect every worker', async () => {
-    const primary = fakePrimary(() => Promise.reject(new Error('Operation timed out.')));
-    await expect(askPrimary(primary.channel, TIMEOUT_MS)()).rejects.toThrow(
-      new MetricsUnavailableError("the primary could not collect every worker's metrics (Operation timed out.)"),
-    );
+    const reason = "the primary could not collect every worker's metrics (worker 2 did not answer within 5000 ms)";
+    const primary = fakePrimary(() => Promise.reject(new Error(reason)));
+    await expect(askPrimary(primary.channel, TIMEOUT_MS)()).rejects.toThrow(new MetricsUnavailableError(reason));
   });
 
   it('fails at once when the channel to the primary is closed', async () => {
@@ -88,5 +100,26 @@ describe('asking the primary for the metrics of all workers', () => {
     const res = await request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(503);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toBe('Service unavailable: the primary process did not answer within 50 ms; try again.\n');
+  });
+
+  it("answers the primary's collection requests with this worker's registry, empty until it is shared", async () => {
+    const primary = fakePrimary(async () => exposition('unused'));
+    const worker = joinClusterMetrics(primary.channel, TIMEOUT_MS);
+    expect(primary.sent).toEqual([{ type: 'sms-otp:cluster-metrics-joined' }]);
+    const answers = async () => {
+      await vi.waitFor(() => expect(primary.sent.filter(isCollectAnswer).length).toBeGreaterThan(0));
+      return primary.sent.splice(1);
+    };
+
+    primary.deliver(collectRequest(7));
+    expect(await answers()).toEqual([{ type: 'sms-otp:cluster-metrics-collect-answer', id: 7, metrics: [] }]);
+
+    const registry = new Registry();
+    new Counter({ name: 'otp_sends_total', help: 'sends', registers: [registry] }).inc(3);
+    worker.share(registry);
+    primary.deliver(collectRequest(8));
+    expect(await answers()).toEqual([
+      { type: 'sms-otp:cluster-metrics-collect-answer', id: 8, metrics: await registry.getMetricsAsJSON() },
+    ]);
   });
 });
