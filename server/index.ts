@@ -45,6 +45,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const FIRST_BALANCE_POLL_AFTER_MS = 5_000;
 /** A worker that died is replaced after this pause, so a crash loop does not spin the CPU. */
 const WORKER_RESTART_DELAY_MS = 1_000;
+/** Set in the environment of the workers our primary forks: only they have a primary that gathers /metrics. */
+const FORKED_BY_OUR_PRIMARY = 'FORKED_BY_SMS_OTP_PRIMARY';
 /** Reaching PostgreSQL or Redis at boot: 8 tries over about 16 s, for services started at the same time. */
 const BOOT_CONNECT_RETRIES = { attempts: 8, firstDelayMs: 250, maxDelayMs: 4_000 };
 const EX_UNAVAILABLE = 69;
@@ -238,7 +240,7 @@ async function runPrimary({ config, logger }: ReturnType<typeof setUp>): Promise
   serveClusterMetrics();
 
   let stopping = false;
-  const fork = () => cluster.fork();
+  const fork = () => cluster.fork({ [FORKED_BY_OUR_PRIMARY]: '1' });
   for (let i = 0; i < config.webConcurrency; i += 1) fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
@@ -260,8 +262,12 @@ async function runPrimary({ config, logger }: ReturnType<typeof setUp>): Promise
 
 function main(): Promise<void> {
   const context = setUp();
-  // Joined first thing: the primary asks it from then on (it answers nothing until it serves).
-  if (cluster.isWorker) return runServer(context, { prepare: false, clusterMetrics: joinClusterMetrics() });
+  if (cluster.isWorker) {
+    // Joined first thing: the primary asks it from then on (it answers nothing until it serves). Under another
+    // cluster manager (PM2) no primary of ours answers: /metrics then answers this worker's own counts.
+    const ours = process.env[FORKED_BY_OUR_PRIMARY] === '1';
+    return runServer(context, { prepare: false, clusterMetrics: ours ? joinClusterMetrics() : undefined });
+  }
   return context.config.webConcurrency > 1 ? runPrimary(context) : runServer(context, { prepare: true });
 }
 
