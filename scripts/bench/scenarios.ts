@@ -668,6 +668,22 @@ export interface SlowProviderResult {
 }
 
 /**
+ * A paced warm-up of sends (phones from `firstPhone` on), then an empty rate window and no limit keys left, so
+ * the measured run starts like production would.
+ */
+async function warmUpThenClearLimits(ctx: BenchContext, targets: string[], firstPhone: number): Promise<void> {
+  await ctx.load.load({
+    targets,
+    method: 'POST',
+    path: SEND_PATH,
+    body: sendBody(firstPhone, ctx.settings.users),
+    mode: { kind: 'paced', ratePerS: WARMUP_RATE_PER_S, durationS: WARMUP_S },
+  });
+  await new Promise((resolve) => setTimeout(resolve, RATE_WINDOW_CLEAR_MS));
+  await clearAppKeys(ctx.redis);
+}
+
+/**
  * What this run shows is that nothing serialises outbound calls: 200 req/s × 300 ms is 60 calls in flight.
  * The request-rate ceiling is lifted for it. At PROVIDER_MAX_RPS=200 a call holds its slot until a second
  * after its answer (providerCeiling.ts), so 200 calls/s of 300 ms each would be ~154/s admitted and the
@@ -677,16 +693,7 @@ export async function slowProvider(ctx: BenchContext): Promise<SlowProviderResul
   const app = await startApp(ctx, 'slow-provider', { limits: THROUGHPUT_LIMITS, simulator: ctx.slowSim });
   try {
     const targets = [app.url];
-    // A warm server; then an empty rate window, so the measured run starts like production would.
-    await ctx.load.load({
-      targets,
-      method: 'POST',
-      path: SEND_PATH,
-      body: sendBody(60_000, ctx.settings.users),
-      mode: { kind: 'paced', ratePerS: WARMUP_RATE_PER_S, durationS: WARMUP_S },
-    });
-    await new Promise((resolve) => setTimeout(resolve, RATE_WINDOW_CLEAR_MS));
-    await clearAppKeys(ctx.redis);
+    await warmUpThenClearLimits(ctx, targets, 60_000);
     const countRows = () => countLogs(ctx.pg.db);
     const before = await ledger(countRows, [ctx.slowSim]);
     ctx.log(
@@ -724,15 +731,7 @@ export async function providerCeiling(ctx: BenchContext, instances: number): Pro
     for (let i = 0; i < instances; i += 1)
       apps.push(await startApp(ctx, `ceiling-${instances}-${i + 1}`, { limits: CEILING_LIMITS }));
     const targets = apps.map((app) => app.url);
-    await ctx.load.load({
-      targets,
-      method: 'POST',
-      path: SEND_PATH,
-      body: sendBody(70_000, ctx.settings.users),
-      mode: { kind: 'paced', ratePerS: WARMUP_RATE_PER_S, durationS: WARMUP_S },
-    });
-    await new Promise((resolve) => setTimeout(resolve, RATE_WINDOW_CLEAR_MS));
-    await clearAppKeys(ctx.redis);
+    await warmUpThenClearLimits(ctx, targets, 70_000);
     await ctx.sim.reset();
     const countRows = () => countLogs(ctx.pg.db);
     const before = await ledger(countRows, [ctx.sim]);
