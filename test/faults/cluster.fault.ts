@@ -4,11 +4,11 @@
  * exits 0.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
+import { startFaultServices, type FaultServices } from './support/faultServices.js';
+import type { TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { isCleanAnswer, outcomes, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
 import {
   childPids,
-  ensureServerBuilt,
   httpJson,
   sleep,
   spawnServer,
@@ -16,14 +16,7 @@ import {
   waitFor,
   type ServerProcess,
 } from './support/serverProcess.js';
-import {
-  loadTestEnv,
-  requireFaultSuiteTools,
-  startPostgres,
-  startRedis,
-  type PostgresInstance,
-  type RedisInstance,
-} from './support/services.js';
+import { loadTestEnv, type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const API_KEY = 'f4u1t5-c1u5ter-key-0000-4d2e8a61';
 
@@ -31,6 +24,7 @@ describe('WEB_CONCURRENCY=2 (real server process)', () => {
   let postgres: PostgresInstance;
   let redis: RedisInstance;
   let simulator: TwoFactorSimulator;
+  let services: FaultServices | undefined;
   let phones: string[];
   let server: ServerProcess | undefined;
   const reachedProvider = new Set<string>();
@@ -47,19 +41,14 @@ describe('WEB_CONCURRENCY=2 (real server process)', () => {
       .map((line) => line.worker);
 
   beforeAll(async () => {
-    requireFaultSuiteTools();
-    await ensureServerBuilt();
-    [postgres, redis, simulator] = await Promise.all([
-      startPostgres(),
-      startRedis(),
-      startTwoFactorSimulator({
-        latencyMs: 500,
-        onRequest: ({ url }) => {
-          const digits = /\/SMS\/91(\d{10})\/AUTOGEN/.exec(url)?.[1];
-          if (digits) reachedProvider.add(`+91${digits}`);
-        },
-      }),
-    ]);
+    services = await startFaultServices({
+      latencyMs: 500,
+      onRequest: ({ url }) => {
+        const digits = /\/SMS\/91(\d{10})\/AUTOGEN/.exec(url)?.[1];
+        if (digits) reachedProvider.add(`+91${digits}`);
+      },
+    });
+    ({ postgres, redis, simulator } = services);
     phones = await seedPhoneUsers(postgres.url(), 600);
   });
 
@@ -70,7 +59,7 @@ describe('WEB_CONCURRENCY=2 (real server process)', () => {
   });
 
   afterAll(async () => {
-    await Promise.allSettled([postgres?.destroy(), redis?.destroy(), simulator?.close()]);
+    await services?.stop();
   });
 
   /**

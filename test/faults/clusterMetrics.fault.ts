@@ -7,11 +7,11 @@
  * as soon as it has loaded its code.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
+import { startFaultServices, type FaultServices } from './support/faultServices.js';
+import type { TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { seedPhoneUsers } from './support/fixtures.js';
 import {
   childPids,
-  ensureServerBuilt,
   httpJson,
   sleep,
   spawnServer,
@@ -19,14 +19,7 @@ import {
   type HttpResult,
   type ServerProcess,
 } from './support/serverProcess.js';
-import {
-  loadTestEnv,
-  requireFaultSuiteTools,
-  startPostgres,
-  startRedis,
-  type PostgresInstance,
-  type RedisInstance,
-} from './support/services.js';
+import { loadTestEnv, type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const API_KEY = 'f4u1t5-c1u5ter-metrics-0000-9b3c';
 const METRICS_TOKEN = 'fault-suite-metrics-token-0123456789abcdef';
@@ -52,17 +45,13 @@ describe('/metrics with WEB_CONCURRENCY=2 (real server process)', () => {
   let postgres: PostgresInstance;
   let redis: RedisInstance;
   let simulator: TwoFactorSimulator;
+  let services: FaultServices | undefined;
   let phones: string[];
   let server: ServerProcess | undefined;
 
   beforeAll(async () => {
-    requireFaultSuiteTools();
-    await ensureServerBuilt();
-    [postgres, redis, simulator] = await Promise.all([
-      startPostgres(),
-      startRedis(),
-      startTwoFactorSimulator({ latencyMs: 20 }),
-    ]);
+    services = await startFaultServices({ latencyMs: 20 });
+    ({ postgres, redis, simulator } = services);
     phones = await seedPhoneUsers(postgres.url(), 2 * SENDS);
   });
 
@@ -72,7 +61,7 @@ describe('/metrics with WEB_CONCURRENCY=2 (real server process)', () => {
   });
 
   afterAll(async () => {
-    await Promise.allSettled([postgres?.destroy(), redis?.destroy(), simulator?.close()]);
+    await services?.stop();
   });
 
   const start = async () => {

@@ -8,11 +8,11 @@
  * holds exactly one row per call 2Factor received, none lost and none written twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
+import { startFaultServices, type FaultServices } from './support/faultServices.js';
+import type { TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { databaseFaults, type DatabaseFaults } from './support/databaseFaults.js';
 import { isCleanAnswer, loggedProviderCalls, outcomes, seedPhoneUsers } from './support/fixtures.js';
 import {
-  ensureServerBuilt,
   httpJson,
   sleep,
   spawnServer,
@@ -22,13 +22,7 @@ import {
   type LoadRecord,
   type ServerProcess,
 } from './support/serverProcess.js';
-import {
-  requireFaultSuiteTools,
-  startPostgres,
-  startRedis,
-  type PostgresInstance,
-  type RedisInstance,
-} from './support/services.js';
+import { type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const API_KEY = 'f4u1t5-db0utage-key-0000-2b9e61f0';
 const APP_DATABASE = 'otp_app';
@@ -116,6 +110,7 @@ describe('database connections killed, then refused (real server process)', () =
   let postgres: PostgresInstance;
   let redis: RedisInstance;
   let simulator: TwoFactorSimulator;
+  let services: FaultServices | undefined;
   let faults: DatabaseFaults;
   let phones: string[];
   let server: ServerProcess | undefined;
@@ -123,19 +118,14 @@ describe('database connections killed, then refused (real server process)', () =
   const verifyCalls: string[] = [];
 
   beforeAll(async () => {
-    requireFaultSuiteTools();
-    await ensureServerBuilt();
-    [postgres, redis, simulator] = await Promise.all([
-      startPostgres(),
-      startRedis(),
-      startTwoFactorSimulator({
-        latencyMs: 50,
-        onRequest: ({ url }) => {
-          const sessionId = /\/SMS\/VERIFY\/([^/]+)\//.exec(url)?.[1];
-          if (sessionId) verifyCalls.push(sessionId);
-        },
-      }),
-    ]);
+    services = await startFaultServices({
+      latencyMs: 50,
+      onRequest: ({ url }) => {
+        const sessionId = /\/SMS\/VERIFY\/([^/]+)\//.exec(url)?.[1];
+        if (sessionId) verifyCalls.push(sessionId);
+      },
+    });
+    ({ postgres, redis, simulator } = services);
     // The app has its own database, so the faults never reach the connection that inflicts and ends them.
     faults = databaseFaults(postgres.url(), APP_DATABASE);
     await faults.create();
@@ -145,7 +135,7 @@ describe('database connections killed, then refused (real server process)', () =
   afterAll(async () => {
     await server?.stop();
     await faults?.close();
-    await Promise.allSettled([postgres?.destroy(), redis?.destroy(), simulator?.close()]);
+    await services?.stop();
   });
 
   it('answers 503 database_unavailable (never 500) while connections are refused, and after SIGTERM has one otp_logs row per 2Factor call', async () => {

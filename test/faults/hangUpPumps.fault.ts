@@ -7,11 +7,11 @@
  * user's hourly cap hold however many requests are dropped, and every SMS that did go out has its otp_logs row.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
+import { startFaultServices, type FaultServices } from './support/faultServices.js';
+import type { TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { countLogRows, createAdmin, seedPhoneUsers } from './support/fixtures.js';
 import { forgedClientIp, pumpHangUps, type PumpedRequest } from './support/hangUpPump.js';
 import {
-  ensureServerBuilt,
   httpJson,
   signIn,
   spawnServer,
@@ -19,13 +19,7 @@ import {
   type HttpResult,
   type ServerProcess,
 } from './support/serverProcess.js';
-import {
-  requireFaultSuiteTools,
-  startPostgres,
-  startRedis,
-  type PostgresInstance,
-  type RedisInstance,
-} from './support/services.js';
+import { type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const API_KEY = 'f4u1t5-hangup-key-0000-5e7b20c4d91a';
 /** The real 2Factor answers in 100–500 ms: long after the attacker has hung up. */
@@ -40,24 +34,20 @@ describe('hang-up pumps (real server process)', () => {
   let postgres: PostgresInstance;
   let redis: RedisInstance;
   let simulator: TwoFactorSimulator;
+  let services: FaultServices | undefined;
   let server: ServerProcess | undefined;
   /** OTP sends 2Factor received, by phone (E.164). */
   const otpSendsTo = new Map<string, number>();
 
   beforeAll(async () => {
-    requireFaultSuiteTools();
-    await ensureServerBuilt();
-    [postgres, redis, simulator] = await Promise.all([
-      startPostgres(),
-      startRedis(),
-      startTwoFactorSimulator({
-        latencyMs: PROVIDER_LATENCY_MS,
-        onRequest: ({ url }) => {
-          const digits = /\/SMS\/\+?91(\d{10})\/AUTOGEN/.exec(url)?.[1];
-          if (digits) otpSendsTo.set(`+91${digits}`, (otpSendsTo.get(`+91${digits}`) ?? 0) + 1);
-        },
-      }),
-    ]);
+    services = await startFaultServices({
+      latencyMs: PROVIDER_LATENCY_MS,
+      onRequest: ({ url }) => {
+        const digits = /\/SMS\/\+?91(\d{10})\/AUTOGEN/.exec(url)?.[1];
+        if (digits) otpSendsTo.set(`+91${digits}`, (otpSendsTo.get(`+91${digits}`) ?? 0) + 1);
+      },
+    });
+    ({ postgres, redis, simulator } = services);
   });
 
   afterEach(async () => {
@@ -68,7 +58,7 @@ describe('hang-up pumps (real server process)', () => {
   });
 
   afterAll(async () => {
-    await Promise.allSettled([postgres?.destroy(), redis?.destroy(), simulator?.close()]);
+    await services?.stop();
   });
 
   /** Production, on the suite's services; the proxy on loopback is trusted, so X-Forwarded-For names the client. */

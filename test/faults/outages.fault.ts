@@ -5,10 +5,10 @@
  * through without its rate limits, and have an otp_logs row for every send it acknowledged.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
+import { startFaultServices, type FaultServices } from './support/faultServices.js';
+import type { TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { isCleanAnswer, outcomes, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
 import {
-  ensureServerBuilt,
   httpJson,
   sleep,
   spawnServer,
@@ -17,13 +17,7 @@ import {
   type LoadRecord,
   type ServerProcess,
 } from './support/serverProcess.js';
-import {
-  requireFaultSuiteTools,
-  startPostgres,
-  startRedis,
-  type PostgresInstance,
-  type RedisInstance,
-} from './support/services.js';
+import { type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const API_KEY = 'f4u1t5-5u1te-key-0000-8c1d3e9a7b42';
 const DB_PASSWORD = 'pw-NeverPrintMe-9120';
@@ -35,6 +29,7 @@ describe('outages under load (real server process)', () => {
   let postgres: PostgresInstance;
   let redis: RedisInstance;
   let simulator: TwoFactorSimulator;
+  let services: FaultServices | undefined;
   let phones: string[];
   let server: ServerProcess | undefined;
   const outputs: string[] = [];
@@ -56,13 +51,8 @@ describe('outages under load (real server process)', () => {
   });
 
   beforeAll(async () => {
-    requireFaultSuiteTools();
-    await ensureServerBuilt();
-    [postgres, redis, simulator] = await Promise.all([
-      startPostgres(),
-      startRedis(),
-      startTwoFactorSimulator({ latencyMs: 20 }),
-    ]);
+    services = await startFaultServices({ latencyMs: 20 });
+    ({ postgres, redis, simulator } = services);
     phones = await seedPhoneUsers(postgres.url(), 80);
   });
 
@@ -76,7 +66,7 @@ describe('outages under load (real server process)', () => {
   });
 
   afterAll(async () => {
-    await Promise.allSettled([postgres?.destroy(), redis?.destroy(), simulator?.close()]);
+    await services?.stop();
   });
 
   /** Every request got an answer (no reset, refused or timed-out connection), in time: a 200 or a clean 503. */

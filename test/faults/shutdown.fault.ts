@@ -4,24 +4,11 @@
  */
 import { Agent, get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTwoFactorSimulator, type TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
+import { startFaultServices, type FaultServices } from './support/faultServices.js';
+import type { TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
 import { outcomes, phonesWithoutLogRow, seedPhoneUsers, sessionsWithoutLogRow } from './support/fixtures.js';
-import {
-  ensureServerBuilt,
-  sleep,
-  spawnServer,
-  startSendOtpLoad,
-  waitFor,
-  type ServerProcess,
-} from './support/serverProcess.js';
-import {
-  loadTestEnv,
-  requireFaultSuiteTools,
-  startPostgres,
-  startRedis,
-  type PostgresInstance,
-  type RedisInstance,
-} from './support/services.js';
+import { sleep, spawnServer, startSendOtpLoad, waitFor, type ServerProcess } from './support/serverProcess.js';
+import { loadTestEnv, type PostgresInstance, type RedisInstance } from './support/services.js';
 
 const API_KEY = 'f4u1t5-5hutd0wn-key-0000-77aa19c2';
 
@@ -47,6 +34,7 @@ describe('SIGTERM under load (real server process)', () => {
   let postgres: PostgresInstance;
   let redis: RedisInstance;
   let simulator: TwoFactorSimulator;
+  let services: FaultServices | undefined;
   let phones: string[];
   let server: ServerProcess | undefined;
   /** Phones whose send reached 2Factor (every request of this test uses its own phone). */
@@ -57,25 +45,20 @@ describe('SIGTERM under load (real server process)', () => {
     spawnServer(loadTestEnv(postgres, redis, { url: simulator.url, apiKey: API_KEY }), { waitUntilListening: true });
 
   beforeAll(async () => {
-    requireFaultSuiteTools();
-    await ensureServerBuilt();
-    [postgres, redis, simulator] = await Promise.all([
-      startPostgres(),
-      startRedis(),
-      startTwoFactorSimulator({
-        latencyMs: PROVIDER_LATENCY_MS,
-        onRequest: ({ url }) => {
-          const digits = /\/SMS\/91(\d{10})\/AUTOGEN/.exec(url)?.[1];
-          if (digits) reachedProvider.add(`+91${digits}`);
-        },
-      }),
-    ]);
+    services = await startFaultServices({
+      latencyMs: PROVIDER_LATENCY_MS,
+      onRequest: ({ url }) => {
+        const digits = /\/SMS\/91(\d{10})\/AUTOGEN/.exec(url)?.[1];
+        if (digits) reachedProvider.add(`+91${digits}`);
+      },
+    });
+    ({ postgres, redis, simulator } = services);
     phones = await seedPhoneUsers(postgres.url(), 600);
   });
 
   afterAll(async () => {
     await server?.stop();
-    await Promise.allSettled([postgres?.destroy(), redis?.destroy(), simulator?.close()]);
+    await services?.stop();
   });
 
   it.each([
