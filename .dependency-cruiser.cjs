@@ -9,12 +9,12 @@
  */
 
 /** Module-level files of server/ that anyone may import; they import only common/ and each other. */
-const LEAVES = '^server/(config|logger|lifecycle|paths|tuning)[.]ts$';
+const LEAVES = '^server/(config|logger|lifecycle|paths)[.]ts$';
 /**
  * The leaves that http/ and db/ may import: lifecycle.ts imports the error class (for `shutting_down`), so the
  * error class's folder, and the database port it reads, must not import lifecycle.ts back.
  */
-const LEAVES_BELOW_HTTP = '^server/(config|logger|paths|tuning)[.]ts$';
+const LEAVES_BELOW_HTTP = '^server/(config|logger|paths)[.]ts$';
 /** Our own source, whatever folder: a layering rule forbids these and lets its exceptions through with pathNot. */
 const OWN_SOURCE = '^(common|src|server)/';
 
@@ -147,7 +147,7 @@ module.exports = {
     {
       name: 'leaves-stay-leaves',
       severity: 'error',
-      comment: 'config.ts, logger.ts, lifecycle.ts, paths.ts and tuning.ts import only common/ and each other.',
+      comment: 'config.ts, logger.ts, lifecycle.ts and paths.ts import only common/ and each other.',
       from: { path: LEAVES, pathNot: '^server/lifecycle[.]ts$' },
       to: { path: OWN_SOURCE, pathNot: ['^common/', LEAVES] },
     },

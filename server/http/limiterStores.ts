@@ -7,7 +7,6 @@
 import type { Redis } from 'ioredis';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { LIMITER_UNAVAILABLE_RETRY_AFTER_S } from '../tuning.js';
 import { AppError } from './appError.js';
 
 /** Expired windows are swept at most this often, however short the window. */
@@ -145,6 +144,9 @@ function reloadScripts(store: RedisStore): void {
   store.incrementScriptSha = increment;
   store.getScriptSha = get;
 }
+
+/** Retry-After when limits cannot be checked (limiter store down): it usually comes back within seconds. */
+export const LIMITER_UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /** The answer when limits cannot be checked: the request is refused, never let through uncounted. */
 export function limiterUnavailableError(): AppError {

@@ -25,8 +25,8 @@ import {
   type SupabaseHookView,
 } from '../../common/api/supabaseHook.js';
 import { AppError } from '../http/appError.js';
+import { LIMITER_UNAVAILABLE_RETRY_AFTER_S } from '../http/limiterStores.js';
 import { createWorkTracker } from '../lifecycle.js';
-import { LIMITER_UNAVAILABLE_RETRY_AFTER_S } from '../tuning.js';
 import type { HookSendStore } from './hookSendStore.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
 import { toIndianMobile } from './phone.js';
