@@ -14,7 +14,10 @@ const MESSAGES = {
   busy: 'We are sending a lot of messages right now. Please try again in a moment.',
 } as const;
 
-/** Retry-After when 2Factor does not answer (or the circuit is open): about when the breaker tries it again. */
+/**
+ * Retry-After when 2Factor does not answer (or the circuit is open): twice the breaker's 15 s pause, so a client
+ * that waits it out finds the trial call decided (the open circuit's remaining pause is not known here).
+ */
 const PROVIDER_UNAVAILABLE_RETRY_AFTER_S = 30;
 /** How long to wait when the provider is busy and no better wait is known. */
 const PROVIDER_BUSY_RETRY_MS = 1_000;
