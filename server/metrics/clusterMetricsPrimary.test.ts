@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sampleValue } from '../../test/support/prometheusText.js';
 import {
   collectAnswer,
   isCollectRequest,
@@ -47,14 +48,6 @@ async function registryWithSends(sends: number): Promise<RegistryJson> {
   return registry.getMetricsAsJSON();
 }
 
-const sampleOf = (text: string, name: string) =>
-  Number(
-    text
-      .split('\n')
-      .find((line) => line.startsWith(`${name} `))
-      ?.slice(name.length + 1),
-  );
-
 describe('the primary gathering the metrics of all workers', () => {
   afterEach(() => void vi.useRealTimers());
 
@@ -76,8 +69,8 @@ describe('the primary gathering the metrics of all workers', () => {
     const [answer] = one.scrapeAnswers();
     expect(answer).toMatchObject({ id: 41, metrics: { contentType: expect.stringMatching(/^text\/plain/) } });
     const text = answer && 'metrics' in answer ? answer.metrics.text : '';
-    expect(sampleOf(text, 'otp_sends_total')).toBe(7);
-    expect(sampleOf(text, 'sms_daily_budget')).toBe(100);
+    expect(sampleValue(text, 'otp_sends_total')).toBe(7);
+    expect(sampleValue(text, 'sms_daily_budget')).toBe(100);
   });
 
   it('stops waiting at once for a worker that exits during a gather, and counts it as empty', async () => {
@@ -94,7 +87,7 @@ describe('the primary gathering the metrics of all workers', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(one.scrapeAnswers()).toHaveLength(1);
     const [answer] = one.scrapeAnswers();
-    expect(answer && 'metrics' in answer && sampleOf(answer.metrics.text, 'otp_sends_total')).toBe(3);
+    expect(answer && 'metrics' in answer && sampleValue(answer.metrics.text, 'otp_sends_total')).toBe(3);
 
     // Its entry is gone: a late answer changes nothing, and the next gather does not ask it.
     two.say(collectAnswer(lostId!, { metrics: await registryWithSends(50) }));
@@ -139,7 +132,7 @@ describe('the primary gathering the metrics of all workers', () => {
     await vi.waitFor(() => expect(one.scrapeAnswers()).toHaveLength(2));
     await vi.waitFor(() => expect(two.scrapeAnswers()).toHaveLength(1));
     const totals = [...one.scrapeAnswers(), ...two.scrapeAnswers()].map((answer) =>
-      'metrics' in answer ? sampleOf(answer.metrics.text, 'otp_sends_total') : answer.error,
+      'metrics' in answer ? sampleValue(answer.metrics.text, 'otp_sends_total') : answer.error,
     );
     expect(totals).toEqual([7, 7, 7]);
 

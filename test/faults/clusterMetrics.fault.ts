@@ -9,6 +9,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultServices, type FaultServices } from './support/faultServices.js';
 import type { TwoFactorSimulator } from '../../server/providers/twoFactor/simulator.js';
+import { sampleValue } from '../support/prometheusText.js';
 import { seedPhoneUsers } from './support/fixtures.js';
 import {
   childPids,
@@ -26,13 +27,8 @@ const METRICS_TOKEN = 'fault-suite-metrics-token-0123456789abcdef';
 const SENDS = 20;
 const SCRAPES = 6;
 const DAILY_BUDGET = 1_000_000;
-const SENT = 'otp_sends_total{purpose="login",outcome="sent"}';
-
-/** The value of one sample line (`name{labels} value`) of a Prometheus text exposition, or undefined. */
-function sampleValue(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+/** The login sends that went out: `otp_sends_total{purpose="login",outcome="sent"}`. */
+const SENT = { purpose: 'login', outcome: 'sent' };
 
 /** One scrape over a fresh connection. */
 const scrape = (serverUrl: string): Promise<HttpResult> =>
@@ -97,9 +93,9 @@ describe('/metrics with WEB_CONCURRENCY=2 (real server process)', () => {
       expect(result.headers?.['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
       scrapes.push(textOf(result));
     }
-    const sent = scrapes.map((text) => sampleValue(text, SENT));
+    const sent = scrapes.map((text) => sampleValue(text, 'otp_sends_total', SENT));
     const providerCalls = scrapes.map((text) =>
-      sampleValue(text, 'sms_provider_request_duration_seconds_count{operation="send_otp",outcome="answered"}'),
+      sampleValue(text, 'sms_provider_request_duration_seconds_count', { operation: 'send_otp', outcome: 'answered' }),
     );
     expect(sent).toEqual(scrapes.map(() => SENDS));
     expect(providerCalls).toEqual(scrapes.map(() => SENDS));
@@ -137,7 +133,7 @@ describe('/metrics with WEB_CONCURRENCY=2 (real server process)', () => {
       expect(result.durationMs).toBeLessThan(1_000);
     }
     // The dead worker took its counts with it (the total falls: a reset to Prometheus); the newcomer has none yet.
-    const sent = scrapes.map((result) => sampleValue(textOf(result), SENT));
+    const sent = scrapes.map((result) => sampleValue(textOf(result), 'otp_sends_total', SENT));
     expect(new Set(sent).size, JSON.stringify(sent)).toBe(1);
     expect(sent[0]).toBeGreaterThan(0);
     expect(sent[0]).toBeLessThan(SENDS);

@@ -7,41 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { useTestDatabase, type TestApp } from '../support/testApp.js';
 import { CALLBACK_TOKEN, postReport, smsOtpReport, testSend } from '../support/deliveryKit.js';
+import { parseExposition, valueOf, type Sample } from '../support/prometheusText.js';
 import { addUser, buildSmsApp, codeSentTo, newPhone, signedIn, useSimulator, wrongCode } from '../support/smsKit.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef-0123';
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The samples of a Prometheus text exposition. */
-function parseExposition(text: string): Sample[] {
-  return text
-    .split('\n')
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!match) throw new Error(`not an exposition line: ${line}`);
-      const labels = Object.fromEntries(
-        [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((pair) => [pair[1]!, pair[2]!]),
-      );
-      return { name: match[1]!, labels, value: Number(match[3]) };
-    });
-}
 
 async function scrape(app: TestApp): Promise<Sample[]> {
   const res = await request(app.app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200);
   expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
   return parseExposition(res.text);
-}
-
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  return samples.find(
-    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-  )?.value;
 }
 
 describe.each(dbKindsUnderTest())('/metrics on %s', (kind) => {
