@@ -17,7 +17,7 @@ const serverLike = {
   environment: 'node' as const,
   globals: false,
   globalSetup: ['test/support/globalSetup.ts'],
-  setupFiles: ['test/support/propertyRuns.ts'],
+  setupFiles: ['test/support/propertyRuns.ts', 'test/support/realTimers.ts'],
   testTimeout: 30_000,
   hookTimeout: 60_000,
 };

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sampleValue } from '../../test/support/prometheusText.js';
 import {
   collectAnswer,
@@ -49,8 +49,6 @@ async function registryWithSends(sends: number): Promise<RegistryJson> {
 }
 
 describe('the primary gathering the metrics of all workers', () => {
-  afterEach(() => void vi.useRealTimers());
-
   it('answers a scrape with the sum of the joined workers once each answered, and asks no worker that has not joined', async () => {
     const cluster = fakeCluster();
     serveClusterMetrics(cluster.events, TIMEOUT_MS);

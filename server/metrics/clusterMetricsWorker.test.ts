@@ -1,7 +1,7 @@
 import express from 'express';
 import { Counter, Registry } from 'prom-client';
 import request from 'supertest';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { collectRequest, isCollectAnswer, isScrapeRequest, scrapeAnswer } from './clusterMetrics.js';
 import { askPrimary, joinClusterMetrics, type PrimaryChannel } from './clusterMetricsWorker.js';
 import { metricsEndpoint, MetricsUnavailableError, type MetricsText } from './metricsEndpoint.js';
@@ -47,8 +47,6 @@ function fakePrimary(collect: () => Promise<MetricsText>, options: { hold?: bool
 const exposition = (text: string): MetricsText => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', text });
 
 describe('asking the primary for the metrics of all workers', () => {
-  afterEach(() => void vi.useRealTimers());
-
   it('lets scrapes that arrive while a request is out share its answer, and asks again for a later scrape', async () => {
     let scrapes = 0;
     const primary = fakePrimary(async () => exposition(`scrape ${(scrapes += 1)}`), { hold: true });

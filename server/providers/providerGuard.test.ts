@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { memoryCeiling, type Acquired, type ProviderCeiling } from './providerCeiling.js';
 import { createProviderGuard, type ProviderGuardOptions } from './providerGuard.js';
 import { ProviderError, type SmsOtpProvider } from './smsProvider.js';
@@ -65,8 +65,6 @@ function pause(ms: number) {
 }
 
 describe('createProviderGuard: circuit breaker', () => {
-  afterEach(() => vi.useRealTimers());
-
   it('passes answers and refusals through unchanged while closed', async () => {
     const { provider, inner, guard } = guardWith();
     await expect(provider.sendOtp({ phone: '+919876543210' })).resolves.toEqual({
@@ -165,8 +163,6 @@ describe('createProviderGuard: circuit breaker', () => {
 });
 
 describe('createProviderGuard: how long the circuit has been open (for the alert)', () => {
-  afterEach(() => vi.useRealTimers());
-
   it('keeps the time it first opened while trials fail, and forgets it once closed or reset', async () => {
     let nowMs = 1_000;
     const { provider, inner, guard } = guardWith({ failuresToOpen: 2, halfOpenAfterMs: 60_000, now: () => nowMs });
@@ -196,8 +192,6 @@ describe('createProviderGuard: how long the circuit has been open (for the alert
 });
 
 describe('createProviderGuard: request-rate ceiling', () => {
-  afterEach(() => vi.useRealTimers());
-
   it('answers busy, not called, with when to retry, once the ceiling refuses; the provider is not reached', async () => {
     let now = 0;
     const { provider, inner } = guardWith({ ceiling: memoryCeiling(2, 10_000, () => now), maxWaitMs: 0 });

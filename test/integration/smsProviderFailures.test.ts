@@ -4,7 +4,7 @@
  * provider_busy past our request-rate ceiling, each provider call with its log row.
  */
 import request from 'supertest';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dbKindsUnderTest } from '../support/testDatabases.js';
 import { buildTestApp, createFakeClock, useTestDatabase, type TestApp } from '../support/testApp.js';
 import {
@@ -29,7 +29,6 @@ const RAISED_LIMITS = {
 describe.each(dbKindsUnderTest())('2Factor failures on %s', (kind) => {
   const testDb = useTestDatabase(kind);
   const sim = useSimulator();
-  afterEach(() => void vi.useRealTimers());
 
   async function loginSend(app: TestApp, phone = newPhone()) {
     await addUser(app, 'staff', phone);

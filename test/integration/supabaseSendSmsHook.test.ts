@@ -104,7 +104,6 @@ describe.each(dbKindsUnderTest())('Supabase Send SMS Hook on %s', (kind) => {
   async function hookRows() {
     return (await allLogRows(testDb().db)).filter((row) => row.origin === 'supabase_hook');
   }
-  afterEach(() => void vi.useRealTimers());
 
   it('delivers the code of a well-signed request through 2Factor and answers 200 {} as JSON, with one log row for the Supabase user', async () => {
     const app = hookApp();
