@@ -10,6 +10,7 @@ import { runMigrations } from '../../server/db/migrations.js';
 import { createPgliteDb } from '../../server/db/pgliteDb.js';
 import { createPostgresDb } from '../../server/db/postgresDb.js';
 import { MIGRATIONS_DIR, PROJECT_ROOT } from '../../server/paths.js';
+import type { SimulatorStats } from '../../server/providers/twoFactor/simulatorStats.js';
 import { PHONE_BASE } from './loadTypes.js';
 
 export const ROOT = PROJECT_ROOT;
@@ -151,14 +152,6 @@ export function connectRedis(url: string): Redis {
 }
 
 // ─── the 2Factor simulator's control API ──────────────────────────────────────────────────────────────────
-
-export interface SimulatorStats {
-  totalRequests: number;
-  byKind: Record<string, number>;
-  maxPerCalendarSecond: number;
-  maxInAnySlidingSecond: number;
-  perSecond: Array<{ second: number; count: number }>;
-}
 
 export interface SimulatorControl {
   url: string;

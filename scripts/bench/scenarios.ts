@@ -15,8 +15,8 @@ import {
   ROOT,
   type BenchDatabase,
   type SimulatorControl,
-  type SimulatorStats,
 } from './infra.js';
+import type { SimulatorStats } from '../../server/providers/twoFactor/simulatorStats.js';
 import type { LoadClient } from './loadClient.js';
 import type { BodySpec, LoadMode, LoadResult, StepAnswer } from './loadTypes.js';
 import { bodyField, phoneNumber } from './loadTypes.js';
@@ -236,7 +236,7 @@ export async function ledger(
   const others = otherCalls ? await otherCalls() : 0;
   return {
     logs: await countRows(),
-    calls: stats.reduce((sum, s) => sum + s.totalRequests - (s.byKind['balance'] ?? 0), 0) - others,
+    calls: stats.reduce((sum, s) => sum + s.sendsAndChecks, 0) - others,
   };
 }
 

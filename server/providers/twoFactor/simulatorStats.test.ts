@@ -15,6 +15,7 @@ describe('simulator request stats', () => {
     expect(stats.snapshot()).toMatchObject({
       totalRequests: 6,
       byKind: { autogen: 2, verify: 1, tsms: 1, balance: 1, other: 1 },
+      sendsAndChecks: 5,
     });
   });
 
@@ -50,6 +51,7 @@ describe('simulator request stats', () => {
     expect(stats.snapshot()).toEqual({
       totalRequests: 0,
       byKind: { autogen: 0, verify: 0, tsms: 0, balance: 0, other: 0 },
+      sendsAndChecks: 0,
       maxPerCalendarSecond: 0,
       maxInAnySlidingSecond: 0,
       perSecond: [],

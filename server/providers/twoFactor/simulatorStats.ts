@@ -9,6 +9,8 @@ export type RequestKind = 'autogen' | 'verify' | 'tsms' | 'balance' | 'other';
 export interface SimulatorStats {
   totalRequests: number;
   byKind: Record<RequestKind, number>;
+  /** Requests that could text someone or check a code: all but balance polls, which the server makes on its own. */
+  sendsAndChecks: number;
   /** Most requests inside one wall-clock second (`floor(ms / 1000)`). */
   maxPerCalendarSecond: number;
   /** Most requests inside any window of 1000 ms, wherever it starts: the stricter measure. */
@@ -68,6 +70,7 @@ export function createRequestStats(now: () => number): RequestStats {
       return {
         totalRequests,
         byKind: { ...byKind },
+        sendsAndChecks: totalRequests - byKind.balance,
         maxPerCalendarSecond,
         maxInAnySlidingSecond,
         perSecond: perSecond.slice(-KEPT_SECONDS).map((entry) => ({ ...entry })),
