@@ -103,6 +103,9 @@ export function createAppMetrics() {
     },
     /** Adds the gauges read at scrape time. Sources that fail leave their gauge at its last value. */
     watchState(state: MetricsState, onError: (error: unknown) => void): void {
+      // The two budget gauges are collected together (prom-client asks every metric at once): one read serves both.
+      let budgetRead: ReturnType<MetricsState['budget']> | undefined;
+      const budget = () => (budgetRead ??= state.budget().finally(() => (budgetRead = undefined)));
       new Gauge({
         name: 'sms_daily_budget_used',
         help: 'SMS booked today (IST day), all instances together.',
@@ -112,7 +115,7 @@ export function createAppMetrics() {
         aggregator: 'max',
         registers,
         async collect() {
-          await state.budget().then((usage) => this.set(usage.sentToday), onError);
+          await budget().then((usage) => this.set(usage.sentToday), onError);
         },
       });
       new Gauge({
@@ -121,7 +124,7 @@ export function createAppMetrics() {
         aggregator: 'max', // the same setting in every worker; a worker that could not read it yet shows 0
         registers,
         async collect() {
-          await state.budget().then((usage) => this.set(usage.dailyBudget), onError);
+          await budget().then((usage) => this.set(usage.dailyBudget), onError);
         },
       });
       new Gauge({
