@@ -71,3 +71,42 @@ export const isCollectRequest = (message: unknown): message is CollectRequest =>
 export const isCollectAnswer = (message: unknown): message is CollectAnswer => typeOf(message) === COLLECT_ANSWER;
 
 export const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Requests sent over IPC that wait for an answer matched by id, on both sides of the channel. Each one is settled
+ * once: by its answer, by `settleWhere` (its peer left), by an undelivered send, or with `timedOut()` after
+ * `timeoutMs`; its entry goes with it, so an answer that comes later is dropped.
+ */
+export function pendingAnswers<T, Peer = undefined>(timeoutMs: number) {
+  const waiting = new Map<number, { peer: Peer; settle: (outcome: T | Error) => void }>();
+  let nextId = 0;
+  return {
+    /** Sends request `id` with `send`, which calls `undelivered` when the message cannot reach the peer. */
+    ask(
+      send: (id: number, undelivered: (outcome: T | Error) => void) => void,
+      timedOut: () => Error,
+      peer: Peer,
+    ): Promise<T> {
+      const id = nextId++;
+      return new Promise<T>((resolve, reject) => {
+        const settle = (outcome: T | Error) => {
+          clearTimeout(timer);
+          waiting.delete(id);
+          if (outcome instanceof Error) reject(outcome);
+          else resolve(outcome);
+        };
+        const timer = setTimeout(() => settle(timedOut()), timeoutMs);
+        waiting.set(id, { peer, settle });
+        send(id, (outcome) => waiting.get(id)?.settle(outcome));
+      });
+    },
+    /** The answer to request `id`, if it still waits. */
+    settle(id: number, outcome: T | Error): void {
+      waiting.get(id)?.settle(outcome);
+    },
+    /** Settles every request still waiting on `peer`. */
+    settleWhere(peer: Peer, outcome: T | Error): void {
+      for (const entry of [...waiting.values()]) if (entry.peer === peer) entry.settle(outcome);
+    },
+  };
+}

@@ -11,6 +11,7 @@ import {
   isCollectAnswer,
   isJoined,
   isScrapeRequest,
+  pendingAnswers,
   reasonOf,
   scrapeAnswer,
   type CollectRequest,
@@ -61,36 +62,25 @@ export function serveClusterMetrics(
  */
 function sharedGather(workers: WorkerEvents, timeoutMs: number): () => Promise<MetricsText> {
   const joined = new Map<number, WorkerLink>();
-  const waiting = new Map<number, { workerId: number; settle: (outcome: RegistryJson | Error) => void }>();
-  let nextId = 0;
+  const collections = pendingAnswers<RegistryJson, number>(timeoutMs);
 
   workers.onMessage((worker, message) => {
     if (isJoined(message)) joined.set(worker.id, worker);
     // An answer nobody waits for (after its timeout, or not ours) is dropped.
     else if (isCollectAnswer(message))
-      waiting.get(message.id)?.settle('metrics' in message ? message.metrics : new Error(message.error));
+      collections.settle(message.id, 'metrics' in message ? message.metrics : new Error(message.error));
   });
   workers.onExit((worker) => {
     joined.delete(worker.id);
-    for (const entry of [...waiting.values()]) if (entry.workerId === worker.id) entry.settle([]);
+    collections.settleWhere(worker.id, []);
   });
 
   const collectFrom = (worker: WorkerLink) =>
-    new Promise<RegistryJson>((resolve, reject) => {
-      const id = nextId++;
-      const settle = (outcome: RegistryJson | Error) => {
-        clearTimeout(timer);
-        waiting.delete(id);
-        if (outcome instanceof Error) reject(outcome);
-        else resolve(outcome);
-      };
-      const timer = setTimeout(
-        () => settle(new Error(`worker ${worker.id} did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      waiting.set(id, { workerId: worker.id, settle });
-      worker.send(collectRequest(id), () => settle([]));
-    });
+    collections.ask(
+      (id, undelivered) => worker.send(collectRequest(id), () => undelivered([])),
+      () => new Error(`worker ${worker.id} did not answer within ${timeoutMs} ms`),
+      worker.id,
+    );
 
   const gather = async (): Promise<MetricsText> => {
     const registries = await Promise.all([...joined.values()].map(collectFrom));

@@ -8,6 +8,7 @@ import {
   isCollectRequest,
   isScrapeAnswer,
   joined,
+  pendingAnswers,
   reasonOf,
   scrapeRequest,
   type CollectAnswer,
@@ -57,42 +58,22 @@ export function joinClusterMetrics(
  * Scrapes that arrive while a request is out share its answer, so at most one waits at a time.
  */
 export function askPrimary(channel: PrimaryChannel, timeoutMs: number): () => Promise<MetricsText> {
-  const pending = new Map<number, { resolve: (metrics: MetricsText) => void; reject: (error: Error) => void }>();
-  let nextId = 0;
+  const scrapes = pendingAnswers<MetricsText>(timeoutMs);
+  // An answer after its timeout is dropped: that scrape already got its 503.
   channel.onMessage((message) => {
-    if (!isScrapeAnswer(message)) return;
-    const request = pending.get(message.id);
-    if (!request) return; // answered after its timeout: the scrape already got its 503
-    if ('metrics' in message) request.resolve(message.metrics);
-    else request.reject(new MetricsUnavailableError(message.error));
+    if (isScrapeAnswer(message))
+      scrapes.settle(message.id, 'metrics' in message ? message.metrics : new MetricsUnavailableError(message.error));
   });
 
-  const ask = () => {
-    const id = nextId++;
-    return new Promise<MetricsText>((resolve, reject) => {
-      const settle = () => {
-        clearTimeout(timer);
-        pending.delete(id);
-      };
-      const timer = setTimeout(() => {
-        settle();
-        reject(new MetricsUnavailableError(`the primary process did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      pending.set(id, {
-        resolve: (metrics) => {
-          settle();
-          resolve(metrics);
-        },
-        reject: (error) => {
-          settle();
-          reject(error);
-        },
-      });
-      channel.send(scrapeRequest(id), (error) => {
-        if (error) pending.get(id)?.reject(new MetricsUnavailableError('the primary process cannot be reached'));
-      });
-    });
-  };
+  const ask = () =>
+    scrapes.ask(
+      (id, undelivered) =>
+        channel.send(scrapeRequest(id), (error) => {
+          if (error) undelivered(new MetricsUnavailableError('the primary process cannot be reached'));
+        }),
+      () => new MetricsUnavailableError(`the primary process did not answer within ${timeoutMs} ms`),
+      undefined,
+    );
   let inflight: Promise<MetricsText> | undefined;
   return () => (inflight ??= ask().finally(() => (inflight = undefined)));
 }
