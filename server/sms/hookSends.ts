@@ -86,7 +86,7 @@ export type HookSends = ReturnType<typeof createHookSends>;
 
 export function createHookSends(deps: HookSendsDeps) {
   const { store, limits, logger } = deps;
-  const { call: callProvider } = createProviderCalls({ logs: deps.logs, limits, now: deps.now });
+  const { call: callProvider } = createProviderCalls({ logs: deps.logs, now: deps.now });
 
   const refused = (result: SupabaseHookResult, httpCode: number, message: string): HookSendOutcome => ({
     result,
@@ -179,7 +179,10 @@ export function createHookSends(deps: HookSendsDeps) {
 
     try {
       // The provider's error comes back as it is: Supabase's answer is made from it below.
-      await callProvider(call, row, () => 'sent', { booking, giveBack: giveBackClaim, failed: (error) => error });
+      await callProvider(call, row, () => 'sent', {
+        giveBack: () => Promise.all([limits.release(booking), giveBackClaim()]),
+        failed: (error) => error,
+      });
       logger.info({ phone: maskPhone(phone), smsType: request.smsType, type }, 'Supabase SMS hook: code sent');
       return { result: 'sent', status: 200 };
     } catch (error) {

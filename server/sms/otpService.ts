@@ -120,7 +120,7 @@ export function createOtpService(deps: OtpServiceDeps) {
   const holdAnswer =
     deps.holdAnswer ?? ((elapsedMs: number, startedAtMs: number) => waitUntil(startedAtMs + elapsedMs));
 
-  const { call: callProvider, writeLog } = createProviderCalls({ logs, limits, now: deps.now });
+  const { call: callProvider, writeLog } = createProviderCalls({ logs, now: deps.now });
   /** Failed calls become AppErrors for the audience; one function per audience, made once (sends are a hot path). */
   const failedFor: Record<Audience, FailedCall> = {
     public: (error, released, row) => callFailed(error, released, row, 'public'),
@@ -342,7 +342,7 @@ export function createOtpService(deps: OtpServiceDeps) {
             () => 'sent',
             {
               failed: failedFor[audience],
-              booking,
+              giveBack: () => limits.release(booking),
               alongside: (sent) =>
                 sessions.create({
                   ...session,
@@ -359,7 +359,7 @@ export function createOtpService(deps: OtpServiceDeps) {
             () => 'sent',
             {
               failed: failedFor[audience],
-              booking,
+              giveBack: () => limits.release(booking),
               alongside: (sent) => sessions.create({ ...session, providerSessionId: sent.value.providerSessionId }),
             },
           );
@@ -443,7 +443,7 @@ export function createOtpService(deps: OtpServiceDeps) {
           }),
         { type: 'template', origin: 'test', userId: requester.id, phone, sessionId: null },
         () => 'sent',
-        { failed: failedFor.admin, booking },
+        { failed: failedFor.admin, giveBack: () => limits.release(booking) },
       ).catch(unwrapProviderFailure);
       return {
         session_id: result.value.providerSessionId,

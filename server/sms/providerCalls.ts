@@ -1,7 +1,7 @@
 /**
  * One provider call as every send and check takes it (the OTP service's sends, checks and template SMS, and the
  * Supabase hook's sends): each call that reached 2Factor writes one otp_logs row, success or failure, and a failure
- * that sent nothing gives the booking back. The guard (circuit breaker, request-rate ceiling) is not applied here:
+ * that sent nothing gives back what the caller booked for it. The guard (circuit breaker, request-rate ceiling) is not applied here:
  * the provider resolver wraps every client in it, so the calls made here already go through it. Nothing went out
  * when the call was held back (circuit open, over the ceiling) or 2Factor refused it; after a timeout or a 5xx the
  * SMS may have gone, so the booking is kept.
@@ -9,8 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OtpLogOrigin, OtpLogType } from '../../common/api/sms.js';
 import type { OtpLogWriter } from './otpLogWriter.js';
-import type { Booking } from './sendBookings.js';
-import type { SendLimits } from './sendLimits.js';
 import { ProviderError, type ProviderCallResult } from '../providers/smsProvider.js';
 
 /** What a call's otp_logs row says besides its outcome. */
@@ -25,10 +23,11 @@ export interface LogRow {
 }
 
 export interface LoggedCallOptions<T> {
-  /** The send's booking: given back when the call failed and sent nothing. None for checks. */
-  booking?: Booking;
-  /** Also given back when nothing went out, at the same time as the booking (the hook's request id). */
-  giveBack?: () => Promise<void>;
+  /**
+   * Gives back what was booked for the send (the booking, and for the hook its request id) when the call failed and
+   * sent nothing. None for checks.
+   */
+  giveBack?: () => Promise<unknown>;
   /** Runs at the same time as the log write after a success (e.g. storing the new session), saving a round trip. */
   alongside?: (result: ProviderCallResult<T>) => Promise<void>;
   /** What to throw for a failed call: the caller's answer, or the provider's error itself for a caller that maps it. */
@@ -43,12 +42,11 @@ export type FailedCall = (error: ProviderError, released: boolean, row: LogRow) 
 
 export interface ProviderCallsDeps {
   logs: OtpLogWriter;
-  limits: Pick<SendLimits, 'release'>;
   now: () => number;
 }
 
 export function createProviderCalls(deps: ProviderCallsDeps) {
-  const { logs, limits } = deps;
+  const { logs } = deps;
 
   function writeLog(row: LogRow, status: string, responseTimeMs: number, details: string | null): Promise<void> {
     return logs.write({
@@ -78,7 +76,7 @@ export function createProviderCalls(deps: ProviderCallsDeps) {
       result = await run();
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
-      const released = options.booking !== undefined && sentNothing(error);
+      const released = options.giveBack !== undefined && sentNothing(error);
       await Promise.all([
         error.called
           ? writeLog(
@@ -88,8 +86,7 @@ export function createProviderCalls(deps: ProviderCallsDeps) {
               error.details,
             )
           : undefined,
-        released ? limits.release(options.booking!) : undefined,
-        released ? options.giveBack?.() : undefined,
+        released ? options.giveBack!() : undefined,
       ]);
       throw options.failed(error, released, row);
     }
