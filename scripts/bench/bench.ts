@@ -247,7 +247,10 @@ async function main(): Promise<number> {
     return simulatorControl(url!, managed.pid);
   };
   const sim = await startSimulator('simulator', []);
-  const slowSim = await startSimulator('simulator-300ms', ['--latency-ms', String(SLOW_PROVIDER_LATENCY_MS)]);
+  const slowSim = await startSimulator(`simulator-${SLOW_PROVIDER_LATENCY_MS}ms`, [
+    '--latency-ms',
+    String(SLOW_PROVIDER_LATENCY_MS),
+  ]);
 
   const ctx: BenchContext = {
     settings,

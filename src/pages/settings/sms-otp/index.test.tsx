@@ -32,6 +32,17 @@ function log(id: number, status: string): OtpLogItem {
   };
 }
 
+/** The Test Sender's send, answered as sent. */
+const sentAnswer = () =>
+  jsonResponse(200, {
+    session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b',
+    status: 'sent',
+    message: 'We sent a code.',
+    response_time_ms: 90,
+    expires_in_s: 300,
+    resend_after_s: 30,
+  });
+
 describe('Settings → SMS & OTP page', () => {
   it('shows every section to an admin', async () => {
     stubFetch({
@@ -86,14 +97,7 @@ describe('Settings → SMS & OTP page', () => {
         jsonResponse(200, { sent_today: sentToday, daily_budget: 5000, resets_at: '2026-12-01T18:30:00.000Z' }),
       'POST /api/sms/sendOtp': () => {
         sentToday += 1;
-        return jsonResponse(200, {
-          session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b',
-          status: 'sent',
-          message: 'We sent a code.',
-          response_time_ms: 90,
-          expires_in_s: 300,
-          resend_after_s: 30,
-        });
+        return sentAnswer();
       },
     });
     renderRoutes(routes, ['/settings/sms-otp']);
@@ -139,14 +143,7 @@ describe('Settings → SMS & OTP page', () => {
         }),
       'POST /api/sms/sendOtp': () => {
         accepted += 1;
-        return jsonResponse(200, {
-          session_id: '0b7e7f3c-6a4e-4d7a-9a55-0c1d2e3f4a5b',
-          status: 'sent',
-          message: 'We sent a code.',
-          response_time_ms: 90,
-          expires_in_s: 300,
-          resend_after_s: 30,
-        });
+        return sentAnswer();
       },
     });
     renderRoutes(routes, ['/settings/sms-otp']);
