@@ -39,6 +39,16 @@ function fakeCluster() {
   return { events, worker };
 }
 
+/** The primary serving a fake cluster whose workers 1 and 2 joined, and worker 3, still booting, has not. */
+function primaryWithTwoJoinedWorkers() {
+  const cluster = fakeCluster();
+  serveClusterMetrics(cluster.events, TIMEOUT_MS);
+  const workers = [cluster.worker(1), cluster.worker(2), cluster.worker(3)] as const;
+  workers[0].say(joined());
+  workers[1].say(joined());
+  return workers;
+}
+
 async function registryWithSends(sends: number): Promise<RegistryJson> {
   const registry = new Registry();
   new Counter({ name: 'otp_sends_total', help: 'sends', registers: [registry] }).inc(sends);
@@ -50,11 +60,7 @@ async function registryWithSends(sends: number): Promise<RegistryJson> {
 
 describe('the primary gathering the metrics of all workers', () => {
   it('answers a scrape with the sum of the joined workers once each answered, and asks no worker that has not joined', async () => {
-    const cluster = fakeCluster();
-    serveClusterMetrics(cluster.events, TIMEOUT_MS);
-    const [one, two, booting] = [cluster.worker(1), cluster.worker(2), cluster.worker(3)];
-    one.say(joined());
-    two.say(joined());
+    const [one, two, booting] = primaryWithTwoJoinedWorkers();
     one.say(scrapeRequest(41));
     expect(booting.received).toEqual([]);
 
@@ -73,11 +79,7 @@ describe('the primary gathering the metrics of all workers', () => {
 
   it('stops waiting at once for a worker that exits during a gather, and counts it as empty', async () => {
     vi.useFakeTimers();
-    const cluster = fakeCluster();
-    serveClusterMetrics(cluster.events, TIMEOUT_MS);
-    const [one, two] = [cluster.worker(1), cluster.worker(2)];
-    one.say(joined());
-    two.say(joined());
+    const [one, two] = primaryWithTwoJoinedWorkers();
     one.say(scrapeRequest(1));
     one.answerWith(await registryWithSends(3));
     const [lostId] = two.collectIds();
@@ -95,11 +97,7 @@ describe('the primary gathering the metrics of all workers', () => {
 
   it('answers the reason when a worker does not answer in time, and drops its late answer and unknown ids without failing', async () => {
     vi.useFakeTimers();
-    const cluster = fakeCluster();
-    serveClusterMetrics(cluster.events, TIMEOUT_MS);
-    const [one, two] = [cluster.worker(1), cluster.worker(2)];
-    one.say(joined());
-    two.say(joined());
+    const [one, two] = primaryWithTwoJoinedWorkers();
     one.say(scrapeRequest(5));
     one.answerWith(await registryWithSends(1));
     await vi.advanceTimersByTimeAsync(TIMEOUT_MS);
@@ -116,11 +114,7 @@ describe('the primary gathering the metrics of all workers', () => {
   });
 
   it('lets scrapes that arrive during a gather share it: each worker is asked once', async () => {
-    const cluster = fakeCluster();
-    serveClusterMetrics(cluster.events, TIMEOUT_MS);
-    const [one, two] = [cluster.worker(1), cluster.worker(2)];
-    one.say(joined());
-    two.say(joined());
+    const [one, two] = primaryWithTwoJoinedWorkers();
     one.say(scrapeRequest(1));
     two.say(scrapeRequest(1));
     one.say(scrapeRequest(2));
